@@ -1,0 +1,66 @@
+"""Commands: requests to the engine, named in the imperative. Journaled before they are acted on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from engine.events import AlgoParams
+from engine.model import ParentId, Side
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    ts_ns: int
+
+
+@dataclass(frozen=True, slots=True)
+class SubmitTicket(Command):
+    """A trader's (or OMS's) order request; validated by the engine, which answers with a result."""
+
+    request_id: str
+    symbol: str
+    side: Side
+    quantity: int
+    limit_price: Decimal | None
+    algo: str
+    start_ns: int | None
+    end_ns: int
+    params: AlgoParams = ()
+    source: str = "gui"
+
+
+@dataclass(frozen=True, slots=True)
+class CancelParent(Command):
+    parent_id: ParentId
+    reason: str = "trader cancel"
+
+
+@dataclass(frozen=True, slots=True)
+class AmendParent(Command):
+    parent_id: ParentId
+    quantity: int | None = None
+    limit_price: Decimal | None = None
+    clear_limit: bool = False
+    end_ns: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PauseParent(Command):
+    parent_id: ParentId
+
+
+@dataclass(frozen=True, slots=True)
+class ResumeParent(Command):
+    parent_id: ParentId
+
+
+@dataclass(frozen=True, slots=True)
+class EngageKill(Command):
+    reason: str
+    by: str = "trader"
+
+
+@dataclass(frozen=True, slots=True)
+class ReleaseKill(Command):
+    by: str = "trader"

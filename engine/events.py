@@ -1,0 +1,287 @@
+"""Events: immutable facts, named in the past tense.
+
+Order events are journaled before they take effect; market data events (books, prints) are not
+journaled: they are observations, not state. Every event carries the engine clock time `ts_ns`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from engine.model import (
+    ChildId,
+    FillId,
+    Liquidity,
+    OrdStatus,
+    OrdType,
+    ParentId,
+    Side,
+    Symbol,
+    TimeInForce,
+    VenueId,
+)
+
+PriceLevel = tuple[Decimal, int]
+"""(price, displayed size) of one book level."""
+
+AlgoParams = tuple[tuple[str, str], ...]
+"""Algo parameters as sorted (name, value) string pairs: hashable, journal-friendly."""
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    ts_ns: int
+
+
+# --- parent orders ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ParentAccepted(Event):
+    parent_id: ParentId
+    symbol: Symbol
+    side: Side
+    quantity: int
+    limit_price: Decimal | None
+    algo: str
+    start_ns: int
+    end_ns: int
+    arrival_mid: Decimal | None
+    params: AlgoParams = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ParentRejected(Event):
+    request_id: str
+    symbol: str
+    side: Side | None
+    quantity: int | None
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ParentAmended(Event):
+    parent_id: ParentId
+    quantity: int
+    limit_price: Decimal | None
+    end_ns: int
+
+
+@dataclass(frozen=True, slots=True)
+class ParentCancelRequested(Event):
+    parent_id: ParentId
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ParentCanceled(Event):
+    parent_id: ParentId
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ParentExpired(Event):
+    parent_id: ParentId
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ParentPaused(Event):
+    parent_id: ParentId
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ParentResumed(Event):
+    parent_id: ParentId
+
+
+# --- child orders ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ChildSubmitted(Event):
+    """A child order leaves the engine for a venue (status PENDING_NEW)."""
+
+    child_id: ChildId
+    parent_id: ParentId
+    venue: VenueId
+    symbol: Symbol
+    side: Side
+    quantity: int
+    price: Decimal | None
+    ord_type: OrdType
+    tif: TimeInForce
+
+
+@dataclass(frozen=True, slots=True)
+class ChildAccepted(Event):
+    child_id: ChildId
+    venue_order_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChildRejected(Event):
+    child_id: ChildId
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChildFilled(Event):
+    fill_id: FillId
+    child_id: ChildId
+    parent_id: ParentId
+    venue: VenueId
+    symbol: Symbol
+    side: Side
+    quantity: int
+    price: Decimal
+    fee: Decimal
+    liquidity: Liquidity
+
+
+@dataclass(frozen=True, slots=True)
+class ChildCancelRequested(Event):
+    child_id: ChildId
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChildCanceled(Event):
+    """The venue removed the order's remaining quantity (solicited, IOC remainder, or unsolicited)."""
+
+    child_id: ChildId
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChildCancelRejected(Event):
+    child_id: ChildId
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChildReplaceRequested(Event):
+    child_id: ChildId
+    quantity: int
+    price: Decimal | None
+
+
+@dataclass(frozen=True, slots=True)
+class ChildReplaced(Event):
+    child_id: ChildId
+    quantity: int
+    price: Decimal | None
+
+
+@dataclass(frozen=True, slots=True)
+class ChildReplaceRejected(Event):
+    child_id: ChildId
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChildExpired(Event):
+    child_id: ChildId
+    reason: str
+
+
+# --- risk and kill -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RiskBlocked(Event):
+    """A pre-trade control stopped a child (or a new parent) before it reached a venue."""
+
+    parent_id: str
+    rule: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class KillEngaged(Event):
+    reason: str
+    by: str
+
+
+@dataclass(frozen=True, slots=True)
+class KillReleased(Event):
+    by: str
+
+
+# --- errors ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class IllegalTransition(Event):
+    """An order event that the state machine refused; the order was left unchanged."""
+
+    order_id: str
+    state: OrdStatus
+    trigger: str
+    event_type: str
+    detail: str
+
+
+# --- market data (observed, not journaled) -------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class BookUpdated(Event):
+    venue: VenueId
+    symbol: Symbol
+    bids: tuple[PriceLevel, ...]
+    asks: tuple[PriceLevel, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TradePrinted(Event):
+    venue: VenueId
+    symbol: Symbol
+    price: Decimal
+    quantity: int
+    aggressor: Side | None
+
+
+@dataclass(frozen=True, slots=True)
+class VenueStatusChanged(Event):
+    venue: VenueId
+    connected: bool
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class AlgoProgress(Event):
+    """Where an algo stands against its schedule; statistics (bps) are floats, money is Decimal."""
+
+    parent_id: ParentId
+    target_qty: int
+    filled_qty: int
+    working_qty: int
+    market_volume: int
+    market_vwap: Decimal | None
+    arrival_mid: Decimal | None
+    avg_price: Decimal | None
+    slippage_bps: float | None
+
+
+ChildEvent = (
+    ChildSubmitted
+    | ChildAccepted
+    | ChildRejected
+    | ChildFilled
+    | ChildCancelRequested
+    | ChildCanceled
+    | ChildCancelRejected
+    | ChildReplaceRequested
+    | ChildReplaced
+    | ChildReplaceRejected
+    | ChildExpired
+)
+VenueOrderEvent = (
+    ChildAccepted | ChildRejected | ChildFilled | ChildCanceled | ChildCancelRejected | ChildReplaced
+    | ChildReplaceRejected | ChildExpired
+)
+"""What a venue reports about one of our child orders."""
+MarketEvent = BookUpdated | TradePrinted

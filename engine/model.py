@@ -1,0 +1,139 @@
+"""Domain vocabulary: identifiers, enums with their FIX 4.4 values, instruments.
+
+Prices are `Decimal` on the instrument's tick (or integer ticks inside the matching engine);
+quantities are `int` shares. Never a float for money.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from enum import Enum
+from typing import NewType
+
+Symbol = NewType("Symbol", str)
+ParentId = NewType("ParentId", str)
+ChildId = NewType("ChildId", str)
+VenueId = NewType("VenueId", str)
+FillId = NewType("FillId", str)
+TicketId = NewType("TicketId", str)
+
+
+class Side(Enum):
+    """Order side; values are FIX tag 54."""
+
+    BUY = "1"
+    SELL = "2"
+
+    @property
+    def sign(self) -> int:
+        """+1 for a buy, -1 for a sell (signed quantities, slippage)."""
+        return 1 if self is Side.BUY else -1
+
+    @property
+    def opposite(self) -> Side:
+        return Side.SELL if self is Side.BUY else Side.BUY
+
+
+class OrdType(Enum):
+    """FIX tag 40."""
+
+    MARKET = "1"
+    LIMIT = "2"
+
+
+class TimeInForce(Enum):
+    """FIX tag 59."""
+
+    DAY = "0"
+    IOC = "3"
+
+
+class Liquidity(Enum):
+    """FIX tag 851 LastLiquidityInd: did the fill add or remove liquidity."""
+
+    ADDED = "1"
+    REMOVED = "2"
+
+
+class OrdStatus(Enum):
+    """FIX 4.4 OrdStatus (tag 39).
+
+    REPLACED is kept for decoding older peers: FIX 4.4 marks OrdStatus=5 "no longer used" and reports
+    a replace with ExecType=5 while OrdStatus shows the order's current state (new/partial/filled).
+    """
+
+    PENDING_NEW = "A"
+    NEW = "0"
+    PARTIALLY_FILLED = "1"
+    FILLED = "2"
+    PENDING_CANCEL = "6"
+    CANCELED = "4"
+    PENDING_REPLACE = "E"
+    REPLACED = "5"
+    REJECTED = "8"
+    EXPIRED = "C"
+
+    @property
+    def is_terminal(self) -> bool:
+        return self in _TERMINAL
+
+    @property
+    def is_live(self) -> bool:
+        """Still working (or may still work) at a venue or in the engine."""
+        return self not in _TERMINAL
+
+
+_TERMINAL = frozenset({OrdStatus.FILLED, OrdStatus.CANCELED, OrdStatus.REJECTED, OrdStatus.EXPIRED})
+
+
+class InvalidPrice(ValueError):
+    """A price that is not a positive multiple of the instrument's tick."""
+
+
+@dataclass(frozen=True, slots=True)
+class Instrument:
+    """A tradable instrument with its price and quantity increments."""
+
+    symbol: Symbol
+    tick_size: Decimal
+    lot_size: int = 1
+    currency: str = "USD"
+
+    def __post_init__(self) -> None:
+        if self.tick_size <= 0:
+            raise ValueError(f"{self.symbol}: tick size must be positive, got {self.tick_size}")
+        if self.lot_size <= 0:
+            raise ValueError(f"{self.symbol}: lot size must be positive, got {self.lot_size}")
+
+    def is_on_tick(self, price: Decimal) -> bool:
+        return price > 0 and (price % self.tick_size) == 0
+
+    def to_ticks(self, price: Decimal) -> int:
+        """Exact integer ticks; raises `InvalidPrice` when the price is off the tick grid."""
+        ticks = price / self.tick_size
+        if price <= 0 or ticks != ticks.to_integral_value():
+            raise InvalidPrice(f"{self.symbol}: price {price} is not a positive multiple of tick {self.tick_size}")
+        return int(ticks)
+
+    def from_ticks(self, ticks: int) -> Decimal:
+        return (self.tick_size * ticks).normalize() if ticks else Decimal(0)
+
+    def price(self, ticks: int) -> Decimal:
+        """Price for integer ticks, quantized to the tick's exponent (stable display precision)."""
+        return (self.tick_size * ticks).quantize(self.tick_size)
+
+    def round_down(self, price: Decimal) -> Decimal:
+        """Largest on-tick price <= price (a buyer's passive side)."""
+        return (price / self.tick_size).to_integral_value(ROUND_FLOOR) * self.tick_size
+
+    def round_up(self, price: Decimal) -> Decimal:
+        """Smallest on-tick price >= price (a seller's passive side)."""
+        return (price / self.tick_size).to_integral_value(ROUND_CEILING) * self.tick_size
+
+    def round_lots(self, quantity: int) -> int:
+        """Whole lots, rounded down."""
+        return quantity - quantity % self.lot_size
+
+    def is_whole_lots(self, quantity: int) -> bool:
+        return quantity > 0 and quantity % self.lot_size == 0

@@ -1,0 +1,54 @@
+"""The venue boundary: what the engine asks of any venue (simulated, replayed, or over FIX) and what a
+venue reports back. Adapters translate between these events and their own world."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from decimal import Decimal
+from typing import Protocol
+
+from engine.events import (
+    BookUpdated,
+    ChildSubmitted,
+    TradePrinted,
+    VenueOrderEvent,
+    VenueStatusChanged,
+)
+from engine.model import ChildId, VenueId
+
+
+class VenueListener(Protocol):
+    """The engine side of a venue: every callback is a fact the venue reports."""
+
+    def on_order_event(self, event: VenueOrderEvent) -> None: ...
+
+    def on_market_data(self, event: BookUpdated | TradePrinted) -> None: ...
+
+    def on_venue_status(self, event: VenueStatusChanged) -> None: ...
+
+
+class Venue(ABC):
+    """A place child orders go. Requests are fire-and-forget; answers arrive through the listener,
+    possibly later (latency) and possibly out of the order a naive caller expects (a fill racing a
+    cancel)."""
+
+    venue_id: VenueId
+
+    @abstractmethod
+    def connect(self, listener: VenueListener) -> None:
+        """Attach the engine and start reporting (status, market data, order events)."""
+
+    @abstractmethod
+    def submit(self, order: ChildSubmitted) -> None:
+        """Send a new child order; expect ChildAccepted/ChildRejected, fills, cancels."""
+
+    @abstractmethod
+    def cancel(self, child_id: ChildId) -> None:
+        """Ask to cancel the remaining quantity; expect ChildCanceled or ChildCancelRejected."""
+
+    @abstractmethod
+    def replace(self, child_id: ChildId, quantity: int, price: Decimal | None) -> None:
+        """Ask to change total quantity and/or price; expect ChildReplaced or ChildReplaceRejected."""
+
+    def close(self) -> None:
+        """Stop reporting and release resources. Default: nothing to release."""
