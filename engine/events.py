@@ -210,6 +210,15 @@ class KillReleased(Event):
     by: str
 
 
+@dataclass(frozen=True, slots=True)
+class CommandRejected(Event):
+    """A command the engine refused (cancel of a filled parent, amend below filled, ...)."""
+
+    command: str
+    target: str
+    reason: str
+
+
 # --- errors ----------------------------------------------------------------------------------------------
 
 
@@ -218,7 +227,7 @@ class IllegalTransition(Event):
     """An order event that the state machine refused; the order was left unchanged."""
 
     order_id: str
-    state: OrdStatus
+    state: OrdStatus | None
     trigger: str
     event_type: str
     detail: str

@@ -40,8 +40,9 @@ class Rule(Enum):
 class IllegalTransitionError(Exception):
     """An event that the state machine refuses for an order in its current state."""
 
-    def __init__(self, order_id: str, state: OrdStatus, trigger: Trigger) -> None:
-        super().__init__(f"order {order_id}: {trigger.name} is not allowed in state {state.name}")
+    def __init__(self, order_id: str, state: OrdStatus, trigger: Trigger, detail: str = "") -> None:
+        reason = detail or f"{trigger.name} is not allowed in state {state.name}"
+        super().__init__(f"order {order_id}: {reason}")
         self.order_id = order_id
         self.state = state
         self.trigger = trigger

@@ -1,0 +1,103 @@
+"""Journal encoding of events and commands: JSON objects whose types come from the dataclass hints.
+
+Decimals travel as strings (exact), enums by value, tuples as lists. Decoding is driven by each
+dataclass's type hints, so adding an event needs no codec change, only registration by name.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import types
+import typing
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+from engine import commands, events
+
+Record = events.Event | commands.Command
+
+
+def _registry() -> dict[str, type[Any]]:
+    found: dict[str, type[Any]] = {}
+    for module in (events, commands):
+        for name, obj in vars(module).items():
+            if dataclasses.is_dataclass(obj) and isinstance(obj, type) and obj.__module__ == module.__name__:
+                found[name] = obj
+    return found
+
+
+RECORD_TYPES: dict[str, type[Any]] = _registry()
+
+
+def register(cls: type[Any]) -> type[Any]:
+    """Make another module's frozen dataclass journalable (used as a class decorator)."""
+    RECORD_TYPES[cls.__name__] = cls
+    return cls
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def encode(record: Any) -> tuple[str, str]:
+    """(type name, JSON payload) for a journaled record."""
+    payload = {f.name: _plain(getattr(record, f.name)) for f in _fields(type(record))}
+    return type(record).__name__, json.dumps(payload, separators=(",", ":"))
+
+
+def decode(type_name: str, payload: str) -> Any:
+    cls = RECORD_TYPES.get(type_name)
+    if cls is None:
+        raise ValueError(f"journal holds an unknown record type {type_name!r}")
+    raw = json.loads(payload)
+    hints = _hints(cls)
+    return cls(**{name: _revive(hints[name], raw[name]) for name in raw if name in hints})
+
+
+_FIELDS: dict[type[Any], tuple[dataclasses.Field[Any], ...]] = {}
+_HINTS: dict[type[Any], dict[str, Any]] = {}
+
+
+def _fields(cls: type[Any]) -> tuple[dataclasses.Field[Any], ...]:
+    found = _FIELDS.get(cls)
+    if found is None:
+        found = _FIELDS[cls] = dataclasses.fields(cls)
+    return found
+
+
+def _hints(cls: type[Any]) -> dict[str, Any]:
+    found = _HINTS.get(cls)
+    if found is None:
+        found = _HINTS[cls] = typing.get_type_hints(cls)
+    return found
+
+
+def _revive(hint: Any, value: Any) -> Any:
+    if value is None:
+        return None
+    origin = typing.get_origin(hint)
+    if origin is typing.Union or origin is types.UnionType:
+        options = [a for a in typing.get_args(hint) if a is not type(None)]
+        return _revive(options[0], value) if len(options) == 1 else value
+    if origin is tuple:
+        args = typing.get_args(hint)
+        if len(args) == 2 and args[1] is Ellipsis:
+            return tuple(_revive(args[0], v) for v in value)
+        return tuple(_revive(a, v) for a, v in zip(args, value, strict=True))
+    if isinstance(hint, type):
+        if issubclass(hint, Enum):
+            return hint(value)
+        if issubclass(hint, Decimal):
+            return Decimal(value)
+    supertype = getattr(hint, "__supertype__", None)  # NewType
+    if supertype is not None:
+        return _revive(supertype, value)
+    return value

@@ -1,0 +1,341 @@
+"""The order store: the single owner of parent and child order state.
+
+Every change arrives as an event and goes through the state machine (`engine.states`). The store's
+records are mutable and private (it is their only writer); readers get frozen views. An event the
+state machine refuses leaves the order untouched and comes back as an `IllegalTransition` event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from decimal import Decimal
+from typing import Any
+
+from engine import events as ev
+from engine.model import ChildId, OrdStatus, ParentId, Side
+from engine.states import IllegalTransitionError, Trigger, next_state
+from engine.views import ChildView, FillView, ParentView
+
+_PRICE_PLACES = Decimal("0.000001")
+
+
+class InvariantBroken(Exception):
+    """The store was asked to do something that can never be right (a programming error)."""
+
+
+class UnknownOrder(Exception):
+    """A venue reported on an order id this engine never sent."""
+
+    def __init__(self, order_id: str) -> None:
+        super().__init__(f"order {order_id}: unknown to this engine")
+        self.order_id = order_id
+
+
+class _Order:
+    """Fields and bookkeeping shared by parents and children."""
+
+    __slots__ = ("created_ns", "cum_qty", "notional", "prior", "quantity", "status", "text", "updated_ns")
+
+    def __init__(self, quantity: int, ts_ns: int) -> None:
+        self.quantity = quantity
+        self.status = OrdStatus.PENDING_NEW
+        self.prior: OrdStatus | None = None
+        self.cum_qty = 0
+        self.notional = Decimal(0)
+        self.created_ns = ts_ns
+        self.updated_ns = ts_ns
+        self.text = ""
+
+    @property
+    def leaves_qty(self) -> int:
+        return 0 if self.status.is_terminal else max(0, self.quantity - self.cum_qty)
+
+    @property
+    def avg_price(self) -> Decimal | None:
+        if not self.cum_qty:
+            return None
+        return (self.notional / self.cum_qty).quantize(_PRICE_PLACES)
+
+
+class _Parent(_Order):
+    __slots__ = ("accepted", "children", "end_ns", "limit_price", "paused")
+
+    def __init__(self, accepted: ev.ParentAccepted) -> None:
+        super().__init__(accepted.quantity, accepted.ts_ns)
+        self.accepted = accepted
+        self.limit_price = accepted.limit_price
+        self.end_ns = accepted.end_ns
+        self.children: list[ChildId] = []
+        self.paused = False
+
+
+class _Child(_Order):
+    __slots__ = ("price", "submitted")
+
+    def __init__(self, submitted: ev.ChildSubmitted) -> None:
+        super().__init__(submitted.quantity, submitted.ts_ns)
+        self.submitted = submitted
+        self.price = submitted.price
+
+
+class OrderStore:
+    """Parents, children and fills, changed only by `apply(event)`."""
+
+    def __init__(self) -> None:
+        self._parents: dict[ParentId, _Parent] = {}
+        self._children: dict[ChildId, _Child] = {}
+        self._fills: list[FillView] = []
+        self._fill_ids: set[str] = set()
+        self.kill_engaged = False
+        self.kill_reason = ""
+
+    # --- applying events ------------------------------------------------------------------------------
+
+    def apply(self, event: ev.Event) -> list[ev.Event]:
+        """Apply one event; returns follow-on error events (empty when it applied cleanly)."""
+        handler = _HANDLERS.get(type(event))
+        if handler is None:
+            return []
+        try:
+            handler(self, event)
+        except IllegalTransitionError as err:
+            return [
+                ev.IllegalTransition(
+                    event.ts_ns, err.order_id, err.state, err.trigger.name, type(event).__name__, str(err)
+                )
+            ]
+        except UnknownOrder as err:
+            return [ev.IllegalTransition(event.ts_ns, err.order_id, None, "", type(event).__name__, str(err))]
+        return []
+
+    def _transition(self, order_id: str, order: _Order, trigger: Trigger, ts_ns: int) -> None:
+        new = next_state(
+            order_id, order.status, trigger, cum_qty=order.cum_qty, quantity=order.quantity, prior=order.prior
+        )
+        if new in (OrdStatus.PENDING_CANCEL, OrdStatus.PENDING_REPLACE) and order.status != new:
+            order.prior = order.status
+        order.status = new
+        order.updated_ns = ts_ns
+
+    def _on_parent_accepted(self, e: ev.ParentAccepted) -> None:
+        if e.parent_id in self._parents:
+            raise InvariantBroken(f"parent {e.parent_id} accepted twice")
+        parent = _Parent(e)
+        self._parents[e.parent_id] = parent
+        self._transition(e.parent_id, parent, Trigger.ACCEPTED, e.ts_ns)
+
+    def _on_parent_amended(self, e: ev.ParentAmended) -> None:
+        parent = self._parent(e.parent_id)
+        if e.quantity < parent.cum_qty:
+            raise InvariantBroken(f"parent {e.parent_id} amended to {e.quantity} below filled {parent.cum_qty}")
+        self._check(e.parent_id, parent, Trigger.AMENDED)
+        parent.quantity = e.quantity
+        parent.limit_price = e.limit_price
+        parent.end_ns = e.end_ns
+        self._transition(e.parent_id, parent, Trigger.AMENDED, e.ts_ns)
+
+    def _on_parent_cancel_requested(self, e: ev.ParentCancelRequested) -> None:
+        parent = self._parent(e.parent_id)
+        self._transition(e.parent_id, parent, Trigger.CANCEL_REQUESTED, e.ts_ns)
+        parent.text = e.reason
+
+    def _on_parent_canceled(self, e: ev.ParentCanceled) -> None:
+        parent = self._parent(e.parent_id)
+        self._transition(e.parent_id, parent, Trigger.CANCELED, e.ts_ns)
+        parent.text = e.reason
+
+    def _on_parent_expired(self, e: ev.ParentExpired) -> None:
+        parent = self._parent(e.parent_id)
+        self._transition(e.parent_id, parent, Trigger.EXPIRED, e.ts_ns)
+        parent.text = e.reason
+
+    def _on_parent_paused(self, e: ev.ParentPaused) -> None:
+        parent = self._parent(e.parent_id)
+        parent.paused = True
+        parent.text = f"paused: {e.reason}"
+        parent.updated_ns = e.ts_ns
+
+    def _on_parent_resumed(self, e: ev.ParentResumed) -> None:
+        parent = self._parent(e.parent_id)
+        parent.paused = False
+        parent.text = ""
+        parent.updated_ns = e.ts_ns
+
+    def _on_child_submitted(self, e: ev.ChildSubmitted) -> None:
+        if e.child_id in self._children:
+            raise InvariantBroken(f"child {e.child_id} submitted twice")
+        parent = self._parent(e.parent_id)
+        self._children[e.child_id] = _Child(e)
+        parent.children.append(e.child_id)
+
+    def _on_child_accepted(self, e: ev.ChildAccepted) -> None:
+        self._child_transition(e.child_id, Trigger.ACCEPTED, e.ts_ns)
+
+    def _on_child_rejected(self, e: ev.ChildRejected) -> None:
+        self._child_transition(e.child_id, Trigger.REJECTED, e.ts_ns, e.reason)
+
+    def _on_child_cancel_requested(self, e: ev.ChildCancelRequested) -> None:
+        self._child_transition(e.child_id, Trigger.CANCEL_REQUESTED, e.ts_ns)
+
+    def _on_child_canceled(self, e: ev.ChildCanceled) -> None:
+        self._child_transition(e.child_id, Trigger.CANCELED, e.ts_ns, e.reason)
+
+    def _on_child_cancel_rejected(self, e: ev.ChildCancelRejected) -> None:
+        self._child_transition(e.child_id, Trigger.CANCEL_REJECTED, e.ts_ns, e.reason)
+
+    def _on_child_replace_requested(self, e: ev.ChildReplaceRequested) -> None:
+        self._child_transition(e.child_id, Trigger.REPLACE_REQUESTED, e.ts_ns)
+
+    def _on_child_replace_rejected(self, e: ev.ChildReplaceRejected) -> None:
+        self._child_transition(e.child_id, Trigger.REPLACE_REJECTED, e.ts_ns, e.reason)
+
+    def _on_child_expired(self, e: ev.ChildExpired) -> None:
+        self._child_transition(e.child_id, Trigger.EXPIRED, e.ts_ns, e.reason)
+
+    def _on_child_replaced(self, e: ev.ChildReplaced) -> None:
+        child = self._child(e.child_id)
+        self._check(e.child_id, child, Trigger.REPLACED)
+        child.quantity = max(e.quantity, child.cum_qty)
+        child.price = e.price
+        self._transition(e.child_id, child, Trigger.REPLACED, e.ts_ns)
+
+    def _on_child_filled(self, e: ev.ChildFilled) -> None:
+        child = self._child(e.child_id)
+        if e.fill_id in self._fill_ids:
+            raise IllegalTransitionError(e.child_id, child.status, Trigger.FILL, f"duplicate fill {e.fill_id}")
+        self._check(e.child_id, child, Trigger.FILL)
+        if e.quantity <= 0 or child.cum_qty + e.quantity > child.quantity:
+            raise IllegalTransitionError(
+                e.child_id, child.status, Trigger.FILL,
+                f"fill of {e.quantity} exceeds leaves {child.quantity - child.cum_qty}",
+            )
+        parent = self._parent(child.submitted.parent_id)
+        self._check(parent.accepted.parent_id, parent, Trigger.FILL)
+        notional = e.price * e.quantity
+        child.cum_qty += e.quantity
+        child.notional += notional
+        self._transition(e.child_id, child, Trigger.FILL, e.ts_ns)
+        parent.cum_qty += e.quantity
+        parent.notional += notional
+        self._transition(parent.accepted.parent_id, parent, Trigger.FILL, e.ts_ns)
+        if parent.cum_qty > parent.quantity:  # a fill raced a parent amend down: keep the fact, flag it
+            parent.text = f"OVERFILLED by {parent.cum_qty - parent.quantity}"
+        self._fill_ids.add(e.fill_id)
+        self._fills.append(
+            FillView(e.fill_id, e.child_id, e.parent_id, e.venue, e.symbol, e.side, e.quantity, e.price, e.fee,
+                     e.liquidity, e.ts_ns)
+        )
+
+    def _on_kill_engaged(self, e: ev.KillEngaged) -> None:
+        self.kill_engaged = True
+        self.kill_reason = e.reason
+
+    def _on_kill_released(self, e: ev.KillReleased) -> None:
+        self.kill_engaged = False
+        self.kill_reason = ""
+
+    def _child_transition(self, child_id: ChildId, trigger: Trigger, ts_ns: int, text: str = "") -> None:
+        child = self._child(child_id)
+        self._transition(child_id, child, trigger, ts_ns)
+        if text:
+            child.text = text
+
+    def _check(self, order_id: str, order: _Order, trigger: Trigger) -> None:
+        """Raise before mutating quantities if the pair is not in the table at all."""
+        next_state(order_id, order.status, trigger, cum_qty=order.cum_qty, quantity=order.quantity,
+                   prior=order.prior)
+
+    def _parent(self, parent_id: ParentId) -> _Parent:
+        try:
+            return self._parents[parent_id]
+        except KeyError:
+            raise InvariantBroken(f"unknown parent {parent_id}") from None
+
+    def _child(self, child_id: ChildId) -> _Child:
+        child = self._children.get(child_id)
+        if child is None:
+            raise UnknownOrder(child_id)
+        return child
+
+    # --- reading ----------------------------------------------------------------------------------------
+
+    def has_parent(self, parent_id: str) -> bool:
+        return parent_id in self._parents
+
+    def has_child(self, child_id: str) -> bool:
+        return child_id in self._children
+
+    def parent(self, parent_id: ParentId) -> ParentView:
+        return self._parent_view(parent_id, self._parent(parent_id))
+
+    def child(self, child_id: ChildId) -> ChildView:
+        return self._child_view(child_id, self._child(child_id))
+
+    def parents(self) -> list[ParentView]:
+        return [self._parent_view(pid, p) for pid, p in self._parents.items()]
+
+    def children(self, parent_id: ParentId | None = None) -> list[ChildView]:
+        ids: Iterable[ChildId] = self._children if parent_id is None else self._parent(parent_id).children
+        return [self._child_view(cid, self._children[cid]) for cid in ids]
+
+    def fills(self) -> list[FillView]:
+        return list(self._fills)
+
+    def live_parent_ids(self) -> list[ParentId]:
+        return [pid for pid, p in self._parents.items() if p.status.is_live]
+
+    def live_child_ids(self, parent_id: ParentId | None = None) -> list[ChildId]:
+        ids: Iterable[ChildId] = self._children if parent_id is None else self._parent(parent_id).children
+        return [cid for cid in ids if self._children[cid].status.is_live]
+
+    def working_qty(self, parent_id: ParentId) -> int:
+        """Quantity out at venues and not yet filled (what could still fill)."""
+        parent = self._parent(parent_id)
+        total = 0
+        for cid in parent.children:
+            child = self._children[cid]
+            if child.status.is_live:
+                total += child.quantity - child.cum_qty
+        return total
+
+    def _parent_view(self, pid: ParentId, p: _Parent) -> ParentView:
+        a = p.accepted
+        return ParentView(
+            pid, a.symbol, a.side, p.quantity, p.limit_price, a.algo, a.params, a.start_ns, p.end_ns, p.status,
+            p.cum_qty, p.leaves_qty, p.avg_price, a.arrival_mid,
+            self.working_qty(pid), len(p.children), p.paused, p.created_ns, p.updated_ns, p.text,
+        )
+
+    def _child_view(self, cid: ChildId, c: _Child) -> ChildView:
+        s = c.submitted
+        return ChildView(
+            cid, s.parent_id, s.venue, s.symbol, s.side, c.quantity, c.price, s.ord_type, s.tif, c.status,
+            c.cum_qty, c.leaves_qty, c.avg_price, c.created_ns, c.updated_ns, c.text,
+        )
+
+    def parent_side(self, parent_id: ParentId) -> Side:
+        return self._parent(parent_id).accepted.side
+
+
+_HANDLERS: dict[type[ev.Event], Callable[[OrderStore, Any], None]] = {
+    ev.ParentAccepted: OrderStore._on_parent_accepted,
+    ev.ParentAmended: OrderStore._on_parent_amended,
+    ev.ParentCancelRequested: OrderStore._on_parent_cancel_requested,
+    ev.ParentCanceled: OrderStore._on_parent_canceled,
+    ev.ParentExpired: OrderStore._on_parent_expired,
+    ev.ParentPaused: OrderStore._on_parent_paused,
+    ev.ParentResumed: OrderStore._on_parent_resumed,
+    ev.ChildSubmitted: OrderStore._on_child_submitted,
+    ev.ChildAccepted: OrderStore._on_child_accepted,
+    ev.ChildRejected: OrderStore._on_child_rejected,
+    ev.ChildFilled: OrderStore._on_child_filled,
+    ev.ChildCancelRequested: OrderStore._on_child_cancel_requested,
+    ev.ChildCanceled: OrderStore._on_child_canceled,
+    ev.ChildCancelRejected: OrderStore._on_child_cancel_rejected,
+    ev.ChildReplaceRequested: OrderStore._on_child_replace_requested,
+    ev.ChildReplaced: OrderStore._on_child_replaced,
+    ev.ChildReplaceRejected: OrderStore._on_child_replace_rejected,
+    ev.ChildExpired: OrderStore._on_child_expired,
+    ev.KillEngaged: OrderStore._on_kill_engaged,
+    ev.KillReleased: OrderStore._on_kill_released,
+}

@@ -1,0 +1,99 @@
+"""Validation of trader input at the engine's edge: every failure names the field and what was wrong."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+
+from engine.algos.base import Algo, ParamError, parse_params
+from engine.model import Instrument, Side, Symbol
+
+
+@dataclass(frozen=True, slots=True)
+class Invalid:
+    field: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ValidTicket:
+    instrument: Instrument
+    side: Side
+    quantity: int
+    limit_price: Decimal | None
+    algo: type[Algo]
+    start_ns: int
+    end_ns: int
+
+
+def validate_ticket(
+    *,
+    symbol: str,
+    side: Side,
+    quantity: object,
+    limit_price: object,
+    algo: str,
+    start_ns: int | None,
+    end_ns: int,
+    params: Mapping[str, str],
+    now_ns: int,
+    instruments: Mapping[Symbol, Instrument],
+    algos: Mapping[str, type[Algo]],
+) -> ValidTicket | Invalid:
+    instrument = instruments.get(Symbol(symbol.strip().upper()))
+    if instrument is None:
+        known = ", ".join(sorted(instruments)) or "none"
+        return Invalid("symbol", f"unknown symbol {symbol!r}; tradable: {known}")
+    if not isinstance(side, Side):
+        return Invalid("side", f"side must be BUY or SELL, got {side!r}")
+    checked = check_quantity(quantity, instrument)
+    if isinstance(checked, Invalid):
+        return checked
+    limit = check_limit(limit_price, instrument)
+    if isinstance(limit, Invalid):
+        return limit
+    algo_cls = algos.get(algo.strip().upper())
+    if algo_cls is None:
+        return Invalid("algo", f"unknown algo {algo!r}; available: {', '.join(sorted(algos))}")
+    start = now_ns if start_ns is None else max(start_ns, now_ns)
+    window = check_end(end_ns, start, now_ns)
+    if isinstance(window, Invalid):
+        return window
+    try:
+        parse_params(algo_cls.params_spec, params)
+    except ParamError as err:
+        return Invalid("params", str(err))
+    return ValidTicket(instrument, side, checked, limit, algo_cls, start, end_ns)
+
+
+def check_quantity(quantity: object, instrument: Instrument, *, at_least: int = 0) -> int | Invalid:
+    if isinstance(quantity, bool) or not isinstance(quantity, int):
+        return Invalid("quantity", f"quantity must be a whole number of shares, got {quantity!r}")
+    if quantity <= 0:
+        return Invalid("quantity", f"quantity must be positive, got {quantity:,}")
+    if quantity % instrument.lot_size:
+        return Invalid("quantity", f"quantity {quantity:,} is not a multiple of the lot size {instrument.lot_size}")
+    if quantity < at_least:
+        return Invalid("quantity", f"quantity {quantity:,} is below the {at_least:,} already filled")
+    return quantity
+
+
+def check_limit(limit_price: object, instrument: Instrument) -> Decimal | Invalid | None:
+    if limit_price is None:
+        return None
+    if not isinstance(limit_price, Decimal) or not limit_price.is_finite():
+        return Invalid("limit", f"limit price must be a decimal number, got {limit_price!r}")
+    if limit_price <= 0:
+        return Invalid("limit", f"limit price must be positive, got {limit_price}")
+    if not instrument.is_on_tick(limit_price):
+        return Invalid("limit", f"limit {limit_price} is not on the {instrument.symbol} tick of {instrument.tick_size}")
+    return limit_price
+
+
+def check_end(end_ns: int, start_ns: int, now_ns: int) -> int | Invalid:
+    if end_ns <= now_ns:
+        return Invalid("end", "end time is already past")
+    if end_ns <= start_ns:
+        return Invalid("end", "end time must be after the start time")
+    return end_ns
