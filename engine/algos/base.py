@@ -102,7 +102,10 @@ class Algo(ABC):
         """Begin working: first wake-up at the parent's start time (or now)."""
         self._running = True
         parent = self.ctx.parent(self.parent_id)
-        self._schedule(max(parent.start_ns, self.ctx.clock.now_ns()))
+        if parent.start_ns <= self.ctx.clock.now_ns():
+            self._on_timer()
+        else:
+            self._schedule(parent.start_ns)
 
     def stop(self) -> None:
         """Stop for good (parent done, canceled, expired); working children are the engine's concern."""

@@ -6,6 +6,7 @@ Policy, re-evaluated every second of market time, after every fill and when a ch
   the next slice boundary;
 - behind the schedule by more than `catch_up_slices` slices, or inside the final slice: cancel the
   passive child and sweep the opposite side up to the limit for the shortfall;
+- sweep at most once every `cross_interval_seconds`, so a sweep that finds nothing is not resent in a loop;
 - never put out more than the parent's leaves (filled + everything live <= quantity), so a fill that
   races a cancel can never overfill.
 """
@@ -35,7 +36,9 @@ class TwapAlgo(Algo):
     params_spec = (
         ParamSpec("slice_seconds", "Slice (s)", int, "60", minimum=1, maximum=3600),
         ParamSpec("catch_up_slices", "Catch-up after (slices behind)", float, "1", minimum=0, maximum=100),
+        ParamSpec("cross_interval_seconds", "Min time between sweeps (s)", int, "2", minimum=0, maximum=600),
     )
+    _next_cross_ns = 0
 
     def target_qty(self, parent: ParentView, now_ns: int) -> int:
         lot = self.ctx.instrument_of(self.parent_id).lot_size
@@ -63,7 +66,9 @@ class TwapAlgo(Algo):
             shortfall = parent.leaves_qty if in_final_slice else behind
             cross = min(shortfall, room)
             cross -= cross % lot
-            if cross > 0:
+            if cross > 0 and now_ns >= self._next_cross_ns:
+                # an unanswered sweep comes back at once; without a pause it would be resent in a loop
+                self._next_cross_ns = now_ns + int(self.params["cross_interval_seconds"]) * NS_PER_S
                 self.ctx.send_aggressive(self.parent_id, cross, parent.limit_price)
             return
 
