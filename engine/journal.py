@@ -63,6 +63,11 @@ class Journal:
         for type_name, payload in cursor:
             yield serialization.decode(type_name, payload)
 
+    def last_ts_ns(self) -> int | None:
+        """Clock time of the newest record (a restarted market clock must not run backwards)."""
+        row = self._conn.execute("SELECT MAX(ts_ns) FROM journal").fetchone()
+        return None if row is None or row[0] is None else int(row[0])
+
     def count(self) -> int:
         return int(self._conn.execute("SELECT COUNT(*) FROM journal").fetchone()[0])
 

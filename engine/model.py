@@ -76,15 +76,16 @@ class OrdStatus(Enum):
 
     @property
     def is_terminal(self) -> bool:
-        return self in _TERMINAL
+        return self._value_ in _TERMINAL_VALUES
 
     @property
     def is_live(self) -> bool:
         """Still working (or may still work) at a venue or in the engine."""
-        return self not in _TERMINAL
+        return self._value_ not in _TERMINAL_VALUES
 
 
-_TERMINAL = frozenset({OrdStatus.FILLED, OrdStatus.CANCELED, OrdStatus.REJECTED, OrdStatus.EXPIRED})
+# Membership by the value string: enum members hash through a Python-level __hash__ (hot path).
+_TERMINAL_VALUES = frozenset({"2", "4", "8", "C"})  # FILLED, CANCELED, REJECTED, EXPIRED
 
 
 class InvalidPrice(ValueError):

@@ -58,7 +58,7 @@ class _Order:
 
 
 class _Parent(_Order):
-    __slots__ = ("accepted", "children", "end_ns", "limit_price", "paused")
+    __slots__ = ("accepted", "children", "end_ns", "limit_price", "live", "paused")
 
     def __init__(self, accepted: ev.ParentAccepted) -> None:
         super().__init__(accepted.quantity, accepted.ts_ns)
@@ -66,15 +66,17 @@ class _Parent(_Order):
         self.limit_price = accepted.limit_price
         self.end_ns = accepted.end_ns
         self.children: list[ChildId] = []
+        self.live: dict[ChildId, _Child] = {}  # children not yet in a terminal state, oldest first
         self.paused = False
 
 
 class _Child(_Order):
-    __slots__ = ("price", "submitted")
+    __slots__ = ("parent", "price", "submitted")
 
-    def __init__(self, submitted: ev.ChildSubmitted) -> None:
+    def __init__(self, submitted: ev.ChildSubmitted, parent: _Parent) -> None:
         super().__init__(submitted.quantity, submitted.ts_ns)
         self.submitted = submitted
+        self.parent = parent
         self.price = submitted.price
 
 
@@ -84,6 +86,7 @@ class OrderStore:
     def __init__(self) -> None:
         self._parents: dict[ParentId, _Parent] = {}
         self._children: dict[ChildId, _Child] = {}
+        self._live_children: dict[ChildId, _Child] = {}
         self._fills: list[FillView] = []
         self._fill_ids: set[str] = set()
         self.kill_engaged = False
@@ -165,8 +168,11 @@ class OrderStore:
         if e.child_id in self._children:
             raise InvariantBroken(f"child {e.child_id} submitted twice")
         parent = self._parent(e.parent_id)
-        self._children[e.child_id] = _Child(e)
+        child = _Child(e, parent)
+        self._children[e.child_id] = child
+        self._live_children[e.child_id] = child
         parent.children.append(e.child_id)
+        parent.live[e.child_id] = child
 
     def _on_child_accepted(self, e: ev.ChildAccepted) -> None:
         self._child_transition(e.child_id, Trigger.ACCEPTED, e.ts_ns)
@@ -198,6 +204,7 @@ class OrderStore:
         child.quantity = max(e.quantity, child.cum_qty)
         child.price = e.price
         self._transition(e.child_id, child, Trigger.REPLACED, e.ts_ns)
+        self._retire_if_done(e.child_id, child)
 
     def _on_child_filled(self, e: ev.ChildFilled) -> None:
         child = self._child(e.child_id)
@@ -215,6 +222,7 @@ class OrderStore:
         child.cum_qty += e.quantity
         child.notional += notional
         self._transition(e.child_id, child, Trigger.FILL, e.ts_ns)
+        self._retire_if_done(e.child_id, child)
         parent.cum_qty += e.quantity
         parent.notional += notional
         self._transition(parent.accepted.parent_id, parent, Trigger.FILL, e.ts_ns)
@@ -239,6 +247,12 @@ class OrderStore:
         self._transition(child_id, child, trigger, ts_ns)
         if text:
             child.text = text
+        self._retire_if_done(child_id, child)
+
+    def _retire_if_done(self, child_id: ChildId, child: _Child) -> None:
+        if child.status.is_terminal:
+            self._live_children.pop(child_id, None)
+            child.parent.live.pop(child_id, None)
 
     def _check(self, order_id: str, order: _Order, trigger: Trigger) -> None:
         """Raise before mutating quantities if the pair is not in the table at all."""
@@ -285,18 +299,11 @@ class OrderStore:
         return [pid for pid, p in self._parents.items() if p.status.is_live]
 
     def live_child_ids(self, parent_id: ParentId | None = None) -> list[ChildId]:
-        ids: Iterable[ChildId] = self._children if parent_id is None else self._parent(parent_id).children
-        return [cid for cid in ids if self._children[cid].status.is_live]
+        return list(self._live_children if parent_id is None else self._parent(parent_id).live)
 
     def working_qty(self, parent_id: ParentId) -> int:
         """Quantity out at venues and not yet filled (what could still fill)."""
-        parent = self._parent(parent_id)
-        total = 0
-        for cid in parent.children:
-            child = self._children[cid]
-            if child.status.is_live:
-                total += child.quantity - child.cum_qty
-        return total
+        return sum(c.quantity - c.cum_qty for c in self._parent(parent_id).live.values())
 
     def _parent_view(self, pid: ParentId, p: _Parent) -> ParentView:
         a = p.accepted

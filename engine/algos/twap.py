@@ -3,9 +3,11 @@
 Policy, re-evaluated every second of market time, after every fill and when a child ends:
 - target(t) = quantity x elapsed fraction, in whole lots (`twap_target`);
 - keep one passive child at the touch (capped by the limit) sized to what the schedule wants done by
-  the next slice boundary;
+  the next slice boundary; re-peg when the touch moved away, but not before it rested
+  `min_rest_seconds` (chasing every tick churns orders and throws away queue priority);
 - behind the schedule by more than `catch_up_slices` slices, or inside the final slice: cancel the
   passive child and sweep the opposite side up to the limit for the shortfall;
+- post no passive slice smaller than `min_slice_qty` (default half a slice) unless it is all that is left;
 - sweep at most once every `cross_interval_seconds`, so a sweep that finds nothing is not resent in a loop;
 - never put out more than the parent's leaves (filled + everything live <= quantity), so a fill that
   races a cancel can never overfill.
@@ -37,6 +39,8 @@ class TwapAlgo(Algo):
         ParamSpec("slice_seconds", "Slice (s)", int, "60", minimum=1, maximum=3600),
         ParamSpec("catch_up_slices", "Catch-up after (slices behind)", float, "1", minimum=0, maximum=100),
         ParamSpec("cross_interval_seconds", "Min time between sweeps (s)", int, "2", minimum=0, maximum=600),
+        ParamSpec("min_rest_seconds", "Min resting time before re-peg (s)", int, "5", minimum=0, maximum=600),
+        ParamSpec("min_slice_qty", "Min passive slice (0 = half a slice)", int, "0", minimum=0),
     )
     _next_cross_ns = 0
 
@@ -80,7 +84,8 @@ class TwapAlgo(Algo):
         working = [c for c in passive if c.status is not OrdStatus.PENDING_CANCEL]
         if working:
             child = working[0]
-            stale_price = price is not None and child.price != price and self._touch_moved(parent.side, child, price)
+            rested = now_ns - child.created_ns >= int(self.params["min_rest_seconds"]) * NS_PER_S
+            stale_price = rested and price is not None and self._touch_moved(parent.side, child, price)
             too_big = child.leaves_qty > want + slice_qty
             if stale_price or too_big or want == 0:
                 self.ctx.cancel_child(child.child_id, "TWAP re-pegging to the touch")
@@ -89,6 +94,9 @@ class TwapAlgo(Algo):
             return  # wait for the cancel to land before re-posting
         quantity = min(want, room)
         quantity -= quantity % lot
+        min_post = int(self.params["min_slice_qty"]) or slice_qty // 2
+        if quantity < min(max(lot, min_post), room):
+            return  # top up once a worthwhile slice is due, not share by share
         if quantity > 0 and price is not None:
             self.ctx.send_passive(self.parent_id, quantity, price)
 

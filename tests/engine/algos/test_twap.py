@@ -148,3 +148,14 @@ def test_every_fill_recalibrates_and_the_parent_completes(
         clock.advance(15 * NS_PER_S)
     parent = engine.store.parent(pid)
     assert parent.status is OrdStatus.FILLED and parent.cum_qty == 600
+
+
+def test_no_passive_top_up_smaller_than_half_a_slice(engine: Engine, venue: ScriptedVenue, clock: VirtualClock) -> None:
+    start_twap(engine, 6000)  # 100 per one-minute slice
+    (first,) = venue.submitted.values()
+    venue.ack(first.child_id)
+    venue.fill(first.child_id, first.quantity, "100.00")
+    for _ in range(40):
+        clock.advance(NS_PER_S)
+    later = [o for o in venue.submitted.values() if o.child_id != first.child_id]
+    assert later and all(o.quantity >= 50 for o in later)

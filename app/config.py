@@ -1,0 +1,131 @@
+"""Application configuration: TOML, with defaults from resources/default_config.toml."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tomllib
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from engine.clock import NS_PER_S
+from engine.risk import RiskLimits
+
+
+class ConfigError(ValueError):
+    """A configuration value that cannot be used; the message names the key."""
+
+
+@dataclass(frozen=True, slots=True)
+class MarketConfig:
+    seed: int = 1
+    speed: float = 1.0
+    open_s: int = 9 * 3600 + 30 * 60
+    close_s: int = 16 * 3600
+    lit_venues: tuple[str, ...] = ("LIT1", "LIT2")
+    dark_pool: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class AppConfig:
+    journal_path: Path
+    synchronous: str = "NORMAL"
+    market: MarketConfig = field(default_factory=MarketConfig)
+    risk: RiskLimits = field(default_factory=RiskLimits)
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+def default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "ems"
+
+
+def default_journal_path(today: dt.date | None = None) -> Path:
+    day = today or dt.date.today()
+    return default_data_dir() / f"journal-{day.isoformat()}.db"
+
+
+def load_config(path: str | Path | None = None, *, journal_override: str | None = None) -> AppConfig:
+    """Defaults, then the file's values on top; `journal_override` (from --db) wins over both."""
+    text = resources.files("resources").joinpath("default_config.toml").read_text(encoding="utf-8")
+    merged = tomllib.loads(text)
+    if path is not None:
+        try:
+            user = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"config file {path} does not exist") from None
+        except tomllib.TOMLDecodeError as err:
+            raise ConfigError(f"config file {path} is not valid TOML: {err}") from None
+        for section, values in user.items():
+            if isinstance(values, dict) and isinstance(merged.get(section), dict):
+                merged[section].update(values)
+            else:
+                merged[section] = values
+    return _build(merged, journal_override)
+
+
+def _build(raw: dict[str, Any], journal_override: str | None) -> AppConfig:
+    journal = raw.get("journal", {})
+    market = raw.get("market", {})
+    risk = raw.get("risk", {})
+    path = journal_override or journal.get("path") or ""
+    synchronous = str(journal.get("synchronous", "NORMAL")).upper()
+    if synchronous not in ("NORMAL", "FULL"):
+        raise ConfigError(f"journal.synchronous must be NORMAL or FULL, got {synchronous!r}")
+    speed = _number(market, "speed", float, "market")
+    if speed <= 0:
+        raise ConfigError(f"market.speed must be positive, got {speed}")
+    market_cfg = MarketConfig(
+        seed=_number(market, "seed", int, "market"),
+        speed=speed,
+        open_s=parse_time_of_day(str(market.get("open", "09:30:00")), "market.open"),
+        close_s=parse_time_of_day(str(market.get("close", "16:00:00")), "market.close"),
+        lit_venues=tuple(str(v) for v in market.get("lit_venues", ["LIT1", "LIT2"])),
+        dark_pool=bool(market.get("dark_pool", True)),
+    )
+    if market_cfg.close_s <= market_cfg.open_s:
+        raise ConfigError("market.close must be after market.open")
+    if not market_cfg.lit_venues:
+        raise ConfigError("market.lit_venues must name at least one venue")
+    limits = RiskLimits(
+        max_child_qty=_number(risk, "max_child_qty", int, "risk"),
+        max_child_notional=_decimal(risk, "max_child_notional"),
+        max_parent_qty=_number(risk, "max_parent_qty", int, "risk"),
+        max_parent_notional=_decimal(risk, "max_parent_notional"),
+        price_band_pct=_decimal(risk, "price_band_pct"),
+    )
+    return AppConfig(Path(path) if path else default_journal_path(), synchronous, market_cfg, limits, raw)
+
+
+def parse_time_of_day(text: str, key: str) -> int:
+    """Seconds after midnight from HH:MM or HH:MM:SS."""
+    try:
+        parsed = dt.time.fromisoformat(text.strip())
+    except ValueError:
+        raise ConfigError(f"{key}: {text!r} is not a time of day (HH:MM[:SS])") from None
+    return parsed.hour * 3600 + parsed.minute * 60 + parsed.second
+
+
+def session_epoch_ns(day: dt.date, seconds_after_midnight: int) -> int:
+    """Exchange-local wall time encoded as epoch ns (the engine's time convention)."""
+    midnight = dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
+    return int(midnight.timestamp()) * NS_PER_S + seconds_after_midnight * NS_PER_S
+
+
+def _number(section: dict[str, Any], key: str, kind: type[Any], name: str) -> Any:
+    value = section.get(key)
+    try:
+        return kind(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{name}.{key} must be a number, got {value!r}") from None
+
+
+def _decimal(section: dict[str, Any], key: str) -> Decimal:
+    value = section.get(key)
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        raise ConfigError(f"risk.{key} must be a decimal number, got {value!r}") from None
