@@ -1,0 +1,77 @@
+"""Events per second through the engine on the simulated market, end to end, in virtual time.
+
+Market data (books, prints) from the simulated venues plus order events (children, acks, fills,
+cancels) flow through the real engine: journal (SQLite, WAL), order store, TWAP algos, router.
+Virtual time runs as fast as the CPU allows, so events/s is the engine's processing capacity.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+import time
+from pathlib import Path
+
+from app.config import load_config, session_epoch_ns
+from app.wiring import build_engine, open_journal
+from bench.common import emit, median_of, parser, table
+from engine.clock import NS_PER_S, VirtualClock
+from engine.model import Side
+from engine.venues.sim.market import default_instruments
+
+DAY = dt.date(2026, 1, 5)
+
+
+def measure(minutes: int, parents_per_symbol: int) -> dict[str, float]:
+    with tempfile.TemporaryDirectory(prefix="ems-bench-") as scratch:
+        config = load_config(journal_override=str(Path(scratch) / "bench.db"))
+        clock = VirtualClock(session_epoch_ns(DAY, config.market.open_s))
+        journal = open_journal(config)
+        engine = build_engine(config, clock, journal)
+        engine.start()
+        clock.advance(5 * NS_PER_S)
+        end_ns = clock.now_ns() + minutes * 60 * NS_PER_S
+        for i, symbol in enumerate(default_instruments()):
+            for k in range(parents_per_symbol):
+                side = Side.BUY if (i + k) % 2 == 0 else Side.SELL
+                engine.submit_ticket(symbol=symbol, side=side, quantity=20_000, limit_price=None, algo="TWAP",
+                                     end_ns=end_ns, params={"slice_seconds": "30"})
+        before = engine.events_processed
+        started = time.perf_counter()
+        clock.run_until(end_ns)
+        elapsed = time.perf_counter() - started
+        events = engine.events_processed - before
+        snap = engine.snapshot()
+        engine.close()
+    return {
+        "events_per_s": events / elapsed,
+        "events": events,
+        "wall_s": elapsed,
+        "market_seconds_per_wall_second": minutes * 60 / elapsed,
+        "children": len(snap.children),
+        "fills": len(snap.fills),
+        "journal_records": float(journal.appended),
+    }
+
+
+def main() -> None:
+    p = parser(__doc__ or "")
+    p.add_argument("--minutes", type=int, default=20, help="market minutes simulated per run")
+    p.add_argument("--parents-per-symbol", type=int, default=2)
+    args = p.parse_args()
+    figures = median_of(args.repeats, lambda: measure(args.minutes, args.parents_per_symbol))
+    figures["minutes"] = args.minutes
+    print(table([
+        ("events/s (median)", f"{figures['events_per_s']:,.0f}"),
+        ("events per run", f"{figures['events']:,.0f}"),
+        ("wall s per run", f"{figures['wall_s']:.2f}"),
+        ("market s per wall s", f"{figures['market_seconds_per_wall_second']:,.0f}"),
+        ("children per run", f"{figures['children']:,.0f}"),
+        ("fills per run", f"{figures['fills']:,.0f}"),
+        ("journal records", f"{figures['journal_records']:,.0f}"),
+    ]))
+    emit(figures, args.json)
+
+
+if __name__ == "__main__":
+    main()
