@@ -1,0 +1,312 @@
+"""The FIX 4.4 acceptor OMS clients connect to: asyncio server, logon gate, one session per CompID pair.
+
+Only configured (SenderCompID, TargetCompID) pairs get a session; anything else is answered with a
+Logout naming the problem and the connection is closed, without creating any state. Each socket
+read is framed, verified and handed to the session as one batch; everything the batch produced
+(sequence numbers, stored messages) is committed to the store once, then written to the socket.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from engine.clock import NS_PER_S, Clock, TimerHandle
+from engine.fix.codec import FieldValue, MsgType, Tag, encode, encode_body, utc_timestamp
+from engine.fix.config import AcceptorConfig, SessionId
+from engine.fix.framing import FixFramer, FixMessage
+from engine.fix.protocols import FixApplication
+from engine.fix.session import FixSession, SessionState
+from engine.fix.store import SessionStore
+
+log = logging.getLogger(__name__)
+
+
+class UnknownSession(KeyError):
+    """The application named a session that is not configured."""
+
+
+class FixAcceptor:
+    """Listens on `config.host:config.port` (loopback, ephemeral by default) for configured sessions.
+
+    `send` works whether or not the client is logged on: an offline message takes its MsgSeqNum, is
+    stored, and reaches the client through its ResendRequest after the next Logon (PossDupFlag=Y).
+    A Logon with ResetSeqNumFlag=Y discards such messages, as FIX prescribes.
+    """
+
+    def __init__(
+        self,
+        config: AcceptorConfig,
+        store_path: str | Path,
+        clock: Clock,
+        application: FixApplication,
+        *,
+        wall_time_ns: Callable[[], int] | None = None,
+    ) -> None:
+        self.config = config
+        self._clock = clock
+        self._wall_ns = wall_time_ns or clock.now_ns
+        self.store = SessionStore(store_path, synchronous=config.synchronous)
+        self._sessions: dict[SessionId, FixSession] = {}
+        self._by_comp_ids: dict[tuple[str, str], FixSession] = {}
+        for session_config in config.sessions:
+            session = FixSession(
+                session_config,
+                self.store,
+                clock,
+                application,
+                logout_timeout_s=config.logout_timeout_s,
+                heartbeat_margin=config.heartbeat_margin,
+                max_heartbeat_s=config.max_heartbeat_s,
+                wall_time_ns=self._wall_ns,
+            )
+            self._sessions[session.session_id] = session
+            self._by_comp_ids[(session_config.sender_comp_id, session_config.target_comp_id)] = session
+        self._server: asyncio.Server | None = None
+        self._connections: set[_Connection] = set()
+        self._dirty: set[_Connection] = set()
+        self._flush_scheduled = False
+        self._all_closed = asyncio.Event()
+        self._port = 0
+        self._stopped = False
+
+    # ----- lifecycle --------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Bind and listen; `port` is the bound port afterwards."""
+        loop = asyncio.get_running_loop()
+        self._server = await loop.create_server(lambda: _Connection(self), self.config.host, self.config.port)
+        self._port = int(self._server.sockets[0].getsockname()[1])
+        log.info("FIX acceptor listening on %s:%s", self.config.host, self._port)
+
+    async def stop(self, text: str = "EMS shutting down", timeout_s: float | None = None) -> None:
+        """Log every client out (bounded wait for their answers), close the server and the store."""
+        if self._stopped:
+            return
+        if self._server is not None:
+            self._server.close()
+        for session in self._sessions.values():
+            if session.logged_on:
+                session.logout(text)
+        for connection in list(self._connections):
+            if connection.session is None or connection.session.state is SessionState.AWAITING_LOGON:
+                connection.disconnect()
+        self._flush()
+        if self._connections:
+            self._all_closed.clear()
+            wait_s = self.config.logout_timeout_s + 1.0 if timeout_s is None else timeout_s
+            try:
+                await asyncio.wait_for(self._all_closed.wait(), wait_s)
+            except TimeoutError:
+                for connection in list(self._connections):
+                    connection.abort()
+        for session in self._sessions.values():
+            session.detach()
+        self._stopped = True
+        if self._server is not None:
+            await self._server.wait_closed()
+            self._server = None
+        self.store.close()
+        log.info("FIX acceptor stopped")
+
+    @property
+    def port(self) -> int:
+        return self._port
+
+    @property
+    def connection_count(self) -> int:
+        """Open TCP connections, logged on or not."""
+        return len(self._connections)
+
+    # ----- for the application ----------------------------------------------------------------------
+
+    @property
+    def session_ids(self) -> tuple[SessionId, ...]:
+        return tuple(self._sessions)
+
+    def session(self, session_id: SessionId) -> FixSession:
+        try:
+            return self._sessions[session_id]
+        except KeyError:
+            raise UnknownSession(f"no FIX session {session_id} is configured") from None
+
+    def is_logged_on(self, session_id: SessionId) -> bool:
+        return self.session(session_id).logged_on
+
+    def send(self, session_id: SessionId, msg_type: str, fields: Iterable[tuple[int, FieldValue]]) -> bool:
+        """Send an application message; True if it went on the wire now, False if stored for resend."""
+        sent = self.session(session_id).send(msg_type, fields)
+        self._schedule_flush()
+        return sent
+
+    def send_reject(
+        self,
+        session_id: SessionId,
+        ref_seq_num: int,
+        text: str,
+        *,
+        ref_msg_type: str | None = None,
+        ref_tag: int | None = None,
+        reason: int | None = None,
+    ) -> bool:
+        """Session-level Reject (35=3) of an inbound message the application cannot parse."""
+        sent = self.session(session_id).send_reject(
+            ref_seq_num, text, ref_msg_type=ref_msg_type, ref_tag=ref_tag, reason=reason
+        )
+        self._schedule_flush()
+        return sent
+
+    def logout(self, session_id: SessionId, text: str | None = None) -> None:
+        self.session(session_id).logout(text)
+        self._schedule_flush()
+
+    # ----- connections ------------------------------------------------------------------------------
+
+    def _bind(self, connection: _Connection, logon: FixMessage) -> FixSession | None:
+        """The session a connection's first message claims, or None after refusing it."""
+        their_sender = logon.get_str(Tag.SENDER_COMP_ID) or ""
+        their_target = logon.get_str(Tag.TARGET_COMP_ID) or ""
+        if logon.msg_type != MsgType.LOGON:
+            log.warning("FIX %s: first message is 35=%s, not Logon; closing", connection.peer, logon.msg_type)
+            connection.disconnect()
+            return None
+        session = self._by_comp_ids.get((their_target, their_sender))
+        begin_string = logon.get_str(Tag.BEGIN_STRING)
+        if session is None or begin_string != session.config.begin_string:
+            reason = f"unknown session: BeginString={begin_string} SenderCompID={their_sender} "
+            reason += f"TargetCompID={their_target}"
+        elif session.state is not SessionState.DISCONNECTED:
+            reason = f"session {session.session_id} is already connected"
+        else:
+            session.attach(connection)
+            return session
+        log.warning("FIX %s: Logon refused: %s", connection.peer, reason)
+        # Outside any session's numbering: no state is created for a stranger.
+        connection.write(
+            encode(
+                MsgType.LOGOUT,
+                encode_body([(Tag.TEXT, reason)]),
+                begin_string=begin_string or "FIX.4.4",
+                sender_comp_id=their_target or "UNKNOWN",
+                target_comp_id=their_sender or "UNKNOWN",
+                seq_num=1,
+                sending_time=utc_timestamp(self._wall_ns()),
+            )
+        )
+        connection.disconnect()
+        return None
+
+    def _mark_dirty(self, connection: _Connection) -> None:
+        self._dirty.add(connection)
+        self._schedule_flush()
+
+    def _schedule_flush(self) -> None:
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            asyncio.get_running_loop().call_soon(self._flush)
+
+    def _flush(self) -> None:
+        """Commit the store, then put every pending byte on the wire (FIX: store before send)."""
+        self._flush_scheduled = False
+        if self._stopped:
+            return
+        self.store.commit()
+        dirty, self._dirty = self._dirty, set()
+        for connection in dirty:
+            connection.flush()
+
+    def _connection_made(self, connection: _Connection) -> None:
+        self._connections.add(connection)
+
+    def _connection_lost(self, connection: _Connection) -> None:
+        self._connections.discard(connection)
+        self._dirty.discard(connection)
+        if not self._connections:
+            self._all_closed.set()
+
+
+class _Connection(asyncio.Protocol):
+    """One TCP connection: framing, the logon gate and write batching for its session."""
+
+    def __init__(self, acceptor: FixAcceptor) -> None:
+        self._acceptor = acceptor
+        self._framer = FixFramer()
+        self._transport: asyncio.Transport | None = None
+        self._pending: list[bytes] = []
+        self._closing = False
+        self._logon_timer: TimerHandle | None = None
+        self.session: FixSession | None = None
+        self.peer = "?"
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self._transport = transport
+        peer = transport.get_extra_info("peername")
+        self.peer = f"{peer[0]}:{peer[1]}" if peer else "?"
+        acceptor = self._acceptor
+        acceptor._connection_made(self)
+        timeout_ns = int(acceptor.config.logon_timeout_s * NS_PER_S)
+        self._logon_timer = acceptor._clock.call_later(timeout_ns, self._logon_timed_out)
+
+    def data_received(self, data: bytes) -> None:
+        if self._closing:
+            return
+        messages, errors = self._framer.feed(data)
+        for error in errors:
+            log.warning("FIX %s: dropped garbled data: %s", self.peer, error)
+        if messages:
+            session = self.session
+            if session is None:
+                session = self.session = self._acceptor._bind(self, messages[0])
+            if session is not None:
+                session.on_messages(messages)
+                if session.state is not SessionState.AWAITING_LOGON and self._logon_timer is not None:
+                    self._logon_timer.cancel()
+                    self._logon_timer = None
+        self._acceptor._flush()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._closing = True
+        if self._logon_timer is not None:
+            self._logon_timer.cancel()
+            self._logon_timer = None
+        if exc is not None:
+            log.info("FIX %s: connection lost: %s", self.peer, exc)
+        if self.session is not None:
+            self.session.detach()
+        self._acceptor._connection_lost(self)
+
+    # SessionTransport
+    def write(self, data: bytes) -> None:
+        if not self._closing:
+            self._pending.append(data)
+            self._acceptor._mark_dirty(self)
+
+    def disconnect(self) -> None:
+        if not self._closing:
+            self._closing = True
+            self._acceptor._mark_dirty(self)
+
+    def flush(self) -> None:
+        transport = self._transport
+        if transport is None or transport.is_closing():
+            return
+        if self._pending:
+            transport.write(b"".join(self._pending))
+            self._pending.clear()
+        if self._closing:
+            transport.close()
+
+    def abort(self) -> None:
+        if self._transport is not None:
+            self._transport.abort()
+
+    def _logon_timed_out(self) -> None:
+        self._logon_timer = None
+        if self.session is None or self.session.state is SessionState.AWAITING_LOGON:
+            log.warning("FIX %s: no Logon within %ss; closing", self.peer, self._acceptor.config.logon_timeout_s)
+            if self.session is not None:
+                self.session.logout()
+            self.disconnect()

@@ -1,0 +1,146 @@
+"""Encode outbound FIX messages (correct BodyLength and CheckSum) and name the tags the session uses.
+
+A message is built in two steps: `encode_body(fields)` turns the application's (tag, value) pairs into
+bytes once, and `encode(...)` frames them with the standard header. The session stores the body bytes
+so a resend re-frames the same body with PossDupFlag and OrigSendingTime.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Final
+
+from engine.fix.framing import checksum
+
+NS_PER_S = 1_000_000_000
+NS_PER_MS = 1_000_000
+
+FieldValue = str | bytes | int | Decimal
+
+
+class Tag:
+    """FIX 4.4 tag numbers used by the session layer (application tags live with the application)."""
+
+    BEGIN_SEQ_NO: Final = 7
+    BEGIN_STRING: Final = 8
+    BODY_LENGTH: Final = 9
+    CHECK_SUM: Final = 10
+    END_SEQ_NO: Final = 16
+    MSG_SEQ_NUM: Final = 34
+    MSG_TYPE: Final = 35
+    NEW_SEQ_NO: Final = 36
+    POSS_DUP_FLAG: Final = 43
+    REF_SEQ_NUM: Final = 45
+    SENDER_COMP_ID: Final = 49
+    SENDING_TIME: Final = 52
+    TARGET_COMP_ID: Final = 56
+    TEXT: Final = 58
+    ENCRYPT_METHOD: Final = 98
+    HEART_BT_INT: Final = 108
+    TEST_REQ_ID: Final = 112
+    ORIG_SENDING_TIME: Final = 122
+    GAP_FILL_FLAG: Final = 123
+    RESET_SEQ_NUM_FLAG: Final = 141
+    REF_TAG_ID: Final = 371
+    REF_MSG_TYPE: Final = 372
+    SESSION_REJECT_REASON: Final = 373
+    USERNAME: Final = 553
+    PASSWORD: Final = 554
+
+
+class MsgType:
+    """Session-level (admin) message types."""
+
+    HEARTBEAT: Final = "0"
+    TEST_REQUEST: Final = "1"
+    RESEND_REQUEST: Final = "2"
+    REJECT: Final = "3"
+    SEQUENCE_RESET: Final = "4"
+    LOGOUT: Final = "5"
+    LOGON: Final = "A"
+
+
+ADMIN_MSG_TYPES: Final = frozenset({"0", "1", "2", "3", "4", "5", "A"})
+
+
+class SessionRejectReason:
+    """SessionRejectReason (373) values used in session-level Rejects."""
+
+    INVALID_TAG_NUMBER: Final = 0
+    REQUIRED_TAG_MISSING: Final = 1
+    TAG_NOT_DEFINED_FOR_MSG_TYPE: Final = 2
+    UNDEFINED_TAG: Final = 3
+    TAG_WITHOUT_VALUE: Final = 4
+    VALUE_INCORRECT: Final = 5
+    INCORRECT_DATA_FORMAT: Final = 6
+    COMPID_PROBLEM: Final = 9
+    SENDING_TIME_ACCURACY: Final = 10
+    INVALID_MSG_TYPE: Final = 11
+
+
+_timestamp_cache: tuple[int, str] = (-1, "")
+
+
+def utc_timestamp(ns: int) -> str:
+    """UTCTimestamp with milliseconds, e.g. `20240102-09:30:00.125`."""
+    global _timestamp_cache
+    seconds, rem = divmod(ns, NS_PER_S)
+    cached_second, prefix = _timestamp_cache
+    if cached_second != seconds:
+        prefix = time.strftime("%Y%m%d-%H:%M:%S", time.gmtime(seconds))
+        _timestamp_cache = (seconds, prefix)
+    return f"{prefix}.{rem // NS_PER_MS:03d}"
+
+
+def format_value(value: FieldValue) -> bytes:
+    """Wire text of one field value: bool as Y/N, Decimal without exponent; floats are refused."""
+    if isinstance(value, bytes):
+        out = value
+    elif isinstance(value, str):
+        out = value.encode("latin-1")
+    elif isinstance(value, bool):
+        out = b"Y" if value else b"N"
+    elif isinstance(value, int):
+        out = str(value).encode("ascii")
+    elif isinstance(value, Decimal):
+        out = format(value, "f").encode("ascii")
+    else:
+        raise TypeError(f"FIX field value must be str, bytes, int or Decimal, got {type(value).__name__}")
+    if b"\x01" in out:
+        raise ValueError(f"FIX field value {out!r} contains SOH")
+    return out
+
+
+def encode_body(fields: Iterable[tuple[int, FieldValue]]) -> bytes:
+    """The fields after the standard header, in the given order (repeating groups stay in order)."""
+    parts: list[bytes] = []
+    append = parts.append
+    for tag, value in fields:
+        append(b"%d=%s\x01" % (tag, format_value(value)))
+    return b"".join(parts)
+
+
+def encode(
+    msg_type: str,
+    body: bytes,
+    *,
+    begin_string: str,
+    sender_comp_id: str,
+    target_comp_id: str,
+    seq_num: int,
+    sending_time: str,
+    poss_dup: bool = False,
+    orig_sending_time: str | None = None,
+) -> bytes:
+    """A whole frame: 8, 9, 35, 49, 56, 34, [43], 52, [122], body, 10."""
+    header = f"35={msg_type}\x0149={sender_comp_id}\x0156={target_comp_id}\x0134={seq_num}\x01"
+    if poss_dup:
+        header += "43=Y\x01"
+    header += f"52={sending_time}\x01"
+    if orig_sending_time is not None:
+        header += f"122={orig_sending_time}\x01"
+    rest = header.encode("latin-1") + body
+    frame = b"8=%s\x019=%d\x01%s" % (begin_string.encode("ascii"), len(rest), rest)
+    return frame + b"10=%03d\x01" % checksum(frame)

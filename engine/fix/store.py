@@ -1,0 +1,148 @@
+"""Persistent FIX session state: next sequence numbers per session and sent application messages.
+
+Writes are kept in memory and land in one transaction on `commit()` (group commit: the acceptor
+commits once per socket read / loop turn, *before* the bytes go on the wire, so anything a
+counterparty has seen can be resent after a restart). WAL mode; `synchronous=NORMAL` survives a
+process kill, FULL also survives power loss. The schema is created with sqlite-utils.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NamedTuple
+
+import sqlite_utils
+
+from engine.fix.config import SessionId
+
+_UPSERT_SEQS = (
+    "INSERT INTO fix_sessions (session_id, next_sender_seq, next_target_seq) VALUES (?, ?, ?) "
+    "ON CONFLICT(session_id) DO UPDATE SET next_sender_seq=excluded.next_sender_seq, "
+    "next_target_seq=excluded.next_target_seq"
+)
+_INSERT_MESSAGE = (
+    "INSERT OR REPLACE INTO fix_outbound (session_id, seq, msg_type, sending_time, body) VALUES (?, ?, ?, ?, ?)"
+)
+
+
+class SeqNums(NamedTuple):
+    next_sender: int
+    next_target: int
+
+
+@dataclass(frozen=True, slots=True)
+class StoredMessage:
+    """An application message we sent, kept so a ResendRequest can be answered with it."""
+
+    seq_num: int
+    msg_type: str
+    sending_time: str
+    body: bytes
+
+
+class SessionStore:
+    """SQLite-backed sequence numbers and outbound messages for every session of one acceptor."""
+
+    def __init__(self, path: str | Path, *, synchronous: str = "NORMAL") -> None:
+        if synchronous not in ("NORMAL", "FULL"):
+            raise ValueError(f"session store synchronous must be NORMAL or FULL, got {synchronous!r}")
+        self.path = Path(path)
+        if str(path) != ":memory:":
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute(f"PRAGMA synchronous={synchronous}")
+        db = sqlite_utils.Database(self._conn)
+        tables = set(db.table_names())
+        if "fix_sessions" not in tables:
+            db["fix_sessions"].create(  # type: ignore[union-attr]
+                {"session_id": str, "next_sender_seq": int, "next_target_seq": int}, pk="session_id"
+            )
+        if "fix_outbound" not in tables:
+            db["fix_outbound"].create(  # type: ignore[union-attr]
+                {"session_id": str, "seq": int, "msg_type": str, "sending_time": str, "body": bytes},
+                pk=("session_id", "seq"),
+            )
+        self._seqs: dict[SessionId, list[int]] = {}
+        self._dirty: set[SessionId] = set()
+        self._pending: list[tuple[str, int, str, str, bytes]] = []
+        self._resets: set[SessionId] = set()
+        self.commits = 0
+
+    def _entry(self, session_id: SessionId) -> list[int]:
+        entry = self._seqs.get(session_id)
+        if entry is None:
+            row = self._conn.execute(
+                "SELECT next_sender_seq, next_target_seq FROM fix_sessions WHERE session_id = ?", (session_id,)
+            ).fetchone()
+            entry = [int(row[0]), int(row[1])] if row else [1, 1]
+            self._seqs[session_id] = entry
+        return entry
+
+    def seq_nums(self, session_id: SessionId) -> SeqNums:
+        """Next MsgSeqNum we will send and next one we expect; (1, 1) for a session never seen."""
+        entry = self._entry(session_id)
+        return SeqNums(entry[0], entry[1])
+
+    def set_next_sender(self, session_id: SessionId, seq_num: int) -> None:
+        self._entry(session_id)[0] = seq_num
+        self._dirty.add(session_id)
+
+    def set_next_target(self, session_id: SessionId, seq_num: int) -> None:
+        self._entry(session_id)[1] = seq_num
+        self._dirty.add(session_id)
+
+    def save_outbound(self, session_id: SessionId, seq_num: int, msg_type: str, sending_time: str, body: bytes) -> None:
+        """Keep an application message for resend (written at the next commit)."""
+        self._pending.append((session_id, seq_num, msg_type, sending_time, body))
+
+    def outbound(self, session_id: SessionId, begin: int, end: int) -> list[StoredMessage]:
+        """Stored application messages with begin <= seq <= end, in sequence order."""
+        self.commit()
+        rows = self._conn.execute(
+            "SELECT seq, msg_type, sending_time, body FROM fix_outbound "
+            "WHERE session_id = ? AND seq BETWEEN ? AND ? ORDER BY seq",
+            (session_id, begin, end),
+        ).fetchall()
+        return [StoredMessage(int(seq), str(mt), str(st), bytes(body)) for seq, mt, st, body in rows]
+
+    @property
+    def has_pending(self) -> bool:
+        return bool(self._dirty or self._pending)
+
+    def commit(self) -> None:
+        """Write every pending sequence number and message in one transaction."""
+        if not (self._dirty or self._pending):
+            return
+        conn = self._conn
+        seq_rows = [(sid, *self._seqs[sid]) for sid in self._dirty]
+        conn.execute("BEGIN")
+        try:
+            for session_id in self._resets:
+                conn.execute("DELETE FROM fix_outbound WHERE session_id = ?", (session_id,))
+            if self._pending:
+                conn.executemany(_INSERT_MESSAGE, self._pending)
+            if seq_rows:
+                conn.executemany(_UPSERT_SEQS, seq_rows)
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+        self._pending.clear()
+        self._dirty.clear()
+        self._resets.clear()
+        self.commits += 1
+
+    def reset(self, session_id: SessionId) -> None:
+        """Start the session over: both sequence numbers back to 1, stored messages forgotten."""
+        self._pending = [row for row in self._pending if row[0] != session_id]
+        self._seqs[session_id] = [1, 1]
+        self._dirty.add(session_id)
+        self._resets.add(session_id)
+        self.commit()
+
+    def close(self) -> None:
+        self.commit()
+        self._conn.close()

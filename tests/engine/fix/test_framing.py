@@ -1,0 +1,166 @@
+"""FixFramer: BodyLength and CheckSum are verified, frames survive any split, garbage is dropped with a reason."""
+
+from __future__ import annotations
+
+import itertools
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from engine.fix.framing import FieldFormatError, FixFramer, FixMessage, checksum
+from tests.engine.fix.helpers import frame
+
+HEARTBEAT = frame("0", 7)
+ORDER = frame("D", 8, [(11, "C1"), (55, "AAPL"), (54, 1), (38, 100), (40, 2), (44, "10.25")])
+
+
+def _with_checksum(data: bytes, value: int) -> bytes:
+    return data[:-4] + b"%03d\x01" % value
+
+
+def test_whole_message_in_one_read_is_parsed():
+    framed = FixFramer().feed(ORDER)
+    assert framed.errors == []
+    [msg] = framed.messages
+    assert msg.msg_type == "D"
+    assert msg.get(55) == b"AAPL"
+    assert msg.get_str(11) == "C1"
+    assert msg.get_int(38) == 100
+    assert msg.raw == ORDER
+
+
+def test_message_split_byte_by_byte_is_assembled_once_complete():
+    framer = FixFramer()
+    out: list[FixMessage] = []
+    for i in range(len(ORDER)):
+        framed = framer.feed(ORDER[i : i + 1])
+        assert framed.errors == []
+        out.extend(framed.messages)
+        if i < len(ORDER) - 1:
+            assert out == []
+    assert [m.raw for m in out] == [ORDER]
+    assert framer.buffered == 0
+
+
+def test_many_messages_in_one_read_come_out_in_order():
+    framed = FixFramer().feed(HEARTBEAT + ORDER + HEARTBEAT)
+    assert [m.msg_type for m in framed.messages] == ["0", "D", "0"]
+    assert framed.errors == []
+
+
+def test_bad_checksum_drops_that_frame_only():
+    bad = _with_checksum(ORDER, (checksum(ORDER[: ORDER.rindex(b"10=")]) + 1) % 256)
+    framed = FixFramer().feed(HEARTBEAT + bad + HEARTBEAT)
+    assert [m.msg_type for m in framed.messages] == ["0", "0"]
+    [error] = framed.errors
+    assert "CheckSum (10)" in error.reason
+    assert error.data == bad
+
+
+def test_wrong_body_length_is_dropped_and_stream_resynchronises():
+    wrong = ORDER.replace(b"\x019=", b"\x019=1", 1)  # BodyLength 1xx: points past the trailer
+    framed = FixFramer().feed(wrong + HEARTBEAT + HEARTBEAT + ORDER + ORDER)
+    assert any("BodyLength (9)" in e.reason for e in framed.errors)
+    assert [m.raw for m in framed.messages][-2:] == [ORDER, ORDER]
+
+
+def test_body_length_too_short_is_dropped():
+    short = ORDER.replace(b"\x019=", b"\x019=", 1)
+    length_start = short.index(b"9=") + 2
+    length_end = short.index(b"\x01", length_start)
+    body_len = int(short[length_start:length_end])
+    short = short[:length_start] + str(body_len - 3).encode() + short[length_end:]
+    framed = FixFramer().feed(short + HEARTBEAT)
+    assert "does not end at CheckSum" in framed.errors[0].reason
+    assert [m.raw for m in framed.messages] == [HEARTBEAT]
+
+
+def test_garbage_between_messages_is_reported_and_skipped():
+    framed = FixFramer().feed(b"hello\r\n" + HEARTBEAT + b"junk" + ORDER)
+    assert [m.msg_type for m in framed.messages] == ["0", "D"]
+    assert [e.data for e in framed.errors] == [b"hello\r\n", b"junk"]
+    assert all(e.reason == "garbage between messages" for e in framed.errors)
+
+
+def test_partial_begin_string_at_end_of_read_is_kept_for_the_next_read():
+    framer = FixFramer()
+    framed = framer.feed(b"xx" + ORDER[:3])
+    assert framed.messages == [] and [e.data for e in framed.errors] == [b"xx"]
+    assert framer.feed(ORDER[3:]).messages[0].raw == ORDER
+
+
+def test_non_numeric_body_length_is_an_error():
+    framed = FixFramer().feed(b"8=FIX.4.4\x019=abc\x0135=0\x0110=000\x01" + HEARTBEAT)
+    assert "BodyLength (9)" in framed.errors[0].reason
+    assert [m.raw for m in framed.messages] == [HEARTBEAT]
+
+
+def test_second_field_other_than_body_length_is_an_error():
+    framed = FixFramer().feed(b"8=FIX.4.4\x0135=0\x019=5\x01" + HEARTBEAT)
+    assert "second field is not BodyLength" in framed.errors[0].reason
+    assert [m.raw for m in framed.messages] == [HEARTBEAT]
+
+
+def test_third_field_other_than_msgtype_is_an_error():
+    body = b"49=A\x0135=0\x01"
+    head = b"8=FIX.4.4\x019=%d\x01" % len(body)
+    data = head + body + b"10=%03d\x01" % checksum(head + body)
+    framed = FixFramer().feed(data)
+    assert framed.messages == []
+    assert "MsgType (35)" in framed.errors[0].reason
+
+
+def test_huge_declared_body_length_is_refused_not_waited_for():
+    framer = FixFramer(max_body_length=1000)
+    framed = framer.feed(b"8=FIX.4.4\x019=99999\x0135=0\x01" + HEARTBEAT)
+    assert "is not valid" in framed.errors[0].reason
+    assert [m.raw for m in framed.messages] == [HEARTBEAT]
+
+
+def test_get_answers_first_occurrence_and_get_all_keeps_repeating_groups():
+    data = frame("D", 1, [(453, 2), (448, "BROKER1"), (447, "D"), (448, "BROKER2"), (447, "D")])
+    [msg] = FixFramer().feed(data).messages
+    assert msg.get(448) == b"BROKER1"
+    assert msg.get_all(448) == [b"BROKER1", b"BROKER2"]
+    assert [t for t, _ in msg.pairs if t in (448, 447)] == [448, 447, 448, 447]
+    assert msg.get(9999) is None and 9999 not in msg and 448 in msg
+
+
+def test_get_int_rejects_a_non_integer_with_the_tag():
+    [msg] = FixFramer().feed(frame("D", 1, [(38, "1O0")])).messages
+    try:
+        msg.get_int(38)
+    except FieldFormatError as exc:
+        assert exc.tag == 38
+    else:
+        raise AssertionError("expected FieldFormatError")
+
+
+_STREAM = [HEARTBEAT, ORDER, frame("8", 9, [(17, "E1"), (58, "x" * 300)]), HEARTBEAT]
+
+
+@given(st.lists(st.integers(min_value=1, max_value=len(b"".join(_STREAM))), max_size=12))
+def test_any_split_of_a_valid_stream_yields_the_same_messages(cuts):
+    stream = b"".join(_STREAM)
+    bounds = [0, *sorted(set(cuts)), len(stream)]
+    framer = FixFramer()
+    out: list[bytes] = []
+    for a, b in itertools.pairwise(bounds):
+        framed = framer.feed(stream[a:b])
+        assert framed.errors == []
+        out.extend(m.raw for m in framed.messages)
+    assert out == _STREAM
+
+
+@given(st.binary(max_size=200))
+def test_garbage_never_raises_and_a_following_message_is_recovered(garbage):
+    framer = FixFramer()
+    framed = framer.feed(garbage + HEARTBEAT + ORDER)
+    # Garbage may swallow at most the first frame (if it ends with a torn header); ORDER always survives.
+    assert framed.messages and framed.messages[-1].raw == ORDER
+
+
+def test_torn_header_with_long_body_length_does_not_stall_following_messages():
+    framed = FixFramer().feed(b"8=FIX.4.4\x019=50000\x0135=D\x0111=X\x01" + HEARTBEAT + ORDER)
+    assert "overruns the next message" in framed.errors[0].reason
+    assert [m.raw for m in framed.messages] == [HEARTBEAT, ORDER]

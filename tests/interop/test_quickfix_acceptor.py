@@ -1,0 +1,235 @@
+"""Interop: a real QuickFIX initiator (the OMS) against our FixAcceptor over loopback sockets."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from engine.clock import RealClock
+from engine.fix.acceptor import FixAcceptor
+from engine.fix.config import AcceptorConfig, SessionConfig, SessionId
+from engine.fix.framing import FixMessage
+from engine.fix.store import SessionStore
+from tests.interop.quickfix_runner import run_initiator
+
+pytestmark = pytest.mark.interop
+
+OMS1 = SessionId("FIX.4.4:EMS->OMS1")
+OMS2 = SessionId("FIX.4.4:EMS->OMS2")
+PASSWORD = "s3cret"
+
+
+class EchoOms:
+    """Application layer stand-in: every NewOrderSingle gets an ExecutionReport New."""
+
+    def __init__(self) -> None:
+        self.acceptor: FixAcceptor | None = None
+        self.events: list[tuple[str, SessionId]] = []
+        self.orders: list[tuple[SessionId, FixMessage]] = []
+
+    def on_logon(self, session_id: SessionId) -> None:
+        self.events.append(("logon", session_id))
+
+    def on_logout(self, session_id: SessionId) -> None:
+        self.events.append(("logout", session_id))
+
+    def on_message(self, session_id: SessionId, message: FixMessage) -> None:
+        self.orders.append((session_id, message))
+        if message.msg_type == "D" and self.acceptor is not None:
+            self.acceptor.send(session_id, "8", execution_report(message.get_str(11) or "?"))
+
+
+def execution_report(cl_ord_id: str) -> list[tuple[int, Any]]:
+    return [
+        (37, f"O-{cl_ord_id}"),
+        (11, cl_ord_id),
+        (17, f"E-{cl_ord_id}"),
+        (150, "0"),
+        (39, "0"),
+        (55, "AAPL"),
+        (54, "1"),
+        (38, 100),
+        (151, 100),
+        (14, 0),
+        (6, 0),
+    ]
+
+
+def new_order(cl_ord_id: str) -> list[list[Any]]:
+    return [[11, cl_ord_id], [55, "AAPL"], [54, "1"], [60, "20240102-09:30:00.000"], [38, 100], [40, "1"]]
+
+
+class Desk:
+    """Our acceptor plus its store path, restartable."""
+
+    def __init__(self, store_path: Path) -> None:
+        self.store_path = store_path
+        self.config = AcceptorConfig(
+            sessions=(SessionConfig("EMS", "OMS1", password=PASSWORD), SessionConfig("EMS", "OMS2")),
+            logout_timeout_s=2.0,
+        )
+        self.app = EchoOms()
+        self.acceptor = self._new()
+
+    def _new(self) -> FixAcceptor:
+        acceptor = FixAcceptor(self.config, self.store_path, RealClock(asyncio.get_running_loop()), self.app)
+        self.app.acceptor = acceptor
+        return acceptor
+
+    async def restart(self) -> None:
+        await self.acceptor.stop()
+        self.app = EchoOms()
+        self.acceptor = self._new()
+        await self.acceptor.start()
+
+
+@pytest.fixture
+async def desk(tmp_path: Path) -> AsyncIterator[Desk]:
+    desk = Desk(tmp_path / "ems-fix.db")
+    await desk.acceptor.start()
+    yield desk
+    await desk.acceptor.stop(timeout_s=3.0)
+
+
+def oms(desk: Desk, tmp_path: Path, sender: str = "OMS1", password: str | None = PASSWORD, **extra: Any) -> dict:
+    spec: dict[str, Any] = {
+        "port": desk.acceptor.port,
+        "sender": sender,
+        "target": "EMS",
+        "password": password,
+        "heartbeat": 1,
+        "work_dir": str(tmp_path / f"qf-{sender}"),
+        "steps": [],
+    }
+    spec.update(extra)
+    return spec
+
+
+REFUSAL = {"op": "wait", "msg_type": "5", "count": 1, "timeout": 5}
+
+
+def logon_steps(*middle: dict[str, Any]) -> list[dict[str, Any]]:
+    return [{"op": "wait_logon", "timeout": 5}, *middle, {"op": "logout", "text": "done", "timeout": 5}]
+
+
+async def test_logon_and_heartbeats_are_exchanged(desk, tmp_path):
+    run = await run_initiator(oms(desk, tmp_path, steps=logon_steps({"op": "sleep", "seconds": 2.5})))
+    assert run.logged_on and not run.named("timeout")
+    [logon] = run.messages("from_admin", "A")
+    assert logon[49] == "EMS" and logon[108] == "1"
+    assert run.messages("from_admin", "0"), "the acceptor sent no Heartbeat"
+    assert run.messages("to_admin", "0"), "QuickFIX sent no Heartbeat"
+    assert not run.messages("from_admin", "3"), "the acceptor rejected something"
+    assert desk.app.events == [("logon", OMS1), ("logout", OMS1)]
+
+
+async def test_orders_round_trip_over_several_sessions(desk, tmp_path):
+    def script(sender: str, password: str | None) -> dict:
+        sends = [{"op": "send", "msg_type": "D", "fields": new_order(f"{sender}-{i}")} for i in range(3)]
+        wait = {"op": "wait", "msg_type": "8", "count": 3, "timeout": 5}
+        return oms(desk, tmp_path, sender=sender, password=password, steps=logon_steps(*sends, wait))
+
+    one, two = await asyncio.gather(run_initiator(script("OMS1", PASSWORD)), run_initiator(script("OMS2", None)))
+    for run, sender in ((one, "OMS1"), (two, "OMS2")):
+        assert not run.named("timeout"), run.events
+        reports = run.messages("from_app", "8")
+        assert [r[11] for r in reports] == [f"{sender}-{i}" for i in range(3)]
+        assert all(r[56] == sender and r[150] == "0" for r in reports)
+        assert not run.messages("from_admin", "3") and not run.messages("to_admin", "3")
+    by_session = {sid: [m.get_str(11) for s, m in desk.app.orders if s == sid] for sid in (OMS1, OMS2)}
+    assert by_session == {OMS1: ["OMS1-0", "OMS1-1", "OMS1-2"], OMS2: ["OMS2-0", "OMS2-1", "OMS2-2"]}
+    assert sorted(desk.app.events) == sorted([("logon", OMS1), ("logon", OMS2), ("logout", OMS1), ("logout", OMS2)])
+
+
+async def test_sequence_numbers_continue_across_a_restart_of_both_sides(desk, tmp_path):
+    order = {"op": "send", "msg_type": "D", "fields": new_order("R1")}
+    wait = {"op": "wait", "msg_type": "8", "count": 1, "timeout": 5}
+    first = await run_initiator(oms(desk, tmp_path, steps=logon_steps(order, wait)))
+    oms_next_sender, oms_next_target = first.seq()
+    assert oms_next_sender > 3 and oms_next_target > 3
+
+    await desk.restart()  # the acceptor's process restarts; the OMS reuses its QuickFIX file store
+    order2 = {"op": "send", "msg_type": "D", "fields": new_order("R2")}
+    second = await run_initiator(oms(desk, tmp_path, steps=logon_steps(order2, wait)))
+
+    [their_logon] = second.messages("to_admin", "A")
+    [our_logon] = second.messages("from_admin", "A")
+    assert int(their_logon[34]) == oms_next_sender
+    assert int(our_logon[34]) == oms_next_target
+    assert not second.messages("to_admin", "2") and not second.messages("from_admin", "2"), "no resend needed"
+    [(_, order_msg)] = desk.app.orders
+    assert order_msg.get_int(34) == oms_next_sender + 1
+    assert [r[11] for r in second.messages("from_app", "8")] == ["R2"]
+
+
+async def test_reports_sent_while_the_oms_is_down_arrive_after_logon_with_possdup(desk, tmp_path):
+    first = await run_initiator(oms(desk, tmp_path, steps=logon_steps()))
+    assert first.logged_on
+    assert desk.acceptor.send(OMS1, "8", execution_report("WHILE-DOWN")) is False
+
+    wait = {"op": "wait", "msg_type": "8", "count": 1, "timeout": 5}
+    second = await run_initiator(oms(desk, tmp_path, steps=logon_steps(wait, {"op": "sleep", "seconds": 0.3})))
+    assert not second.named("timeout"), second.events
+    [resend_request] = second.messages("to_admin", "2")
+    [report] = second.messages("from_app", "8")
+    assert report[11] == "WHILE-DOWN" and report[43] == "Y" and 122 in report
+    assert int(resend_request[7]) == int(report[34])
+    # Our new Logon is inside the resent range too: QuickFIX takes it from its queue and ignores our
+    # PossDup gap fill for it. Both sides end in step, with no Reject and a plain Logout.
+    assert not second.messages("from_admin", "3") and not second.messages("to_admin", "3")
+    assert second.seq() == (desk.acceptor.session(OMS1).next_target_seq, desk.acceptor.session(OMS1).next_sender_seq)
+    [their_logout] = second.messages("to_admin", "5")
+    assert their_logout[58] == "done"
+
+
+async def test_acceptor_asks_for_a_gap_in_the_oms_sequence_and_accepts_the_gap_fill(desk, tmp_path):
+    order = {"op": "send", "msg_type": "D", "fields": new_order("G1")}
+    wait = {"op": "wait", "msg_type": "8", "count": 1, "timeout": 5}
+    run = await run_initiator(oms(desk, tmp_path, next_sender_seq=5, steps=logon_steps(order, wait)))
+    assert not run.named("timeout"), run.events
+    [our_request] = run.messages("from_admin", "2")
+    assert our_request[7] == "1" and our_request[16] == "0"
+    assert run.messages("to_admin", "4"), "QuickFIX answered with a gap fill"
+    [(_, order_msg)] = desk.app.orders
+    assert order_msg.get_str(11) == "G1" and order_msg.get_int(34) == 6
+    assert desk.acceptor.session(OMS1).next_target_seq >= 7
+
+
+@pytest.mark.parametrize(
+    ("sender", "password", "reason"),
+    [("INTRUDER", PASSWORD, "unknown session"), ("OMS1", "guess", "wrong Password (554)")],
+)
+async def test_wrong_comp_id_or_password_is_refused(desk, tmp_path, sender, password, reason):
+    run = await run_initiator(oms(desk, tmp_path, sender=sender, password=password, steps=[REFUSAL]))
+    assert not run.logged_on
+    logouts = run.messages("from_admin", "5")
+    assert logouts and reason in logouts[0].get(58, ""), run.events
+    assert desk.app.events == [] and desk.app.orders == []
+    if sender == "INTRUDER":
+        peek = SessionStore(desk.store_path)
+        assert peek.seq_nums(SessionId("FIX.4.4:EMS->INTRUDER")) == (1, 1)
+
+
+async def test_refused_password_does_not_break_the_next_correct_logon(desk, tmp_path):
+    refused = await run_initiator(oms(desk, tmp_path, password="guess", steps=[REFUSAL]))
+    assert not refused.logged_on
+    wait = {"op": "wait", "msg_type": "8", "count": 1, "timeout": 5}
+    order = {"op": "send", "msg_type": "D", "fields": new_order("OK1")}
+    accepted = await run_initiator(oms(desk, tmp_path, steps=logon_steps(order, wait)))
+    assert accepted.logged_on and not accepted.named("timeout"), accepted.events
+    assert [r[11] for r in accepted.messages("from_app", "8")] == ["OK1"]
+
+
+async def test_logout_is_clean_both_ways(desk, tmp_path):
+    run = await run_initiator(oms(desk, tmp_path, steps=logon_steps()))
+    [their_logout] = run.messages("to_admin", "5")
+    [our_logout] = run.messages("from_admin", "5")
+    assert their_logout[58] == "done"
+    assert int(our_logout[34]) == 2
+    assert run.named("logout") and not run.named("timeout")
+    assert desk.app.events == [("logon", OMS1), ("logout", OMS1)]
+    assert not desk.acceptor.is_logged_on(OMS1) and desk.acceptor.connection_count == 0
