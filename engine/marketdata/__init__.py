@@ -1,0 +1,1 @@
+"""Recorded market data: LOBSTER message + order book files (discovery, loading, tape statistics)."""
