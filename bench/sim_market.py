@@ -1,20 +1,17 @@
 """Speed of the simulated market: the bare order book, and one lit venue with background flow over a
 simulated hour on a virtual clock (plus the default whole market for ten simulated minutes).
 
-Run: python -m bench.sim_market [--json FILE] [--repeat N]. Medians of N runs (default 3).
+Run: python -m bench.sim_market [--json FILE] [--repeats N]. Medians of N runs (default 3).
 """
 
 from __future__ import annotations
 
-import argparse
-import json
 import random
-import statistics
 import time
-from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
+from bench.common import emit, median_of, parser, table
 from engine.clock import VirtualClock
 from engine.events import BookUpdated, TradePrinted, VenueOrderEvent, VenueStatusChanged
 from engine.model import Instrument, Side, Symbol, VenueId
@@ -132,28 +129,21 @@ def whole_market_10min() -> dict[str, float]:
     }
 
 
-def median_of(runs: int, measure: Callable[[], dict[str, float]]) -> dict[str, float]:
-    results = [measure() for _ in range(runs)]
-    return {key: statistics.median(r[key] for r in results) for key in results[0]}
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--json", help="write the results to this file")
-    parser.add_argument("--repeat", type=int, default=3)
-    args = parser.parse_args()
+    args = parser(__doc__ or "").parse_args()
     results: dict[str, Any] = {
-        "bare_book": median_of(args.repeat, bare_book),
-        "one_venue_hour": median_of(args.repeat, one_venue_hour),
-        "whole_market_10min": median_of(args.repeat, whole_market_10min),
+        "bare_book": median_of(args.repeats, bare_book),
+        "one_venue_hour": median_of(args.repeats, one_venue_hour),
+        "whole_market_10min": median_of(args.repeats, whole_market_10min),
     }
-    print(f"{'measure':<22}{'key':<24}{'median':>16}")
-    for name, figures in results.items():
-        for key, value in figures.items():
-            print(f"{name:<22}{key:<24}{value:>16,.1f}")
-    if args.json:
-        with open(args.json, "w") as out:
-            json.dump(results, out, indent=2)
+    rows = [
+        (f"{name}.{key}", f"{value:,.1f}")
+        for name, figures in results.items()
+        for key, value in figures.items()
+        if key != "runs"
+    ]
+    print(table(rows))
+    emit(results, args.json)
 
 
 if __name__ == "__main__":
