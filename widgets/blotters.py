@@ -1,0 +1,207 @@
+"""The three blotters: parent orders, child orders, fills. Column layouts and the parent's actions.
+
+Rows are any objects with the attributes of widgets.rows (the engine's ParentView, ChildView and
+FillView fit); the blotters never import the engine.
+"""
+
+from __future__ import annotations
+
+import operator
+from typing import Any
+
+from PySide6.QtCore import QPoint, Qt, Signal
+from PySide6.QtGui import QAction, QColor
+from PySide6.QtWidgets import QMenu, QWidget
+
+from widgets import formatting as fmt
+from widgets import theme
+from widgets.blotter_model import DEFAULT_FLUSH_HZ
+from widgets.blotter_view import BlotterView
+from widgets.columns import RIGHT, Column
+from widgets.rows import ChildRow, FillRow, ParentRow
+
+_FINISHED = frozenset({"FILLED", "CANCELED", "REJECTED", "EXPIRED"})
+_TIME = "00:00:00.000"
+_PRICE = "00000.0000"
+_QTY = "00,000,000"
+
+
+def _side_color(row: Any) -> QColor | None:
+    return theme.side_color(row.side.name)
+
+
+def _status_color(row: Any) -> QColor | None:
+    name = row.status.name
+    if name == "FILLED":
+        return theme.OK
+    if name == "REJECTED":
+        return theme.ERROR
+    if name in _FINISHED:
+        return theme.MUTED
+    return None
+
+
+def _slippage_color(row: Any) -> QColor | None:
+    bps = row.arrival_slippage_bps
+    if bps is None or bps == 0:
+        return None
+    return theme.OK if bps > 0 else theme.ERROR
+
+
+def _paused_color(row: Any) -> QColor | None:
+    return theme.WARN if row.paused else None
+
+
+def _qty(header: str, attribute: str, tooltip: str = "") -> Column:
+    return Column.attr(header, attribute, fmt.integer, RIGHT, tooltip=tooltip, sample=_QTY)
+
+
+def _price(header: str, attribute: str, tooltip: str = "") -> Column:
+    return Column.attr(header, attribute, fmt.decimal, RIGHT, tooltip=tooltip, sample=_PRICE)
+
+
+def _time(header: str, attribute: str, tooltip: str = "") -> Column:
+    return Column.attr(header, attribute, fmt.time_of_day, RIGHT, tooltip=tooltip, sample=_TIME)
+
+
+def _side() -> Column:
+    return Column.attr("Side", "side", fmt.enum_name, foreground=_side_color, sample="SELL")
+
+
+def _status() -> Column:
+    return Column.attr("Status", "status", fmt.enum_name, foreground=_status_color, sample="PARTIALLY FILLED")
+
+
+PARENT_COLUMNS: tuple[Column, ...] = (
+    Column.attr("Id", "parent_id", sample="P-000000"),
+    Column.attr("Symbol", "symbol", sample="MSFT.X"),
+    _side(),
+    _qty("Qty", "quantity", "Ordered quantity"),
+    _qty("Filled", "cum_qty", "Cumulative filled quantity"),
+    Column.attr("Filled %", "filled_pct", fmt.percent, RIGHT, sample="100.0%"),
+    _qty("Leaves", "leaves_qty", "Quantity still to execute"),
+    _price("Avg px", "avg_price", "Average fill price"),
+    _price("Limit", "limit_price", "Limit price (empty: none)"),
+    _price("Arrival", "arrival_mid", "Mid price when the order arrived"),
+    Column.attr(
+        "Slip (bps)",
+        "arrival_slippage_bps",
+        fmt.bps,
+        RIGHT,
+        foreground=_slippage_color,
+        tooltip="Slippage against arrival mid in basis points; positive = better than arrival",
+        sample="+000.0",
+    ),
+    Column.attr("Algo", "algo", sample="VWAP"),
+    _status(),
+    _qty("Working", "working_qty", "Quantity resting at venues now"),
+    _time("Start", "start_ns"),
+    _time("End", "end_ns"),
+    Column.attr("Paused", "paused", fmt.yes_no, foreground=_paused_color, sample="Paused"),
+)
+
+CHILD_COLUMNS: tuple[Column, ...] = (
+    Column.attr("Id", "child_id", sample="C-0000000"),
+    Column.attr("Parent", "parent_id", sample="P-000000"),
+    Column.attr("Venue", "venue", sample="VENUE"),
+    Column.attr("Symbol", "symbol", sample="MSFT.X"),
+    _side(),
+    _qty("Qty", "quantity"),
+    _price("Price", "price", "Limit price (empty: market)"),
+    Column.attr("Type", "ord_type", fmt.enum_name, sample="MARKET"),
+    Column.attr("TIF", "tif", fmt.enum_name, sample="DAY"),
+    _status(),
+    _qty("Filled", "cum_qty"),
+    _qty("Leaves", "leaves_qty"),
+    _price("Avg px", "avg_price"),
+    _time("Sent", "created_ns"),
+    _time("Updated", "updated_ns"),
+    Column.attr("Text", "text", sample="venue message"),
+)
+
+FILL_COLUMNS: tuple[Column, ...] = (
+    _time("Time", "ts_ns"),
+    Column.attr("Fill", "fill_id", sample="F-0000000"),
+    Column.attr("Parent", "parent_id", sample="P-000000"),
+    Column.attr("Child", "child_id", sample="C-0000000"),
+    Column.attr("Venue", "venue", sample="VENUE"),
+    Column.attr("Symbol", "symbol", sample="MSFT.X"),
+    _side(),
+    _qty("Qty", "quantity"),
+    _price("Price", "price"),
+    _price("Fee", "fee"),
+    Column.attr("Liquidity", "liquidity", fmt.enum_name, sample="REMOVED"),
+)
+
+_parent_id: Any = operator.attrgetter("parent_id")
+
+
+class ParentBlotter(BlotterView[ParentRow]):
+    """Parent orders. Selecting one emits its id; right-click offers cancel, pause and resume."""
+
+    parent_selected = Signal(str)
+    """Id of the parent order now selected ("" when the selection is cleared)."""
+    cancel_requested = Signal(str)
+    pause_requested = Signal(str)
+    resume_requested = Signal(str)
+
+    def __init__(self, flush_hz: float = DEFAULT_FLUSH_HZ, parent: QWidget | None = None) -> None:
+        super().__init__(PARENT_COLUMNS, _parent_id, "parent orders", flush_hz=flush_hz, parent=parent)
+        self.selected_key_changed.connect(self.parent_selected)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._show_context_menu)
+
+    def actions_menu(self, row: int) -> QMenu:
+        """The right-click menu for a visible row: Cancel / Pause / Resume, enabled as they apply."""
+        snapshot = self.model.row_at(row)
+        parent_id: str = snapshot.parent_id
+        live = snapshot.status.name not in _FINISHED
+        menu = QMenu(self)
+        menu.setTitle(f"Parent {parent_id}")
+        self._add_action(menu, "Cancel", parent_id, self.cancel_requested, live)
+        self._add_action(menu, "Pause", parent_id, self.pause_requested, live and not snapshot.paused)
+        self._add_action(menu, "Resume", parent_id, self.resume_requested, live and bool(snapshot.paused))
+        return menu
+
+    def _add_action(self, menu: QMenu, text: str, parent_id: str, signal: Any, enabled: bool) -> QAction:
+        action = menu.addAction(f"{text} {parent_id}")
+        action.setEnabled(enabled)
+        action.triggered.connect(lambda: signal.emit(parent_id))
+        return action
+
+    def _show_context_menu(self, position: QPoint) -> None:
+        index = self.table.indexAt(position)
+        if not index.isValid():
+            return
+        self.table.selectRow(index.row())
+        menu = self.actions_menu(index.row())
+        menu.aboutToHide.connect(menu.deleteLater)
+        menu.popup(self.table.viewport().mapToGlobal(position))
+
+
+class ChildBlotter(BlotterView[ChildRow]):
+    """Child orders sent to venues; can be filtered to one parent order."""
+
+    def __init__(self, flush_hz: float = DEFAULT_FLUSH_HZ, parent: QWidget | None = None) -> None:
+        super().__init__(
+            CHILD_COLUMNS,
+            operator.attrgetter("child_id"),
+            "child orders",
+            filter_key=_parent_id,
+            flush_hz=flush_hz,
+            parent=parent,
+        )
+
+
+class FillBlotter(BlotterView[FillRow]):
+    """Executions received from venues; can be filtered to one parent order."""
+
+    def __init__(self, flush_hz: float = DEFAULT_FLUSH_HZ, parent: QWidget | None = None) -> None:
+        super().__init__(
+            FILL_COLUMNS,
+            operator.attrgetter("fill_id"),
+            "fills",
+            filter_key=_parent_id,
+            flush_hz=flush_hz,
+            parent=parent,
+        )

@@ -1,0 +1,58 @@
+"""Blotter columns: what a column shows, how it reads, aligns, colours and sorts a row snapshot."""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
+
+from widgets import formatting
+
+LEFT = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+CENTER = int(Qt.AlignmentFlag.AlignCenter)
+
+
+def as_is(value: object) -> object:
+    """Sort key of most columns: the raw value itself."""
+    return value
+
+
+def _by_name(value: object) -> object:
+    """Enums sort by their name, so the order is the same whatever the enum's values are."""
+    return getattr(value, "name", value)
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """One blotter column: header, how to read the raw value, how to show and sort it."""
+
+    header: str
+    value: Callable[[Any], object]
+    fmt: Callable[[object], str] = formatting.text
+    align: int = LEFT
+    sort_key: Callable[[object], object] = as_is
+    foreground: Callable[[Any], QColor | None] | None = None
+    tooltip: str = ""
+    sample: str = ""
+    """Typical widest text, to size the column once at start (never resized on updates)."""
+
+    @classmethod
+    def attr(
+        cls,
+        header: str,
+        attribute: str,
+        fmt: Callable[[object], str] = formatting.text,
+        align: int = LEFT,
+        foreground: Callable[[Any], QColor | None] | None = None,
+        tooltip: str = "",
+        sample: str = "",
+    ) -> Column:
+        """A column reading `row.<attribute>`; enums sort by name, everything else by raw value."""
+        sort_key = _by_name if fmt is formatting.enum_name else as_is
+        getter = operator.attrgetter(attribute)
+        return cls(header, getter, fmt, align, sort_key, foreground, tooltip or header, sample)

@@ -1,0 +1,233 @@
+"""The order ticket: symbol, side, quantity, limit, algo, start/end; validated before it is sent."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtCore import QTime, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTimeEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from widgets.formatting import NS_PER_DAY
+from widgets.ticket_form import (
+    ALGO,
+    END,
+    FIELDS,
+    LIMIT_PRICE,
+    QUANTITY,
+    SIDE,
+    SIDES,
+    START,
+    SYMBOL,
+    FieldError,
+    TicketForm,
+    TicketInput,
+    field_name,
+    validate_ticket,
+)
+
+DEFAULT_START = QTime(9, 30)
+DEFAULT_END = QTime(16, 0)
+
+
+def _seconds(time: QTime) -> int:
+    return time.hour() * 3600 + time.minute() * 60 + time.second()
+
+
+def _restyle(widget: QWidget) -> None:
+    """Re-apply the style sheet after a dynamic property used by a selector changed."""
+    widget.style().unpolish(widget)
+    widget.style().polish(widget)
+
+
+class OrderTicket(QWidget):
+    """Order entry. Emits `submitted(TicketForm)` only for input that passed local validation."""
+
+    submitted = Signal(object)
+    """A `TicketForm`."""
+
+    def __init__(self, symbols: Sequence[str] = (), algos: Sequence[str] = (), parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._symbols = [s.upper() for s in symbols]
+        self._algos = list(algos)
+        self._now_seconds: int | None = None
+
+        self.symbol = QComboBox(self)
+        self.symbol.setEditable(True)
+        self.symbol_edit = QLineEdit(self.symbol)
+        self.symbol.setLineEdit(self.symbol_edit)
+        self.symbol.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.symbol.addItems(self._symbols)
+        self.symbol.setCurrentIndex(-1)
+        self.symbol_edit.setPlaceholderText("e.g. AAPL")
+        self.side = QComboBox(self)
+        self.side.setObjectName("sideCombo")
+        self.side.addItems(list(SIDES))
+        self.quantity = QLineEdit(self)
+        self.quantity.setPlaceholderText("shares, e.g. 10,000 or 10k")
+        self.limit = QLineEdit(self)
+        self.limit.setPlaceholderText("blank = no limit")
+        self.algo = QComboBox(self)
+        self.algo.addItems(self._algos)
+        self.start_now = QCheckBox("Now", self)
+        self.start_now.setChecked(True)
+        self.start = QTimeEdit(DEFAULT_START, self)
+        self.start.setEnabled(False)
+        self.end = QTimeEdit(DEFAULT_END, self)
+        for time_edit in (self.start, self.end):
+            time_edit.setDisplayFormat("HH:mm:ss")
+        self.submit_button = QPushButton("Submit", self)
+        self.submit_button.setObjectName("submitButton")
+        self.submit_button.setDefault(True)
+        self.status = QLabel("", self)
+        self.status.setObjectName("ticketStatus")
+        self.status.setWordWrap(True)
+
+        self._inputs: dict[str, QWidget] = {
+            SYMBOL: self.symbol,
+            SIDE: self.side,
+            QUANTITY: self.quantity,
+            LIMIT_PRICE: self.limit,
+            ALGO: self.algo,
+            START: self.start,
+            END: self.end,
+        }
+        self.errors: dict[str, QLabel] = {}
+        self._layout()
+        self.side.currentTextChanged.connect(self._show_side)
+        self.start_now.toggled.connect(lambda now: self.start.setEnabled(not now))
+        self.submit_button.clicked.connect(self.submit)
+        for edit in (self.quantity, self.limit, self.symbol_edit):
+            edit.returnPressed.connect(self.submit)
+        self._show_side(self.side.currentText())
+
+    # --- public ------------------------------------------------------------------------------------
+
+    def set_market_time(self, ns: int) -> None:
+        """Exchange-local clock (epoch ns), used to refuse an end time that has already passed."""
+        self._now_seconds = (ns % NS_PER_DAY) // 1_000_000_000
+
+    def focus_entry(self) -> None:
+        """Put the cursor in the symbol field, text selected, ready to type a new order."""
+        self.symbol.setFocus()
+        self.symbol_edit.selectAll()
+
+    def form_input(self) -> TicketInput:
+        return TicketInput(
+            symbol=self.symbol.currentText(),
+            side=self.side.currentText(),
+            quantity=self.quantity.text(),
+            limit=self.limit.text(),
+            algo=self.algo.currentText(),
+            start_seconds=None if self.start_now.isChecked() else _seconds(self.start.time()),
+            end_seconds=_seconds(self.end.time()),
+        )
+
+    def submit(self) -> TicketForm | None:
+        """Validate; show every problem beside its field, or emit `submitted` with the form."""
+        result = validate_ticket(self.form_input(), self._symbols, self._algos, self._now_seconds)
+        self._clear_errors()
+        if isinstance(result, tuple):
+            self._show_errors(result)
+            self._set_status("Fix the highlighted fields", ok=False)
+            return None
+        self._set_status(f"Sending {result.side} {result.quantity:,} {result.symbol} ({result.algo})…", ok=True)
+        self.submitted.emit(result)
+        return result
+
+    def show_result(self, accepted: bool, message: str, field: str | None = None) -> None:
+        """Show the engine's verdict: a rejection beside the named field (and on the status line)."""
+        self._clear_errors()
+        if accepted:
+            self._set_status(message or "Accepted", ok=True)
+            return
+        name = field_name(field) if field else None
+        if name is not None:
+            self._show_errors((FieldError(name, message),))
+        self._set_status(f"Rejected: {message}", ok=False)
+
+    def error_text(self, field: str) -> str:
+        """The message shown beside a field ("" when none)."""
+        name = field_name(field)
+        label = self.errors.get(name) if name else None
+        return label.text() if label is not None and label.isVisibleTo(self) else ""
+
+    # --- internals ---------------------------------------------------------------------------------
+
+    def _layout(self) -> None:
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(8)
+        grid.setVerticalSpacing(2)
+        start_row = QHBoxLayout()
+        start_row.addWidget(self.start_now)
+        start_row.addWidget(self.start, 1)
+        rows: list[tuple[str, str, QWidget | QHBoxLayout]] = [
+            (SYMBOL, "Symbol", self.symbol),
+            (SIDE, "Side", self.side),
+            (QUANTITY, "Quantity", self.quantity),
+            (LIMIT_PRICE, "Limit", self.limit),
+            (ALGO, "Algo", self.algo),
+            (START, "Start", start_row),
+            (END, "End", self.end),
+        ]
+        for i, (name, title, field) in enumerate(rows):
+            label = QLabel(title, self)
+            label.setBuddy(self._inputs[name])
+            grid.addWidget(label, 2 * i, 0)
+            if isinstance(field, QHBoxLayout):
+                grid.addLayout(field, 2 * i, 1)
+            else:
+                grid.addWidget(field, 2 * i, 1)
+            error = QLabel("", self)
+            error.setProperty("role", "fieldError")
+            error.setWordWrap(True)
+            error.hide()
+            grid.addWidget(error, 2 * i + 1, 1)
+            self.errors[name] = error
+        grid.setColumnStretch(1, 1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(grid)
+        layout.addWidget(self.submit_button)
+        layout.addWidget(self.status)
+        layout.addStretch(1)
+
+    def _show_side(self, side: str) -> None:
+        self.side.setProperty("side", side)
+        _restyle(self.side)
+
+    def _clear_errors(self) -> None:
+        for name in FIELDS:
+            self.errors[name].hide()
+            self.errors[name].setText("")
+            widget = self._inputs[name]
+            if widget.property("invalid"):
+                widget.setProperty("invalid", False)
+                widget.setToolTip("")
+                _restyle(widget)
+
+    def _show_errors(self, errors: Sequence[FieldError]) -> None:
+        for error in errors:
+            self.errors[error.field].setText(error.message)
+            self.errors[error.field].show()
+            widget = self._inputs[error.field]
+            widget.setProperty("invalid", True)
+            _restyle(widget)
+            widget.setToolTip(error.message)
+        first = self._inputs[errors[0].field] if errors else None
+        if first is not None:
+            first.setFocus()
+
+    def _set_status(self, message: str, ok: bool) -> None:
+        self.status.setText(message)
+        self.status.setProperty("state", "ok" if ok else "error")
+        _restyle(self.status)
