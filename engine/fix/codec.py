@@ -118,8 +118,20 @@ def encode_body(fields: Iterable[tuple[int, FieldValue]]) -> bytes:
     parts: list[bytes] = []
     append = parts.append
     for tag, value in fields:
-        append(b"%d=%s\x01" % (tag, format_value(value)))
-    return b"".join(parts)
+        if isinstance(value, str):
+            raw = value.encode("latin-1")
+        elif isinstance(value, bytes):
+            raw = value
+        elif type(value) is int:  # not bool: that one is Y/N
+            raw = b"%d" % value
+        else:
+            raw = format_value(value)
+        append(b"%d=%s\x01" % (tag, raw))
+    body = b"".join(parts)
+    if body.count(b"\x01") != len(parts):
+        bad = next(part for part in parts if part.count(b"\x01") != 1)
+        raise ValueError(f"FIX field {bad[:-1]!r} contains SOH")
+    return body
 
 
 def encode(

@@ -15,7 +15,7 @@ import enum
 import logging
 from collections.abc import Callable, Iterable
 
-from engine.clock import NS_PER_S, Clock, TimerHandle
+from engine.clock import NS_PER_MS, NS_PER_S, Clock, TimerHandle
 from engine.fix.codec import (
     ADMIN_MSG_TYPES,
     FieldValue,
@@ -392,7 +392,11 @@ class FixSession:
             self._timer.cancel()
         checks = (self._hb.next_check_ns(), self._logout_deadline_ns)
         due = min((t for t in checks if t is not None), default=None)
-        self._timer = None if due is None else self._clock.call_at(due, self._on_timer)
+        if due is None:
+            self._timer = None
+            return
+        # Never re-arm for "now": a check that found nothing to do must not spin.
+        self._timer = self._clock.call_at(max(due, self._clock.now_ns() + NS_PER_MS), self._on_timer)
 
     def _on_timer(self) -> None:
         self._timer = None

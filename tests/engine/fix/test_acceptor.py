@@ -221,3 +221,14 @@ async def test_connection_without_logon_is_closed_after_the_logon_timeout(tmp_pa
     clock.advance(3 * NS_PER_S)
     assert await client.closed()
     await acc.stop()
+
+
+async def test_state_is_committed_before_the_reply_is_on_the_wire(acceptor, tmp_path):
+    acc, _ = acceptor
+    client = await Client.connect(acc.port)
+    client.send(_logon(), frame("D", 2, ORDER, sender="OMS1"))
+    await client.receive(2)
+    peek = SessionStore(tmp_path / "fix.db")  # another connection sees only committed data
+    assert peek.seq_nums(OMS1) == (3, 3)
+    assert [m.seq_num for m in peek.outbound(OMS1, 1, 9)] == [2]
+    client.close()
