@@ -48,7 +48,8 @@ class AcceptorConfig:
     Timeouts are in seconds of the injected clock: a connection must log on within `logon_timeout_s`;
     after we send Logout we wait `logout_timeout_s` for the answer. The counterparty is sent a
     TestRequest after HeartBtInt + `heartbeat_margin` x HeartBtInt of silence and dropped after
-    twice that.
+    twice that. `synchronous` is the session store's SQLite mode: NORMAL survives a process kill,
+    FULL also a power loss.
     """
 
     sessions: tuple[SessionConfig, ...]
