@@ -1,0 +1,177 @@
+"""One working block's mutable state: its tickets, executions and the continuous allocation epoch.
+
+Owned and mutated only by `TicketBook`. Per-ticket data live in parallel lists indexed by arrival
+order within the block (index = tie-break order), which keeps the per-fill path cheap.
+
+Allocation is continuous and monotone (`ContinuousAllocator`). Its weights are the tickets' open
+quantities (in lots) at the start of the current *epoch*, which begins at the first execution after
+any weight change (a ticket joins, is amended or canceled): the weights are then the open
+quantities, so nothing already allocated moves and every ticket still ends exactly at its quantity.
+Before any execution this is plain pro rata to the tickets' quantities.
+Fills in odd shares (not whole lots) are carried until they make a whole lot; the last odd remainder
+goes, at close, to the ticket whose next lot is due first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from decimal import Decimal
+from itertools import compress
+from operator import add
+
+from engine.model import Instrument, Side, TicketId
+from engine.tickets.aggregation import BlockMandate, WindowRule
+from engine.tickets.allocation import AllocationError, ContinuousAllocator
+from engine.tickets.model import BlockId, CrossId, Ticket
+from engine.tickets.records import FillAllocated
+
+OpenKey = tuple[dict[Hashable, list["Block"]], Hashable]
+"""The book's index of open blocks this block sits in, and its key there."""
+
+
+class Block:
+    """A block of compatible tickets worked as one parent order."""
+
+    key: OpenKey
+
+    __slots__ = (
+        "allocated",
+        "allocated_total",
+        "allocator",
+        "block_id",
+        "canceled",
+        "crossable",
+        "crossed",
+        "executed",
+        "fills",
+        "ids",
+        "instrument",
+        "key",
+        "lot",
+        "mandate",
+        "notional_units",
+        "open",
+        "quantities",
+        "seq",
+        "side",
+        "tickets",
+        "total",
+    )
+
+    def __init__(
+        self,
+        block_id: BlockId,
+        seq: int,
+        instrument: Instrument,
+        side: Side,
+        key: OpenKey,
+        crossable: bool,
+        mandate: BlockMandate,
+    ) -> None:
+        self.block_id = block_id
+        self.seq = seq
+        self.instrument = instrument
+        self.lot = instrument.lot_size
+        self.side = side
+        self.key = key  # where the book indexes it while open
+        self.crossable = crossable
+        self.mandate = mandate
+        self.open = True
+        self.tickets: list[Ticket] = []
+        self.ids: list[TicketId] = []
+        self.quantities: list[int] = []  # shares, current (after amends)
+        self.allocated: list[int] = []  # shares
+        self.canceled: set[int] = set()  # indices of canceled tickets
+        self.allocator: ContinuousAllocator | None = None  # built at the first fill of an epoch
+        self.total = 0  # shares asked for by the tickets
+        self.allocated_total = 0
+        self.executed = 0  # shares crossed + filled at market
+        self.crossed = 0
+        self.notional_units = 0  # executed notional in half ticks x shares (exact)
+        self.fills: list[FillAllocated] = []
+
+    # --- tickets ------------------------------------------------------------------------------------
+
+    def set_quantity(self, index: int, quantity: int) -> None:
+        """Change a ticket's quantity (never below its allocation: the book checks that first)."""
+        self.total += quantity - self.quantities[index]
+        self.quantities[index] = quantity
+        self.allocator = None
+
+    def _epoch(self) -> ContinuousAllocator:
+        """A new allocation epoch weighted by what each ticket still has open."""
+        lot = self.lot
+        open_lots = [(q - a) // lot for q, a in zip(self.quantities, self.allocated, strict=True)]
+        self.allocator = ContinuousAllocator(open_lots)
+        return self.allocator
+
+    def relimit(self, window_rule: WindowRule, limit_ticks: list[int | None]) -> None:
+        """Recompute the block's limit range and window from its tickets still open."""
+        live = [i for i, (q, a) in enumerate(zip(self.quantities, self.allocated, strict=True)) if q > a]
+        if not live:
+            return
+        limits = [t for i in live if (t := limit_ticks[i]) is not None]
+        low = min(limits) if limits else None
+        high = max(limits) if limits else None
+        first = self.tickets[live[0]]
+        start, end = first.start_ns, first.end_ns
+        if window_rule is WindowRule.OVERLAP:
+            starts = [s for i in live if (s := self.tickets[i].start_ns) is not None]
+            ends = [e for i in live if (e := self.tickets[i].end_ns) is not None]
+            start = max(starts) if starts else None
+            end = min(ends) if ends else None
+        self.mandate = BlockMandate(low, high, start, end)
+
+    # --- executions ---------------------------------------------------------------------------------
+
+    @property
+    def leaves(self) -> int:
+        return self.total - self.executed
+
+    @property
+    def carried(self) -> int:
+        """Executed shares not yet allocated (an odd lot waiting for the rest of its lot)."""
+        return self.executed - self.allocated_total
+
+    def execute(self, shares: int, half_ticks: int, price: Decimal, cross_id: CrossId | None) -> FillAllocated:
+        """Book an execution (`half_ticks` = `price` in half ticks), allocate it, and record both."""
+        executed = self.executed + shares
+        if shares <= 0 or executed > self.total:
+            raise AllocationError(
+                f"block {self.block_id}: execution of {shares} with leaves {self.leaves}: "
+                + ("overfill" if shares > 0 else "not a positive quantity")
+            )
+        self.executed = executed
+        self.notional_units += shares * half_ticks
+        lot = self.lot
+        lots = (executed - self.allocated_total) // lot
+        ids: tuple[TicketId, ...] = ()
+        quantities: tuple[int, ...] = ()
+        if lots and len(self.ids) == 1:  # the common single-ticket block: everything is its
+            self.allocated[0] += lots * lot
+            ids, quantities = (self.ids[0],), (lots * lot,)
+        elif lots:
+            served = (self.allocator or self._epoch()).allocate(lots)
+            if lot != 1:
+                served = [n * lot for n in served]
+            self.allocated = list(map(add, self.allocated, served))
+            ids, quantities = tuple(compress(self.ids, served)), tuple(filter(None, served))
+        self.allocated_total += lots * lot
+        record = FillAllocated(
+            self.block_id, len(self.fills), shares, price, cross_id, ids, quantities, executed - self.allocated_total
+        )
+        self.fills.append(record)
+        return record
+
+    def release_carry(self) -> tuple[int, int] | None:
+        """Give the odd remainder to the ticket whose next lot is due first (done when the block closes)."""
+        odd = self.carried
+        if not odd:
+            return None
+        allocator = self.allocator or self._epoch()
+        probe = ContinuousAllocator(allocator.weights)
+        probe.given, probe.filled = list(allocator.given), allocator.filled
+        index = probe.allocate(1).index(1)
+        self.allocated[index] += odd
+        self.allocated_total += odd
+        return index, odd
