@@ -1,0 +1,145 @@
+"""The bridge between engine and widgets: engine events mark ids dirty, a timer turns them into row
+snapshots for the blotters (one refresh per tick, however many events arrived), and widget signals
+become engine commands whose verdicts go back to the widget that asked."""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import QObject, QTimer
+
+from engine import events as ev
+from engine.clock import NS_PER_S
+from engine.engine import Engine
+from engine.model import ChildId, ParentId, Side
+from widgets.main_window import MainWindow
+from widgets.ticket_form import TicketForm
+
+DAY_NS = 86_400 * NS_PER_S
+_ERRORS = (ev.IllegalTransition, ev.CommandRejected, ev.RiskBlocked)
+
+
+class EngineBridge(QObject):
+    """Owns the subscriptions; the only object that talks to both sides."""
+
+    def __init__(self, engine: Engine, window: MainWindow, *, refresh_hz: float = 10.0) -> None:
+        super().__init__(window)
+        self.engine = engine
+        self.window = window
+        self._dirty_parents: set[ParentId] = set()
+        self._dirty_children: set[ChildId] = set()
+        self._fills_shown = 0
+        self._rate_mark = (time.monotonic(), 0)
+        self._unsubscribe = engine.subscribe(self._on_event)
+        window.ticket.submitted.connect(self.submit)
+        window.parents.cancel_requested.connect(lambda pid: self._command(engine.cancel(ParentId(pid))))
+        window.parents.pause_requested.connect(lambda pid: self._command(engine.pause(ParentId(pid))))
+        window.parents.resume_requested.connect(lambda pid: self._command(engine.resume(ParentId(pid))))
+        window.kill_switch.kill_requested.connect(self._kill)
+        window.kill_switch.reenable_requested.connect(lambda: self._command(engine.reenable()))
+        self._timer = QTimer(self)
+        self._timer.setInterval(int(1000 / refresh_hz))
+        self._timer.timeout.connect(self.refresh)
+        self._timer.start()
+        self._load_snapshot()
+
+    # --- commands from the widgets ---------------------------------------------------------------------
+
+    def submit(self, form: TicketForm) -> None:
+        now = self.engine.clock.now_ns()
+        midnight = now - now % DAY_NS
+        start = None if form.start_seconds is None else midnight + form.start_seconds * NS_PER_S
+        result = self.engine.submit_ticket(
+            symbol=form.symbol, side=Side[form.side], quantity=form.quantity, limit_price=form.limit_price,
+            algo=form.algo, start_ns=start, end_ns=midnight + form.end_seconds * NS_PER_S,
+        )
+        if result.accepted:
+            self.window.ticket.show_result(True, f"{result.parent_id} accepted: {form.side} {form.quantity:,} "
+                                                 f"{form.symbol} {form.algo}")
+            self.refresh()
+            if result.parent_id is not None:
+                self.window.parents.select_key(result.parent_id)
+        else:
+            self.window.ticket.show_result(False, result.reason, result.field)
+
+    def _kill(self, reason: str) -> None:
+        self._command(self.engine.kill(reason or "kill switch"))
+        self.refresh()
+
+    def _command(self, result: object) -> None:
+        ok = getattr(result, "ok", True)
+        if not ok:
+            self.window.status.set_error(str(getattr(result, "reason", "refused")))
+        self.refresh()
+
+    # --- events from the engine ------------------------------------------------------------------------
+
+    def _on_event(self, event: ev.Event) -> None:
+        if isinstance(event, ev.ChildFilled | ev.ChildSubmitted):
+            self._dirty_children.add(event.child_id)
+            self._dirty_parents.add(event.parent_id)
+        elif hasattr(event, "child_id"):
+            child_id = event.child_id
+            if self.engine.store.has_child(child_id):
+                self._dirty_children.add(child_id)
+                self._dirty_parents.add(self.engine.store.child(child_id).parent_id)
+        elif hasattr(event, "parent_id") and self.engine.store.has_parent(event.parent_id):
+            self._dirty_parents.add(event.parent_id)
+        if isinstance(event, ev.KillEngaged | ev.KillReleased):
+            self._show_kill_state()
+        elif isinstance(event, ev.VenueStatusChanged):
+            self.window.status.set_venue(event.venue, event.connected, event.detail)
+        elif isinstance(event, _ERRORS):
+            self.window.status.set_error(_describe(event))
+
+    def refresh(self) -> None:
+        """Push what changed since the last refresh into the blotters (they repaint on their own timer)."""
+        store = self.engine.store
+        if self._dirty_parents:
+            self.window.parents.upsert_many([store.parent(pid) for pid in self._dirty_parents])
+            self._dirty_parents.clear()
+        if self._dirty_children:
+            self.window.child_orders.upsert_many([store.child(cid) for cid in self._dirty_children])
+            self._dirty_children.clear()
+        fills = store.fills()
+        if len(fills) > self._fills_shown:
+            self.window.fills.upsert_many(fills[self._fills_shown:])
+            self._fills_shown = len(fills)
+        now = self.engine.clock.now_ns()
+        self.window.status.set_clock(now)
+        self.window.ticket.set_market_time(now)
+        wall, seen = self._rate_mark
+        elapsed = time.monotonic() - wall
+        if elapsed >= 1.0:
+            processed = self.engine.events_processed
+            self.window.status.set_events_per_s((processed - seen) / elapsed)
+            self._rate_mark = (time.monotonic(), processed)
+
+    def _load_snapshot(self) -> None:
+        snap = self.engine.snapshot()
+        self.window.parents.upsert_many(list(snap.parents))
+        self.window.child_orders.upsert_many(list(snap.children))
+        self.window.fills.upsert_many(list(snap.fills))
+        self._fills_shown = len(snap.fills)
+        for venue, connected in snap.venues:
+            self.window.status.set_venue(venue, connected)
+        self._show_kill_state()
+
+    def _show_kill_state(self) -> None:
+        store = self.engine.store
+        detail = f"KILLED — {store.kill_reason}" if store.kill_engaged else ""
+        self.window.kill_switch.set_engaged(store.kill_engaged, detail)
+
+    def close(self) -> None:
+        self._timer.stop()
+        self._unsubscribe()
+
+
+def _describe(event: ev.Event) -> str:
+    if isinstance(event, ev.RiskBlocked):
+        return f"risk blocked {event.parent_id}: {event.reason}"
+    if isinstance(event, ev.CommandRejected):
+        return f"{event.command} {event.target}: {event.reason}"
+    if isinstance(event, ev.IllegalTransition):
+        return event.detail
+    return type(event).__name__

@@ -1,0 +1,93 @@
+"""`ems` (the GUI): the main window on the embedded simulated market, engine and Qt on one qasync loop."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import sys
+import time
+from dataclasses import dataclass
+
+import qasync
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+from app.bridge import EngineBridge
+from app.config import AppConfig
+from app.wiring import build_engine, market_start_ns, open_journal
+from engine.clock import Clock, RealClock
+from engine.engine import Engine
+from engine.journal import Journal
+from widgets.main_window import MainWindow
+from widgets.theme import apply_dark_theme
+
+
+@dataclass
+class GuiSession:
+    engine: Engine
+    window: MainWindow
+    bridge: EngineBridge
+
+    def close(self) -> None:
+        self.bridge.close()
+        self.engine.close()
+
+
+def build_session(config: AppConfig, clock: Clock, journal: Journal, **window_options: object) -> GuiSession:
+    """Engine (recovered and started) plus main window, wired. Tests pass a VirtualClock."""
+    engine = build_engine(config, clock, journal)
+    engine.recover()
+    engine.start()
+    window = MainWindow(symbols=sorted(engine.instruments), algos=sorted(engine.algos), **window_options)  # type: ignore[arg-type]
+    window.status.set_journal_path(str(config.journal_path))
+    bridge = EngineBridge(engine, window)
+    return GuiSession(engine, window, bridge)
+
+
+class _LoopLagProbe:
+    """How late a 100 ms timer fires: the GUI's responsiveness, shown in the status bar."""
+
+    def __init__(self, window: MainWindow) -> None:
+        self._window = window
+        self._expected = time.monotonic() + 0.1
+        self._timer = QTimer(window)
+        self._timer.setInterval(100)
+        self._timer.timeout.connect(self._tick)
+        self._timer.start()
+
+    def _tick(self) -> None:
+        now = time.monotonic()
+        self._window.status.set_loop_lag_ms(max(0.0, (now - self._expected) * 1000))
+        self._expected = now + 0.1
+
+
+def run_gui(config: AppConfig, *, screenshot: str | None = None, quit_after: float | None = None) -> int:
+    app = QApplication.instance() or QApplication(sys.argv)
+    assert isinstance(app, QApplication)
+    app.setApplicationName("EMS")
+    apply_dark_theme(app)
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    journal = open_journal(config)
+    clock = RealClock(loop, market_start_ns(config, journal), config.market.speed)
+    session = build_session(config, clock, journal)
+    _LoopLagProbe(session.window)
+    session.window.restore_layout()
+    session.window.resize(1440, 860)
+    session.window.show()
+    gc.freeze()  # long-lived Qt and engine objects leave the collector's working set
+    if screenshot:
+        def shoot() -> None:
+            session.bridge.refresh()
+            session.window.grab().save(screenshot)
+            app.quit()
+
+        QTimer.singleShot(int((quit_after or 3.0) * 1000), shoot)
+    elif quit_after:
+        QTimer.singleShot(int(quit_after * 1000), app.quit)
+    closed = asyncio.Event()
+    app.aboutToQuit.connect(closed.set)
+    with loop:
+        loop.run_until_complete(closed.wait())
+    session.close()
+    return 0

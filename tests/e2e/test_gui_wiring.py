@@ -1,0 +1,103 @@
+"""The real wiring (engine + simulated market + main window) offscreen, in virtual time."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QTime
+from pytestqt.qtbot import QtBot
+
+from app.config import load_config, session_epoch_ns
+from app.gui import GuiSession, build_session
+from app.wiring import open_journal
+from engine.clock import NS_PER_S, VirtualClock
+from engine.model import OrdStatus
+
+DAY = dt.date(2026, 1, 5)
+
+
+@pytest.fixture
+def session(tmp_path: Path, qtbot: QtBot) -> Iterator[tuple[GuiSession, VirtualClock]]:
+    config = load_config(journal_override=str(tmp_path / "gui.db"))
+    clock = VirtualClock(session_epoch_ns(DAY, config.market.open_s))
+    gui = build_session(config, clock, open_journal(config), confirm=lambda *_: True,
+                        settings_org="ems-tests", settings_app=f"gui-{tmp_path.name}")
+    qtbot.addWidget(gui.window)
+    clock.advance(5 * NS_PER_S)  # books fill with background liquidity
+    yield gui, clock
+    gui.close()
+
+
+def enter_ticket(gui: GuiSession, symbol: str, side: str, quantity: str, minutes: int = 10) -> None:
+    ticket = gui.window.ticket
+    ticket.symbol.setCurrentText(symbol)
+    ticket.side.setCurrentText(side)
+    ticket.quantity.setText(quantity)
+    ticket.limit.setText("")
+    ticket.algo.setCurrentText("TWAP")
+    ticket.start_now.setChecked(True)
+    ticket.end.setTime(QTime(9, 30 + minutes))
+    ticket.submit_button.click()
+
+
+def run(gui: GuiSession, clock: VirtualClock, seconds: int) -> None:
+    for _ in range(seconds):
+        clock.advance(NS_PER_S)
+    gui.bridge.refresh()
+    for blotter in (gui.window.parents, gui.window.child_orders, gui.window.fills):
+        blotter.flush()
+
+
+def test_a_ticket_becomes_a_parent_row_whose_children_and_fills_update(
+    session: tuple[GuiSession, VirtualClock],
+) -> None:
+    gui, clock = session
+    enter_ticket(gui, "AAPL", "BUY", "2,000")
+    run(gui, clock, 0)
+    parents = gui.window.parents.model
+    assert parents.visible_keys() == ["P000001"]
+    assert "accepted" in gui.window.ticket.status.text()
+    run(gui, clock, 120)
+    children = gui.window.child_orders.model
+    assert children.rowCount() > 0
+    parent_row = parents.row_at(0)
+    assert parent_row.cum_qty > 0 and parent_row.children == children.stored_count
+    assert gui.window.fills.model.stored_count == len(gui.engine.store.fills()) > 0
+    run(gui, clock, 9 * 60)
+    assert parents.row_at(0).status is OrdStatus.FILLED
+
+
+def test_an_engine_rejection_is_shown_beside_the_field(session: tuple[GuiSession, VirtualClock]) -> None:
+    gui, clock = session
+    enter_ticket(gui, "AAPL", "BUY", "20,000,000")  # over the parent quantity limit
+    run(gui, clock, 0)
+    assert gui.window.parents.model.rowCount() == 0
+    assert "exceeds limit" in gui.window.ticket.error_text("quantity")
+
+
+def test_kill_switch_cancels_every_working_child_and_stays_engaged(session: tuple[GuiSession, VirtualClock]) -> None:
+    gui, clock = session
+    enter_ticket(gui, "AAPL", "BUY", "5,000")
+    enter_ticket(gui, "MSFT", "SELL", "4,000")
+    engine = gui.engine
+    for _ in range(120):
+        run(gui, clock, 1)
+        if len(engine.store.live_child_ids()) >= 2:
+            break
+    assert len(engine.store.live_child_ids()) >= 2
+    gui.window.kill_switch.button.click()  # the confirmation dialog is answered yes by the fixture
+    run(gui, clock, 2)  # venue round trips
+    assert engine.store.kill_engaged and gui.window.kill_switch.engaged
+    assert engine.store.live_child_ids() == []
+    assert all(c.status in (OrdStatus.CANCELED, OrdStatus.FILLED, OrdStatus.EXPIRED) for c in engine.store.children())
+    children_before = len(engine.store.children())
+    run(gui, clock, 60)
+    assert len(engine.store.children()) == children_before  # nothing new goes out while killed
+    enter_ticket(gui, "AAPL", "BUY", "100")
+    assert "kill switch engaged" in gui.window.ticket.status.text()
+    gui.window.kill_switch.button.click()  # now reads Re-enable
+    run(gui, clock, 0)
+    assert not engine.store.kill_engaged and not gui.window.kill_switch.engaged
