@@ -96,10 +96,10 @@ class EngineBridge(QObject):
         """Push what changed since the last refresh into the blotters (they repaint on their own timer)."""
         store = self.engine.store
         if self._dirty_parents:
-            self.window.parents.upsert_many([store.parent(pid) for pid in self._dirty_parents])
+            self.window.parents.upsert_many([store.parent(pid) for pid in sorted(self._dirty_parents)])
             self._dirty_parents.clear()
         if self._dirty_children:
-            self.window.child_orders.upsert_many([store.child(cid) for cid in self._dirty_children])
+            self.window.child_orders.upsert_many([store.child(cid) for cid in sorted(self._dirty_children)])
             self._dirty_children.clear()
         fills = store.fills()
         if len(fills) > self._fills_shown:

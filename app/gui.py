@@ -6,6 +6,7 @@ import asyncio
 import gc
 import sys
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import qasync
@@ -38,10 +39,20 @@ def build_session(config: AppConfig, clock: Clock, journal: Journal, **window_op
     engine = build_engine(config, clock, journal)
     engine.recover()
     engine.start()
-    window = MainWindow(symbols=sorted(engine.instruments), algos=sorted(engine.algos), **window_options)  # type: ignore[arg-type]
+    window = MainWindow(symbols=sorted(engine.instruments), algos=algo_menu(engine.algos), **window_options)  # type: ignore[arg-type]
     window.status.set_journal_path(str(config.journal_path))
     bridge = EngineBridge(engine, window)
     return GuiSession(engine, window, bridge)
+
+
+PREFERRED_ALGO_ORDER = ("VWAP", "TWAP", "POV", "IS")
+
+
+def algo_menu(algos: Iterable[str]) -> list[str]:
+    """The algos a trader reaches for most come first (the first is the ticket's default)."""
+    available = list(algos)
+    first = [name for name in PREFERRED_ALGO_ORDER if name in available]
+    return first + sorted(name for name in available if name not in first)
 
 
 class _LoopLagProbe:
