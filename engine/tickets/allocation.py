@@ -62,6 +62,9 @@ def pro_rata(total: int, weights: Sequence[int]) -> list[int]:
     return shares
 
 
+_NEVER = 1 << 256  # a key above any deadline key: "cannot take another lot now"
+
+
 class _Deadlines:
     """Exact next-lot deadlines as integers that sort like (deadline, weight), for one epoch.
 
@@ -71,10 +74,10 @@ class _Deadlines:
     smaller ticket has the larger remainder.
     """
 
-    __slots__ = ("scale", "spread", "total")
+    __slots__ = ("scale", "spread", "top", "total")
 
     def __init__(self, weights: Sequence[int], total: int) -> None:
-        top = max(weights, default=1)
+        top = self.top = max(weights, default=1)
         self.scale = top * top
         self.spread = top + 1
         self.total = total
@@ -87,36 +90,49 @@ class _Deadlines:
         return (self.scale * after + 1) * self.spread
 
 
-def allocate_increment(weights: Sequence[int], given: Sequence[int], total: int, filled: int, lots: int) -> list[int]:
+def allocate_increment(
+    weights: Sequence[int], given: Sequence[int], total: int, filled: int, lots: int, top: int = 0
+) -> list[int]:
     """Cumulative allocation after `lots` more are filled (see module docstring for the rule).
 
     `weights` are the tickets' open quantities when the current weights were set (`total` their sum),
     `given` what each already holds out of the `filled` lots executed since then. Returns the new
     cumulative per-ticket list: never below `given`, sums to `filled + lots`, each entry within
     floor..ceil of ``w * (filled + lots) / total``, and equal to `weights` once everything is filled.
+    `top` is ``max(weights)`` when the caller knows it.
     """
     after = filled + lots
     if lots < 0 or after > total:
         raise AllocationError(f"fill of {lots} lots with {filled} of {total} already filled: overfill")
     if after == total:
         return list(weights)
-    # new = max(given, floor(w * after / total)), element-wise (a conditional: max() is 5x slower here)
-    new = [q if (q := w * after // total) > g else g for w, g in zip(weights, given, strict=True)]
+    # new = max(given, floor(w * after / total)), element-wise. Hot path: a conditional, because max() is
+    # 5x slower, and zip() without strict=, because the keyword costs ~1 us per call (lengths are equal
+    # by construction).
+    if filled:
+        new = [q if q > g else g for q, g in zip([w * after // total for w in weights], given)]  # noqa: B905
+    else:
+        new = [w * after // total for w in weights]
     short = after - sum(new)
     if short < 0:
         raise AllocationError(f"allocation state is not reachable: {-short} lots over-allocated")
     if short:
-        # Below the exact share (a*total < w*after): a is the lower quota and the share is fractional.
-        below = [i for i, (a, w) in enumerate(zip(new, weights, strict=True)) if a * total < w * after]
-        if short > len(below):
-            raise AllocationError(f"allocation state is not reachable: {short} lots over {len(below)} tickets")
-        if short < len(below):
-            # (deadline, weight) as one integer, as in _Deadlines; the sort is stable: ties by arrival.
-            top = max(weights)
-            scale, spread = top * top * total, top + 1
-            keys = [(new[i] + 1) * scale // weights[i] * spread + weights[i] for i in below]
-            below = [below[k] for k in sorted(range(len(below)), key=keys.__getitem__)[:short]]
-        for i in below:
+        # Tickets below their exact share (a*total < w*after: a is the lower quota, the share is
+        # fractional) keyed by (deadline of the next lot, weight) as one integer as in _Deadlines; the
+        # others can take nothing more. min and sorted are stable: equal keys go by arrival.
+        top = top or max(weights)
+        scale, spread = top * top * total, top + 1
+        keys = [
+            (a + 1) * scale // w * spread + w if a * total < w * after else _NEVER
+            for a, w in zip(new, weights)  # noqa: B905
+        ]
+        if short == 1:
+            best = [min(range(len(keys)), key=keys.__getitem__)]
+        else:
+            best = sorted(range(len(keys)), key=keys.__getitem__)[:short]
+        if keys[best[-1]] is _NEVER:
+            raise AllocationError(f"allocation state is not reachable: {short} lots over too few tickets")
+        for i in best:
             new[i] += 1
     return new
 
@@ -153,7 +169,7 @@ class ContinuousAllocator:
         self.filled = after
         if after == total or 2 * lots >= self._open:
             # A fill that serves most tickets: one pass over the block is cheaper than the heap.
-            updated = self.given = allocate_increment(weights, given, total, filled, lots)
+            updated = self.given = allocate_increment(weights, given, total, filled, lots, self._deadlines.top)
             self._dirty = True
             return list(map(sub, updated, given))
         if self._dirty:
@@ -195,7 +211,7 @@ class ContinuousAllocator:
 
     def _rebuild(self) -> None:
         key = self._deadlines.key
-        pairs = enumerate(zip(self.weights, self.given, strict=True))
+        pairs = enumerate(zip(self.weights, self.given))  # noqa: B905
         self._heap = [key(a, w) << _INDEX_BITS | i for i, (w, a) in pairs if a < w]
         heapify(self._heap)
         self._open = len(self._heap)

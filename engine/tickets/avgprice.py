@@ -13,11 +13,9 @@ half-tick mid is still exact), one unit worth ``tick / 2``. The rules:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from decimal import ROUND_HALF_EVEN, Decimal
 
 from engine.model import Instrument
-from engine.tickets.allocation import pro_rata
 
 AVG_PRICE_EXTRA_DIGITS = 4
 
@@ -39,9 +37,3 @@ def average_price(instrument: Instrument, units: int, shares: int) -> Decimal | 
     quantum = instrument.tick_size.scaleb(-AVG_PRICE_EXTRA_DIGITS)  # only its exponent matters
     exact = Decimal(units) * unit_value(instrument) / shares
     return exact.quantize(quantum, rounding=ROUND_HALF_EVEN)
-
-
-def booked_notionals(instrument: Instrument, units: int, allocations: Sequence[int]) -> list[Decimal]:
-    """Each ticket's booked notional for its allocated shares; they sum exactly to `units`' value."""
-    half = unit_value(instrument)
-    return [half * share for share in pro_rata(units, allocations)]

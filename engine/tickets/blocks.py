@@ -35,9 +35,9 @@ class Block:
     key: OpenKey
 
     __slots__ = (
-        "allocated",
         "allocated_total",
         "allocator",
+        "base",
         "block_id",
         "canceled",
         "crossable",
@@ -50,6 +50,7 @@ class Block:
         "lot",
         "mandate",
         "notional_units",
+        "odd",
         "open",
         "quantities",
         "seq",
@@ -80,9 +81,11 @@ class Block:
         self.tickets: list[Ticket] = []
         self.ids: list[TicketId] = []
         self.quantities: list[int] = []  # shares, current (after amends)
-        self.allocated: list[int] = []  # shares
-        self.canceled: set[int] = set()  # indices of canceled tickets
+        # Allocated lots = base (before this epoch) + allocator.given (this epoch); an odd rest at close.
+        self.base: list[int] = []
         self.allocator: ContinuousAllocator | None = None  # built at the first fill of an epoch
+        self.odd: tuple[int, int] | None = None  # (index, shares) of the odd remainder given at close
+        self.canceled: set[int] = set()  # indices of canceled tickets
         self.total = 0  # shares asked for by the tickets
         self.allocated_total = 0
         self.executed = 0  # shares crossed + filled at market
@@ -94,20 +97,43 @@ class Block:
 
     def set_quantity(self, index: int, quantity: int) -> None:
         """Change a ticket's quantity (never below its allocation: the book checks that first)."""
+        self.end_epoch()
         self.total += quantity - self.quantities[index]
         self.quantities[index] = quantity
-        self.allocator = None
+
+    def end_epoch(self) -> None:
+        """Weights are about to change: fold this epoch's allocations into the base."""
+        if self.allocator is not None:
+            self.base = list(map(add, self.base, self.allocator.given))
+            self.allocator = None
 
     def _epoch(self) -> ContinuousAllocator:
         """A new allocation epoch weighted by what each ticket still has open."""
         lot = self.lot
-        open_lots = [(q - a) // lot for q, a in zip(self.quantities, self.allocated, strict=True)]
+        open_lots = [q // lot - b for q, b in zip(self.quantities, self.base)]  # noqa: B905 (hot)
         self.allocator = ContinuousAllocator(open_lots)
         return self.allocator
 
+    def allocated_shares(self) -> list[int]:
+        """Shares allocated to each ticket, by index."""
+        lot, allocator = self.lot, self.allocator
+        lots = self.base if allocator is None else list(map(add, self.base, allocator.given))
+        shares = lots if lot == 1 else [n * lot for n in lots]
+        if self.odd is not None:
+            shares = list(shares)
+            shares[self.odd[0]] += self.odd[1]
+        return shares
+
+    def allocated_of(self, index: int) -> int:
+        """Shares allocated to one ticket."""
+        lots = self.base[index] + (0 if self.allocator is None else self.allocator.given[index])
+        odd = self.odd[1] if self.odd is not None and self.odd[0] == index else 0
+        return lots * self.lot + odd
+
     def relimit(self, window_rule: WindowRule, limit_ticks: list[int | None]) -> None:
         """Recompute the block's limit range and window from its tickets still open."""
-        live = [i for i, (q, a) in enumerate(zip(self.quantities, self.allocated, strict=True)) if q > a]
+        allocated = self.allocated_shares()
+        live = [i for i, (q, a) in enumerate(zip(self.quantities, allocated, strict=True)) if q > a]
         if not live:
             return
         limits = [t for i in live if (t := limit_ticks[i]) is not None]
@@ -148,14 +174,12 @@ class Block:
         ids: tuple[TicketId, ...] = ()
         quantities: tuple[int, ...] = ()
         if lots and len(self.ids) == 1:  # the common single-ticket block: everything is its
-            self.allocated[0] += lots * lot
+            self.base[0] += lots
             ids, quantities = (self.ids[0],), (lots * lot,)
         elif lots:
             served = (self.allocator or self._epoch()).allocate(lots)
-            if lot != 1:
-                served = [n * lot for n in served]
-            self.allocated = list(map(add, self.allocated, served))
-            ids, quantities = tuple(compress(self.ids, served)), tuple(filter(None, served))
+            ids = tuple(compress(self.ids, served))
+            quantities = tuple(filter(None, served)) if lot == 1 else tuple([n * lot for n in served if n])
         self.allocated_total += lots * lot
         record = FillAllocated(
             self.block_id, len(self.fills), shares, price, cross_id, ids, quantities, executed - self.allocated_total
@@ -172,6 +196,6 @@ class Block:
         probe = ContinuousAllocator(allocator.weights)
         probe.given, probe.filled = list(allocator.given), allocator.filled
         index = probe.allocate(1).index(1)
-        self.allocated[index] += odd
+        self.odd = (index, odd)
         self.allocated_total += odd
         return index, odd

@@ -57,10 +57,9 @@ class TicketBook:
         # [2 * is_buy + crossable] -> mandate key -> open blocks, oldest first
         self._open: list[dict[Hashable, list[Block]]] = [{}, {}, {}, {}]
         self._open_by_symbol: dict[Symbol, dict[BlockId, Block]] = {}
-        # ticket -> its block, and its index there (two dicts: no tuple per ticket for the GC to track)
+        # ticket -> its block (its index there is looked up when needed: amends and queries are rare)
         self._block_of: dict[TicketId, Block] = {}
-        self._index_of: dict[TicketId, int] = {}
-        self._last_arrival: int | None = None
+        self._last_arrival = -(2**63)
         self._half_ticks: dict[tuple[Symbol, Decimal], int] = {}
         self._crosses = 0
 
@@ -69,9 +68,9 @@ class TicketBook:
     def add_ticket(self, ticket: Ticket) -> TicketJoined | TicketRejected:
         """Accept a ticket into the oldest compatible open block, or start a new block."""
         checked = self._check(ticket, self._last_arrival)
-        if isinstance(checked, str):
-            return TicketRejected(ticket.ticket_id, checked)
-        return self._join(ticket, checked)
+        if checked.__class__ is str:
+            return TicketRejected(ticket.ticket_id, checked)  # type: ignore[arg-type]
+        return self._join(ticket, checked)  # type: ignore[arg-type]
 
     def add_tickets(self, tickets: Iterable[Ticket]) -> tuple[list[TicketJoined], list[TicketRejected]]:
         """All or nothing: every ticket is joined, or none is and every bad one is listed."""
@@ -117,9 +116,10 @@ class TicketBook:
         if where is None:
             return TicketRejected(ticket_id, f"unknown ticket {ticket_id}")
         block, i = where
-        if block.allocated[i] == block.quantities[i]:
+        allocated = block.allocated_of(i)
+        if allocated == block.quantities[i]:
             return TicketRejected(ticket_id, f"nothing to cancel: {ticket_id} is fully allocated")
-        result = self.amend_ticket(ticket_id, block.allocated[i])
+        result = self.amend_ticket(ticket_id, allocated)
         if isinstance(result, TicketAmended):
             block.canceled.add(i)
         return result
@@ -237,7 +237,7 @@ class TicketBook:
 
     # --- internals ------------------------------------------------------------------------------------
 
-    def _check(self, ticket: Ticket, last_arrival: int | None) -> int | str | None:
+    def _check(self, ticket: Ticket, last_arrival: int) -> int | str | None:
         """The ticket's limit in ticks when it is acceptable, else the reason it is not."""
         tid = ticket.ticket_id
         if tid in self._block_of:
@@ -253,15 +253,17 @@ class TicketBook:
         start, end = ticket.start_ns, ticket.end_ns
         if start is not None and end is not None and end <= start:
             return f"{tid}: end time must be after the start time"
-        if last_arrival is not None and ticket.arrival_seq <= last_arrival:
+        if ticket.arrival_seq <= last_arrival:
             return f"{tid}: arrival_seq {ticket.arrival_seq} is not after the last ticket's {last_arrival}"
         limit = ticket.limit_price
         if limit is None:
             return None
-        try:
-            half = self._to_half_ticks(instrument, limit)
-        except AllocationError:
-            half = 1
+        half = self._half_ticks.get((ticket.symbol, limit))
+        if half is None:
+            try:
+                half = self._to_half_ticks(instrument, limit)
+            except AllocationError:
+                half = 1
         if half % 2:
             return f"{tid}: limit {limit} is not a positive price on the {instrument.tick_size} tick"
         return half // 2
@@ -295,14 +297,14 @@ class TicketBook:
             opens.setdefault(key, []).append(block)
             self._open_by_symbol.setdefault(ticket.symbol, {})[block_id] = block
         tid, quantity = ticket.ticket_id, ticket.quantity
+        if block.allocator is not None:
+            block.end_epoch()  # weights change: what is allocated so far stays put
         self._block_of[tid] = block
-        self._index_of[tid] = len(block.tickets)
         block.tickets.append(ticket)  # joins in arrival order: its index is its tie-break rank
         block.ids.append(tid)
         block.quantities.append(quantity)
-        block.allocated.append(0)
+        block.base.append(0)
         block.total += quantity
-        block.allocator = None
         self._last_arrival = ticket.arrival_seq
         return TicketJoined(tid, block.block_id, new_block, quantity, block.total - block.crossed)
 
@@ -314,7 +316,7 @@ class TicketBook:
             return f"cannot amend {tid}: quantity must be a whole number of shares >= 0, got {quantity!r}"
         if quantity % block.lot:
             return f"cannot amend {tid} to {quantity:,}: not whole lots of {block.lot}"
-        allocated = block.allocated[i]
+        allocated = block.allocated_of(i)
         if quantity < allocated:
             return f"cannot reduce {tid} to {quantity:,}: {allocated:,} already allocated"
         carry = block.carried
@@ -341,7 +343,7 @@ class TicketBook:
 
     def _where(self, ticket_id: TicketId) -> tuple[Block, int] | None:
         block = self._block_of.get(ticket_id)
-        return None if block is None else (block, self._index_of[ticket_id])
+        return None if block is None else (block, block.ids.index(ticket_id))
 
     def _limit_ticks(self, instrument: Instrument, ticket: Ticket) -> int | None:
         limit = ticket.limit_price

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import NamedTuple
 
 from engine.model import Instrument, Side
 from engine.tickets.allocation import pro_rata
@@ -33,9 +34,11 @@ class CrossingPolicy:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class CrossInterest:
-    """A block's interest in crossing: `available` shares (whole lots) at no worse than its limit."""
+class CrossInterest(NamedTuple):
+    """A block's interest in crossing: `available` shares (whole lots) at no worse than its limit.
+
+    A NamedTuple: one is built per open block per netting pass (3x cheaper than a frozen dataclass).
+    """
 
     block_id: BlockId
     side: Side

@@ -87,6 +87,20 @@ def test_weights_change_mid_flight_without_taking_anything_back(make: TicketMake
     ]
 
 
+def test_a_ticket_joining_mid_flight_shares_only_what_comes_after(make: TicketMaker) -> None:
+    book = TicketBook(INSTRUMENTS)
+    block = _block(book, make(quantity=1_000, ticket_id="A"), make(quantity=500, ticket_id="B"))
+    book.on_fill(block, 300, PX)  # A 200, B 100
+    joined = book.add_ticket(make(quantity=1_200, ticket_id="C"))
+    assert isinstance(joined, TicketJoined) and joined.block_id == block and joined.block_quantity == 2_700
+    record = book.on_fill(block, 1_200, PX)  # open: A 800, B 400, C 1200 -> 400/200/600 of 1200
+    assert dict(zip(record.ticket_ids, record.quantities, strict=True)) == {"A": 400, "B": 200, "C": 600}
+    assert [book.ticket(TicketId(t)).allocated for t in "ABC"] == [600, 300, 600]  # type: ignore[union-attr]
+    book.on_fill(block, 1_200, PX)
+    assert book.close_block(block).ok
+    assert [book.ticket(TicketId(t)).allocated for t in "ABC"] == [1_000, 500, 1_200]  # type: ignore[union-attr]
+
+
 def test_odd_shares_wait_for_a_whole_lot_and_close_releases_the_rest(make: TicketMaker) -> None:
     book = TicketBook(INSTRUMENTS)
     block = _block(book, make(quantity=500, ticket_id="A"), make(quantity=500, ticket_id="B"))
