@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from engine.events import AlgoParams
-from engine.model import ParentId, Side
+from engine.model import ParentId, Side, TicketId
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +28,21 @@ class SubmitTicket(Command):
     end_ns: int
     params: AlgoParams = ()
     source: str = "gui"
+    account: str = "DESK"
+    urgency: str = "MEDIUM"
+    allow_cross: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class CancelTicket(Command):
+    ticket_id: TicketId
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class AmendTicket(Command):
+    ticket_id: TicketId
+    quantity: int
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,16 +20,31 @@ from engine import events as ev
 from engine.algos.base import Algo
 from engine.algos.registry import ALGOS
 from engine.clock import Clock, TimerHandle
+from engine.desk import TicketDesk
 from engine.journal import Journal
 from engine.market import MarketView, Quote, VolumeMark
-from engine.model import ChildId, Instrument, OrdStatus, OrdType, ParentId, Side, Symbol, TimeInForce, VenueId
+from engine.model import (
+    ChildId,
+    Instrument,
+    OrdStatus,
+    OrdType,
+    ParentId,
+    Side,
+    Symbol,
+    TicketId,
+    TimeInForce,
+    VenueId,
+)
 from engine.recovery import RecoveryReport, replay_into
 from engine.risk import PreTradeRisk, RiskLimits
 from engine.router import choose_passive_venue, sweep
 from engine.store import OrderStore
-from engine.validation import Invalid, check_end, check_limit, check_quantity, validate_ticket
+from engine.ticket_flow import TicketFlow, TicketRequest
+from engine.tickets.aggregation import AggregationRules
+from engine.tickets.netting import CrossingPolicy
+from engine.validation import Invalid, check_end, check_limit, check_quantity
 from engine.venues.base import Venue
-from engine.views import ChildView, FillView, ParentView
+from engine.views import ChildView, FillView, ParentView, TicketRow
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +59,7 @@ class SubmitResult:
     parent_id: ParentId | None = None
     reason: str = ""
     field: str | None = None
+    ticket_id: TicketId | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +92,8 @@ class Engine:
         venues: Sequence[Venue],
         risk_limits: RiskLimits | None = None,
         algos: Mapping[str, type[Algo]] | None = None,
+        aggregation: AggregationRules | None = None,
+        crossing: CrossingPolicy | None = None,
     ) -> None:
         self.clock = clock
         self.journal = journal
@@ -85,6 +103,8 @@ class Engine:
         self.algos = dict(algos or ALGOS)
         self.market = MarketView()
         self.store = OrderStore()
+        self.desk = TicketDesk(self.instruments, aggregation, crossing)
+        self._flow = TicketFlow(self)
         self._running_algos: dict[ParentId, Algo] = {}
         self._end_timers: dict[ParentId, TimerHandle] = {}
         self._expiring: set[ParentId] = set()
@@ -105,7 +125,7 @@ class Engine:
     def recover(self, *, reconcile: bool = True) -> RecoveryReport:
         """Rebuild order state from the journal; with `reconcile`, orders the venues no longer know are
         closed out and live parents are paused for the trader to review."""
-        report = replay_into(self.store, self.journal)
+        report = replay_into(self.store, self.journal, self.desk)
         self._next_parent = report.next_parent
         self._next_child = report.next_child
         if reconcile:
@@ -143,44 +163,35 @@ class Engine:
         end_ns: int,
         start_ns: int | None = None,
         params: Mapping[str, str] | None = None,
+        account: str = "DESK",
         source: str = "gui",
-        request_id: str = "",
+        urgency: str = "MEDIUM",
+        allow_cross: bool = True,
+        client_order_id: str = "",
     ) -> SubmitResult:
-        """Validate a parent order request; accepted ones start working at once (or at `start_ns`)."""
-        now = self.clock.now_ns()
-        raw_params = dict(params or {})
-        with self._turn():
-            self._record(
-                cmd.SubmitTicket(now, request_id, symbol, side, quantity, limit_price, algo, start_ns, end_ns,
-                                 tuple(sorted(raw_params.items())), source)
-            )
-            verdict = validate_ticket(
-                symbol=symbol, side=side, quantity=quantity, limit_price=limit_price, algo=algo, start_ns=start_ns,
-                end_ns=end_ns, params=raw_params, now_ns=now, instruments=self.instruments, algos=self.algos,
-            )
-            if isinstance(verdict, Invalid):
-                return self._reject_ticket(request_id, symbol, side, quantity, verdict.reason, verdict.field)
-            if self.store.kill_engaged:
-                return self._reject_ticket(request_id, symbol, side, quantity, "kill switch engaged", None)
-            mid = self.market.mid(verdict.instrument.symbol)
-            blocked = self.risk.check_parent(quantity=verdict.quantity, reference=verdict.limit_price or mid)
-            if blocked is not None:
-                self._emit(ev.RiskBlocked(now, request_id, blocked.rule, blocked.reason))
-                return self._reject_ticket(request_id, symbol, side, quantity, blocked.reason, "quantity")
-            parent_id = ParentId(f"P{self._next_parent:06d}")
-            self._next_parent += 1
-            self._emit(
-                ev.ParentAccepted(
-                    now, parent_id, verdict.instrument.symbol, side, verdict.quantity, verdict.limit_price,
-                    verdict.algo.name, verdict.start_ns, verdict.end_ns, mid, tuple(sorted(raw_params.items())),
-                )
-            )
-            self._start_marks[parent_id] = self.market.mark(verdict.instrument.symbol)
-            algo_obj = verdict.algo(parent_id, self, raw_params)
-            self._running_algos[parent_id] = algo_obj
-            self._arm_end_timer(parent_id, verdict.end_ns)
-            self._outbox.append(algo_obj.start)
-            return SubmitResult(True, parent_id)
+        """A client ticket: validated, then joined to a compatible working parent (or a new one)."""
+        return self._flow.submit(TicketRequest(
+            symbol, side, quantity, limit_price, algo, end_ns, start_ns, tuple(sorted((params or {}).items())),
+            account, source, urgency, allow_cross, client_order_id,
+        ))
+
+    def submit_basket(self, requests: Sequence[TicketRequest]) -> list[SubmitResult]:
+        """Many tickets at once, all or nothing, in one journal transaction."""
+        return self._flow.submit_basket(requests)
+
+    def cancel_ticket(self, ticket_id: TicketId, reason: str = "client cancel") -> CommandResult:
+        """Cancel a ticket's unallocated quantity; its parent shrinks accordingly."""
+        return self._flow.cancel(ticket_id, reason)
+
+    def amend_ticket(self, ticket_id: TicketId, quantity: int) -> CommandResult:
+        """Change a ticket's quantity (never below what is allocated to it)."""
+        return self._flow.amend(ticket_id, quantity)
+
+    def tickets(self) -> list[TicketRow]:
+        return self.desk.rows()
+
+    def ticket(self, ticket_id: TicketId) -> TicketRow | None:
+        return self.desk.row(ticket_id) if self.desk.has_ticket(ticket_id) else None
 
     def cancel(self, parent_id: ParentId, reason: str = "trader cancel") -> CommandResult:
         """Stop the algo and cancel every working child; the parent is CANCELED once they are all done."""
@@ -191,10 +202,7 @@ class Engine:
                 return self._refuse("CancelParent", parent_id, problem)
             if self.store.parent(parent_id).status is OrdStatus.PENDING_CANCEL:
                 return self._refuse("CancelParent", parent_id, "cancel already pending")
-            self._emit(ev.ParentCancelRequested(self.clock.now_ns(), parent_id, reason))
-            self._stop_algo(parent_id)
-            self._cancel_children(parent_id, reason)
-            self._settle(parent_id)
+            self._cancel_parent(parent_id, reason)
             return CommandResult(True)
 
     def amend(
@@ -226,13 +234,9 @@ class Engine:
                 if isinstance(checked, Invalid):
                     return self._refuse("AmendParent", parent_id, checked.reason)
             assert isinstance(new_qty, int) and isinstance(new_end, int) and not isinstance(new_limit, Invalid)
-            self._emit(ev.ParentAmended(now, parent_id, new_qty, new_limit, new_end))
-            self._arm_end_timer(parent_id, new_end)
-            if new_qty < parent.cum_qty + parent.working_qty or new_limit != parent.limit_price:
-                self._cancel_children(parent_id, "parent amended")
-            algo = self._running_algos.get(parent_id)
-            if algo is not None:
-                self._outbox.append(algo.on_amended)
+            if new_qty != parent.quantity:
+                return self._flow.resize_single_ticket_parent(parent, new_qty, new_limit, new_end)
+            self._resize_parent(parent_id, new_qty, new_limit, new_end)
             return CommandResult(True)
 
     def pause(self, parent_id: ParentId, reason: str = "trader pause") -> CommandResult:
@@ -441,6 +445,9 @@ class Engine:
             self._deliver(subscriber, event)
 
     def _after_child_event(self, parent_id: ParentId, child_id: ChildId, fill: ev.ChildFilled | None) -> None:
+        if fill is not None:
+            with self._turn():
+                self._flow.on_fill(fill)
         algo = self._running_algos.get(parent_id)
         if algo is not None and algo.running:
             try:
@@ -467,6 +474,8 @@ class Engine:
         parent = self.store.parent(parent_id)
         if parent.status.is_terminal:
             self._stop_algo(parent_id)
+            with self._turn():
+                self._flow.on_parent_done(parent_id)
             return
         if self.store.live_child_ids(parent_id):
             return
@@ -478,6 +487,7 @@ class Engine:
                                             f"end time reached with {parent.leaves_qty:,} unfilled"))
             else:
                 return
+            self._flow.on_parent_done(parent_id)
         self._stop_algo(parent_id)
 
     def _on_end_time(self, parent_id: ParentId) -> None:
@@ -495,6 +505,38 @@ class Engine:
         if old is not None:
             old.cancel()
         self._end_timers[parent_id] = self.clock.call_at(end_ns, lambda: self._on_end_time(parent_id))
+
+    def _new_parent_id(self) -> ParentId:
+        parent_id = ParentId(f"P{self._next_parent:06d}")
+        self._next_parent += 1
+        return parent_id
+
+    def _start_algo(self, parent_id: ParentId, params: Mapping[str, str]) -> None:
+        parent = self.store.parent(parent_id)
+        self._start_marks[parent_id] = self.market.mark(parent.symbol)
+        algo = self.algos[parent.algo](parent_id, self, params)
+        self._running_algos[parent_id] = algo
+        self._arm_end_timer(parent_id, parent.end_ns)
+        self._outbox.append(algo.start)
+
+    def _cancel_parent(self, parent_id: ParentId, reason: str) -> None:
+        self._emit(ev.ParentCancelRequested(self.clock.now_ns(), parent_id, reason))
+        self._stop_algo(parent_id)
+        self._cancel_children(parent_id, reason)
+        self._settle(parent_id)
+
+    def _resize_parent(self, parent_id: ParentId, quantity: int, limit: Decimal | None, end_ns: int) -> None:
+        """Apply a new quantity / limit / end to a working parent; the algo recalibrates."""
+        parent = self.store.parent(parent_id)
+        self._emit(ev.ParentAmended(self.clock.now_ns(), parent_id, quantity, limit, end_ns))
+        if end_ns != parent.end_ns:
+            self._arm_end_timer(parent_id, end_ns)
+        if quantity < parent.cum_qty + parent.working_qty or limit != parent.limit_price:
+            self._cancel_children(parent_id, "parent amended")
+        algo = self._running_algos.get(parent_id)
+        if algo is not None:
+            self._outbox.append(algo.on_amended)
+        self._settle(parent_id)
 
     def _stop_algo(self, parent_id: ParentId) -> None:
         algo = self._running_algos.get(parent_id)
@@ -552,13 +594,6 @@ class Engine:
         if parent.status.is_live and not parent.paused:
             with self._turn():
                 self._emit(ev.ParentPaused(event.ts_ns, parent.parent_id, f"risk: {event.reason}"))
-
-    def _reject_ticket(
-        self, request_id: str, symbol: str, side: Side, quantity: object, reason: str, field: str | None
-    ) -> SubmitResult:
-        qty = quantity if isinstance(quantity, int) and not isinstance(quantity, bool) else None
-        self._emit(ev.ParentRejected(self.clock.now_ns(), request_id, str(symbol), side, qty, reason))
-        return SubmitResult(False, None, reason, field)
 
     def _refuse(self, command: str, target: str, reason: str) -> CommandResult:
         self._emit(ev.CommandRejected(self.clock.now_ns(), command, target, reason))

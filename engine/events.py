@@ -18,6 +18,7 @@ from engine.model import (
     ParentId,
     Side,
     Symbol,
+    TicketId,
     TimeInForce,
     VenueId,
 )
@@ -51,13 +52,100 @@ class ParentAccepted(Event):
     params: AlgoParams = ()
 
 
+# --- tickets (client orders) ------------------------------------------------------------------------
+# Each of these is also the record of one TicketBook call, so replaying them rebuilds the book.
+
+
 @dataclass(frozen=True, slots=True)
-class ParentRejected(Event):
+class TicketAccepted(Event):
+    ticket_id: TicketId
+    account: str
+    source: str
+    client_order_id: str
+    symbol: Symbol
+    side: Side
+    quantity: int
+    limit_price: Decimal | None
+    algo: str
+    urgency: str
+    start_ns: int | None  # None: from the moment it joins
+    end_ns: int
+    params: AlgoParams
+    allow_cross: bool
+    arrival_seq: int
+
+
+@dataclass(frozen=True, slots=True)
+class TicketRejected(Event):
     request_id: str
+    source: str
+    client_order_id: str
     symbol: str
     side: Side | None
     quantity: int | None
     reason: str
+    field: str
+
+
+@dataclass(frozen=True, slots=True)
+class TicketJoined(Event):
+    """The ticket is worked by this parent (new, or raised by the ticket's quantity)."""
+
+    ticket_id: TicketId
+    parent_id: ParentId
+    new_parent: bool
+    parent_quantity: int
+
+
+@dataclass(frozen=True, slots=True)
+class TicketAmended(Event):
+    """A ticket's quantity changed (an amend, or a cancel down to what is already allocated)."""
+
+    ticket_id: TicketId
+    parent_id: ParentId
+    old_quantity: int
+    new_quantity: int
+    canceled: bool
+    parent_quantity: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class TicketsCrossed(Event):
+    """Opposing parents matched internally at the consolidated mid; only the net goes to market."""
+
+    cross_id: str
+    symbol: Symbol
+    quantity: int
+    price: Decimal
+    bid: Decimal
+    ask: Decimal
+    buys: tuple[tuple[ParentId, int], ...]
+    sells: tuple[tuple[ParentId, int], ...]
+    working: tuple[tuple[ParentId, int], ...]  # what was live at venues then (not crossable)
+
+
+@dataclass(frozen=True, slots=True)
+class TicketsAllocated(Event):
+    """One execution of a parent (a market fill or its share of a cross) split over its tickets."""
+
+    parent_id: ParentId
+    execution_ref: str  # the fill id, or the cross id
+    quantity: int
+    price: Decimal
+    ticket_ids: tuple[TicketId, ...]
+    quantities: tuple[int, ...]
+    kind: str  # "fill" (a market fill), "cross" (a share of an internal cross), "close" (remainder at close)
+
+
+@dataclass(frozen=True, slots=True)
+class BlockReconciled(Event):
+    """A finished parent's tickets checked: allocations sum to executions, average prices agree."""
+
+    parent_id: ParentId
+    executed: int
+    avg_price: Decimal | None
+    problems: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)

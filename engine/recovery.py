@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from engine.desk import TicketDesk
 from engine.events import ChildSubmitted, Event, ParentAccepted
 from engine.journal import Journal
 from engine.store import OrderStore
@@ -23,7 +24,7 @@ class RecoveryReport:
     next_child: int
 
 
-def replay_into(store: OrderStore, journal: Journal) -> RecoveryReport:
+def replay_into(store: OrderStore, journal: Journal, desk: TicketDesk) -> RecoveryReport:
     """Apply every journaled event to an empty store, in order. Commands are audit only: their effects
     are the events that follow them. Error events recorded live are reproduced, not re-raised."""
     records = events = 0
@@ -34,6 +35,7 @@ def replay_into(store: OrderStore, journal: Journal) -> RecoveryReport:
             continue
         events += 1
         store.apply(record)
+        desk.replay(record)
         if isinstance(record, ParentAccepted):
             max_parent = max(max_parent, _number(record.parent_id))
         elif isinstance(record, ChildSubmitted):

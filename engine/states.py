@@ -125,6 +125,7 @@ def next_state(
 
 
 def _by_fill(cum_qty: int, quantity: int) -> OrdStatus:
-    if cum_qty <= 0:
-        return S.NEW
-    return S.FILLED if cum_qty >= quantity else S.PARTIALLY_FILLED
+    # quantity 0 with nothing filled: a parent whose tickets were all crossed internally is done
+    if cum_qty >= quantity:
+        return S.FILLED
+    return S.NEW if cum_qty <= 0 else S.PARTIALLY_FILLED

@@ -58,7 +58,7 @@ class _Order:
 
 
 class _Parent(_Order):
-    __slots__ = ("accepted", "children", "end_ns", "limit_price", "live", "paused")
+    __slots__ = ("accepted", "children", "end_ns", "limit_price", "live", "netted", "paused", "tickets")
 
     def __init__(self, accepted: ev.ParentAccepted) -> None:
         super().__init__(accepted.quantity, accepted.ts_ns)
@@ -68,6 +68,8 @@ class _Parent(_Order):
         self.children: list[ChildId] = []
         self.live: dict[ChildId, _Child] = {}  # children not yet in a terminal state, oldest first
         self.paused = False
+        self.tickets = 0
+        self.netted = 0
 
 
 class _Child(_Order):
@@ -234,6 +236,13 @@ class OrderStore:
                      e.liquidity, e.ts_ns)
         )
 
+    def _on_ticket_joined(self, e: ev.TicketJoined) -> None:
+        self._parent(e.parent_id).tickets += 1
+
+    def _on_tickets_crossed(self, e: ev.TicketsCrossed) -> None:
+        for parent_id, shares in (*e.buys, *e.sells):
+            self._parent(parent_id).netted += shares
+
     def _on_kill_engaged(self, e: ev.KillEngaged) -> None:
         self.kill_engaged = True
         self.kill_reason = e.reason
@@ -310,7 +319,8 @@ class OrderStore:
         return ParentView(
             pid, a.symbol, a.side, p.quantity, p.limit_price, a.algo, a.params, a.start_ns, p.end_ns, p.status,
             p.cum_qty, p.leaves_qty, p.avg_price, a.arrival_mid,
-            self.working_qty(pid), len(p.children), p.paused, p.created_ns, p.updated_ns, p.text,
+            self.working_qty(pid), len(p.children), p.paused, p.created_ns, p.updated_ns, p.text, p.tickets,
+            p.netted,
         )
 
     def _child_view(self, cid: ChildId, c: _Child) -> ChildView:
@@ -343,6 +353,8 @@ _HANDLERS: dict[type[ev.Event], Callable[[OrderStore, Any], None]] = {
     ev.ChildReplaced: OrderStore._on_child_replaced,
     ev.ChildReplaceRejected: OrderStore._on_child_replace_rejected,
     ev.ChildExpired: OrderStore._on_child_expired,
+    ev.TicketJoined: OrderStore._on_ticket_joined,
+    ev.TicketsCrossed: OrderStore._on_tickets_crossed,
     ev.KillEngaged: OrderStore._on_kill_engaged,
     ev.KillReleased: OrderStore._on_kill_released,
 }

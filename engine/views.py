@@ -15,6 +15,7 @@ from engine.model import (
     ParentId,
     Side,
     Symbol,
+    TicketId,
     TimeInForce,
     VenueId,
 )
@@ -42,6 +43,8 @@ class ParentView:
     created_ns: int
     updated_ns: int
     text: str
+    tickets: int = 0
+    netted_qty: int = 0
 
     @property
     def filled_pct(self) -> float:
@@ -74,6 +77,28 @@ class ChildView:
     created_ns: int
     updated_ns: int
     text: str
+
+
+@dataclass(frozen=True, slots=True)
+class TicketRow:
+    """A client order as the blotter and the OMS see it: requested, allocated, average price."""
+
+    ticket_id: TicketId
+    parent_id: ParentId
+    account: str
+    source: str
+    client_order_id: str
+    symbol: Symbol
+    side: Side
+    requested: int
+    quantity: int
+    allocated: int
+    leaves: int
+    crossed: int
+    avg_price: Decimal | None
+    status: OrdStatus
+    text: str
+    created_ns: int
 
 
 @dataclass(frozen=True, slots=True)

@@ -74,7 +74,7 @@ def test_events_are_journaled_before_subscribers_see_them(engine: Engine, journa
 
 
 def test_kill_cancels_every_working_child_and_blocks_new_parents(engine: Engine, venue: ScriptedVenue) -> None:
-    first, second = submit(engine), submit(engine, qty=500)
+    first, second = submit(engine), submit(engine, qty=500, end_ns=OPEN_NS + 2 * HOUR)  # two mandates, two parents
     working = list(venue.submitted)
     assert len(working) == 2
     assert engine.kill("test").ok
@@ -178,6 +178,6 @@ def test_recovery_reconciles_lost_children_and_pauses_parents(
     assert fresh.store.parent(pid).paused
     # new ids continue after the recovered ones
     result = fresh.submit_ticket(symbol="AAPL", side=Side.BUY, quantity=100, limit_price=None, algo="TWAP",
-                                 end_ns=OPEN_NS + HOUR)
-    assert result.parent_id == "P000002"
+                                 end_ns=OPEN_NS + 2 * HOUR)
+    assert (result.parent_id, result.ticket_id) == ("P000002", "T000002")
     fresh.close()

@@ -1,0 +1,171 @@
+"""The ticket desk: client tickets to working parents and executions back to tickets.
+
+It owns the `TicketBook` (aggregation into blocks, netting, pro-rata allocation) and the 1:1 map
+between blocks and the parents that work them. The engine calls the book only at the moment it
+emits the event that records the call, so `replay(event)` over the journal rebuilds the same book.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+
+from engine import events as ev
+from engine.model import Instrument, OrdStatus, ParentId, Symbol, TicketId
+from engine.tickets import records
+from engine.tickets.aggregation import AggregationRules
+from engine.tickets.book import TicketBook
+from engine.tickets.model import BlockId, Ticket
+from engine.tickets.netting import CrossingPolicy
+from engine.views import TicketRow
+
+FILL, CROSS, CLOSE = "fill", "cross", "close"
+
+
+class TicketDesk:
+    """Tickets, their blocks and parents; every book mutation has a journaled event."""
+
+    def __init__(
+        self,
+        instruments: Mapping[Symbol, Instrument],
+        rules: AggregationRules | None = None,
+        crossing: CrossingPolicy | None = None,
+    ) -> None:
+        self.book = TicketBook(instruments, rules, crossing)
+        self._parent_of: dict[BlockId, ParentId] = {}
+        self._block_of: dict[ParentId, BlockId] = {}
+        self._accepted: dict[TicketId, ev.TicketAccepted] = {}
+        self._crossed: dict[TicketId, int] = {}
+        self._closed: set[ParentId] = set()
+        self._text: dict[TicketId, str] = {}
+        self.next_ticket = 1
+        self.next_arrival = 1
+
+    # --- live calls (each paired with the event the engine emits) -------------------------------------
+
+    def new_ticket_id(self) -> tuple[TicketId, int]:
+        ticket_id, arrival = TicketId(f"T{self.next_ticket:06d}"), self.next_arrival
+        self.next_ticket += 1
+        self.next_arrival += 1
+        return ticket_id, arrival
+
+    def join(self, accepted: ev.TicketAccepted) -> records.TicketJoined | records.TicketRejected:
+        """Record: TicketAccepted."""
+        joined = self.book.add_ticket(_ticket(accepted))
+        if isinstance(joined, records.TicketJoined):
+            self._accepted[accepted.ticket_id] = accepted
+        return joined
+
+    def link(self, block_id: BlockId, parent_id: ParentId) -> None:
+        """Record: TicketJoined(new_parent=True)."""
+        self._parent_of[block_id] = parent_id
+        self._block_of[parent_id] = block_id
+
+    def amend(self, ticket_id: TicketId, quantity: int | None) -> records.TicketAmended | records.TicketRejected:
+        """Record: TicketAmended. `quantity=None` cancels what is not yet allocated."""
+        if quantity is None:
+            return self.book.cancel_ticket(ticket_id)
+        return self.book.amend_ticket(ticket_id, quantity)
+
+    def net(
+        self, symbol: Symbol, bid: Decimal, ask: Decimal, now_ns: int, working: Mapping[ParentId, int]
+    ) -> records.CrossExecuted | records.NoCross:
+        """Record: TicketsCrossed (with the `working` map it was given)."""
+        by_block = {self._block_of[pid]: qty for pid, qty in working.items() if pid in self._block_of}
+        crossed = self.book.net(symbol, bid, ask, now_ns, by_block)
+        if isinstance(crossed, records.CrossExecuted):
+            for allocation in crossed.allocations:
+                for ticket_id, shares in zip(allocation.ticket_ids, allocation.quantities, strict=True):
+                    self._crossed[ticket_id] = self._crossed.get(ticket_id, 0) + shares
+        return crossed
+
+    def on_fill(self, parent_id: ParentId, quantity: int, price: Decimal) -> records.FillAllocated | None:
+        """Record: TicketsAllocated(kind=fill). None for a parent that works no tickets."""
+        block_id = self._block_of.get(parent_id)
+        if block_id is None or parent_id in self._closed:
+            return None
+        return self.book.on_fill(block_id, quantity, price)
+
+    def close(self, parent_id: ParentId) -> records.Reconciliation | None:
+        """Record: BlockReconciled. Idempotent; None when there is nothing (left) to close."""
+        block_id = self._block_of.get(parent_id)
+        if block_id is None or parent_id in self._closed:
+            return None
+        self._closed.add(parent_id)
+        return self.book.close_block(block_id)
+
+    def set_text(self, ticket_id: TicketId, text: str) -> None:
+        self._text[ticket_id] = text
+
+    # --- replay ------------------------------------------------------------------------------------------
+
+    def replay(self, event: ev.Event) -> None:
+        """Re-drive the book from a journaled record event (others are ignored)."""
+        if isinstance(event, ev.TicketAccepted):
+            self.join(event)
+            self.next_ticket = max(self.next_ticket, _number(event.ticket_id) + 1)
+            self.next_arrival = max(self.next_arrival, event.arrival_seq + 1)
+        elif isinstance(event, ev.TicketJoined) and event.new_parent:
+            block_id = self.book.block_of(event.ticket_id)
+            if block_id is not None:
+                self.link(block_id, event.parent_id)
+        elif isinstance(event, ev.TicketAmended):
+            self.amend(event.ticket_id, None if event.canceled else event.new_quantity)
+            self.set_text(event.ticket_id, event.reason)
+        elif isinstance(event, ev.TicketsCrossed):
+            self.net(event.symbol, event.bid, event.ask, event.ts_ns, dict(event.working))
+        elif isinstance(event, ev.TicketsAllocated) and event.kind == FILL:
+            self.on_fill(event.parent_id, event.quantity, event.price)
+        elif isinstance(event, ev.BlockReconciled):
+            self.close(event.parent_id)
+
+    # --- reading -----------------------------------------------------------------------------------------
+
+    def parent_of_block(self, block_id: BlockId) -> ParentId | None:
+        return self._parent_of.get(block_id)
+
+    def parent_of_ticket(self, ticket_id: TicketId) -> ParentId | None:
+        block_id = self.book.block_of(ticket_id)
+        return None if block_id is None else self._parent_of.get(block_id)
+
+    def block_view(self, parent_id: ParentId) -> records.BlockView | None:
+        block_id = self._block_of.get(parent_id)
+        return None if block_id is None else self.book.block(block_id)
+
+    def has_ticket(self, ticket_id: str) -> bool:
+        return ticket_id in self._accepted
+
+    def ticket_ids(self, parent_id: ParentId | None = None) -> list[TicketId]:
+        if parent_id is None:
+            return list(self._accepted)
+        return [t for t in self._accepted if self.parent_of_ticket(t) == parent_id]
+
+    def row(self, ticket_id: TicketId) -> TicketRow:
+        accepted = self._accepted[ticket_id]
+        view = self.book.ticket(ticket_id)
+        assert view is not None
+        status = view.status
+        if status is OrdStatus.PENDING_NEW:
+            status = OrdStatus.NEW
+        return TicketRow(
+            ticket_id, self.parent_of_ticket(ticket_id) or ParentId(""), accepted.account, accepted.source,
+            accepted.client_order_id, accepted.symbol, accepted.side, view.requested, view.quantity, view.allocated,
+            view.leaves, self._crossed.get(ticket_id, 0), view.avg_price, status, self._text.get(ticket_id, ""),
+            accepted.ts_ns,
+        )
+
+    def rows(self) -> list[TicketRow]:
+        return [self.row(t) for t in self._accepted]
+
+
+def _ticket(accepted: ev.TicketAccepted) -> Ticket:
+    return Ticket(
+        accepted.ticket_id, accepted.account, accepted.source, accepted.symbol, accepted.side, accepted.quantity,
+        accepted.limit_price, accepted.algo, accepted.urgency, accepted.start_ns, accepted.end_ns,
+        accepted.arrival_seq, accepted.allow_cross,
+    )
+
+
+def _number(ticket_id: str) -> int:
+    digits = ticket_id.lstrip("T")
+    return int(digits) if digits.isdigit() else 0

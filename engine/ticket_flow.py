@@ -1,0 +1,307 @@
+"""Tickets through the engine: validation, aggregation into parents, internal crossing, allocation.
+
+A ticket joins the oldest compatible working parent (same instrument, side and mandate) or starts a
+new one; the parent's quantity is its tickets' total minus what was crossed internally, so only the
+net goes to market. Market fills and crosses are allocated back to the tickets at once (pro rata,
+whole lots, monotone), and a finished parent's tickets are reconciled.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from engine import commands as cmd
+from engine import events as ev
+from engine.desk import CLOSE, CROSS, FILL
+from engine.model import OrdStatus, ParentId, Side, Symbol, TicketId
+from engine.tickets import records
+from engine.tickets.model import URGENCIES
+from engine.validation import Invalid, ValidTicket, validate_ticket
+from engine.views import ParentView
+
+if TYPE_CHECKING:
+    from engine.engine import CommandResult, Engine, SubmitResult
+
+log = logging.getLogger(__name__)
+_WORKING = (OrdStatus.NEW, OrdStatus.PARTIALLY_FILLED)
+
+
+@dataclass(frozen=True, slots=True)
+class TicketRequest:
+    """A client order as it arrives (GUI, basket row, OMS over FIX), before validation."""
+
+    symbol: str
+    side: Side
+    quantity: int
+    limit_price: Decimal | None
+    algo: str
+    end_ns: int
+    start_ns: int | None = None
+    params: tuple[tuple[str, str], ...] = ()
+    account: str = "DESK"
+    source: str = "gui"
+    urgency: str = "MEDIUM"
+    allow_cross: bool = True
+    client_order_id: str = ""
+
+
+class TicketFlow:
+    """The engine's ticket operations; runs inside the engine's turns and uses its internals."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.e = engine
+        self.desk = engine.desk
+
+    # --- tickets in ------------------------------------------------------------------------------------
+
+    def submit(self, request: TicketRequest) -> SubmitResult:
+        e = self.e
+        with e._turn():
+            self._record(request)
+            verdict = self._check(request)
+            if isinstance(verdict, Invalid):
+                return self._reject(request, verdict.reason, verdict.field)
+            return self._accept(request, verdict)
+
+    def submit_basket(self, requests: Sequence[TicketRequest]) -> list[SubmitResult]:
+        """All or nothing: every row is accepted (in one journal transaction) or none is."""
+        from engine.engine import SubmitResult
+
+        e = self.e
+        with e._turn():
+            for request in requests:
+                self._record(request)
+            verdicts = [self._check(r) for r in requests]
+            bad = sum(isinstance(v, Invalid) for v in verdicts)
+            if bad:
+                results = []
+                for request, verdict in zip(requests, verdicts, strict=True):
+                    if isinstance(verdict, Invalid):
+                        results.append(self._reject(request, verdict.reason, verdict.field))
+                    else:
+                        results.append(self._reject(request, f"basket refused: {bad} other row(s) invalid", ""))
+                return results
+            if not requests:
+                return [SubmitResult(False, None, "empty basket", None)]
+            return [self._accept(r, v) for r, v in zip(requests, verdicts, strict=True) if isinstance(v, ValidTicket)]
+
+    def cancel(self, ticket_id: TicketId, reason: str) -> CommandResult:
+        """Cancel what is not yet allocated; the parent shrinks (or is canceled when nothing is left)."""
+        with self.e._turn():
+            self.e._record(cmd.CancelTicket(self.e.clock.now_ns(), ticket_id, reason))
+            return self._change(ticket_id, None, reason)
+
+    def amend(self, ticket_id: TicketId, quantity: int) -> CommandResult:
+        with self.e._turn():
+            self.e._record(cmd.AmendTicket(self.e.clock.now_ns(), ticket_id, quantity))
+            return self._change(ticket_id, quantity, "amended")
+
+    def resize_single_ticket_parent(
+        self, parent: ParentView, quantity: int, limit: Decimal | None, end_ns: int
+    ) -> CommandResult:
+        """A trader's quantity amend on a parent is an amend of its ticket (when it has exactly one)."""
+        tickets = self.desk.ticket_ids(parent.parent_id)
+        if len(tickets) != 1:
+            return self.e._refuse("AmendParent", parent.parent_id,
+                                  f"parent works {len(tickets)} tickets: amend or cancel the tickets")
+        result = self._change(tickets[0], quantity + parent.netted_qty, "parent amended")
+        if result.ok and (limit != parent.limit_price or end_ns != parent.end_ns):
+            resized = self.e.store.parent(parent.parent_id)
+            if resized.status in _WORKING:
+                self.e._resize_parent(parent.parent_id, resized.quantity, limit, end_ns)
+        return result
+
+    # --- executions back to tickets (called by the engine inside a turn) ------------------------------------
+
+    def on_fill(self, fill: ev.ChildFilled) -> None:
+        block = self.desk.block_view(fill.parent_id)
+        if block is None:
+            return
+        quantity = fill.quantity
+        if quantity > block.leaves:  # a fill raced a cancel after the tickets were cut: keep the fact, flag it
+            log.error("parent %s: fill %s of %d exceeds its tickets' leaves %d", fill.parent_id, fill.fill_id,
+                      quantity, block.leaves)
+            self.e._emit(ev.CommandRejected(fill.ts_ns, "AllocateFill", fill.fill_id,
+                                            f"{quantity - block.leaves} shares over the tickets' quantity "
+                                            "left unallocated"))
+            quantity = block.leaves
+        if quantity <= 0:
+            return
+        allocated = self.desk.on_fill(fill.parent_id, quantity, fill.price)
+        if allocated is not None:
+            self._emit_allocation(fill.parent_id, fill.fill_id, allocated, FILL)
+
+    def on_parent_done(self, parent_id: ParentId) -> None:
+        before = {t: self.desk.row(t).allocated for t in self.desk.ticket_ids(parent_id)}
+        reconciliation = self.desk.close(parent_id)
+        if reconciliation is None:
+            return
+        now = self.e.clock.now_ns()
+        for booking in reconciliation.bookings:
+            extra = booking.quantity - before.get(booking.ticket_id, booking.quantity)
+            if extra > 0:  # the odd-lot remainder goes to one ticket at close
+                price = reconciliation.avg_price or Decimal(0)
+                self.e._emit(ev.TicketsAllocated(now, parent_id, "close", extra, price, (booking.ticket_id,),
+                                                 (extra,), CLOSE))
+        if reconciliation.problems:
+            log.error("parent %s reconciliation: %s", parent_id, "; ".join(reconciliation.problems))
+        self.e._emit(ev.BlockReconciled(now, parent_id, reconciliation.executed, reconciliation.avg_price,
+                                        reconciliation.problems))
+
+    def cross(self, symbol: Symbol) -> None:
+        """Match opposing parents of `symbol` internally at the consolidated mid."""
+        e = self.e
+        quote = e.market.quote(symbol)
+        if quote.bid is None or quote.ask is None:
+            return
+        working: dict[ParentId, int] = {}
+        for parent_id in e.store.live_parent_ids():
+            parent = e.store.parent(parent_id)
+            if parent.symbol != symbol:
+                continue
+            block = self.desk.block_view(parent_id)
+            # a parent that is paused, being canceled or amended keeps everything out of the cross
+            unavailable = parent.working_qty if parent.status in _WORKING and not parent.paused else None
+            working[parent_id] = unavailable if unavailable is not None else (block.leaves if block else 0)
+        now = e.clock.now_ns()
+        crossed = self.desk.net(symbol, quote.bid, quote.ask, now, working)
+        if isinstance(crossed, records.NoCross):
+            return
+        parent_of = self.desk.parent_of_block
+        buys = tuple((parent_of(b) or ParentId(""), q) for b, q in crossed.buys)
+        sells = tuple((parent_of(b) or ParentId(""), q) for b, q in crossed.sells)
+        e._emit(ev.TicketsCrossed(now, crossed.cross_id, symbol, crossed.quantity, crossed.price, quote.bid, quote.ask,
+                                  buys, sells, tuple(working.items())))
+        for allocation in crossed.allocations:
+            crossed_parent = parent_of(allocation.block_id)
+            if crossed_parent is not None:
+                self._emit_allocation(crossed_parent, crossed.cross_id, allocation, CROSS)
+        for crossed_parent, _ in (*buys, *sells):
+            self._follow_block(crossed_parent)
+
+    # --- internals ------------------------------------------------------------------------------------------
+
+    def _record(self, request: TicketRequest) -> None:
+        self.e._record(cmd.SubmitTicket(
+            self.e.clock.now_ns(), request.client_order_id, request.symbol, request.side, request.quantity,
+            request.limit_price, request.algo, request.start_ns, request.end_ns, request.params, request.source,
+            request.account, request.urgency, request.allow_cross,
+        ))
+
+    def _check(self, request: TicketRequest) -> ValidTicket | Invalid:
+        e = self.e
+        now = e.clock.now_ns()
+        verdict = validate_ticket(
+            symbol=request.symbol, side=request.side, quantity=request.quantity, limit_price=request.limit_price,
+            algo=request.algo, start_ns=request.start_ns, end_ns=request.end_ns, params=dict(request.params),
+            now_ns=now, instruments=e.instruments, algos=e.algos,
+        )
+        if isinstance(verdict, Invalid):
+            return verdict
+        if request.urgency.upper() not in URGENCIES:
+            return Invalid("urgency", f"urgency must be one of {', '.join(URGENCIES)}, got {request.urgency!r}")
+        if not request.account.strip():
+            return Invalid("account", "account must not be empty")
+        if e.store.kill_engaged:
+            return Invalid("", "kill switch engaged: no new tickets")
+        mid = e.market.mid(verdict.instrument.symbol)
+        blocked = e.risk.check_parent(quantity=verdict.quantity, reference=verdict.limit_price or mid)
+        if blocked is not None:
+            e._emit(ev.RiskBlocked(now, request.client_order_id, blocked.rule, blocked.reason))
+            return Invalid("quantity", blocked.reason)
+        return verdict
+
+    def _reject(self, request: TicketRequest, reason: str, field: str) -> SubmitResult:
+        from engine.engine import SubmitResult
+
+        quantity = request.quantity if type(request.quantity) is int else None
+        self.e._emit(ev.TicketRejected(self.e.clock.now_ns(), request.client_order_id, request.source,
+                                       request.client_order_id, str(request.symbol), request.side, quantity,
+                                       reason, field))
+        return SubmitResult(False, None, reason, field or None)
+
+    def _accept(self, request: TicketRequest, valid: ValidTicket) -> SubmitResult:
+        from engine.engine import SubmitResult
+
+        e, desk = self.e, self.desk
+        now = e.clock.now_ns()
+        symbol = valid.instrument.symbol
+        ticket_id, arrival = desk.new_ticket_id()
+        params = tuple(sorted(request.params))
+        start = request.start_ns if request.start_ns is not None and request.start_ns > now else None
+        accepted = ev.TicketAccepted(
+            now, ticket_id, request.account.strip(), request.source, request.client_order_id, symbol, valid.side,
+            valid.quantity, valid.limit_price, valid.algo.name, request.urgency.upper(), start, valid.end_ns, params,
+            request.allow_cross, arrival,
+        )
+        joined = desk.join(accepted)
+        if isinstance(joined, records.TicketRejected):
+            return self._reject(request, joined.reason, "")
+        e._emit(accepted)
+        if joined.new_block:
+            parent_id = e._new_parent_id()
+            desk.link(joined.block_id, parent_id)
+            block = desk.block_view(parent_id)
+            assert block is not None
+            e._emit(ev.ParentAccepted(now, parent_id, symbol, valid.side, joined.block_quantity, block.limit_price,
+                                      valid.algo.name, block.start_ns or now, block.end_ns or valid.end_ns,
+                                      e.market.mid(symbol), params))
+            e._emit(ev.TicketJoined(now, ticket_id, parent_id, True, joined.block_quantity))
+            e._start_algo(parent_id, dict(params))
+        else:
+            parent_id = desk.parent_of_block(joined.block_id) or ParentId("")
+            e._emit(ev.TicketJoined(now, ticket_id, parent_id, False, joined.block_quantity))
+            parent = e.store.parent(parent_id)
+            if parent.status not in _WORKING:
+                reason = f"parent {parent_id} is {parent.status.name}: ticket canceled, resubmit"
+                self._change(ticket_id, None, reason)
+                return SubmitResult(False, parent_id, reason, None, ticket_id)
+            self._follow_block(parent_id)
+        self.cross(symbol)
+        return SubmitResult(True, parent_id, ticket_id=ticket_id)
+
+    def _change(self, ticket_id: TicketId, quantity: int | None, reason: str) -> CommandResult:
+        from engine.engine import CommandResult
+
+        e, desk = self.e, self.desk
+        command = "CancelTicket" if quantity is None else "AmendTicket"
+        if not desk.has_ticket(ticket_id):
+            return e._refuse(command, ticket_id, f"unknown ticket {ticket_id}")
+        parent_id = desk.parent_of_ticket(ticket_id) or ParentId("")
+        parent = e.store.parent(parent_id)
+        if parent.status not in _WORKING:
+            return e._refuse(command, ticket_id, f"parent {parent_id} is {parent.status.name}")
+        if quantity is not None and type(quantity) is not int:
+            return e._refuse(command, ticket_id, f"quantity must be a whole number, got {quantity!r}")
+        changed = desk.amend(ticket_id, quantity)
+        if isinstance(changed, records.TicketRejected):
+            return e._refuse(command, ticket_id, changed.reason)
+        e._emit(ev.TicketAmended(e.clock.now_ns(), ticket_id, parent_id, changed.old_quantity, changed.new_quantity,
+                                 quantity is None, changed.block_quantity, reason))
+        desk.set_text(ticket_id, reason)
+        self._follow_block(parent_id)
+        return CommandResult(True)
+
+    def _follow_block(self, parent_id: ParentId) -> None:
+        """Resize a working parent to what its tickets now need at market."""
+        e = self.e
+        block = self.desk.block_view(parent_id)
+        parent = e.store.parent(parent_id)
+        if block is None or parent.status not in _WORKING:
+            return
+        target = block.market_quantity
+        if target == parent.quantity and block.limit_price == parent.limit_price:
+            return
+        if target == 0 and parent.cum_qty == 0 and block.crossed == 0:
+            e._cancel_parent(parent_id, "every ticket canceled")
+            return
+        e._resize_parent(parent_id, max(target, parent.cum_qty), block.limit_price, block.end_ns or parent.end_ns)
+
+    def _emit_allocation(self, parent_id: ParentId, ref: str, allocated: records.FillAllocated, kind: str) -> None:
+        # emitted even when no ticket got a whole lot yet: it is the record replay re-drives the book from
+        self.e._emit(ev.TicketsAllocated(self.e.clock.now_ns(), parent_id, ref, allocated.quantity, allocated.price,
+                                         allocated.ticket_ids, allocated.quantities, kind))

@@ -1,0 +1,159 @@
+"""Tickets through the engine: aggregation into parents, netting at the mid, allocation, recovery."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+from engine import events as ev
+from engine.clock import NS_PER_S, VirtualClock
+from engine.engine import Engine
+from engine.journal import Journal
+from engine.model import OrdStatus, ParentId, Side, TicketId
+from engine.ticket_flow import TicketRequest
+from engine.tickets.netting import CrossingPolicy
+from tests.engine.conftest import INSTRUMENTS, OPEN_NS
+from tests.engine.scripted_venue import ScriptedVenue
+
+HOUR = 3600 * NS_PER_S
+END = OPEN_NS + HOUR
+
+
+def ticket(engine: Engine, qty: int, side: Side = Side.BUY, **kw: object) -> tuple[ParentId, TicketId]:
+    args: dict[str, object] = {"symbol": "AAPL", "side": side, "quantity": qty, "limit_price": None, "algo": "TWAP",
+                               "end_ns": END}
+    args.update(kw)
+    result = engine.submit_ticket(**args)  # type: ignore[arg-type]
+    assert result.accepted and result.parent_id and result.ticket_id, result.reason
+    return result.parent_id, result.ticket_id
+
+
+def work(engine: Engine, venue: ScriptedVenue, clock: VirtualClock, parent: ParentId, shares: int) -> None:
+    """Fill `shares` of the parent's working children at 100.00 (acking first), over at most its hour."""
+    for _ in range(3700):
+        for cid in engine.store.live_child_ids(parent):
+            child = engine.store.child(cid)
+            if child.status is OrdStatus.PENDING_NEW:
+                venue.ack(cid)
+            take = min(shares, engine.store.child(cid).leaves_qty)
+            if take > 0:
+                venue.fill(cid, take, "100.00")
+                shares -= take
+            if shares == 0:
+                return
+        clock.advance(NS_PER_S)
+    raise AssertionError(f"{shares} shares could not be filled")
+
+
+def test_compatible_tickets_join_one_parent_and_raise_its_quantity(engine: Engine) -> None:
+    p1, t1 = ticket(engine, 300)
+    p2, t2 = ticket(engine, 200, account="PM2")
+    assert p1 == p2 and t1 != t2
+    parent = engine.store.parent(p1)
+    assert parent.quantity == 500 and parent.tickets == 2
+
+
+def test_incompatible_mandates_get_their_own_parents(engine: Engine) -> None:
+    p1, _ = ticket(engine, 300)
+    p2, _ = ticket(engine, 300, limit_price=Decimal("99.50"))
+    p3, _ = ticket(engine, 300, end_ns=END + HOUR)
+    p4, _ = ticket(engine, 300, urgency="HIGH")
+    assert len({p1, p2, p3, p4}) == 4
+
+
+def test_opposing_tickets_cross_at_the_mid_and_only_the_net_goes_to_market(engine: Engine) -> None:
+    crosses: list[ev.TicketsCrossed] = []
+    engine.subscribe(lambda e: crosses.append(e) if isinstance(e, ev.TicketsCrossed) else None)
+    buy_parent, buy = ticket(engine, 1000)
+    sell_parent, sell = ticket(engine, 600, Side.SELL)
+    (cross,) = crosses
+    assert cross.quantity == 600 and cross.price == Decimal("100.01")  # mid of 100.00 / 100.02
+    assert engine.store.parent(buy_parent).quantity == 400
+    assert engine.store.parent(buy_parent).netted_qty == 600
+    sold = engine.store.parent(sell_parent)
+    assert sold.quantity == 0 and sold.status is OrdStatus.FILLED
+    buy_row, sell_row = engine.ticket(buy), engine.ticket(sell)
+    assert buy_row and sell_row
+    assert (buy_row.allocated, buy_row.crossed, buy_row.avg_price) == (600, 600, Decimal("100.01"))
+    assert sell_row.allocated == 600 and sell_row.status is OrdStatus.FILLED
+
+
+def test_crossing_can_be_disabled_per_account(clock: VirtualClock, venue: ScriptedVenue, journal_path: Path) -> None:
+    engine = Engine(clock=clock, journal=Journal(journal_path), instruments=INSTRUMENTS, venues=[venue],
+                    crossing=CrossingPolicy(disabled_accounts=frozenset({"NOCROSS"})))
+    engine.start()
+    venue.book("AAPL", "100.00", "100.02")
+    buy_parent, _ = ticket(engine, 1000, account="NOCROSS")
+    ticket(engine, 600, Side.SELL)
+    assert engine.store.parent(buy_parent).quantity == 1000 and engine.store.parent(buy_parent).netted_qty == 0
+    engine.close()
+
+
+def test_fills_allocate_pro_rata_in_whole_lots_and_sum_exactly(
+    engine: Engine, venue: ScriptedVenue, clock: VirtualClock
+) -> None:
+    parent, t1 = ticket(engine, 300)
+    _, t2 = ticket(engine, 200)
+    _, t3 = ticket(engine, 100)
+    work(engine, venue, clock, parent, 60)
+    rows = {t: engine.ticket(t) for t in (t1, t2, t3)}
+    assert [rows[t].allocated for t in (t1, t2, t3)] == [30, 20, 10]  # type: ignore[union-attr]
+    assert all(r is not None and r.avg_price == Decimal("100.00") for r in rows.values())
+    work(engine, venue, clock, parent, 540)
+    assert [engine.ticket(t).allocated for t in (t1, t2, t3)] == [300, 200, 100]  # type: ignore[union-attr]
+    assert engine.store.parent(parent).status is OrdStatus.FILLED
+
+
+def test_ticket_cancel_lowers_the_parent_never_below_what_is_allocated(
+    engine: Engine, venue: ScriptedVenue, clock: VirtualClock
+) -> None:
+    parent, t1 = ticket(engine, 600)
+    _, t2 = ticket(engine, 400)
+    work(engine, venue, clock, parent, 100)
+    assert engine.ticket(t1).allocated == 60  # type: ignore[union-attr]
+    refused = engine.amend_ticket(t1, 50)
+    assert not refused.ok and "already allocated" in refused.reason
+    assert engine.cancel_ticket(t1).ok
+    row = engine.ticket(t1)
+    assert row is not None and row.quantity == 60 and row.status is OrdStatus.CANCELED
+    assert engine.store.parent(parent).quantity == 460  # 60 + t2's 400
+    assert engine.cancel_ticket(t2).ok
+    parent_view = engine.store.parent(parent)
+    assert parent_view.quantity == parent_view.cum_qty == 100 and parent_view.status is OrdStatus.FILLED
+
+
+def test_cancelling_the_only_ticket_before_any_fill_cancels_the_parent(engine: Engine, venue: ScriptedVenue) -> None:
+    parent, t1 = ticket(engine, 500)
+    assert engine.cancel_ticket(t1).ok
+    for cid in list(venue.submitted):
+        if engine.store.child(cid).status.is_live:
+            venue.canceled(cid)
+    assert engine.store.parent(parent).status is OrdStatus.CANCELED
+
+
+def test_basket_is_all_or_nothing_in_one_journal_transaction(engine: Engine, journal_path: Path) -> None:
+    good = TicketRequest("AAPL", Side.BUY, 100, None, "TWAP", END)
+    bad = TicketRequest("AAPL", Side.BUY, 0, None, "TWAP", END)
+    results = engine.submit_basket([good, bad, good])
+    assert not any(r.accepted for r in results)
+    assert "quantity must be positive" in results[1].reason and "1 other row(s) invalid" in results[0].reason
+    assert engine.tickets() == []
+    results = engine.submit_basket([good, TicketRequest("AAPL", Side.SELL, 100, Decimal("101.00"), "TWAP", END)])
+    assert all(r.accepted for r in results) and len(engine.tickets()) == 2
+
+
+def test_replay_rebuilds_tickets_blocks_and_allocations(
+    engine: Engine, venue: ScriptedVenue, clock: VirtualClock, journal_path: Path
+) -> None:
+    parent, _ = ticket(engine, 700)
+    ticket(engine, 300)
+    ticket(engine, 250, Side.SELL)
+    work(engine, venue, clock, parent, 90)
+    engine.cancel_ticket(engine.tickets()[1].ticket_id)
+    live_rows, live_parents = engine.tickets(), engine.store.parents()
+    fresh = Engine(clock=clock, journal=Journal(journal_path), instruments=INSTRUMENTS,
+                   venues=[ScriptedVenue("LIT1", clock)])
+    fresh.recover(reconcile=False)
+    assert fresh.tickets() == live_rows
+    assert fresh.store.parents() == live_parents
+    fresh.close()
