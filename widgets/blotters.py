@@ -1,7 +1,9 @@
-"""The three blotters: parent orders, child orders, fills. Column layouts and the parent's actions.
+"""The blotters: tickets, parent orders, child orders, fills. Column layouts and the parent's actions.
 
 Rows are any objects with the attributes of widgets.rows (the engine's ParentView, ChildView and
-FillView fit); the blotters never import the engine.
+FillView fit; ticket rows are built by the app); the blotters never import the engine. Attributes
+that not every engine view has (a parent's ticket count, a ticket's crossed quantity) are read with
+a default, so older rows still show.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from widgets import theme
 from widgets.blotter_model import DEFAULT_FLUSH_HZ
 from widgets.blotter_view import BlotterView
 from widgets.columns import RIGHT, Column
-from widgets.rows import ChildRow, FillRow, ParentRow
+from widgets.rows import ChildRow, FillRow, ParentRow, TicketRow
 
 _FINISHED = frozenset({"FILLED", "CANCELED", "REJECTED", "EXPIRED"})
 _TIME = "00:00:00.000"
@@ -31,7 +33,7 @@ def _side_color(row: Any) -> QColor | None:
 
 
 def _status_color(row: Any) -> QColor | None:
-    name = row.status.name
+    name = getattr(row.status, "name", row.status)  # ticket rows may carry a plain string
     if name == "FILLED":
         return theme.OK
     if name == "REJECTED":
@@ -94,6 +96,11 @@ PARENT_COLUMNS: tuple[Column, ...] = (
     ),
     Column.attr("Algo", "algo", sample="VWAP"),
     _status(),
+    Column.optional("Tickets", "tickets", fmt.integer, RIGHT, tooltip="Tickets aggregated into this parent",
+                    sample="0,000"),
+    Column.optional("Netted", "netted_qty", fmt.integer, RIGHT,
+                    tooltip="Quantity matched internally against opposing tickets (never sent to market)",
+                    sample=_QTY),
     _qty("Working", "working_qty", "Quantity resting at venues now"),
     _time("Start", "start_ns"),
     _time("End", "end_ns"),
@@ -131,6 +138,35 @@ FILL_COLUMNS: tuple[Column, ...] = (
     _price("Price", "price"),
     _price("Fee", "fee"),
     Column.attr("Liquidity", "liquidity", fmt.enum_name, sample="REMOVED"),
+)
+
+
+
+def _allocated_pct(row: Any) -> float:
+    requested: int = row.requested
+    return 100.0 * row.allocated / requested if requested else 0.0
+
+
+def _ticket_parent(row: Any) -> str:
+    return row.parent_id or ""
+
+
+TICKET_COLUMNS: tuple[Column, ...] = (
+    Column.optional("Time", "created_ns", fmt.time_of_day, RIGHT, tooltip="When the ticket arrived", sample=_TIME),
+    Column.attr("Ticket", "ticket_id", sample="T-0000000"),
+    Column("Parent", _ticket_parent, tooltip="Parent order working this ticket (empty: not yet)", sample="P-000000"),
+    Column.attr("Account", "account", sample="ACCOUNT-1"),
+    Column.attr("Source", "source", tooltip="Where the ticket came from: gui, basket, FIX:<client>", sample="FIX:OMS1"),
+    Column.attr("Symbol", "symbol", sample="MSFT.X"),
+    _side(),
+    _qty("Requested", "requested", "Quantity the client asked for"),
+    _qty("Allocated", "allocated", "Quantity allocated to this ticket so far (fills and crosses)"),
+    Column("Alloc %", _allocated_pct, fmt.percent, RIGHT, tooltip="Allocated / requested", sample="100.0%"),
+    _price("Avg px", "avg_price", "Average price of the ticket's allocations (the parent's average)"),
+    Column.optional("Crossed", "crossed", fmt.integer, RIGHT, default=0,
+                    tooltip="Quantity filled by internal crossing at the mid", sample=_QTY),
+    _status(),
+    Column.optional("Text", "text", default="", sample="reason or message"),
 )
 
 _parent_id: Any = operator.attrgetter("parent_id")
@@ -177,6 +213,20 @@ class ParentBlotter(BlotterView[ParentRow]):
         menu = self.actions_menu(index.row())
         menu.aboutToHide.connect(menu.deleteLater)
         menu.popup(self.table.viewport().mapToGlobal(position))
+
+
+class TicketBlotter(BlotterView[TicketRow]):
+    """Client tickets and how much of each was allocated; can be filtered to one parent order."""
+
+    def __init__(self, flush_hz: float = DEFAULT_FLUSH_HZ, parent: QWidget | None = None) -> None:
+        super().__init__(
+            TICKET_COLUMNS,
+            operator.attrgetter("ticket_id"),
+            "tickets",
+            filter_key=_ticket_parent,
+            flush_hz=flush_hz,
+            parent=parent,
+        )
 
 
 class ChildBlotter(BlotterView[ChildRow]):

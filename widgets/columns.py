@@ -56,3 +56,22 @@ class Column:
         sort_key = _by_name if fmt is formatting.enum_name else as_is
         getter = operator.attrgetter(attribute)
         return cls(header, getter, fmt, align, sort_key, foreground, tooltip or header, sample)
+
+    @classmethod
+    def optional(
+        cls,
+        header: str,
+        attribute: str,
+        fmt: Callable[[object], str] = formatting.text,
+        align: int = LEFT,
+        default: object = None,
+        tooltip: str = "",
+        sample: str = "",
+    ) -> Column:
+        """A column reading `row.<attribute>` when the row has it, else `default` (None: empty cell)."""
+        sort_key = _by_name if fmt is formatting.enum_name else as_is
+
+        def getter(row: Any) -> object:
+            return getattr(row, attribute, default)
+
+        return cls(header, getter, fmt, align, sort_key, None, tooltip or header, sample)

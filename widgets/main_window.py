@@ -1,4 +1,5 @@
-"""The main window: toolbar with the kill switch, ticket dock, Parents | Children | Fills tabs, status bar.
+"""The main window: toolbar with the kill switch, ticket dock, Tickets | Parents | Children | Fills tabs,
+VWAP progress and book ladder docks, basket import, status bar.
 
 It composes widgets and remembers their layout; app/ connects their signals to the engine.
 """
@@ -9,18 +10,30 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QSettings, Qt
+from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QSizePolicy, QTabWidget, QToolBar, QWidget
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QMainWindow,
+    QMenu,
+    QSizePolicy,
+    QTabWidget,
+    QToolBar,
+    QToolButton,
+    QWidget,
+)
 
+from widgets.basket_import import BasketImportDialog, ChooseFile, Parse, ask_for_csv_file
 from widgets.blotter_model import DEFAULT_FLUSH_HZ
 from widgets.blotter_view import BlotterView
-from widgets.blotters import ChildBlotter, FillBlotter, ParentBlotter
+from widgets.blotters import ChildBlotter, FillBlotter, ParentBlotter, TicketBlotter
+from widgets.book_ladder import BookLadder
 from widgets.kill_switch import Confirm, KillSwitch
 from widgets.status import StatusBar
 from widgets.ticket import OrderTicket
+from widgets.vwap_progress import VwapProgress
 
-LAYOUT_VERSION = 1
+LAYOUT_VERSION = 2
 """Bump when docks change incompatibly: an older saved state is then ignored."""
 
 
@@ -29,8 +42,12 @@ def _slug(title: str) -> str:
 
 
 class MainWindow(QMainWindow):
-    """The trader's window. Exposes its parts (ticket, parents, child_orders, fills, kill_switch,
-    status) for the app to wire; a selected parent filters the children and fills tabs."""
+    """The trader's window. Exposes its parts (ticket, tickets, parents, child_orders, fills, progress,
+    book, kill_switch, status) for the app to wire. A selected parent filters the tickets, children
+    and fills tabs, drives the VWAP progress and shows its symbol in the book ladder."""
+
+    basket_submitted = Signal(object)
+    """The accepted rows of a previewed basket (a tuple of the parser's rows), to submit atomically."""
 
     def __init__(
         self,
@@ -50,6 +67,7 @@ class MainWindow(QMainWindow):
         self._settings_app = settings_app
 
         self.ticket = OrderTicket(symbols, algos)
+        self.tickets = TicketBlotter(flush_hz)
         self.parents = ParentBlotter(flush_hz)
         # Not `children`: that would shadow QObject.children().
         self.child_orders = ChildBlotter(flush_hz)
@@ -62,6 +80,7 @@ class MainWindow(QMainWindow):
         self.tabs.setObjectName("blotterTabs")
         self.tabs.setDocumentMode(True)
         self._tab_titles: list[tuple[BlotterView[Any], str]] = [
+            (self.tickets, "Tickets"),
             (self.parents, "Parents"),
             (self.child_orders, "Children"),
             (self.fills, "Fills"),
@@ -70,12 +89,15 @@ class MainWindow(QMainWindow):
             self.tabs.addTab(blotter, title)
             blotter.model.flushed.connect(self._update_tab_titles)
             blotter.model.modelReset.connect(self._update_tab_titles)
+        self.tabs.setCurrentWidget(self.parents)  # where a trader picks the order to look at
         self.setCentralWidget(self.tabs)
+        self._panels_menu = QMenu("Panels", self)
 
         self.ticket_dock = QDockWidget("Order ticket", self)
         self.ticket_dock.setObjectName("ticketDock")
         self.ticket_dock.setWidget(self.ticket)
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.ticket_dock)
+        self._panels_menu.addAction(self.ticket_dock.toggleViewAction())
 
         self.new_ticket_action = QAction("New ticket (F2)", self)
         self.new_ticket_action.setShortcut(QKeySequence(Qt.Key.Key_F2))
@@ -84,8 +106,19 @@ class MainWindow(QMainWindow):
         self.new_ticket_action.triggered.connect(self.focus_ticket)
         self.toolbar = self._build_toolbar()
 
-        self.parents.parent_selected.connect(self.child_orders.set_parent_filter)
-        self.parents.parent_selected.connect(self.fills.set_parent_filter)
+        self.progress = VwapProgress()
+        self.progress_dock = self.add_right_dock("VWAP progress", self.progress)
+        self.book = BookLadder(symbols)
+        self.book_dock = self.add_right_dock("Book", self.book)
+        self.resizeDocks([self.progress_dock, self.book_dock], [520, 300], Qt.Orientation.Vertical)
+        self.resizeDocks([self.ticket_dock, self.progress_dock], [300, 420], Qt.Orientation.Horizontal)
+
+        self.basket_action: QAction | None = None
+        self.basket_dialog: BasketImportDialog | None = None
+        self._parse_basket: Parse | None = None
+        self._choose_basket_file: ChooseFile = ask_for_csv_file
+
+        self.parents.parent_selected.connect(self._on_parent_selected)
 
     # --- for app/ ----------------------------------------------------------------------------------
 
@@ -101,7 +134,41 @@ class MainWindow(QMainWindow):
         dock.setObjectName(f"dock_{_slug(title)}")
         dock.setWidget(widget)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        self._panels_menu.addAction(dock.toggleViewAction())
         return dock
+
+    def set_basket_parser(self, parse: Parse, choose_file: ChooseFile | None = None) -> QAction:
+        """Enable basket import: an "Import basket" toolbar button (Ctrl+I) opening the preview.
+
+        `parse(text)` validates a basket; accepted rows come back through `basket_submitted`, and the
+        app answers with `show_basket_result`. `choose_file` replaces the file chooser (tests).
+        """
+        self._parse_basket = parse
+        if choose_file is not None:
+            self._choose_basket_file = choose_file
+        if self.basket_action is None:
+            self.basket_action = self.add_toolbar_action("Import basket…", self._open_basket_from_toolbar, "Ctrl+I")
+            self.basket_action.setToolTip("Load or paste a basket of tickets, preview it, submit the good rows")
+        return self.basket_action
+
+    def open_basket_import(self) -> BasketImportDialog:
+        """Show the basket preview (one, kept between uses; not modal)."""
+        if self._parse_basket is None:
+            raise RuntimeError("no basket parser: call set_basket_parser first")
+        if self.basket_dialog is None:
+            self.basket_dialog = BasketImportDialog(self._parse_basket, self, self._choose_basket_file)
+            self.basket_dialog.submitted.connect(self.basket_submitted)
+        self.basket_dialog.show()
+        self.basket_dialog.raise_()
+        self.basket_dialog.activateWindow()
+        return self.basket_dialog
+
+    def show_basket_result(self, message: str, ok: bool) -> None:
+        """The verdict on a submitted basket, shown in the preview (and the status bar when refused)."""
+        if self.basket_dialog is not None:
+            self.basket_dialog.show_result(message, ok)
+        if not ok:
+            self.status.set_error(f"Basket refused: {message}")
 
     def add_toolbar_action(self, text: str, callback: Callable[[], None], shortcut: str = "") -> QAction:
         """A toolbar button left of the kill switch (e.g. Import basket, Export TCA)."""
@@ -121,7 +188,7 @@ class MainWindow(QMainWindow):
         settings.setValue("window/geometry", self.saveGeometry())
         settings.setValue("window/state", self.saveState(LAYOUT_VERSION))
         for blotter, title in self._tab_titles:
-            settings.setValue(f"columns/{title}", blotter.table.horizontalHeader().saveState())
+            settings.setValue(f"columns{LAYOUT_VERSION}/{title}", blotter.table.horizontalHeader().saveState())
         settings.sync()
 
     def restore_layout(self) -> bool:
@@ -135,7 +202,7 @@ class MainWindow(QMainWindow):
         if isinstance(state, QByteArray):
             restored = self.restoreState(state, LAYOUT_VERSION) or restored
         for blotter, title in self._tab_titles:
-            columns = settings.value(f"columns/{title}")
+            columns = settings.value(f"columns{LAYOUT_VERSION}/{title}")
             if isinstance(columns, QByteArray):
                 blotter.table.horizontalHeader().restoreState(columns)
         return restored
@@ -153,12 +220,31 @@ class MainWindow(QMainWindow):
         toolbar.setFloatable(False)
         toolbar.toggleViewAction().setVisible(False)  # the kill switch must never be hidden
         toolbar.addAction(self.new_ticket_action)
+        panels = QToolButton(toolbar)
+        panels.setText("Panels")
+        panels.setToolTip("Show or hide the ticket, progress and book panels")
+        panels.setMenu(self._panels_menu)
+        panels.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        toolbar.addWidget(panels)
         spacer = QWidget(toolbar)
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self._spacer_action = toolbar.addWidget(spacer)
         toolbar.addWidget(self.kill_switch)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, toolbar)
         return toolbar
+
+    def _open_basket_from_toolbar(self) -> None:
+        self.open_basket_import()
+
+    def _on_parent_selected(self, parent_id: str) -> None:
+        for blotter in (self.tickets, self.child_orders, self.fills):
+            blotter.set_parent_filter(parent_id)
+        row = self.parents.model.visible_row_of(parent_id) if parent_id else None
+        snapshot = self.parents.model.row_at(row) if row is not None else None
+        side = getattr(getattr(snapshot, "side", None), "name", None)
+        self.progress.set_parent(parent_id, side)
+        if snapshot is not None:
+            self.book.set_symbol(str(snapshot.symbol))
 
     def _update_tab_titles(self) -> None:
         for blotter, title in self._tab_titles:

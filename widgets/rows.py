@@ -1,11 +1,13 @@
-"""What the blotters read from a row snapshot: duck-typed views of the engine's read-only snapshots.
+"""What the widgets read from the engine's data: duck-typed views of its read-only snapshots.
 
 The widgets never import the engine; any object with these attributes (the engine's `ParentView`,
-`ChildView`, `FillView`, or a test's fake) can be shown. Enums are read through `.name` only.
+`ChildView`, `FillView`, ticket views, `AlgoProgress`, basket parse results, or a test's fake) can be
+shown. Enums are read through `.name` only.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Protocol
 
@@ -112,3 +114,82 @@ class FillRow(Protocol):
     def liquidity(self) -> Named: ...
     @property
     def ts_ns(self) -> int: ...
+
+
+class TicketRow(Protocol):
+    """A client ticket (GUI, basket, FIX); `parent_id` is None or "" until it joins a parent order.
+
+    Optional attributes, read with a default when a row lacks them: `crossed` (0), `text` (""),
+    `created_ns` (None), `leaves` (None).
+    """
+
+    @property
+    def ticket_id(self) -> str: ...
+    @property
+    def parent_id(self) -> str | None: ...
+    @property
+    def account(self) -> str: ...
+    @property
+    def source(self) -> str: ...
+    @property
+    def symbol(self) -> str: ...
+    @property
+    def side(self) -> Named: ...
+    @property
+    def requested(self) -> int: ...
+    @property
+    def allocated(self) -> int: ...
+    @property
+    def avg_price(self) -> Decimal | None: ...
+    @property
+    def status(self) -> Named | str: ...
+
+
+class ProgressSnapshot(Protocol):
+    """Where an algo stands (the engine's `AlgoProgress`): quantities int, prices Decimal, bps float.
+
+    `market_volume` is cumulative since the parent started; `market_vwap` is over the same span.
+    """
+
+    @property
+    def ts_ns(self) -> int: ...
+    @property
+    def parent_id(self) -> str: ...
+    @property
+    def target_qty(self) -> int: ...
+    @property
+    def filled_qty(self) -> int: ...
+    @property
+    def working_qty(self) -> int: ...
+    @property
+    def market_volume(self) -> int: ...
+    @property
+    def market_vwap(self) -> Decimal | None: ...
+    @property
+    def arrival_mid(self) -> Decimal | None: ...
+    @property
+    def avg_price(self) -> Decimal | None: ...
+    @property
+    def slippage_bps(self) -> float | None: ...
+
+
+class BasketError(Protocol):
+    """One problem in a basket: line number (header = 1), column, reason. `line_no` is read too."""
+
+    @property
+    def column(self) -> str: ...
+    @property
+    def reason(self) -> str: ...
+
+
+class BasketPreview(Protocol):
+    """What the app's parser made of a basket: rows ready to submit and the problems found.
+
+    Accepted rows are shown through their attributes account, symbol, side, quantity (or qty),
+    limit_price (or limit), algo, urgency, start_ns / end_ns (or start / end) and line_no.
+    """
+
+    @property
+    def accepted(self) -> Sequence[object]: ...
+    @property
+    def errors(self) -> Sequence[BasketError]: ...

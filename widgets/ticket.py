@@ -1,34 +1,47 @@
-"""The order ticket: symbol, side, quantity, limit, algo, start/end; validated before it is sent."""
+"""The order ticket: account, symbol, side, quantity, limit, algo, urgency, start/end and the chosen
+algo's parameters; validated before it is sent."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 from PySide6.QtCore import QTime, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QFrame,
     QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
+    QScrollArea,
     QTimeEdit,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
+from widgets.algo_params import AlgoParamsPanel
 from widgets.formatting import NS_PER_DAY
+from widgets.param_fields import ParamField
 from widgets.ticket_form import (
+    ACCOUNT,
     ALGO,
+    DEFAULT_ACCOUNT,
+    DEFAULT_URGENCY,
     END,
     FIELDS,
     LIMIT_PRICE,
+    PARAMS,
     QUANTITY,
     SIDE,
     SIDES,
     START,
     SYMBOL,
+    URGENCIES,
+    URGENCY,
     FieldError,
     TicketForm,
     TicketInput,
@@ -79,6 +92,12 @@ class OrderTicket(QWidget):
         self.limit.setPlaceholderText("blank = no limit")
         self.algo = QComboBox(self)
         self.algo.addItems(self._algos)
+        self.urgency = QComboBox(self)
+        self.urgency.addItems(list(URGENCIES))
+        self.urgency.setCurrentText(DEFAULT_URGENCY)
+        self.urgency.setToolTip("How hard the algo works: HIGH trades sooner at more cost, LOW waits for the price")
+        self.account = QLineEdit(DEFAULT_ACCOUNT, self)
+        self.account.setPlaceholderText("account the fills are booked to")
         self.start_now = QCheckBox("Now", self)
         self.start_now.setChecked(True)
         self.start = QTimeEdit(DEFAULT_START, self)
@@ -92,6 +111,17 @@ class OrderTicket(QWidget):
         self.status = QLabel("", self)
         self.status.setObjectName("ticketStatus")
         self.status.setWordWrap(True)
+        self.params = AlgoParamsPanel(parent=self)
+        self.params_toggle = QToolButton(self)
+        self.params_toggle.setObjectName("paramsToggle")
+        self.params_toggle.setCheckable(True)
+        self.params_toggle.setChecked(True)
+        self.params_toggle.setToolTip("Show or hide the chosen algo's parameters")
+        self.params_area = QScrollArea(self)
+        self.params_area.setObjectName("paramsArea")
+        self.params_area.setWidgetResizable(True)
+        self.params_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.params_area.setWidget(self.params)
 
         self._inputs: dict[str, QWidget] = {
             SYMBOL: self.symbol,
@@ -101,17 +131,33 @@ class OrderTicket(QWidget):
             ALGO: self.algo,
             START: self.start,
             END: self.end,
+            ACCOUNT: self.account,
+            URGENCY: self.urgency,
         }
         self.errors: dict[str, QLabel] = {}
         self._layout()
         self.side.currentTextChanged.connect(self._show_side)
+        self.algo.currentTextChanged.connect(self._show_algo)
+        self.params_toggle.toggled.connect(self._show_params_area)
         self.start_now.toggled.connect(lambda now: self.start.setEnabled(not now))
         self.submit_button.clicked.connect(self.submit)
-        for edit in (self.quantity, self.limit, self.symbol_edit):
+        for edit in (self.quantity, self.limit, self.symbol_edit, self.account):
             edit.returnPressed.connect(self.submit)
         self._show_side(self.side.currentText())
+        self._show_algo(self.algo.currentText())
 
     # --- public ------------------------------------------------------------------------------------
+
+    def set_algo_params(self, specs: Mapping[str, Sequence[ParamField]]) -> None:
+        """The parameters each algo takes (by algo name); only the chosen algo's are shown.
+
+        A parameter named "urgency" is left out: the ticket's Urgency field carries it.
+        """
+        self.params.set_specs(specs)
+        self.params.set_algo(self.algo.currentText())
+        self.params_toggle.show()
+        self.params_area.setVisible(self.params_toggle.isChecked())
+        self._update_params_title()
 
     def set_market_time(self, ns: int) -> None:
         """Exchange-local clock (epoch ns), used to refuse an end time that has already passed."""
@@ -131,16 +177,26 @@ class OrderTicket(QWidget):
             algo=self.algo.currentText(),
             start_seconds=None if self.start_now.isChecked() else _seconds(self.start.time()),
             end_seconds=_seconds(self.end.time()),
+            account=self.account.text(),
+            urgency=self.urgency.currentText(),
         )
 
     def submit(self) -> TicketForm | None:
-        """Validate; show every problem beside its field, or emit `submitted` with the form."""
+        """Validate; show every problem beside its field, or emit `submitted` with the form.
+
+        The form's `params` holds the chosen algo's parameters that differ from their defaults.
+        """
         result = validate_ticket(self.form_input(), self._symbols, self._algos, self._now_seconds)
         self._clear_errors()
-        if isinstance(result, tuple):
-            self._show_errors(result)
+        params = self.params.validate()
+        if isinstance(result, tuple) or not params.ok:
+            if isinstance(result, tuple):
+                self._show_errors(result)
+            if not params.ok:
+                self._expand_params()
             self._set_status("Fix the highlighted fields", ok=False)
             return None
+        result = replace(result, params=params.values)
         self._set_status(f"Sending {result.side} {result.quantity:,} {result.symbol} ({result.algo})…", ok=True)
         self.submitted.emit(result)
         return result
@@ -152,13 +208,18 @@ class OrderTicket(QWidget):
             self._set_status(message or "Accepted", ok=True)
             return
         name = field_name(field) if field else None
-        if name is not None:
+        if name == PARAMS:
+            self._expand_params()
+            self.params.show_message(message)
+        elif name is not None:
             self._show_errors((FieldError(name, message),))
         self._set_status(f"Rejected: {message}", ok=False)
 
     def error_text(self, field: str) -> str:
-        """The message shown beside a field ("" when none)."""
+        """The message shown beside a field ("" when none); "params" gives the params section's first."""
         name = field_name(field)
+        if name == PARAMS:
+            return self.params.error_text()
         label = self.errors.get(name) if name else None
         return label.text() if label is not None and label.isVisibleTo(self) else ""
 
@@ -172,11 +233,13 @@ class OrderTicket(QWidget):
         start_row.addWidget(self.start_now)
         start_row.addWidget(self.start, 1)
         rows: list[tuple[str, str, QWidget | QHBoxLayout]] = [
+            (ACCOUNT, "Account", self.account),
             (SYMBOL, "Symbol", self.symbol),
             (SIDE, "Side", self.side),
             (QUANTITY, "Quantity", self.quantity),
             (LIMIT_PRICE, "Limit", self.limit),
             (ALGO, "Algo", self.algo),
+            (URGENCY, "Urgency", self.urgency),
             (START, "Start", start_row),
             (END, "End", self.end),
         ]
@@ -197,6 +260,10 @@ class OrderTicket(QWidget):
         grid.setColumnStretch(1, 1)
         layout = QVBoxLayout(self)
         layout.addLayout(grid)
+        layout.addWidget(self.params_toggle)
+        layout.addWidget(self.params_area, 10)  # the room left; scrolls when the dock is short
+        self.params_toggle.hide()  # until the app tells which parameters each algo takes
+        self.params_area.hide()
         layout.addWidget(self.submit_button)
         layout.addWidget(self.status)
         layout.addStretch(1)
@@ -205,7 +272,25 @@ class OrderTicket(QWidget):
         self.side.setProperty("side", side)
         _restyle(self.side)
 
+    def _show_algo(self, algo: str) -> None:
+        self.params.set_algo(algo)
+        self._update_params_title()
+
+    def _update_params_title(self) -> None:
+        algo = self.algo.currentText() or "algo"
+        count = len(self.params.fields())
+        arrow = "▾" if self.params_toggle.isChecked() else "▸"
+        self.params_toggle.setText(f"{arrow} {algo} parameters ({count})")
+
+    def _show_params_area(self, shown: bool) -> None:
+        self.params_area.setVisible(shown)
+        self._update_params_title()
+
+    def _expand_params(self) -> None:
+        self.params_toggle.setChecked(True)
+
     def _clear_errors(self) -> None:
+        self.params.clear_errors()
         for name in FIELDS:
             self.errors[name].hide()
             self.errors[name].setText("")

@@ -11,8 +11,13 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 SIDES = ("BUY", "SELL")
+URGENCIES = ("LOW", "MEDIUM", "HIGH")
+DEFAULT_ACCOUNT = "DESK"
+DEFAULT_URGENCY = "MEDIUM"
 DEFAULT_MAX_QUANTITY = 1_000_000_000
+MAX_ACCOUNT_LENGTH = 32
 _SYMBOL = re.compile(r"^[A-Z0-9][A-Z0-9.\-/]*$")
+_ACCOUNT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._\-/:]*$")
 _MULTIPLIERS = {"K": 1_000, "M": 1_000_000}
 
 # Field names are TicketForm's attribute names.
@@ -25,7 +30,9 @@ SYMBOL, SIDE, QUANTITY, LIMIT_PRICE, ALGO, START, END = (
     "start_seconds",
     "end_seconds",
 )
-FIELDS = (SYMBOL, SIDE, QUANTITY, LIMIT_PRICE, ALGO, START, END)
+ACCOUNT, URGENCY, PARAMS = "account", "urgency", "params"
+FIELDS = (SYMBOL, SIDE, QUANTITY, LIMIT_PRICE, ALGO, START, END, ACCOUNT, URGENCY)
+"""Fields with their own input; PARAMS (the algo's parameters) is a section of several."""
 _ALIASES = {
     "limit": LIMIT_PRICE,
     "price": LIMIT_PRICE,
@@ -34,6 +41,10 @@ _ALIASES = {
     "end": END,
     "end_ns": END,
     "qty": QUANTITY,
+    "acct": ACCOUNT,
+    "params": PARAMS,
+    "param": PARAMS,
+    "parameters": PARAMS,
 }
 
 
@@ -48,6 +59,11 @@ class TicketForm:
     algo: str
     start_seconds: int | None  # seconds after midnight, exchange time; None: start now
     end_seconds: int
+    account: str = DEFAULT_ACCOUNT
+    urgency: str = DEFAULT_URGENCY  # one of URGENCIES
+    params: tuple[tuple[str, str], ...] = ()
+    """The algo's parameters that differ from their defaults, (name, normalized text), in field order;
+    an untouched ticket carries none, so the engine applies its own defaults."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,18 +77,20 @@ class TicketInput:
     algo: str
     start_seconds: int | None
     end_seconds: int
+    account: str = DEFAULT_ACCOUNT
+    urgency: str = DEFAULT_URGENCY
 
 
 @dataclass(frozen=True, slots=True)
 class FieldError:
-    field: str  # one of FIELDS
+    field: str  # one of FIELDS, or PARAMS
     message: str
 
 
 def field_name(name: str) -> str | None:
     """The ticket field a name refers to ("limit" -> "limit_price"), or None when it is not a field."""
     name = name.strip().lower()
-    if name in FIELDS:
+    if name in FIELDS or name == PARAMS:
         return name
     return _ALIASES.get(name)
 
@@ -123,6 +141,18 @@ def parse_limit(text: str) -> Decimal | str | None:
     return price
 
 
+def parse_account(text: str) -> str | FieldError:
+    """The account as typed (trimmed), or why it is not one."""
+    account = text.strip()
+    if not account:
+        return FieldError(ACCOUNT, "Account is required")
+    if len(account) > MAX_ACCOUNT_LENGTH:
+        return FieldError(ACCOUNT, f"Account is longer than {MAX_ACCOUNT_LENGTH} characters")
+    if not _ACCOUNT.match(account):
+        return FieldError(ACCOUNT, f"Account '{account}' may only hold letters, digits, space and . _ - / :")
+    return account
+
+
 def validate_ticket(
     entry: TicketInput,
     symbols: Collection[str] = (),
@@ -158,6 +188,12 @@ def validate_ticket(
         errors.append(FieldError(END, f"End {clock_text(end)} must be after start {clock_text(start)}"))
     elif start is None and now_seconds is not None and end <= now_seconds:
         errors.append(FieldError(END, f"End {clock_text(end)} has passed (market time {clock_text(now_seconds)})"))
-    if errors or isinstance(quantity, str) or isinstance(limit, str):
+    account = parse_account(entry.account)
+    if isinstance(account, FieldError):
+        errors.append(account)
+    urgency = entry.urgency.strip().upper()
+    if urgency not in URGENCIES:
+        errors.append(FieldError(URGENCY, f"Urgency must be one of {', '.join(URGENCIES)}, got '{entry.urgency}'"))
+    if errors or isinstance(quantity, str) or isinstance(limit, str) or isinstance(account, FieldError):
         return tuple(errors)
-    return TicketForm(symbol, side, quantity, limit, algo, start, end)
+    return TicketForm(symbol, side, quantity, limit, algo, start, end, account, urgency)

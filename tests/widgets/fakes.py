@@ -100,3 +100,65 @@ class Fill:
     fee: Decimal = Decimal("0.05")
     liquidity: Liquidity = Liquidity.ADDED
     ts_ns: int = NS_0930
+
+
+@dataclass(frozen=True, slots=True)
+class TicketRowFake:
+    ticket_id: str
+    parent_id: str | None = None
+    account: str = "DESK"
+    source: str = "gui"
+    symbol: str = "AAPL"
+    side: Side = Side.BUY
+    requested: int = 1_000
+    allocated: int = 0
+    avg_price: Decimal | None = None
+    crossed: int = 0
+    status: OrdStatus | str = OrdStatus.NEW
+    text: str = ""
+    created_ns: int = NS_0930
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """An `AlgoProgress` as the engine publishes it."""
+
+    ts_ns: int
+    parent_id: str
+    target_qty: int = 0
+    filled_qty: int = 0
+    working_qty: int = 0
+    market_volume: int = 0
+    market_vwap: Decimal | None = None
+    arrival_mid: Decimal | None = Decimal("100.00")
+    avg_price: Decimal | None = None
+    slippage_bps: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BasketLine:
+    """An accepted basket row, named like the engine's BasketRow."""
+
+    line_no: int
+    account: str
+    symbol: str
+    side: Side
+    quantity: int
+    limit_price: Decimal | None = None
+    algo: str = "VWAP"
+    urgency: str = "MEDIUM"
+    start_ns: int | None = None
+    end_ns: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BasketProblem:
+    line: int
+    column: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Preview:
+    accepted: tuple[BasketLine, ...]
+    errors: tuple[BasketProblem, ...]

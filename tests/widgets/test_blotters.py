@@ -38,7 +38,9 @@ def test_parent_row_shows_the_order_the_way_a_trader_reads_it(qtbot: QtBot) -> N
         )
     )
     blotter.flush()
-    assert len(PARENT_COLUMNS) == 17
+    assert len(PARENT_COLUMNS) == 19
+    assert cell(blotter, 0, "Tickets") == ""  # a row without ticket counts still shows
+    assert cell(blotter, 0, "Netted") == ""
     assert cell(blotter, 0, "Side") == "SELL"
     assert cell(blotter, 0, "Qty") == "25,000"
     assert cell(blotter, 0, "Filled %") == "40.0%"

@@ -9,7 +9,18 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
-from tests.widgets.fakes import NS_0930, Child, Fill, Parent
+from tests.widgets.fakes import (
+    NS_0930,
+    BasketLine,
+    BasketProblem,
+    Child,
+    Fill,
+    Parent,
+    Preview,
+    Progress,
+    Side,
+    TicketRowFake,
+)
 from widgets.main_window import MainWindow
 
 
@@ -29,7 +40,8 @@ def make(qtbot: QtBot) -> MainWindow:
 
 def test_window_exposes_its_parts_and_keeps_the_kill_switch_in_the_toolbar(qtbot: QtBot, settings_dir: Path) -> None:
     window = make(qtbot)
-    assert [window.tabs.tabText(i) for i in range(3)] == ["Parents", "Children", "Fills"]
+    assert [window.tabs.tabText(i) for i in range(4)] == ["Tickets", "Parents", "Children", "Fills"]
+    assert window.tabs.currentWidget() is window.parents
     assert window.kill_switch.parent() is window.toolbar
     assert not window.toolbar.toggleViewAction().isVisible()
     assert window.ticket_dock.widget() is window.ticket
@@ -43,11 +55,11 @@ def test_selecting_a_parent_filters_children_and_fills(qtbot: QtBot, settings_di
     window.fills.upsert_many([Fill("F-1", "C-1", "P-1"), Fill("F-2", "C-2", "P-2")])
     for blotter in (window.parents, window.child_orders, window.fills):
         blotter.flush()
-    assert window.tabs.tabText(1) == "Children (3)"
+    assert window.tabs.tabText(2) == "Children (3)"
     window.parents.select_key("P-2")
     assert window.child_orders.model.visible_keys() == ["C-2", "C-3"]
     assert window.fills.model.visible_keys() == ["F-2"]
-    assert window.tabs.tabText(1) == "Children (2 of 3)"
+    assert window.tabs.tabText(2) == "Children (2 of 3)"
     window.parents.table.clearSelection()
     window.parents.table.setCurrentIndex(window.parents.model.index(-1, -1))
     assert window.child_orders.model.rowCount() == 3
@@ -116,3 +128,38 @@ def test_toolbar_actions_go_left_of_the_kill_switch(qtbot: QtBot, settings_dir: 
     assert actions.index(action) < len(actions) - 1
     action.trigger()
     assert calls == ["import"]
+
+
+def test_selecting_a_parent_filters_tickets_and_drives_progress_and_book(qtbot: QtBot, settings_dir: Path) -> None:
+    window = make(qtbot)
+    window.parents.upsert_many([Parent("P-1"), Parent("P-2", symbol="MSFT", side=Side.SELL)])
+    window.tickets.upsert_many([TicketRowFake("T-1", "P-1"), TicketRowFake("T-2", "P-2"), TicketRowFake("T-3", "P-2")])
+    window.progress.add_progress(Progress(NS_0930, "P-2", target_qty=100))
+    for blotter in (window.parents, window.tickets):
+        blotter.flush()
+    window.parents.select_key("P-2")
+    assert window.tickets.model.visible_keys() == ["T-2", "T-3"]
+    assert window.tabs.tabText(0) == "Tickets (2 of 3)"
+    assert window.progress.parent_id == "P-2"
+    assert window.progress._side == "SELL"
+    assert window.book.shown_symbol == "MSFT"
+    assert window.dockWidgetArea(window.progress_dock) == Qt.DockWidgetArea.RightDockWidgetArea
+
+
+def test_basket_import_goes_from_toolbar_to_preview_to_submitted_rows(qtbot: QtBot, settings_dir: Path) -> None:
+    window = make(qtbot)
+    rows = (BasketLine(2, "FUND-A", "AAPL", Side.BUY, 100),)
+    window.set_basket_parser(lambda _text: Preview(rows, (BasketProblem(3, "side", "bad side"),)))
+    assert window.basket_action is not None and window.basket_action in window.toolbar.actions()
+    window.basket_action.trigger()
+    dialog = window.basket_dialog
+    assert dialog is not None and dialog.isVisible() and not dialog.isModal()
+    dialog.text.setPlainText("account,symbol,side,quantity\n")
+    dialog.parse_text()
+    with qtbot.waitSignal(window.basket_submitted, timeout=1_000) as blocker:
+        dialog.submit_button.click()
+    assert blocker.args == [rows]
+    window.show_basket_result("kill switch engaged", ok=False)
+    assert dialog.status.text() == "kill switch engaged"
+    assert window.status.last_error.text() == "Basket refused: kill switch engaged"
+    assert window.open_basket_import() is dialog  # one preview, kept between uses

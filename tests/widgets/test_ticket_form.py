@@ -106,3 +106,26 @@ def test_engine_field_names_map_onto_ticket_fields() -> None:
     assert field_name("Quantity") == "quantity"
     assert field_name("end_ns") == "end_seconds"
     assert field_name("venue") is None
+
+
+def test_account_and_urgency_default_and_are_validated() -> None:
+    form = validate_ticket(entry(), SYMBOLS, ALGOS)
+    assert isinstance(form, TicketForm)
+    assert (form.account, form.urgency, form.params) == ("DESK", "MEDIUM", ())
+    errors = validate_ticket(entry(account="", urgency="asap"), SYMBOLS, ALGOS)
+    assert isinstance(errors, tuple)
+    assert [(e.field, e.message) for e in errors] == [
+        ("account", "Account is required"),
+        ("urgency", "Urgency must be one of LOW, MEDIUM, HIGH, got 'asap'"),
+    ]
+    bad = validate_ticket(entry(account="FUND;DROP"), SYMBOLS, ALGOS)
+    assert isinstance(bad, tuple)
+    assert bad[0].message == "Account 'FUND;DROP' may only hold letters, digits, space and . _ - / :"
+    high = validate_ticket(entry(account=" FUND-A ", urgency="high"), SYMBOLS, ALGOS)
+    assert isinstance(high, TicketForm) and (high.account, high.urgency) == ("FUND-A", "HIGH")
+
+
+def test_forms_built_the_old_way_still_work() -> None:
+    form = TicketForm("AAPL", "BUY", 100, None, "VWAP", None, 57_600)
+    assert (form.account, form.urgency, form.params) == ("DESK", "MEDIUM", ())
+    assert field_name("params") == "params"

@@ -1,0 +1,63 @@
+"""Book ladder: venues' books merged best first for the shown symbol, repainted on flush only."""
+
+from __future__ import annotations
+
+from decimal import Decimal as D
+
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from widgets import theme
+from widgets.book_ladder import BookLadder, consolidate
+
+
+def make(qtbot: QtBot, depth: int = 3) -> BookLadder:
+    ladder = BookLadder(["AAPL", "MSFT"], depth=depth)
+    qtbot.addWidget(ladder)
+    return ladder
+
+
+def text(ladder: BookLadder, row: int) -> list[object]:
+    model = ladder.model
+    return [model.data(model.index(row, column)) for column in range(model.columnCount())]
+
+
+def test_books_of_several_venues_merge_best_price_first_bigger_size_first_at_a_price() -> None:
+    books = {
+        "LIT-A": ((( D("100.00"), 300), (D("99.99"), 100)), ((D("100.02"), 200),)),
+        "LIT-B": (((D("100.01"), 50), (D("100.00"), 500)), ((D("100.02"), 400), (D("100.03"), 100))),
+    }
+    bids, asks = consolidate(books, depth=3)
+    assert bids == [(D("100.01"), 50, "LIT-B"), (D("100.00"), 500, "LIT-B"), (D("100.00"), 300, "LIT-A")]
+    assert asks == [(D("100.02"), 400, "LIT-B"), (D("100.02"), 200, "LIT-A"), (D("100.03"), 100, "LIT-B")]
+
+
+def test_ladder_shows_the_selected_symbol_after_a_flush(qtbot: QtBot) -> None:
+    ladder = make(qtbot)
+    ladder.set_symbol("AAPL")
+    ladder.set_venue_book("LIT-A", "AAPL", [(D("100.00"), 300)], [(D("100.02"), 200)])
+    ladder.set_venue_book("LIT-B", "AAPL", [(D("100.01"), 1_500)], [(D("100.03"), 100)])
+    ladder.set_venue_book("LIT-A", "MSFT", [(D("400.00"), 10)], [(D("400.05"), 10)])
+    assert text(ladder, 0) == [None] * 6  # coalesced: nothing until the flush
+    ladder.flush()
+    assert text(ladder, 0) == ["LIT-B", "1,500", "100.01", "100.02", "200", "LIT-A"]
+    assert text(ladder, 1) == ["LIT-A", "300", "100.00", "100.03", "100", "LIT-B"]
+    assert text(ladder, 2) == [None] * 6
+    assert ladder.summary.text() == "mid 100.015  spread 0.01  2 venues"
+    model = ladder.model
+    assert model.data(model.index(0, 2), Qt.ItemDataRole.ForegroundRole) == theme.BUY
+    assert model.data(model.index(0, 3), Qt.ItemDataRole.ForegroundRole) == theme.SELL
+
+
+def test_a_consolidated_book_replaces_the_symbols_levels_and_switching_symbol_repaints(qtbot: QtBot) -> None:
+    ladder = make(qtbot)
+    ladder.set_book("MSFT", [(D("400.00"), 10, "LIT-A")], [(D("400.05"), 20, "LIT-B")])
+    ladder.set_symbol("MSFT")
+    ladder.flush()
+    assert text(ladder, 0) == ["LIT-A", "10", "400.00", "400.05", "20", "LIT-B"]
+    assert ladder.symbol.currentText() == "MSFT"
+    ladder.set_symbol("NVDA")  # not in the list yet: added
+    ladder.flush()
+    assert text(ladder, 0) == [None] * 6
+    assert ladder.summary.text() == "no book"
+    assert ladder.symbol.currentText() == "NVDA"
