@@ -236,7 +236,8 @@ class BasketImportDialog(QDialog):
             self._show(accepted=(), errors=(), message=str(err))
             return
         self._parsed_text = content
-        self._show(tuple(preview.accepted), tuple(preview.errors))
+        accepted = _attr(preview, "accepted", "rows")  # the engine's ImportResult calls them `rows`
+        self._show(tuple(accepted) if isinstance(accepted, Sequence) else (), tuple(preview.errors))
 
     def submit(self) -> None:
         """Emit the accepted rows; the button stays off until the app's verdict or a new parse."""

@@ -185,11 +185,10 @@ class BasketError(Protocol):
 class BasketPreview(Protocol):
     """What the app's parser made of a basket: rows ready to submit and the problems found.
 
-    Accepted rows are shown through their attributes account, symbol, side, quantity (or qty),
-    limit_price (or limit), algo, urgency, start_ns / end_ns (or start / end) and line_no.
+    Ready rows are read from `accepted` or, failing that, `rows` (the engine's ImportResult), so only
+    `errors` is declared here. They are shown through their attributes account, symbol, side,
+    quantity (or qty), limit_price (or limit), algo, urgency, start_ns / end_ns (or start / end), line_no.
     """
 
-    @property
-    def accepted(self) -> Sequence[object]: ...
     @property
     def errors(self) -> Sequence[BasketError]: ...

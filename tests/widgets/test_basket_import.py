@@ -138,3 +138,15 @@ def test_summary_counts_rows_not_errors() -> None:
     )
     assert summary(1, []) == "1 row ready"
     assert summary(0, []) == "No rows found"
+
+
+def test_a_preview_naming_its_good_rows_rows_works_too(qtbot: QtBot) -> None:
+    class ImportResult:
+        rows = ROWS
+        errors = PROBLEMS[:1]
+
+    dialog = BasketImportDialog(lambda _text: ImportResult())  # type: ignore[arg-type, return-value]
+    qtbot.addWidget(dialog)
+    dialog.parse_text()
+    assert dialog.ready_rows == ROWS
+    assert dialog.summary.text() == "2 rows ready, 1 row with errors (not imported)"
