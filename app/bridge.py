@@ -5,18 +5,40 @@ become engine commands whose verdicts go back to the widget that asked."""
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
 
 from PySide6.QtCore import QObject, QTimer
 
 from engine import events as ev
+from engine.algos.base import Algo
 from engine.clock import NS_PER_S
 from engine.engine import Engine
-from engine.model import ChildId, ParentId, Side
+from engine.model import ChildId, ParentId, Side, TicketId
+from engine.ticket_flow import TicketRequest
+from engine.tickets.csv_import import BasketRow, ImportResult, parse_basket
 from widgets.main_window import MainWindow
+from widgets.param_fields import ParamField, ParamKind
 from widgets.ticket_form import TicketForm
 
 DAY_NS = 86_400 * NS_PER_S
 _ERRORS = (ev.IllegalTransition, ev.CommandRejected, ev.RiskBlocked)
+_PARENT_DONE = (ev.ParentCanceled, ev.ParentExpired, ev.BlockReconciled)
+_PARAM_KINDS: dict[type, ParamKind] = {int: "int", float: "float", Decimal: "decimal", str: "text"}
+
+
+def param_fields(algos: dict[str, type[Algo]]) -> dict[str, tuple[ParamField, ...]]:
+    """The ticket's per-algo fields, from the algos' own parameter specs."""
+    return {
+        name: tuple(
+            ParamField(s.name, s.label, "choice" if getattr(s, "choices", ()) else _PARAM_KINDS.get(s.kind, "text"),
+                       s.default, s.minimum, s.maximum, tuple(getattr(s, "choices", ())),
+                       bool(getattr(s, "optional", False)), getattr(s, "at_most", None))
+            for s in algo.params_spec
+        )
+        for name, algo in algos.items()
+    }
 
 
 class EngineBridge(QObject):
@@ -28,9 +50,14 @@ class EngineBridge(QObject):
         self.window = window
         self._dirty_parents: set[ParentId] = set()
         self._dirty_children: set[ChildId] = set()
+        self._dirty_tickets: set[TicketId] = set()
         self._fills_shown = 0
         self._rate_mark = (time.monotonic(), 0)
         self._unsubscribe = engine.subscribe(self._on_event)
+        self._unsubscribe_market = engine.subscribe(self._on_market, market=True)
+        window.ticket.set_algo_params(param_fields(engine.algos))
+        window.set_basket_parser(self.parse_basket)
+        window.basket_submitted.connect(self.submit_basket)
         window.ticket.submitted.connect(self.submit)
         window.parents.cancel_requested.connect(lambda pid: self._command(engine.cancel(ParentId(pid))))
         window.parents.pause_requested.connect(lambda pid: self._command(engine.pause(ParentId(pid))))
@@ -51,16 +78,39 @@ class EngineBridge(QObject):
         start = None if form.start_seconds is None else midnight + form.start_seconds * NS_PER_S
         result = self.engine.submit_ticket(
             symbol=form.symbol, side=Side[form.side], quantity=form.quantity, limit_price=form.limit_price,
-            algo=form.algo, start_ns=start, end_ns=midnight + form.end_seconds * NS_PER_S,
+            algo=form.algo, start_ns=start, end_ns=midnight + form.end_seconds * NS_PER_S, params=dict(form.params),
+            account=form.account, urgency=form.urgency,
         )
         if result.accepted:
-            self.window.ticket.show_result(True, f"{result.parent_id} accepted: {form.side} {form.quantity:,} "
-                                                 f"{form.symbol} {form.algo}")
+            self.window.ticket.show_result(True, f"{result.ticket_id} accepted into {result.parent_id}: {form.side} "
+                                                 f"{form.quantity:,} {form.symbol} {form.algo}")
             self.refresh()
             if result.parent_id is not None:
                 self.window.parents.select_key(result.parent_id)
         else:
             self.window.ticket.show_result(False, result.reason, result.field)
+
+    def parse_basket(self, text: str) -> ImportResult:
+        now = self.engine.clock.now_ns()
+        return parse_basket(text, self.engine.instruments, self.engine.algos, day_start_ns=now - now % DAY_NS)
+
+    def submit_basket(self, rows: Sequence[BasketRow]) -> None:
+        """Submit the preview's accepted rows: all of them or, if the engine refuses one, none."""
+        now = self.engine.clock.now_ns()
+        close = now - now % DAY_NS + 16 * 3600 * NS_PER_S
+        requests = [
+            TicketRequest(row.symbol, row.side, row.quantity, row.limit_price, row.algo, row.end_ns or close,
+                          row.start_ns, (), row.account, "basket", row.urgency, row.allow_cross)
+            for row in rows
+        ]
+        results = self.engine.submit_basket(requests)
+        refused = [(row, r) for row, r in zip(rows, results, strict=False) if not r.accepted]
+        if refused or len(results) != len(rows):
+            row, result = refused[0] if refused else (rows[0], results[0])
+            self.window.show_basket_result(f"nothing imported: line {row.line_no}: {result.reason}", False)
+        else:
+            self.window.show_basket_result(f"{len(rows)} tickets submitted", True)
+        self.refresh()
 
     def _kill(self, reason: str) -> None:
         self._command(self.engine.kill(reason or "kill switch"))
@@ -75,6 +125,15 @@ class EngineBridge(QObject):
     # --- events from the engine ------------------------------------------------------------------------
 
     def _on_event(self, event: ev.Event) -> None:
+        if isinstance(event, ev.AlgoProgress):
+            self.window.progress.add_progress(event)
+            return
+        if isinstance(event, ev.TicketsAllocated):
+            self._dirty_tickets.update(event.ticket_ids)
+        elif isinstance(event, ev.TicketAccepted | ev.TicketAmended):
+            self._dirty_tickets.add(event.ticket_id)
+        elif isinstance(event, _PARENT_DONE):
+            self._dirty_tickets.update(self.engine.desk.ticket_ids(event.parent_id))
         if isinstance(event, ev.ChildFilled | ev.ChildSubmitted):
             self._dirty_children.add(event.child_id)
             self._dirty_parents.add(event.parent_id)
@@ -101,6 +160,10 @@ class EngineBridge(QObject):
         if self._dirty_children:
             self.window.child_orders.upsert_many([store.child(cid) for cid in sorted(self._dirty_children)])
             self._dirty_children.clear()
+        if self._dirty_tickets:
+            rows = [self.engine.ticket(t) for t in sorted(self._dirty_tickets)]
+            self.window.tickets.upsert_many([r for r in rows if r is not None])
+            self._dirty_tickets.clear()
         fills = store.fills()
         if len(fills) > self._fills_shown:
             self.window.fills.upsert_many(fills[self._fills_shown:])
@@ -120,6 +183,7 @@ class EngineBridge(QObject):
         self.window.parents.upsert_many(list(snap.parents))
         self.window.child_orders.upsert_many(list(snap.children))
         self.window.fills.upsert_many(list(snap.fills))
+        self.window.tickets.upsert_many(self.engine.tickets())
         self._fills_shown = len(snap.fills)
         for venue, connected in snap.venues:
             self.window.status.set_venue(venue, connected)
@@ -130,9 +194,14 @@ class EngineBridge(QObject):
         detail = f"KILLED — {store.kill_reason}" if store.kill_engaged else ""
         self.window.kill_switch.set_engaged(store.kill_engaged, detail)
 
+    def _on_market(self, event: Any) -> None:
+        if isinstance(event, ev.BookUpdated):
+            self.window.book.set_venue_book(event.venue, event.symbol, event.bids, event.asks)
+
     def close(self) -> None:
         self._timer.stop()
         self._unsubscribe()
+        self._unsubscribe_market()
 
 
 def _describe(event: ev.Event) -> str:

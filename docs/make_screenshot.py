@@ -38,7 +38,7 @@ def main() -> None:
         for _ in range(7 * 60):
             clock.advance(NS_PER_S)
         gui.bridge.refresh()
-        for blotter in (gui.window.parents, gui.window.child_orders, gui.window.fills):
+        for blotter in (gui.window.tickets, gui.window.parents, gui.window.child_orders, gui.window.fills):
             blotter.flush()
         gui.window.resize(1440, 820)
         gui.window.show()

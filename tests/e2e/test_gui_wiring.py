@@ -47,7 +47,7 @@ def run(gui: GuiSession, clock: VirtualClock, seconds: int) -> None:
     for _ in range(seconds):
         clock.advance(NS_PER_S)
     gui.bridge.refresh()
-    for blotter in (gui.window.parents, gui.window.child_orders, gui.window.fills):
+    for blotter in (gui.window.tickets, gui.window.parents, gui.window.child_orders, gui.window.fills):
         blotter.flush()
 
 
@@ -101,3 +101,41 @@ def test_kill_switch_cancels_every_working_child_and_stays_engaged(session: tupl
     gui.window.kill_switch.button.click()  # now reads Re-enable
     run(gui, clock, 0)
     assert not engine.store.kill_engaged and not gui.window.kill_switch.engaged
+
+
+def test_tickets_show_in_the_ticket_blotter_and_aggregate_into_one_parent(
+    session: tuple[GuiSession, VirtualClock],
+) -> None:
+    gui, clock = session
+    enter_ticket(gui, "AAPL", "BUY", "1,000")
+    enter_ticket(gui, "AAPL", "BUY", "500")
+    run(gui, clock, 30)
+    tickets = gui.window.tickets.model
+    assert tickets.visible_keys() == ["T000001", "T000002"]
+    assert {tickets.row_at(i).parent_id for i in range(2)} == {"P000001"}
+    parent = gui.window.parents.model.row_at(0)
+    assert parent.quantity == 1_500 and parent.tickets == 2
+    allocated = sum(tickets.row_at(i).allocated for i in range(2))
+    assert allocated == parent.cum_qty  # every share filled at market is allocated to a ticket
+
+
+def test_basket_preview_rows_are_submitted_all_or_nothing(session: tuple[GuiSession, VirtualClock]) -> None:
+    gui, clock = session
+    good = "account,symbol,side,quantity,algo,end\nPM1,AAPL,BUY,300,TWAP,09:50\nPM2,MSFT,SELL,200,TWAP,09:50\n"
+    preview = gui.bridge.parse_basket(good + "PM3,NOPE,BUY,100,TWAP,09:50\n")
+    assert len(preview.rows) == 2 and len(preview.errors) == 1 and preview.errors[0].line_no == 4
+    gui.bridge.submit_basket(preview.rows)
+    run(gui, clock, 1)
+    assert sorted(t.source for t in gui.engine.tickets()) == ["basket", "basket"]
+    assert gui.window.tickets.model.stored_count == 2
+
+
+def test_algo_progress_reaches_the_vwap_progress_view(session: tuple[GuiSession, VirtualClock]) -> None:
+    gui, clock = session
+    enter_ticket(gui, "AAPL", "BUY", "2,000")
+    run(gui, clock, 20)
+    gui.window.parents.select_key("P000001")
+    snapshots = [p for p in gui.engine.snapshot().progress if p.parent_id == "P000001"]
+    assert snapshots and snapshots[0].target_qty > 0
+    history = gui.window.progress.history("P000001")
+    assert history is not None and len(history) >= 10
