@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -40,11 +41,12 @@ def main() -> None:
         gui.bridge.refresh()
         for blotter in (gui.window.tickets, gui.window.parents, gui.window.child_orders, gui.window.fills):
             blotter.flush()
-        gui.window.resize(1440, 820)
+        gui.window.resize(1600, 900)
         gui.window.show()
         gui.window.parents.select_key("P000001")
-        for _ in range(20):
+        for _ in range(40):  # let the docks' repaint timers fire
             app.processEvents()
+            time.sleep(0.025)
         out = Path(__file__).resolve().parent / "screenshot.png"
         gui.window.grab().save(str(out))
         print(out)
