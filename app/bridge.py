@@ -62,6 +62,8 @@ class EngineBridge(QObject):
         window.parents.cancel_requested.connect(lambda pid: self._command(engine.cancel(ParentId(pid))))
         window.parents.pause_requested.connect(lambda pid: self._command(engine.pause(ParentId(pid))))
         window.parents.resume_requested.connect(lambda pid: self._command(engine.resume(ParentId(pid))))
+        window.tickets.cancel_requested.connect(
+            lambda tid: self._command(engine.cancel_ticket(TicketId(tid), "trader cancel")))
         window.kill_switch.kill_requested.connect(self._kill)
         window.kill_switch.reenable_requested.connect(lambda: self._command(engine.reenable()))
         self._timer = QTimer(self)

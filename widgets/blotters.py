@@ -9,6 +9,7 @@ a default, so older rows still show.
 from __future__ import annotations
 
 import operator
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QPoint, Qt, Signal
@@ -200,23 +201,37 @@ class ParentBlotter(BlotterView[ParentRow]):
         return menu
 
     def _add_action(self, menu: QMenu, text: str, parent_id: str, signal: Any, enabled: bool) -> QAction:
-        action = menu.addAction(f"{text} {parent_id}")
-        action.setEnabled(enabled)
-        action.triggered.connect(lambda: signal.emit(parent_id))
-        return action
+        return _add_action(menu, text, parent_id, signal, enabled)
 
     def _show_context_menu(self, position: QPoint) -> None:
-        index = self.table.indexAt(position)
-        if not index.isValid():
-            return
-        self.table.selectRow(index.row())
-        menu = self.actions_menu(index.row())
-        menu.aboutToHide.connect(menu.deleteLater)
-        menu.popup(self.table.viewport().mapToGlobal(position))
+        _popup(self, position, self.actions_menu)
+
+
+def _add_action(menu: QMenu, text: str, key: str, signal: Any, enabled: bool) -> QAction:
+    action = menu.addAction(f"{text} {key}")
+    action.setEnabled(enabled)
+    action.triggered.connect(lambda: signal.emit(key))
+    return action
+
+
+def _popup(view: BlotterView[Any], position: QPoint, build: Callable[[int], QMenu]) -> None:
+    """Select the row under the cursor and show its actions menu there."""
+    index = view.table.indexAt(position)
+    if not index.isValid():
+        return
+    view.table.selectRow(index.row())
+    menu = build(index.row())
+    menu.aboutToHide.connect(menu.deleteLater)
+    menu.popup(view.table.viewport().mapToGlobal(position))
 
 
 class TicketBlotter(BlotterView[TicketRow]):
-    """Client tickets and how much of each was allocated; can be filtered to one parent order."""
+    """Client tickets and how much of each was allocated; can be filtered to one parent order.
+
+    Right-click offers Cancel (what is not yet allocated), emitted as `cancel_requested(ticket_id)`.
+    """
+
+    cancel_requested = Signal(str)
 
     def __init__(self, flush_hz: float = DEFAULT_FLUSH_HZ, parent: QWidget | None = None) -> None:
         super().__init__(
@@ -227,6 +242,18 @@ class TicketBlotter(BlotterView[TicketRow]):
             flush_hz=flush_hz,
             parent=parent,
         )
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(lambda position: _popup(self, position, self.actions_menu))
+
+    def actions_menu(self, row: int) -> QMenu:
+        snapshot = self.model.row_at(row)
+        ticket_id: str = snapshot.ticket_id
+        menu = QMenu(self)
+        menu.setTitle(f"Ticket {ticket_id}")
+        status = snapshot.status if isinstance(snapshot.status, str) else snapshot.status.name
+        open_qty = snapshot.requested > snapshot.allocated and status not in _FINISHED
+        _add_action(menu, "Cancel", ticket_id, self.cancel_requested, open_qty)
+        return menu
 
 
 class ChildBlotter(BlotterView[ChildRow]):

@@ -14,7 +14,7 @@ from app.config import load_config, session_epoch_ns
 from app.gui import GuiSession, build_session
 from app.wiring import open_journal
 from engine.clock import NS_PER_S, VirtualClock
-from engine.model import OrdStatus
+from engine.model import OrdStatus, ParentId, TicketId
 
 DAY = dt.date(2026, 1, 5)
 
@@ -139,3 +139,19 @@ def test_algo_progress_reaches_the_vwap_progress_view(session: tuple[GuiSession,
     assert snapshots and snapshots[0].target_qty > 0
     history = gui.window.progress.history("P000001")
     assert history is not None and len(history) >= 10
+
+
+def test_ticket_cancel_from_the_blotter_shrinks_the_parent(session: tuple[GuiSession, VirtualClock]) -> None:
+    gui, clock = session
+    enter_ticket(gui, "MSFT", "BUY", "3,000")
+    enter_ticket(gui, "MSFT", "BUY", "1,000")
+    run(gui, clock, 1)
+    gui.window.parents.select_key("")
+    row = gui.window.tickets.model.visible_keys().index("T000002")
+    menu = gui.window.tickets.actions_menu(row)
+    (cancel,) = [a for a in menu.actions() if a.text() == "Cancel T000002"]
+    cancel.trigger()
+    run(gui, clock, 1)
+    ticket = gui.engine.ticket(TicketId("T000002"))
+    assert ticket is not None and ticket.status is OrdStatus.CANCELED
+    assert gui.engine.store.parent(ParentId("P000001")).quantity == 3_000 + ticket.allocated
