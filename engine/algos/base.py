@@ -7,6 +7,7 @@ Risk checks, routing and journaling happen on the engine side of `AlgoContext`.
 
 from __future__ import annotations
 
+import math
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -49,37 +50,78 @@ class ParamError(ValueError):
     """An algo parameter that is missing, malformed or out of range; the message names it."""
 
 
+ParamValue = float | int | Decimal | str | None
+
+
 @dataclass(frozen=True, slots=True)
 class ParamSpec:
-    """One parameter an algo takes: for validation and for the ticket form."""
+    """One parameter an algo takes: for validation and for the ticket form.
+
+    `kind` is int, float, Decimal or str. With `choices` the value must be one of them (compared in
+    upper case). An `optional` parameter may be left blank: its value is then None, meaning "derive
+    it" (from the urgency, or from the market data seen so far), as the label says. `at_most` relates
+    two numeric parameters (e.g. min rate <= rate).
+    """
 
     name: str
     label: str
-    kind: type  # int, float or Decimal
+    kind: type  # int, float, Decimal or str
     default: str
     minimum: float | None = None
     maximum: float | None = None
+    choices: tuple[str, ...] = ()
+    optional: bool = False
+    at_most: str | None = None
+    """Name of another parameter this one must not exceed (when both are given)."""
 
 
-def parse_params(specs: tuple[ParamSpec, ...], raw: Mapping[str, str]) -> dict[str, float | int | Decimal]:
+def parse_params(specs: tuple[ParamSpec, ...], raw: Mapping[str, str]) -> dict[str, ParamValue]:
     """Validate raw string parameters against specs; unknown names and bad values raise ParamError."""
     known = {s.name: s for s in specs}
     unknown = sorted(set(raw) - set(known))
     if unknown:
         raise ParamError(f"unknown parameter(s) {', '.join(unknown)}; this algo takes {', '.join(known) or 'none'}")
-    values: dict[str, float | int | Decimal] = {}
+    values: dict[str, ParamValue] = {}
     for spec in specs:
-        text = raw.get(spec.name, spec.default).strip()
-        try:
-            value: float | int | Decimal = spec.kind(text)
-        except (ValueError, ArithmeticError):
-            raise ParamError(f"{spec.label}: {text!r} is not a valid {spec.kind.__name__}") from None
-        if spec.minimum is not None and float(value) < spec.minimum:
-            raise ParamError(f"{spec.label}: {text} is below the minimum {spec.minimum:g}")
-        if spec.maximum is not None and float(value) > spec.maximum:
-            raise ParamError(f"{spec.label}: {text} is above the maximum {spec.maximum:g}")
-        values[spec.name] = value
+        values[spec.name] = _parse_one(spec, raw.get(spec.name, spec.default))
+    for spec in specs:
+        other = known.get(spec.at_most) if spec.at_most else None
+        value, bound = values[spec.name], values[other.name] if other else None
+        if other and isinstance(value, int | float | Decimal) and isinstance(bound, int | float | Decimal) \
+                and value > bound:
+            raise ParamError(f"{spec.label}: {value:g} is above {other.label} {bound:g}")
     return values
+
+
+def _parse_one(spec: ParamSpec, raw: str) -> ParamValue:
+    text = raw.strip()
+    if not text and spec.optional:
+        return None
+    if spec.choices:
+        choice = text.upper()
+        if choice not in spec.choices:
+            raise ParamError(f"{spec.label}: {text!r} is not one of {', '.join(spec.choices)}")
+        return choice
+    if spec.kind is str:
+        return text
+    try:
+        value: float | int | Decimal = spec.kind(text)
+    except (ValueError, ArithmeticError):
+        raise ParamError(f"{spec.label}: {text!r} is not a valid {spec.kind.__name__}") from None
+    if not _finite(value):
+        raise ParamError(f"{spec.label}: {text!r} is not a finite number")
+    if spec.minimum is not None and float(value) < spec.minimum:
+        raise ParamError(f"{spec.label}: {text} is below the minimum {spec.minimum:g}")
+    if spec.maximum is not None and float(value) > spec.maximum:
+        raise ParamError(f"{spec.label}: {text} is above the maximum {spec.maximum:g}")
+    return value
+
+
+def _finite(value: float | int | Decimal) -> bool:
+    try:
+        return math.isfinite(float(value))
+    except (ValueError, ArithmeticError):
+        return False
 
 
 class Algo(ABC):
@@ -96,16 +138,39 @@ class Algo(ABC):
         self.params = parse_params(self.params_spec, params)
         self._timer: TimerHandle | None = None
         self._running = False
+        self._paused_seen = False
         self._last_progress_ns = -(1 << 62)
 
+    # --- typed parameter access (values were validated against `params_spec`) ---------------------------
+
+    def param_int(self, name: str) -> int:
+        value = self.params[name]
+        assert isinstance(value, int), name
+        return value
+
+    def param_float(self, name: str) -> float:
+        value = self.params[name]
+        assert isinstance(value, int | float), name
+        return float(value)
+
+    def param_optional_float(self, name: str) -> float | None:
+        value = self.params[name]
+        if value is None:
+            return None
+        assert isinstance(value, int | float), name
+        return float(value)
+
+    def param_choice(self, name: str) -> str:
+        value = self.params[name]
+        assert isinstance(value, str), name
+        return value
+
+    # --- lifecycle -----------------------------------------------------------------------------------------
+
     def start(self) -> None:
-        """Begin working: first wake-up at the parent's start time (or now)."""
+        """Begin ticking now (observing the market); working starts at the parent's start time."""
         self._running = True
-        parent = self.ctx.parent(self.parent_id)
-        if parent.start_ns <= self.ctx.clock.now_ns():
-            self._on_timer()
-        else:
-            self._schedule(parent.start_ns)
+        self._on_timer()
 
     def stop(self) -> None:
         """Stop for good (parent done, canceled, expired); working children are the engine's concern."""
@@ -128,13 +193,25 @@ class Algo(ABC):
     def on_amended(self) -> None:
         self.wake()
 
+    def on_resumed(self, parent: ParentView, now_ns: int) -> None:
+        """First wake after a pause (before `evaluate`); schedules may re-plan from here."""
+
+    def observe(self, now_ns: int) -> None:
+        """Called on every timer tick, also before the start and while paused: sample the market."""
+
     def wake(self) -> None:
         if not self._running:
             return
         parent = self.ctx.parent(self.parent_id)
         now = self.ctx.clock.now_ns()
-        if parent.status.is_terminal or parent.paused or now < parent.start_ns:
+        if parent.status.is_terminal or now < parent.start_ns:
             return
+        if parent.paused:
+            self._paused_seen = True
+            return
+        if self._paused_seen:
+            self._paused_seen = False
+            self.on_resumed(parent, now)
         self.evaluate(parent, now)
         if now - self._last_progress_ns >= self.progress_interval_ns:
             self._last_progress_ns = now
@@ -144,8 +221,15 @@ class Algo(ABC):
         self._timer = None
         if not self._running:
             return
+        now = self.ctx.clock.now_ns()
+        self.observe(now)
         self.wake()
-        self._schedule(self.ctx.clock.now_ns() + self.wake_interval_ns)
+        if not self._running:
+            return
+        start = self.ctx.parent(self.parent_id).start_ns
+        next_ns = now + self.wake_interval_ns
+        # the first working wake lands exactly on the start time
+        self._schedule(start if now < start < next_ns else next_ns)
 
     def _schedule(self, when_ns: int) -> None:
         if self._timer is not None:

@@ -1,0 +1,323 @@
+"""What every scheduled algo shares: the common parameters, urgency, and the placement policy.
+
+An algo says how much should be done by a time (`target_qty`); this shell works the parent towards it.
+Re-evaluated every second of market time, after every fill and when a child ends:
+- keep one passive child on our side of the spread (capped by the limit) sized to what the schedule
+  wants done by the end of the next slice; re-peg when the desired price moved, but not before the child
+  rested `min_rest_seconds` (chasing every tick churns orders and throws away queue priority);
+- behind by more than the catch-up tolerance (`catch_up_slices` slices, by urgency when blank), or, for
+  an algo that must complete, inside the final slice: cancel the passive child and sweep the far side
+  (up to the limit, and a few ticks through the touch for HIGH urgency) for the shortfall; when the limit
+  keeps the far side out of reach, keep working passively instead;
+- post no passive slice smaller than `min_slice_qty` (default half a slice) unless it is all that is left;
+- sweep at most once every `cross_interval_seconds`, so a sweep that finds nothing is not resent in a loop;
+- never more out than the parent's leaves (filled + everything live <= quantity), so a fill racing a
+  cancel can never overfill; never more filled than `max_participation` x market volume since start;
+- with `randomize` r > 0, each passive slice is resized by a factor in [1 - r, 1 + r] and the next post
+  waits a random 0..r slice (seeded `random.Random`, deterministic for a given seed and parent).
+
+Schedules re-plan from the current position when the parent is amended or resumed after a pause: the
+quantity still to do is spread over what is left of the window (`Anchor`), so a pause does not end in
+a burst of crossing and an amended quantity or end time takes effect smoothly.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+
+from engine.algos.base import Algo, AlgoContext, ParamSpec
+from engine.algos.observed import MarketSamples
+from engine.algos.schedules import floor_lots
+from engine.clock import NS_PER_S
+from engine.events import AlgoProgress
+from engine.market import Quote
+from engine.model import OrdStatus, ParentId, Side, TimeInForce
+from engine.views import ParentView
+
+URGENCIES = ("LOW", "MEDIUM", "HIGH")
+
+
+@dataclass(frozen=True, slots=True)
+class Aggressiveness:
+    """How an urgency level places orders (algos add their own meaning, e.g. IS risk aversion)."""
+
+    catch_up_slices: float
+    """Behind the schedule by more than this many slices: cross the spread."""
+    improve_ticks: int
+    """Passive orders sit this many ticks inside the spread when it is wide enough (0 = join the touch)."""
+    through_ticks: int
+    """A sweep may take liquidity up to this many ticks past the far touch."""
+
+
+AGGRESSIVENESS = {
+    "LOW": Aggressiveness(catch_up_slices=2.0, improve_ticks=0, through_ticks=0),
+    "MEDIUM": Aggressiveness(catch_up_slices=1.0, improve_ticks=1, through_ticks=0),
+    "HIGH": Aggressiveness(catch_up_slices=0.5, improve_ticks=1, through_ticks=2),
+}
+
+COMMON_PARAMS: tuple[ParamSpec, ...] = (
+    ParamSpec("urgency", "Urgency", str, "MEDIUM", choices=URGENCIES),
+    ParamSpec("slice_seconds", "Slice (s)", int, "60", minimum=1, maximum=3600),
+    ParamSpec("catch_up_slices", "Catch-up after (slices behind; blank = by urgency)", float, "",
+              minimum=0, maximum=100, optional=True),
+    ParamSpec("max_participation", "Max participation (0 = no cap)", float, "0", minimum=0, maximum=1),
+    ParamSpec("min_slice_qty", "Min passive slice (0 = half a slice)", int, "0", minimum=0),
+    ParamSpec("min_rest_seconds", "Min resting time before re-peg (s)", int, "5", minimum=0, maximum=600),
+    ParamSpec("cross_interval_seconds", "Min time between sweeps (s)", int, "2", minimum=0, maximum=600),
+    ParamSpec("randomize", "Randomize slice size and timing (0 = off, up to 0.5)", float, "0",
+              minimum=0, maximum=0.5),
+    ParamSpec("seed", "Random seed", int, "0", minimum=0),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Anchor:
+    """Where the schedule (re)starts: at `time_ns`, `filled` done and the market at `volume`."""
+
+    time_ns: int
+    filled: int
+    volume: int
+
+
+class ScheduledAlgo(Algo):
+    """Works a parent towards `target_qty` with the placement policy in the module docstring."""
+
+    must_complete = True
+    """Sweep everything left in the final slice (POV does not: it follows the market)."""
+
+    def __init__(self, parent_id: ParentId, ctx: AlgoContext, params: Mapping[str, str]) -> None:
+        super().__init__(parent_id, ctx, params)
+        self.samples = MarketSamples()
+        self.instrument = ctx.instrument_of(parent_id)
+        self._volume_now: tuple[int, int] | None = None  # (clock ns, volume) within one evaluation
+        self.aggressiveness = AGGRESSIVENESS[self.param_choice("urgency")]
+        catch_up = self.param_optional_float("catch_up_slices")
+        self.catch_up_slices = self.aggressiveness.catch_up_slices if catch_up is None else catch_up
+        self.slice_ns = self.param_int("slice_seconds") * NS_PER_S
+        self.rng = random.Random(f"{self.param_int('seed')}/{parent_id}")
+        self._anchor: Anchor | None = None
+        self._start_volume: int | None = None
+        self._replan = False
+        self._next_cross_ns = 0
+        self._next_post_ns = 0
+
+    # --- market observations ----------------------------------------------------------------------------
+
+    def observe(self, now_ns: int) -> None:
+        volume, vwap = self.ctx.market_since_start(self.parent_id)
+        self.samples.record(now_ns, volume, vwap, self.ctx.quote_of(self.parent_id).mid)
+
+    def market_volume(self) -> int:
+        """Market volume since the parent was accepted, as of now."""
+        cached = self._volume_now
+        if cached is not None and cached[0] == self.ctx.clock.now_ns():
+            return cached[1]
+        return self.ctx.market_since_start(self.parent_id)[0]
+
+    def volume_since_start(self, parent: ParentView) -> int:
+        if self._start_volume is None:
+            self._start_volume = self.samples.volume_at(parent.start_ns)
+        return self.market_volume() - self._start_volume
+
+    # --- anchors: re-plan on amend and resume ----------------------------------------------------------------
+
+    def anchor(self, parent: ParentView) -> Anchor:
+        if self._anchor is None:
+            now = self.ctx.clock.now_ns()
+            if parent.cum_qty > 0 or now > parent.start_ns + self.slice_ns:
+                # joining late (e.g. adopted after a restart): plan what is left from here
+                self._anchor = Anchor(now, parent.cum_qty, self.market_volume())
+            else:
+                self._anchor = Anchor(parent.start_ns, 0, self.samples.volume_at(parent.start_ns))
+            self.replanned(parent, self._anchor)
+        return self._anchor
+
+    def replan(self, parent: ParentView, now_ns: int) -> None:
+        """Spread what is left over what is left of the window, from now."""
+        self._anchor = Anchor(now_ns, parent.cum_qty, self.market_volume())
+        self.replanned(parent, self._anchor)
+
+    def replanned(self, parent: ParentView, anchor: Anchor) -> None:
+        """Hook: the schedule restarts at `anchor` (e.g. recompute a trajectory)."""
+
+    def on_amended(self) -> None:
+        self._replan = True
+        self.wake()
+
+    def on_resumed(self, parent: ParentView, now_ns: int) -> None:
+        self._replan = True
+
+    # --- the schedule ---------------------------------------------------------------------------------------
+
+    def schedule_fraction(self, parent: ParentView, anchor: Anchor, t_ns: int) -> float:
+        """Share (0..1) of the quantity left at the anchor that is due by `t_ns`."""
+        raise NotImplementedError
+
+    def target_qty(self, parent: ParentView, now_ns: int) -> int:
+        lot = self.instrument.lot_size
+        if now_ns >= parent.end_ns:
+            return parent.quantity
+        anchor = self.anchor(parent)
+        if now_ns <= anchor.time_ns:
+            return min(parent.quantity, anchor.filled)
+        left = parent.quantity - anchor.filled
+        fraction = min(1.0, max(0.0, self.schedule_fraction(parent, anchor, now_ns)))
+        return min(parent.quantity, anchor.filled + floor_lots(int(fraction * left + 1e-9), lot))
+
+    def forecast_qty(self, parent: ParentView, now_ns: int, horizon_ns: int) -> int:
+        """What the schedule will want done by `horizon_ns` (a future time), as best known now."""
+        return self.target_qty(parent, horizon_ns)
+
+    def crossing_floor(self, parent: ParentView, now_ns: int, due_now: int, slice_qty: int) -> float:
+        """Filled below this, cross the spread."""
+        return due_now - self.catch_up_slices * slice_qty
+
+    def fill_cap(self, parent: ParentView, now_ns: int, horizon_ns: int) -> int | None:
+        """Most we may have filled by `horizon_ns` (None: no cap besides the quantity)."""
+        max_rate = self.param_float("max_participation")
+        if max_rate <= 0:
+            return None
+        volume = self.volume_since_start(parent)
+        if horizon_ns > now_ns:
+            rate = self.samples.rate(now_ns, 5 * 60 * NS_PER_S) or 0.0
+            volume += int(rate * (horizon_ns - now_ns) / NS_PER_S)
+        return int(max_rate * volume)
+
+    # --- placement --------------------------------------------------------------------------------------------
+
+    def evaluate(self, parent: ParentView, now_ns: int) -> None:
+        if now_ns >= parent.end_ns:
+            return  # the engine expires the parent at its end time: nothing new may go out
+        self._volume_now = (now_ns, self.ctx.market_since_start(self.parent_id)[0])
+        try:
+            self._work(parent, now_ns)
+        finally:
+            self._volume_now = None
+
+    def _work(self, parent: ParentView, now_ns: int) -> None:
+        if self._replan:
+            self._replan = False
+            self.replan(parent, now_ns)
+        instrument = self.instrument
+        lot = instrument.lot_size
+        live = self.ctx.live_children(self.parent_id)
+        exposure = parent.cum_qty + sum(c.leaves_qty for c in live)
+        room = parent.quantity - exposure  # what may still be sent without any risk of overfill
+        passive = [c for c in live if c.tif is TimeInForce.DAY]
+        horizon = min(parent.end_ns, now_ns + self.slice_ns)
+        due_now = self.target_qty(parent, now_ns)
+        due_next = self.forecast_qty(parent, now_ns, horizon)
+        slice_qty = max(lot, self.typical_slice(parent, now_ns, due_now, due_next))
+        quote = self.ctx.quote_of(self.parent_id)
+        in_final_slice = self.must_complete and now_ns >= parent.end_ns - self.slice_ns
+        behind = due_now - parent.cum_qty
+
+        catching_up = in_final_slice or parent.cum_qty < self.crossing_floor(parent, now_ns, due_now, slice_qty)
+        sweep_limit = self._sweep_limit(parent, quote, instrument.tick_size)
+        if catching_up and self._can_cross(parent.side, quote, sweep_limit):
+            for child in passive:
+                if child.status is not OrdStatus.PENDING_CANCEL:
+                    self.ctx.cancel_child(child.child_id, f"{self.name} catching up: crossing the spread")
+            shortfall = parent.leaves_qty if in_final_slice else behind
+            cross = self._capped(parent, now_ns, now_ns, min(shortfall, room), exposure)
+            cross -= cross % lot
+            if cross > 0 and now_ns >= self._next_cross_ns:
+                # an unanswered sweep comes back at once; without a pause it would be resent in a loop
+                self._next_cross_ns = now_ns + self.param_int("cross_interval_seconds") * NS_PER_S
+                self.ctx.send_aggressive(self.parent_id, cross, sweep_limit)
+            return
+        # on or ahead of schedule, or behind with the far side out of reach of the limit: work passively
+
+        iocs = sum(c.leaves_qty for c in live if c.tif is TimeInForce.IOC)
+        want = max(0, min(due_next - parent.cum_qty - iocs, parent.leaves_qty))
+        most = self._capped(parent, now_ns, horizon, room, parent.cum_qty + iocs)
+        want = min(want, most)
+        want -= want % lot
+        price = self._passive_price(parent.side, quote, parent.limit_price, instrument.tick_size)
+        working = [c for c in passive if c.status is not OrdStatus.PENDING_CANCEL]
+        if working:
+            child = working[0]
+            rested = now_ns - child.created_ns >= self.param_int("min_rest_seconds") * NS_PER_S
+            stale_price = rested and price is not None and child.price != price
+            too_big = child.leaves_qty > want + slice_qty
+            if stale_price or too_big or want == 0:
+                self.ctx.cancel_child(child.child_id, f"{self.name} re-pegging")
+            return
+        if any(c.status is OrdStatus.PENDING_CANCEL for c in passive) or now_ns < self._next_post_ns:
+            return  # wait for the cancel to land (or the randomized pause to pass) before re-posting
+        quantity = min(want, room)
+        randomize = self.param_float("randomize")
+        if randomize > 0:  # never past the leaves or the participation cap
+            quantity = min(most, int(quantity * (1.0 + self.rng.uniform(-randomize, randomize))))
+        quantity -= quantity % lot
+        min_post = self.param_int("min_slice_qty") or slice_qty // 2
+        if quantity < min(max(lot, min_post), room, parent.leaves_qty):
+            return  # top up once a worthwhile slice is due, not share by share
+        if quantity > 0 and price is not None:
+            self.ctx.send_passive(self.parent_id, quantity, price)
+            if randomize > 0:
+                self._next_post_ns = now_ns + int(self.rng.uniform(0.0, randomize) * self.slice_ns)
+
+    def typical_slice(self, parent: ParentView, now_ns: int, due_now: int, due_next: int) -> int:
+        """The quantity one slice usually carries: sets the catch-up tolerance and the minimum post."""
+        return due_next - due_now
+
+    def _capped(self, parent: ParentView, now_ns: int, horizon_ns: int, quantity: int, committed: int) -> int:
+        cap = self.fill_cap(parent, now_ns, horizon_ns)
+        if cap is None:
+            return quantity
+        return max(0, min(quantity, cap - committed))
+
+    @staticmethod
+    def _can_cross(side: Side, quote: Quote, sweep_limit: Decimal | None) -> bool:
+        far = quote.ask if side is Side.BUY else quote.bid
+        if far is None:
+            return False
+        return sweep_limit is None or (far <= sweep_limit if side is Side.BUY else far >= sweep_limit)
+
+    def _sweep_limit(self, parent: ParentView, quote: Quote, tick: Decimal) -> Decimal | None:
+        through = tick * self.aggressiveness.through_ticks
+        far = quote.ask if parent.side is Side.BUY else quote.bid
+        limit = parent.limit_price
+        if far is None:
+            return limit
+        reach = far + through if parent.side is Side.BUY else far - through
+        if limit is None:
+            return reach
+        return min(reach, limit) if parent.side is Side.BUY else max(reach, limit)
+
+    def _passive_price(self, side: Side, quote: Quote, limit: Decimal | None, tick: Decimal) -> Decimal | None:
+        """Join the touch, or sit `improve_ticks` inside the spread when it is at least three ticks wide;
+        never past the limit."""
+        touch, far = (quote.bid, quote.ask) if side is Side.BUY else (quote.ask, quote.bid)
+        sign = side.sign  # +1 buy: better for us = higher
+        if touch is None:
+            if far is None:
+                return limit
+            touch = far - sign * tick
+        elif far is not None:
+            improved = touch + sign * tick * self.aggressiveness.improve_ticks
+            inside = far - sign * 2 * tick  # stay two ticks off the far touch: never cross, never hand a cheap cross
+            touch = max(touch, min(improved, inside)) if side is Side.BUY else min(touch, max(improved, inside))
+        if limit is None:
+            return touch
+        return min(touch, limit) if side is Side.BUY else max(touch, limit)
+
+    # --- progress ----------------------------------------------------------------------------------------------
+
+    def progress(self, parent: ParentView, now_ns: int) -> AlgoProgress:
+        """Market volume and VWAP since the parent's start (the engine counts from acceptance)."""
+        volume, vwap = self.ctx.market_since_start(self.parent_id)
+        start_volume = self.samples.volume_at(parent.start_ns)
+        start_notional = self.samples.notional_at(parent.start_ns)
+        since = volume - start_volume
+        market_vwap = None
+        if since > 0 and vwap is not None:
+            market_vwap = (vwap * volume - start_notional) / since
+        return AlgoProgress(
+            now_ns, self.parent_id, self.target_qty(parent, now_ns), parent.cum_qty, parent.working_qty,
+            since, market_vwap, parent.arrival_mid, parent.avg_price, parent.arrival_slippage_bps,
+        )
