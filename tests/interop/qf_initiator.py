@@ -6,6 +6,8 @@ Reads one JSON object on stdin:
      "steps": [{"op": "wait_logon", "timeout": 5},
                {"op": "send", "msg_type": "D", "fields": [[11, "C1"], [55, "AAPL"]]},
                {"op": "wait", "msg_type": "8", "count": 1, "timeout": 5},  # admin or app type
+               {"op": "wait_match", "match": {"35": "8", "11": "C1", "39": ["2", "4"]}, "count": 1,
+                "timeout": 5},  # messages whose fields match (a list: any of these values)
                {"op": "sleep", "seconds": 1.5},
                {"op": "logout", "text": "bye", "timeout": 5},
                {"op": "wait_logout", "timeout": 5}]}
@@ -63,6 +65,7 @@ class Oms(fix.Application):  # type: ignore[misc]
         self.logged_on = False
         self.logouts = 0
         self.received: list[str] = []
+        self.fields: list[dict[int, str]] = []
 
     def onCreate(self, session_id: fix.SessionID) -> None:
         emit("create", session=session_id.toString())
@@ -87,18 +90,27 @@ class Oms(fix.Application):  # type: ignore[misc]
 
     def fromAdmin(self, message: fix.Message, session_id: fix.SessionID) -> None:
         emit("from_admin", msg=pairs(message))
-        with self.cond:
-            self.received.append(msg_type(message))
-            self.cond.notify_all()
+        self._record(message)
 
     def toApp(self, message: fix.Message, session_id: fix.SessionID) -> None:
         emit("to_app", msg=pairs(message))
 
     def fromApp(self, message: fix.Message, session_id: fix.SessionID) -> None:
         emit("from_app", msg=pairs(message))
+        self._record(message)
+
+    def _record(self, message: fix.Message) -> None:
+        fields: dict[int, str] = {}
+        for tag, value in pairs(message):
+            fields.setdefault(int(tag), str(value))
         with self.cond:
-            self.received.append(msg_type(message))
+            self.received.append(fields.get(35, ""))
+            self.fields.append(fields)
             self.cond.notify_all()
+
+    def matching(self, match: dict[str, Any]) -> int:
+        wanted = {int(tag): value if isinstance(value, list) else [value] for tag, value in match.items()}
+        return sum(all(f.get(tag) in values for tag, values in wanted.items()) for f in self.fields)
 
     def wait(self, predicate: Any, timeout: float) -> bool:
         with self.cond:
@@ -161,6 +173,10 @@ def run(spec: dict[str, Any]) -> None:
                 want, count = step["msg_type"], int(step.get("count", 1))
                 if not app.wait(lambda w=want, c=count: app.received.count(w) >= c, timeout):
                     emit("timeout", op=op, msg_type=want)
+            elif op == "wait_match":
+                match, count = step["match"], int(step.get("count", 1))
+                if not app.wait(lambda m=match, c=count: app.matching(m) >= c, timeout):
+                    emit("timeout", op=op, match=match)
             elif op == "sleep":
                 time.sleep(float(step["seconds"]))
             elif op == "logout":

@@ -1,0 +1,174 @@
+"""What the gateway remembers per OMS order: its ticket, its ClOrdID chain and what was reported.
+
+`OmsOrderStore` keeps that in SQLite (sqlite-utils schema, WAL) next to the FIX session store, so the
+ClOrdID chain of a replaced order, the ExecID counter and the reported CumQty survive a restart.
+Rows carry the trading day they were made on; another day's rows are not loaded (ClOrdIDs are
+unique per session and day, and the engine's ticket ids start over with each day's journal).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import astuple, dataclass, fields
+from decimal import Decimal
+from pathlib import Path
+
+import sqlite_utils
+
+from engine.fix.config import SessionId
+from engine.model import OrdStatus, ParentId, Side, TicketId
+
+_ORDER_COLUMNS = (
+    "ticket_id", "session_id", "day", "first_cl_ord_id", "cl_ord_id", "account", "symbol", "side", "ord_type",
+    "price", "time_in_force", "order_qty", "cum_qty", "avg_px", "exec_seq", "status", "parent_id",
+)
+
+
+_NO_PARENT = ParentId("")
+
+
+@dataclass(slots=True)
+class OmsOrder:
+    """One OMS order (one engine ticket) as its client sees it; the gateway is its only writer."""
+
+    ticket_id: TicketId
+    session_id: SessionId
+    day: str  # YYYYMMDD of the engine clock at entry
+    first_cl_ord_id: str
+    cl_ord_id: str  # the latest accepted one (changes on replace)
+    account: str
+    symbol: str
+    side: Side
+    ord_type: str
+    price: Decimal | None
+    time_in_force: str
+    order_qty: int
+    cum_qty: int = 0  # sum of the LastQty reported so far
+    avg_px: Decimal | None = None
+    exec_seq: int = 0
+    status: OrdStatus = OrdStatus.PENDING_NEW
+    parent_id: ParentId = _NO_PARENT
+
+    @property
+    def done(self) -> bool:
+        return self.status.is_terminal
+
+    @property
+    def leaves_qty(self) -> int:
+        return 0 if self.done else max(self.order_qty - self.cum_qty, 0)
+
+    def next_exec_id(self) -> str:
+        self.exec_seq += 1
+        return f"{self.day}-{self.ticket_id}-{self.exec_seq}"
+
+    def working_status(self) -> OrdStatus:
+        """New / partially filled / filled from the quantities (FIX 4.4 OrdStatus after a replace)."""
+        if self.cum_qty >= self.order_qty:
+            return OrdStatus.FILLED
+        return OrdStatus.PARTIALLY_FILLED if self.cum_qty else OrdStatus.NEW
+
+
+assert tuple(f.name for f in fields(OmsOrder)) == _ORDER_COLUMNS
+
+
+class OmsOrderStore:
+    """SQLite persistence of OMS orders and of every ClOrdID seen per session (rejected ones too)."""
+
+    def __init__(self, path: str | Path, *, synchronous: str = "NORMAL") -> None:
+        if str(path) != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self._conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute(f"PRAGMA synchronous={synchronous}")
+        db = sqlite_utils.Database(self._conn)
+        tables = set(db.table_names())
+        if "oms_orders" not in tables:
+            db["oms_orders"].create(  # type: ignore[union-attr]
+                {name: (int if name in ("order_qty", "cum_qty", "exec_seq") else str) for name in _ORDER_COLUMNS},
+                pk="ticket_id",
+            )
+        if "oms_cl_ord_ids" not in tables:
+            db["oms_cl_ord_ids"].create(  # type: ignore[union-attr]
+                {"session_id": str, "cl_ord_id": str, "ticket_id": str, "day": str}, pk=("session_id", "cl_ord_id")
+            )
+        self._orders: dict[TicketId, OmsOrder] = {}
+        self._cl_ord_ids: list[tuple[str, str, str, str]] = []
+
+    def load(self, day: str) -> tuple[list[OmsOrder], dict[tuple[SessionId, str], TicketId | None]]:
+        """The day's orders and ClOrdIDs (None: a ClOrdID whose order was rejected)."""
+        rows = self._conn.execute(
+            f"SELECT {', '.join(_ORDER_COLUMNS)} FROM oms_orders WHERE day = ? ORDER BY ticket_id", (day,)
+        ).fetchall()
+        orders = [_order(row) for row in rows]
+        ids = self._conn.execute(
+            "SELECT session_id, cl_ord_id, ticket_id FROM oms_cl_ord_ids WHERE day = ?", (day,)
+        ).fetchall()
+        return orders, {(SessionId(s), c): (TicketId(t) if t else None) for s, c, t in ids}
+
+    def save(self, order: OmsOrder) -> None:
+        """Write the order's current state at the next commit."""
+        self._orders[order.ticket_id] = order
+
+    def add_cl_ord_id(self, session_id: SessionId, cl_ord_id: str, ticket_id: TicketId | None, day: str) -> None:
+        self._cl_ord_ids.append((session_id, cl_ord_id, ticket_id or "", day))
+
+    def forget(self, ticket_id: TicketId) -> None:
+        """Drop an order that no longer matches the engine (another day's journal)."""
+        self.commit()
+        self._conn.execute("DELETE FROM oms_orders WHERE ticket_id = ?", (ticket_id,))
+        self._conn.execute("DELETE FROM oms_cl_ord_ids WHERE ticket_id = ?", (ticket_id,))
+
+    @property
+    def has_pending(self) -> bool:
+        return bool(self._orders or self._cl_ord_ids)
+
+    def commit(self) -> None:
+        if not self.has_pending:
+            return
+        conn = self._conn
+        conn.execute("BEGIN")
+        try:
+            if self._cl_ord_ids:
+                conn.executemany("INSERT OR REPLACE INTO oms_cl_ord_ids (session_id, cl_ord_id, ticket_id, day) "
+                                 "VALUES (?, ?, ?, ?)", self._cl_ord_ids)
+            if self._orders:
+                conn.executemany(
+                    f"INSERT OR REPLACE INTO oms_orders ({', '.join(_ORDER_COLUMNS)}) "
+                    f"VALUES ({', '.join('?' * len(_ORDER_COLUMNS))})",
+                    [_row(order) for order in self._orders.values()],
+                )
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+        self._orders.clear()
+        self._cl_ord_ids.clear()
+
+    def close(self) -> None:
+        self.commit()
+        self._conn.close()
+
+
+def _row(order: OmsOrder) -> tuple[object, ...]:
+    values = list(astuple(order))
+    values[_ORDER_COLUMNS.index("side")] = order.side.value
+    values[_ORDER_COLUMNS.index("status")] = order.status.value
+    for name in ("price", "avg_px"):
+        index = _ORDER_COLUMNS.index(name)
+        values[index] = None if values[index] is None else str(values[index])
+    return tuple(values)
+
+
+def _order(row: tuple[object, ...]) -> OmsOrder:
+    values = dict(zip(_ORDER_COLUMNS, row, strict=True))
+    return OmsOrder(
+        TicketId(str(values["ticket_id"])), SessionId(str(values["session_id"])), str(values["day"]),
+        str(values["first_cl_ord_id"]), str(values["cl_ord_id"]), str(values["account"]), str(values["symbol"]),
+        Side(values["side"]), str(values["ord_type"]), _decimal(values["price"]), str(values["time_in_force"]),
+        int(str(values["order_qty"])), int(str(values["cum_qty"])), _decimal(values["avg_px"]),
+        int(str(values["exec_seq"])), OrdStatus(values["status"]), ParentId(str(values["parent_id"] or "")),
+    )
+
+
+def _decimal(value: object) -> Decimal | None:
+    return None if value is None else Decimal(str(value))

@@ -1,0 +1,145 @@
+"""Outbound OMS messages as (tag, value) lists: ExecutionReport, OrderCancelReject, BusinessMessageReject.
+
+Only FIX 4.4 dictionary fields of each message type are written (a validating peer such as
+QuickFIX rejects unknown ones), with every field the dictionary requires.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from engine.fix.codec import FieldValue, utc_timestamp
+from engine.fix.framing import FixMessage
+from engine.fix_app.orders import OmsOrder
+from engine.fix_app.tags import AppTag
+from engine.model import OrdStatus
+
+Fields = list[tuple[int, FieldValue]]
+NONE = "NONE"  # OrderID of an order we never took (FIX convention)
+
+
+def execution_report(
+    order: OmsOrder,
+    *,
+    exec_id: str,
+    exec_type: str,
+    transact_ns: int,
+    status: OrdStatus | None = None,
+    cl_ord_id: str | None = None,
+    orig_cl_ord_id: str | None = None,
+    last_qty: int = 0,
+    last_px: Decimal | None = None,
+    text: str = "",
+    restatement_reason: int | None = None,
+) -> Fields:
+    """An ExecutionReport on `order` as it stands; `status` defaults to the order's own."""
+    fields: Fields = [(AppTag.ORDER_ID, order.ticket_id), (AppTag.CL_ORD_ID, cl_ord_id or order.cl_ord_id)]
+    if orig_cl_ord_id:
+        fields.append((AppTag.ORIG_CL_ORD_ID, orig_cl_ord_id))
+    fields += [
+        (AppTag.EXEC_ID, exec_id),
+        (AppTag.EXEC_TYPE, exec_type),
+        (AppTag.ORD_STATUS, (status or order.status).value),
+    ]
+    if restatement_reason is not None:
+        fields.append((AppTag.EXEC_RESTATEMENT_REASON, restatement_reason))
+    fields += [
+        (AppTag.ACCOUNT, order.account),
+        (AppTag.SYMBOL, order.symbol),
+        (AppTag.SIDE, order.side.value),
+        (AppTag.ORDER_QTY, order.order_qty),
+        (AppTag.ORD_TYPE, order.ord_type),
+    ]
+    if order.price is not None:
+        fields.append((AppTag.PRICE, order.price))
+    fields.append((AppTag.TIME_IN_FORCE, order.time_in_force))
+    if last_qty:
+        fields += [(AppTag.LAST_QTY, last_qty), (AppTag.LAST_PX, last_px or Decimal(0))]
+    fields += [
+        (AppTag.LEAVES_QTY, order.leaves_qty),
+        (AppTag.CUM_QTY, order.cum_qty),
+        (AppTag.AVG_PX, order.avg_px or Decimal(0)),
+        (AppTag.TRANSACT_TIME, utc_timestamp(transact_ns)),
+    ]
+    if text:
+        fields.append((AppTag.TEXT, _text(text)))
+    return fields
+
+
+def rejected_order(
+    message: FixMessage, *, exec_id: str, text: str, ord_rej_reason: int, transact_ns: int, exec_type: str = "8"
+) -> Fields:
+    """ExecutionReport Rejected for an order we did not take (or do not know), echoing what it said."""
+    fields: Fields = [
+        (AppTag.ORDER_ID, NONE),
+        (AppTag.CL_ORD_ID, message.get(AppTag.CL_ORD_ID) or b""),
+        (AppTag.EXEC_ID, exec_id),
+        (AppTag.EXEC_TYPE, exec_type),
+        (AppTag.ORD_STATUS, OrdStatus.REJECTED.value),
+        (AppTag.ORD_REJ_REASON, ord_rej_reason),
+    ]
+    for tag in (AppTag.ACCOUNT, AppTag.SYMBOL, AppTag.SIDE):
+        value = message.get(tag)
+        if value:
+            fields.append((tag, value))
+    quantity = message.get(AppTag.ORDER_QTY)
+    if quantity and _is_number(quantity):
+        fields.append((AppTag.ORDER_QTY, quantity))
+    fields += [
+        (AppTag.LEAVES_QTY, 0),
+        (AppTag.CUM_QTY, 0),
+        (AppTag.AVG_PX, 0),
+        (AppTag.TRANSACT_TIME, utc_timestamp(transact_ns)),
+        (AppTag.TEXT, _text(text)),
+    ]
+    return fields
+
+
+def cancel_reject(
+    *,
+    cl_ord_id: str,
+    orig_cl_ord_id: str,
+    order: OmsOrder | None,
+    response_to: str,
+    reason: int,
+    text: str,
+    transact_ns: int,
+) -> Fields:
+    """OrderCancelReject (35=9); OrdStatus is the order's current one (Rejected for an unknown order)."""
+    fields: Fields = [
+        (AppTag.ORDER_ID, order.ticket_id if order else NONE),
+        (AppTag.CL_ORD_ID, cl_ord_id),
+        (AppTag.ORIG_CL_ORD_ID, orig_cl_ord_id),
+        (AppTag.ORD_STATUS, order.status.value if order else OrdStatus.REJECTED.value),
+    ]
+    if order is not None:
+        fields.append((AppTag.ACCOUNT, order.account))
+    fields += [
+        (AppTag.TRANSACT_TIME, utc_timestamp(transact_ns)),
+        (AppTag.CXL_REJ_RESPONSE_TO, response_to),
+        (AppTag.CXL_REJ_REASON, reason),
+        (AppTag.TEXT, _text(text)),
+    ]
+    return fields
+
+
+def business_reject(message: FixMessage, *, reason: int, text: str) -> Fields:
+    """BusinessMessageReject (35=j) of an application message we cannot handle."""
+    fields: Fields = [
+        (AppTag.REF_SEQ_NUM, message.get(AppTag.MSG_SEQ_NUM) or b"0"),
+        (AppTag.REF_MSG_TYPE, message.msg_type),
+    ]
+    ref_id = message.get(AppTag.CL_ORD_ID)
+    if ref_id:
+        fields.append((AppTag.BUSINESS_REJECT_REF_ID, ref_id))
+    fields += [(AppTag.BUSINESS_REJECT_REASON, reason), (AppTag.TEXT, _text(text))]
+    return fields
+
+
+def _text(text: str) -> str:
+    # Text (58) is a plain string field: no SOH, latin-1 on the wire.
+    return text.replace("\x01", " ").encode("latin-1", "replace").decode("latin-1")
+
+
+def _is_number(raw: bytes) -> bool:
+    return raw.replace(b".", b"", 1).isdigit()

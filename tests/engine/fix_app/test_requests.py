@@ -1,0 +1,106 @@
+"""Reading OMS messages into typed requests: every refusal names the tag and what was wrong."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from engine.fix_app.requests import NewOrder, Refusal, ReplaceRequest, parse_utc_timestamp, read_new_order, read_replace
+from engine.model import Side
+from tests.engine.fix.helpers import message
+
+BASE = [(11, "C1"), (55, "AAPL"), (54, "1"), (38, "500"), (40, "1")]
+
+
+def new_order(*extra: tuple[int, str]) -> NewOrder | Refusal:
+    tags = dict(BASE)
+    tags.update(dict(extra))
+    return read_new_order(message("D", 1, list(tags.items())), client="OMS1")
+
+
+def test_a_plain_market_order_reads_with_gateway_defaults_left_open():
+    order = new_order()
+    assert isinstance(order, NewOrder)
+    assert (order.side, order.quantity, order.limit_price, order.algo, order.end_ns, order.account) == (
+        Side.BUY, 500, None, None, None, None)
+    assert (order.urgency, order.allow_cross, order.time_in_force) == ("MEDIUM", True, "0")
+
+
+@pytest.mark.parametrize(("code", "algo"), [("1", "VWAP"), ("2", "POV"), ("1000", "TWAP"), ("1001", "IS")])
+def test_target_strategy_names_the_algo(code, algo):
+    order = new_order((847, code))
+    assert isinstance(order, NewOrder) and order.algo == algo
+
+
+def test_the_algo_name_tag_wins_over_target_strategy():
+    order = new_order((847, "1"), (9100, "twap"))
+    assert isinstance(order, NewOrder) and order.algo == "TWAP"
+
+
+def test_strategy_parameters_are_key_value_pairs():
+    order = new_order((848, "participation=0.1; min_slice = 100;"))
+    assert isinstance(order, NewOrder) and order.params == (("min_slice", "100"), ("participation", "0.1"))
+    refused = new_order((848, "participation"))
+    assert isinstance(refused, Refusal) and refused.tag == 848
+
+
+@pytest.mark.parametrize(("extra", "tag", "text"), [
+    ((847, "7"), 847, "TargetStrategy (847) 7 is not known"),
+    ((9102, "maybe"), 9102, "AllowCross (9102) must be Y or N"),
+    ((59, "6"), 126, "needs ExpireTime (126)"),
+    ((168, "20240102 09:30"), 168, "EffectiveTime (168) must be a UTC timestamp"),
+    ((44, "abc"), 44, None),  # a Price on a market order is ignored
+    ((38, "1e3"), None, None),  # 1000 written in exponent form is still a whole number
+])
+def test_optional_tags_are_checked(extra, tag, text):
+    result = new_order(extra)
+    if text is None:
+        assert isinstance(result, NewOrder)
+    else:
+        assert isinstance(result, Refusal) and result.tag == tag and text in result.reason
+        assert not result.session_level
+
+
+def test_a_limit_order_carries_its_price_as_a_decimal():
+    order = new_order((40, "2"), (44, "187.25"))
+    assert isinstance(order, NewOrder) and order.limit_price == Decimal("187.25") and order.ord_type == "2"
+
+
+def test_a_side_outside_fix_cannot_be_answered_with_an_execution_report():
+    result = new_order((54, "X"))
+    assert isinstance(result, Refusal) and result.session_level and result.tag == 54
+
+
+def test_replace_reads_quantity_and_optional_price():
+    request = read_replace(message("G", 1, [(11, "C2"), (41, "C1"), (38, "700"), (44, "10.5")]))
+    assert request == ReplaceRequest("C2", "C1", 700, None, None, None, Decimal("10.5"))
+    missing = read_replace(message("G", 1, [(11, "C2"), (38, "700")]))
+    assert isinstance(missing, Refusal) and missing.session_level and missing.tag == 41
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("19700101-00:00:00", 0),
+    ("19700101-00:00:01.5", 1_500_000_000),
+    ("20240102-09:30:00.123", 1704187800_123_000_000),
+    ("20240102-09:30:00.123456789", 1704187800_123_456_789),
+])
+def test_utc_timestamps_parse_to_epoch_ns(text, expected):
+    assert parse_utc_timestamp(text) == expected
+
+
+@pytest.mark.parametrize("text", ["20240102", "2024-01-02T09:30:00", "20240102-9:30:00", "20240102-09:30:00.x",
+                                  "20241302-09:30:00", "20240102-09:30:00.1234567890"])
+def test_malformed_timestamps_are_refused(text):
+    with pytest.raises(ValueError):
+        parse_utc_timestamp(text)
+
+
+@given(st.datetimes(min_value=dt.datetime(1970, 1, 1), max_value=dt.datetime(2200, 1, 1)))
+def test_timestamps_round_trip_at_microsecond_precision(when):
+    text = when.strftime("%Y%m%d-%H:%M:%S.%f")
+    micros = (when - dt.datetime(1970, 1, 1)) // dt.timedelta(microseconds=1)
+    assert parse_utc_timestamp(text) == micros * 1000

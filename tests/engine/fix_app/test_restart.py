@@ -1,0 +1,86 @@
+"""The OMS gateway across restarts: ClOrdID chains, ExecIDs and reported quantities persist."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from engine.clock import NS_PER_S, VirtualClock
+from engine.engine import Engine
+from engine.fix_app.oms import OmsApplication
+from engine.fix_app.orders import OmsOrderStore
+from engine.journal import Journal
+from engine.model import TicketId
+from tests.engine.conftest import INSTRUMENTS, OPEN_NS
+from tests.engine.fix_app.conftest import OMS1, FakeWire, Oms, fill
+from tests.engine.scripted_venue import ScriptedVenue
+
+
+class Desk:
+    """An engine on a scripted venue plus the OMS gateway, both restartable from their files."""
+
+    def __init__(self, tmp_path: Path, start_ns: int = OPEN_NS, journal: str = "journal.db") -> None:
+        self.clock = VirtualClock(start_ns)
+        self.venue = ScriptedVenue("LIT1", self.clock)
+        self.engine = Engine(clock=self.clock, journal=Journal(tmp_path / journal), instruments=INSTRUMENTS,
+                             venues=[self.venue])
+        self.engine.recover()
+        self.engine.start()
+        self.venue.book("AAPL", "100.00", "100.02")
+        self.wire = FakeWire()
+        self.app = OmsApplication(self.engine, OmsOrderStore(tmp_path / "orders.db"))
+        self.app.attach(self.wire)
+        self.oms = Oms(self.app, OMS1)
+
+    def close(self) -> None:
+        self.app.close()
+        self.engine.close()
+
+
+def test_the_cl_ord_id_chain_survives_a_restart(tmp_path):
+    desk = Desk(tmp_path)
+    desk.oms.new_order("A1", 1000)
+    ticket = TicketId(desk.wire.reports("A1")[0][37])
+    row = desk.engine.ticket(ticket)
+    assert row is not None
+    fill(desk.engine, desk.venue, desk.clock, row.parent_id, 200)
+    desk.oms.replace("A2", "A1", 800)
+    before = {r[17] for r in desk.wire.reports()}
+    desk.close()
+
+    again = Desk(tmp_path, OPEN_NS + 3600 * NS_PER_S)
+    again.oms.cancel("A3", "A2")
+    pending, canceled = again.wire.reports()
+    assert (pending[150], canceled[150], canceled[37], canceled[41]) == ("6", "4", ticket, "A2")
+    assert (canceled[14], canceled[38], canceled[151]) == ("200", "200", "0")
+    assert not {pending[17], canceled[17]} & before
+    again.oms.new_order("A1", 100)  # still a known ClOrdID after the restart
+    assert again.wire.reports()[-1][58] == "duplicate ClOrdID 'A1'"
+    again.close()
+
+
+def test_fills_allocated_while_the_gateway_was_away_are_reported_on_restart(tmp_path, engine, venue, clock):
+    path = tmp_path / "orders.db"
+    app = OmsApplication(engine, OmsOrderStore(path))
+    app.attach(FakeWire())
+    Oms(app, OMS1).new_order("A1", 1000)
+    [order] = app.orders()
+    app.close()
+    fill(engine, venue, clock, order.parent_id, 300)
+
+    wire = FakeWire()
+    back = OmsApplication(engine, OmsOrderStore(path))
+    back.attach(wire)
+    [trade] = wire.reports()
+    assert (trade[150], trade[39], trade[32], trade[14], trade[151]) == ("F", "1", "300", "300", "700")
+    assert trade[17].endswith(f"{order.ticket_id}-R300")
+    back.close()
+
+
+def test_another_days_orders_are_not_loaded(tmp_path):
+    desk = Desk(tmp_path)
+    desk.oms.new_order("A1", 1000)
+    desk.close()
+    next_day = Desk(tmp_path, OPEN_NS + 86_400 * NS_PER_S, journal="journal-day2.db")
+    next_day.oms.new_order("A1", 500, tags={126: "19700102-10:30:00"})
+    assert [r[39] for r in next_day.wire.reports()] == ["A", "0"]
+    next_day.close()
