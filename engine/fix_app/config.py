@@ -107,9 +107,10 @@ class OmsGateway:
         return self.acceptor.port
 
     async def stop(self) -> None:
-        """Log every OMS out (bounded wait), then close the session and order stores."""
-        await self.acceptor.stop()
+        """Stop reporting (what the engine does from now on is caught up at the next start), then log
+        every OMS out (bounded wait) and close the session store."""
         self.application.close()
+        await self.acceptor.stop()
 
 
 async def start_oms_gateway(

@@ -90,6 +90,7 @@ class OmsApplication:
         self._entering: _Entering | None = None
         self._changing: _Changing | None = None
         self._unsubscribe: Callable[[], None] = _nothing
+        self._closed = False
 
     # --- lifecycle -------------------------------------------------------------------------------------
 
@@ -113,7 +114,9 @@ class OmsApplication:
         self.outbox.commit()
 
     def close(self) -> None:
+        """Stop following the engine and close the order store; later orders are refused."""
         self._unsubscribe()
+        self._closed = True
         self.store.close()
 
     @property
@@ -135,6 +138,10 @@ class OmsApplication:
         log.info("OMS %s logged out", session_id)
 
     def on_message(self, session_id: SessionId, message: FixMessage) -> None:
+        if self._closed:
+            self.outbox.business_reject(session_id, message, BusinessRejectReason.APPLICATION_NOT_AVAILABLE,
+                                        "the EMS is shutting down")
+            return
         try:
             msg_type = message.msg_type
             if msg_type == AppMsgType.NEW_ORDER_SINGLE:

@@ -114,6 +114,7 @@ class BusinessRejectReason:
 
     OTHER: Final = 0
     UNSUPPORTED_MESSAGE_TYPE: Final = 3
+    APPLICATION_NOT_AVAILABLE: Final = 4
 
 
 RESTATED_BY_BROKER: Final = 4  # ExecRestatementReason (378) "broker option": the desk changed the order

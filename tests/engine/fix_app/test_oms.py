@@ -316,3 +316,14 @@ def test_reports_on_one_session_never_reach_another(engine, venue, clock, wire, 
     tickets = {session: {r[37] for r in wire.reports() if r.session_id == session} for session in (OMS1, OMS2)}
     assert len(tickets[OMS1]) == len(tickets[OMS2]) == 1 and tickets[OMS1] != tickets[OMS2]
     assert all(int(r[14]) <= 500 for r in wire.reports())
+
+
+def test_after_close_orders_are_refused_and_nothing_more_is_reported(engine, venue, clock, wire, app, oms1):
+    oms1.new_order("A1", 500)
+    parent = parent_of(engine, ticket_of(wire, "A1"))
+    app.close()
+    wire.take()
+    fill(engine, venue, clock, parent, 100)
+    oms1.new_order("A2", 500)
+    [reject] = wire.sent
+    assert (reject.msg_type, reject[380], reject[58]) == ("j", "4", "the EMS is shutting down")
