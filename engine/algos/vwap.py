@@ -10,8 +10,9 @@ accepted, recent bins weighted more (`volume_halflife_minutes`: intraday volume 
 
 with V the market volume since the window started (live, so every fill and print recalibrates).
 Volume running ahead of the curve moves the target ahead, volume running late holds it back; the
-deviation from the static curve is capped at `max_deviation` of the quantity, and the target is the
-full quantity at the end. With no volume seen yet the dynamic schedule is the static one.
+deviation from the static curve is capped at `max_deviation` of the quantity and moves no faster than
+the window's average pace (a re-estimated level is then worked passively, not crossed for at once),
+and the target is the full quantity at the end. With no volume seen yet it is the static schedule.
 
 Placement is the common policy (`common.py`): passive on or ahead of schedule, crossing when behind
 beyond the tolerance. The curve comes from the curve provider (`set_curve_provider`), which the app or

@@ -129,3 +129,16 @@ def test_a_staged_parent_sends_nothing_before_its_start_and_nothing_after_its_en
     end = start + 5 * 60 * NS_PER_S
     assert max(o.ts_ns for o in orders) < end
     assert desk.engine.store.parent(pid).status.is_terminal
+
+
+def test_progress_reports_the_market_since_the_start_not_since_acceptance(desk: Desk) -> None:
+    pid = desk.submit("VWAP", 3000, minutes=10, start_in_s=120)
+    desk.run(120, volume=100, passive_share=0)
+    desk.run(60, volume=50, passive_share=0.5)
+    last = [p for p in desk.progress if p.parent_id == pid][-1]
+    parent = desk.engine.store.parent(pid)
+    assert last.market_volume == 60 * 50  # not the 12,000 traded before the start
+    assert last.market_vwap == Decimal("100.01")
+    assert last.filled_qty == parent.cum_qty > 0 and last.avg_price == parent.avg_price
+    assert 0 < last.target_qty < 3000 and last.arrival_mid == Decimal("100.01")
+    assert last.slippage_bps == parent.arrival_slippage_bps
