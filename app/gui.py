@@ -18,6 +18,7 @@ from app.config import AppConfig
 from app.wiring import build_engine, market_start_ns, open_journal
 from engine.clock import Clock, RealClock
 from engine.engine import Engine
+from engine.fix_app import start_oms_gateway
 from engine.journal import Journal
 from widgets.main_window import MainWindow
 from widgets.theme import apply_dark_theme
@@ -82,6 +83,10 @@ def run_gui(config: AppConfig, *, screenshot: str | None = None, quit_after: flo
     journal = open_journal(config)
     clock = RealClock(loop, market_start_ns(config, journal), config.market.speed)
     session = build_session(config, clock, journal)
+    gateway = loop.run_until_complete(start_oms_gateway(
+        config.raw.get("fix", {}), session.engine, wall_time_ns=time.time_ns,
+        default_store_path=config.journal_path.parent / "fix-sessions.db", session_close_s=config.market.close_s,
+    ))
     _LoopLagProbe(session.window)
     session.window.restore_layout()
     session.window.resize(1440, 860)
@@ -100,5 +105,7 @@ def run_gui(config: AppConfig, *, screenshot: str | None = None, quit_after: flo
     app.aboutToQuit.connect(closed.set)
     with loop:
         loop.run_until_complete(closed.wait())
+        if gateway is not None:
+            loop.run_until_complete(gateway.stop())
     session.close()
     return 0

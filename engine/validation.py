@@ -56,6 +56,8 @@ def validate_ticket(
     algo_cls = algos.get(algo.strip().upper())
     if algo_cls is None:
         return Invalid("algo", f"unknown algo {algo!r}; available: {', '.join(sorted(algos))}")
+    if start_ns is not None and (isinstance(start_ns, bool) or not isinstance(start_ns, int)):
+        return Invalid("start", f"start time must be integer nanoseconds, got {start_ns!r}")
     start = now_ns if start_ns is None else max(start_ns, now_ns)
     window = check_end(end_ns, start, now_ns)
     if isinstance(window, Invalid):
@@ -92,6 +94,8 @@ def check_limit(limit_price: object, instrument: Instrument) -> Decimal | Invali
 
 
 def check_end(end_ns: int, start_ns: int, now_ns: int) -> int | Invalid:
+    if isinstance(end_ns, bool) or not isinstance(end_ns, int):
+        return Invalid("end", f"end time must be integer nanoseconds, got {end_ns!r}")
     if end_ns <= now_ns:
         return Invalid("end", "end time is already past")
     if end_ns <= start_ns:

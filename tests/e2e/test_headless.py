@@ -28,3 +28,31 @@ def test_headless_runs_until_sigterm_and_journals_venue_connections(tmp_path: Pa
     assert proc.returncode == 0, err
     records = [type(r).__name__ for r in Journal(db).replay()]
     assert records.count("VenueStatusChanged") >= 2
+
+
+def test_headless_starts_the_fix_acceptor_when_configured(tmp_path: Path) -> None:
+    config = tmp_path / "ems.toml"
+    config.write_text(
+        f'[journal]\npath = "{tmp_path / "h.db"}"\n[fix]\nenabled = true\nport = 0\n'
+        '[[fix.sessions]]\nsender_comp_id = "EMS"\ntarget_comp_id = "OMS1"\n'
+    )
+    proc = subprocess.Popen([sys.executable, "-m", "app.main", "headless", "--config", str(config)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not (tmp_path / "fix-sessions.db").exists():
+            time.sleep(0.1)
+        time.sleep(0.5)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert "FIX acceptor listening on port" in err
+
+
+def test_a_bad_fix_section_is_refused_naming_the_key(tmp_path: Path) -> None:
+    config = tmp_path / "ems.toml"
+    config.write_text(f'[journal]\npath = "{tmp_path / "h.db"}"\n[fix]\nenabled = "yes"\n')
+    out = subprocess.run([sys.executable, "-m", "app.main", "headless", "--config", str(config)],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 2 and "fix.enabled" in out.stderr
