@@ -161,9 +161,17 @@ class TicketDesk:
 def _ticket(accepted: ev.TicketAccepted) -> Ticket:
     return Ticket(
         accepted.ticket_id, accepted.account, accepted.source, accepted.symbol, accepted.side, accepted.quantity,
-        accepted.limit_price, accepted.algo, accepted.urgency, accepted.start_ns, accepted.end_ns,
-        accepted.arrival_seq, accepted.allow_cross,
+        accepted.limit_price, mandate_algo(accepted.algo, accepted.params), accepted.urgency, accepted.start_ns,
+        accepted.end_ns, accepted.arrival_seq, accepted.allow_cross,
     )
+
+
+def mandate_algo(algo: str, params: ev.AlgoParams) -> str:
+    """The algo as the aggregation rules compare it: its parameters are part of the mandate, so a
+    POV at 10% and a POV at 20% (or a static and a dynamic VWAP) are never worked as one parent."""
+    if not params:
+        return algo
+    return algo + "[" + ";".join(f"{name}={value}" for name, value in params) + "]"
 
 
 def _number(ticket_id: str) -> int:

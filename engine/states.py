@@ -94,6 +94,9 @@ ORDER_STATE_TABLE: dict[tuple[OrdStatus, Trigger], Outcome] = {
     (S.CANCELED, T.CANCEL_REJECTED): Rule.STAY,
     (S.CANCELED, T.REPLACE_REJECTED): Rule.STAY,
     (S.EXPIRED, T.CANCEL_REJECTED): Rule.STAY,
+    (S.EXPIRED, T.REPLACE_REJECTED): Rule.STAY,
+    (S.REJECTED, T.CANCEL_REJECTED): Rule.STAY,  # a cancel that crossed the venue's reject of the order
+    (S.REJECTED, T.REPLACE_REJECTED): Rule.STAY,
 }
 
 

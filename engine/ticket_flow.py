@@ -231,7 +231,10 @@ class TicketFlow:
         now = e.clock.now_ns()
         symbol = valid.instrument.symbol
         ticket_id, arrival = desk.new_ticket_id()
-        params = tuple(sorted(request.params))
+        algo_params = dict(request.params)
+        if any(spec.name == "urgency" for spec in valid.algo.params_spec):
+            algo_params.setdefault("urgency", request.urgency.upper())  # the ticket's urgency drives the algo
+        params = tuple(sorted(algo_params.items()))
         start = request.start_ns if request.start_ns is not None and request.start_ns > now else None
         accepted = ev.TicketAccepted(
             now, ticket_id, request.account.strip(), request.source, request.client_order_id, symbol, valid.side,

@@ -81,3 +81,7 @@ def test_terminal_states_accept_nothing_but_late_rejects() -> None:
     for (state, trigger), _ in ORDER_STATE_TABLE.items():
         if state.is_terminal:
             assert trigger in (T.CANCEL_REJECTED, T.REPLACE_REJECTED)
+
+
+def test_cancel_reject_after_the_venue_rejected_the_order_is_harmless() -> None:
+    assert step(S.REJECTED, T.CANCEL_REJECTED) is S.REJECTED

@@ -157,3 +157,16 @@ def test_replay_rebuilds_tickets_blocks_and_allocations(
     assert fresh.tickets() == live_rows
     assert fresh.store.parents() == live_parents
     fresh.close()
+
+
+def test_different_algo_parameters_are_different_mandates(engine: Engine) -> None:
+    p1, _ = ticket(engine, 300, params={"slice_seconds": "30"})
+    p2, _ = ticket(engine, 300, params={"slice_seconds": "120"})
+    p3, _ = ticket(engine, 300, params={"slice_seconds": "30"})
+    assert p1 != p2 and p1 == p3
+
+
+def test_the_ticket_urgency_reaches_an_algo_that_takes_one(engine: Engine) -> None:
+    assert any(spec.name == "urgency" for spec in engine.algos["VWAP"].params_spec)
+    parent, _ = ticket(engine, 300, algo="VWAP", urgency="HIGH")
+    assert ("urgency", "HIGH") in engine.store.parent(parent).params
