@@ -6,7 +6,6 @@ survives a process kill, FULL also survives power loss. The schema is created wi
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ import sqlite_utils
 
 from engine import serialization
 from engine.commands import Command
+from engine.sqlite_wal import open_wal
 
 _INSERT = "INSERT INTO journal (ts_ns, kind, type, payload) VALUES (?, ?, ?, ?)"
 
@@ -23,14 +23,8 @@ class Journal:
     """Append-only record of commands and events; `replay()` yields them back in order."""
 
     def __init__(self, path: str | Path, *, synchronous: str = "NORMAL") -> None:
-        if synchronous not in ("NORMAL", "FULL"):
-            raise ValueError(f"journal synchronous must be NORMAL or FULL, got {synchronous!r}")
         self.path = Path(path)
-        if str(path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute(f"PRAGMA synchronous={synchronous}")
+        self._conn = open_wal(path, synchronous=synchronous, what="journal")
         db = sqlite_utils.Database(self._conn)
         if "journal" not in db.table_names():
             db["journal"].create(  # type: ignore[union-attr]

@@ -8,7 +8,6 @@ process kill, FULL also survives power loss. The schema is created with sqlite-u
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -16,6 +15,7 @@ from typing import NamedTuple
 import sqlite_utils
 
 from engine.fix.config import SessionId
+from engine.sqlite_wal import open_wal
 
 _UPSERT_SEQS = (
     "INSERT INTO fix_sessions (session_id, next_sender_seq, next_target_seq) VALUES (?, ?, ?) "
@@ -46,14 +46,8 @@ class SessionStore:
     """SQLite-backed sequence numbers and outbound messages for every session of one acceptor."""
 
     def __init__(self, path: str | Path, *, synchronous: str = "NORMAL") -> None:
-        if synchronous not in ("NORMAL", "FULL"):
-            raise ValueError(f"session store synchronous must be NORMAL or FULL, got {synchronous!r}")
         self.path = Path(path)
-        if str(path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute(f"PRAGMA synchronous={synchronous}")
+        self._conn = open_wal(path, synchronous=synchronous, what="session store")
         db = sqlite_utils.Database(self._conn)
         tables = set(db.table_names())
         if "fix_sessions" not in tables:

@@ -8,7 +8,6 @@ unique per session and day, and the engine's ticket ids start over with each day
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import astuple, dataclass, fields
 from decimal import Decimal
 from pathlib import Path
@@ -17,6 +16,7 @@ import sqlite_utils
 
 from engine.fix.config import SessionId
 from engine.model import OrdStatus, ParentId, Side, TicketId
+from engine.sqlite_wal import open_wal
 
 _ORDER_COLUMNS = (
     "ticket_id", "session_id", "day", "first_cl_ord_id", "cl_ord_id", "account", "symbol", "side", "ord_type",
@@ -75,11 +75,7 @@ class OmsOrderStore:
     """SQLite persistence of OMS orders and of every ClOrdID seen per session (rejected ones too)."""
 
     def __init__(self, path: str | Path, *, synchronous: str = "NORMAL") -> None:
-        if str(path) != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self._conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute(f"PRAGMA synchronous={synchronous}")
+        self._conn = open_wal(path, synchronous=synchronous, what="OMS order store")
         db = sqlite_utils.Database(self._conn)
         tables = set(db.table_names())
         if "oms_orders" not in tables:

@@ -14,7 +14,7 @@ from engine.events import (
     VenueOrderEvent,
     VenueStatusChanged,
 )
-from engine.model import ChildId, VenueId
+from engine.model import ChildId, Instrument, OrdType, VenueId
 
 
 class VenueListener(Protocol):
@@ -52,3 +52,20 @@ class Venue(ABC):
 
     def close(self) -> None:
         """Stop reporting and release resources. Default: nothing to release."""
+
+
+def check_quantity_and_price(
+    instrument: Instrument, quantity: int, price: Decimal | None, ord_type: OrdType
+) -> str | None:
+    """Why a venue refuses a child's quantity/price for an instrument, or None when it is acceptable."""
+    if quantity <= 0:
+        return f"quantity must be positive, got {quantity}"
+    if quantity % instrument.lot_size:
+        return f"quantity {quantity} is not a whole number of {instrument.lot_size}-share lots"
+    if ord_type is OrdType.MARKET:
+        return None if price is None else f"market order must not carry a price (got {price})"
+    if price is None:
+        return "limit order has no price"
+    if not instrument.is_on_tick(price):
+        return f"price {price} is not a positive multiple of the {instrument.tick_size} tick of {instrument.symbol}"
+    return None

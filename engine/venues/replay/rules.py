@@ -6,23 +6,8 @@ from decimal import Decimal
 
 from engine.events import ChildSubmitted
 from engine.model import Instrument, OrdType, TimeInForce
+from engine.venues.base import check_quantity_and_price
 from engine.venues.replay.passive import RestingOrder
-
-
-def quantity_price_problem(
-    instrument: Instrument, quantity: int, price: Decimal | None, ord_type: OrdType
-) -> str | None:
-    if quantity <= 0:
-        return f"quantity must be positive, got {quantity}"
-    if quantity % instrument.lot_size:
-        return f"quantity {quantity} is not a whole number of {instrument.lot_size}-share lots"
-    if ord_type is OrdType.MARKET:
-        return None if price is None else f"market order must not carry a price (got {price})"
-    if price is None:
-        return "limit order has no price"
-    if not instrument.is_on_tick(price):
-        return f"price {price} is not a positive multiple of the {instrument.tick_size} tick of {instrument.symbol}"
-    return None
 
 
 def new_order_problem(
@@ -36,7 +21,7 @@ def new_order_problem(
         return f"unknown symbol {order.symbol} at {venue_id} (replaying {instrument.symbol})"
     if session_over:
         return f"{venue_id}: the replayed session has ended"
-    return quantity_price_problem(instrument, order.quantity, order.price, order.ord_type)
+    return check_quantity_and_price(instrument, order.quantity, order.price, order.ord_type)
 
 
 def replace_problem(
@@ -48,7 +33,7 @@ def replace_problem(
         return f"too late to replace: order {record.closed}"
     if record.order.tif is not TimeInForce.DAY or record.order.ord_type is OrdType.MARKET:
         return "only a resting DAY limit order can be replaced"
-    problem = quantity_price_problem(instrument, quantity, price or record.limit, OrdType.LIMIT)
+    problem = check_quantity_and_price(instrument, quantity, price or record.limit, OrdType.LIMIT)
     if problem is None and quantity <= record.filled:
         return f"new quantity {quantity} is not above the {record.filled} already filled"
     return problem

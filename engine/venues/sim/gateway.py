@@ -36,7 +36,7 @@ from engine.events import (
     VenueStatusChanged,
 )
 from engine.model import ChildId, FillId, Instrument, Liquidity, OrdType, Symbol, TimeInForce, VenueId
-from engine.venues.base import Venue, VenueListener
+from engine.venues.base import Venue, VenueListener, check_quantity_and_price
 from engine.venues.sim.latency import LatencyModel, Link
 from engine.venues.sim.profile import NS_PER_DAY, SESSION_CLOSE_NS
 
@@ -71,23 +71,6 @@ class ChildRecord:
     @property
     def leaves(self) -> int:
         return self.quantity - self.filled
-
-
-def check_quantity_and_price(
-    instrument: Instrument, quantity: int, price: Decimal | None, ord_type: OrdType
-) -> str | None:
-    """Why a quantity/price pair is unacceptable for an instrument, or None if it is fine."""
-    if quantity <= 0:
-        return f"quantity must be positive, got {quantity}"
-    if quantity % instrument.lot_size:
-        return f"quantity {quantity} is not a whole number of {instrument.lot_size}-share lots"
-    if ord_type is OrdType.MARKET:
-        return None if price is None else f"market order must not carry a price (got {price})"
-    if price is None:
-        return "limit order has no price"
-    if not instrument.is_on_tick(price):
-        return f"price {price} is not a positive multiple of the {instrument.tick_size} tick of {instrument.symbol}"
-    return None
 
 
 class SimGateway(Venue):
