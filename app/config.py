@@ -13,6 +13,8 @@ from typing import Any
 
 from engine.clock import NS_PER_S
 from engine.risk import RiskLimits
+from engine.tickets.aggregation import AggregationRules, WindowRule
+from engine.tickets.netting import CrossingPolicy
 
 
 class ConfigError(ValueError):
@@ -36,6 +38,8 @@ class AppConfig:
     market: MarketConfig = field(default_factory=MarketConfig)
     risk: RiskLimits = field(default_factory=RiskLimits)
     raw: dict[str, Any] = field(default_factory=dict)
+    aggregation: AggregationRules = field(default_factory=AggregationRules)
+    crossing: CrossingPolicy = field(default_factory=CrossingPolicy)
 
 
 def default_data_dir() -> Path:
@@ -97,7 +101,38 @@ def _build(raw: dict[str, Any], journal_override: str | None) -> AppConfig:
         max_parent_notional=_decimal(risk, "max_parent_notional"),
         price_band_pct=_decimal(risk, "price_band_pct"),
     )
-    return AppConfig(Path(path) if path else default_journal_path(), synchronous, market_cfg, limits, raw)
+    aggregation, crossing = _tickets(raw.get("tickets", {}))
+    return AppConfig(Path(path) if path else default_journal_path(), synchronous, market_cfg, limits, raw,
+                     aggregation, crossing)
+
+
+def _tickets(section: dict[str, Any]) -> tuple[AggregationRules, CrossingPolicy]:
+    flags = {}
+    for key in ("match_urgency", "match_account", "match_source", "mix_market_and_limit"):
+        value = section.get(key, key == "match_urgency")
+        if not isinstance(value, bool):
+            raise ConfigError(f"tickets.{key} must be true or false, got {value!r}")
+        flags[key] = value
+    tolerance = section.get("limit_tolerance_ticks", 0)
+    if isinstance(tolerance, bool) or not isinstance(tolerance, int) or tolerance < -1:
+        raise ConfigError(f"tickets.limit_tolerance_ticks must be an integer >= -1, got {tolerance!r}")
+    window = str(section.get("window", "equal")).lower()
+    try:
+        window_rule = WindowRule(window)
+    except ValueError:
+        raise ConfigError(f"tickets.window must be equal, overlap or ignore, got {window!r}") from None
+    lists = {}
+    for key in ("no_cross_sources", "no_cross_accounts"):
+        value = section.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"tickets.{key} must be a list of strings, got {value!r}")
+        lists[key] = frozenset(value)
+    rules = AggregationRules(
+        match_urgency=flags["match_urgency"], match_account=flags["match_account"],
+        match_source=flags["match_source"], limit_tolerance_ticks=None if tolerance == -1 else tolerance,
+        mix_market_and_limit=flags["mix_market_and_limit"], window=window_rule,
+    )
+    return rules, CrossingPolicy(lists["no_cross_sources"], lists["no_cross_accounts"])
 
 
 def parse_time_of_day(text: str, key: str) -> int:

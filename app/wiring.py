@@ -32,4 +32,5 @@ def build_engine(
     venues = build_sim_market(
         clock, tradable, config.market.seed, venues=config.market.lit_venues, with_dark=config.market.dark_pool
     )
-    return Engine(clock=clock, journal=journal, instruments=tradable, venues=venues, risk_limits=config.risk)
+    return Engine(clock=clock, journal=journal, instruments=tradable, venues=venues, risk_limits=config.risk,
+                  aggregation=config.aggregation, crossing=config.crossing)
