@@ -17,27 +17,25 @@ from decimal import Decimal
 
 from engine import commands as cmd
 from engine import events as ev
+from engine.algo_gateway import AlgoGateway
 from engine.algos.base import Algo
 from engine.algos.registry import ALGOS
 from engine.clock import Clock, TimerHandle
 from engine.desk import TicketDesk
 from engine.journal import Journal
-from engine.market import MarketView, Quote, VolumeMark
+from engine.market import MarketView, VolumeMark
 from engine.model import (
     ChildId,
     Instrument,
     OrdStatus,
-    OrdType,
     ParentId,
     Side,
     Symbol,
     TicketId,
-    TimeInForce,
     VenueId,
 )
 from engine.recovery import RecoveryReport, replay_into
 from engine.risk import PreTradeRisk, RiskLimits
-from engine.router import choose_passive_venue, sweep
 from engine.store import OrderStore
 from engine.ticket_flow import TicketFlow, TicketRequest
 from engine.tickets.aggregation import AggregationRules
@@ -105,6 +103,8 @@ class Engine:
         self.store = OrderStore()
         self.desk = TicketDesk(self.instruments, aggregation, crossing)
         self._flow = TicketFlow(self)
+        self.algo_gateway = AlgoGateway(self)
+        """What algos may see and do (the `AlgoContext`); they never get the engine itself."""
         self._running_algos: dict[ParentId, Algo] = {}
         self._end_timers: dict[ParentId, TimerHandle] = {}
         self._expiring: set[ParentId] = set()
@@ -343,57 +343,6 @@ class Engine:
         with self._turn():
             self._emit(event)
 
-    # --- algo context -----------------------------------------------------------------------------------------
-
-    def parent(self, parent_id: ParentId) -> ParentView:
-        return self.store.parent(parent_id)
-
-    def instrument_of(self, parent_id: ParentId) -> Instrument:
-        return self.instruments[self.store.parent(parent_id).symbol]
-
-    def quote_of(self, parent_id: ParentId) -> Quote:
-        return self.market.quote(self.store.parent(parent_id).symbol)
-
-    def live_children(self, parent_id: ParentId) -> list[ChildView]:
-        return [self.store.child(cid) for cid in self.store.live_child_ids(parent_id)]
-
-    def market_since_start(self, parent_id: ParentId) -> tuple[int, Decimal | None]:
-        symbol = self.store.parent(parent_id).symbol
-        mark = self._start_marks.get(parent_id)
-        if mark is None:
-            mark = self._start_marks[parent_id] = self.market.mark(symbol)
-        return self.market.volume_since(symbol, mark)
-
-    def send_passive(self, parent_id: ParentId, quantity: int, price: Decimal) -> ChildId | None:
-        parent = self.store.parent(parent_id)
-        levels = self.market.levels(parent.symbol, asks=parent.side is Side.SELL)
-        venue = choose_passive_venue(levels, [v for v in self.venues if self.market.books(parent.symbol).get(v)]
-                                     or list(self.venues))
-        if venue is None:
-            return None
-        return self._send_child(parent, venue, quantity, price, TimeInForce.DAY)
-
-    def send_aggressive(self, parent_id: ParentId, quantity: int, limit: Decimal | None) -> list[ChildId]:
-        parent = self.store.parent(parent_id)
-        instrument = self.instruments[parent.symbol]
-        levels = self.market.levels(parent.symbol, asks=parent.side is Side.BUY)
-        sent = []
-        for route in sweep(levels, parent.side, quantity, limit, instrument.lot_size):
-            child_id = self._send_child(parent, route.venue, route.quantity, route.price, TimeInForce.IOC)
-            if child_id is None:
-                break
-            sent.append(child_id)
-        return sent
-
-    def cancel_child(self, child_id: ChildId, reason: str) -> None:
-        with self._turn():
-            self._cancel_child(child_id, reason)
-
-    def publish_progress(self, progress: ev.AlgoProgress) -> None:
-        self._progress[progress.parent_id] = progress
-        with self._turn():
-            self._emit(progress)
-
     # --- internals ----------------------------------------------------------------------------------------------
 
     @contextmanager
@@ -506,6 +455,24 @@ class Engine:
             old.cancel()
         self._end_timers[parent_id] = self.clock.call_at(end_ns, lambda: self._on_end_time(parent_id))
 
+    def market_since_start(self, parent_id: ParentId) -> tuple[int, Decimal | None]:
+        """Market volume and VWAP since the parent was accepted."""
+        symbol = self.store.parent(parent_id).symbol
+        mark = self._start_marks.get(parent_id)
+        if mark is None:
+            mark = self._start_marks[parent_id] = self.market.mark(symbol)
+        return self.market.volume_since(symbol, mark)
+
+    def _publish_progress(self, progress: ev.AlgoProgress) -> None:
+        self._progress[progress.parent_id] = progress
+        with self._turn():
+            self._emit(progress)
+
+    def _new_child_id(self) -> ChildId:
+        child_id = ChildId(f"C{self._next_child:07d}")
+        self._next_child += 1
+        return child_id
+
     def _new_parent_id(self) -> ParentId:
         parent_id = ParentId(f"P{self._next_parent:06d}")
         self._next_parent += 1
@@ -514,7 +481,7 @@ class Engine:
     def _start_algo(self, parent_id: ParentId, params: Mapping[str, str]) -> None:
         parent = self.store.parent(parent_id)
         self._start_marks[parent_id] = self.market.mark(parent.symbol)
-        algo = self.algos[parent.algo](parent_id, self, params)
+        algo = self.algos[parent.algo](parent_id, self.algo_gateway, params)
         self._running_algos[parent_id] = algo
         self._arm_end_timer(parent_id, parent.end_ns)
         self._outbox.append(algo.start)
@@ -545,28 +512,6 @@ class Engine:
         timer = self._end_timers.pop(parent_id, None) if self.store.parent(parent_id).status.is_terminal else None
         if timer is not None:
             timer.cancel()
-
-    def _send_child(
-        self, parent: ParentView, venue: VenueId, quantity: int, price: Decimal | None, tif: TimeInForce
-    ) -> ChildId | None:
-        now = self.clock.now_ns()
-        with self._turn():
-            verdict = self.risk.check_child(
-                kill_engaged=self.store.kill_engaged, quantity=quantity, price=price,
-                reference=self.market.mid(parent.symbol),
-            )
-            if verdict is not None:
-                self._emit(ev.RiskBlocked(now, parent.parent_id, verdict.rule, verdict.reason))
-                return None
-            child_id = ChildId(f"C{self._next_child:07d}")
-            self._next_child += 1
-            order_type = OrdType.MARKET if price is None else OrdType.LIMIT
-            submitted = ev.ChildSubmitted(now, child_id, parent.parent_id, venue, parent.symbol, parent.side,
-                                          quantity, price, order_type, tif)
-            self._emit(submitted)
-            target = self.venues[venue]
-            self._outbox.append(lambda: target.submit(submitted))
-            return child_id
 
     def _cancel_child(self, child_id: ChildId, reason: str) -> None:
         child = self.store.child(child_id)
@@ -601,7 +546,7 @@ class Engine:
 
     def _make_algo(self, parent_id: ParentId) -> Algo:
         parent = self.store.parent(parent_id)
-        algo = self.algos[parent.algo](parent_id, self, dict(parent.params))
+        algo = self.algos[parent.algo](parent_id, self.algo_gateway, dict(parent.params))
         self._running_algos[parent_id] = algo
         return algo
 

@@ -97,7 +97,7 @@ def test_a_paused_parent_sends_nothing_and_resumes_without_a_catch_up_burst(desk
     assert desk.engine.pause(pid).ok
     desk.run(2, volume=100)
     sent = len(desk.children(pid))
-    assert not desk.engine.live_children(pid)
+    assert not desk.engine.algo_gateway.live_children(pid)
     desk.run(15 * 60, volume=100)
     assert len(desk.children(pid)) == sent
     filled = desk.engine.store.parent(pid).cum_qty

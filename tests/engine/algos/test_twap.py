@@ -51,7 +51,7 @@ def start_twap(engine: Engine, qty: int, *, symbol: str = "AAPL", limit: str | N
 
 def exposure(engine: Engine, pid: ParentId) -> int:
     parent = engine.store.parent(pid)
-    return parent.cum_qty + sum(c.leaves_qty for c in engine.live_children(pid))
+    return parent.cum_qty + sum(c.leaves_qty for c in engine.algo_gateway.live_children(pid))
 
 
 def test_passive_child_is_sized_to_the_next_slice_and_priced_at_the_bid(engine: Engine, venue: ScriptedVenue) -> None:
