@@ -35,6 +35,7 @@ class TicketDesk:
         self._parent_of: dict[BlockId, ParentId] = {}
         self._block_of: dict[ParentId, BlockId] = {}
         self._accepted: dict[TicketId, ev.TicketAccepted] = {}
+        self._tickets_of: dict[BlockId, list[TicketId]] = {}
         self._crossed: dict[TicketId, int] = {}
         self._closed: set[ParentId] = set()
         self._text: dict[TicketId, str] = {}
@@ -54,6 +55,7 @@ class TicketDesk:
         joined = self.book.add_ticket(_ticket(accepted))
         if isinstance(joined, records.TicketJoined):
             self._accepted[accepted.ticket_id] = accepted
+            self._tickets_of.setdefault(joined.block_id, []).append(accepted.ticket_id)
         return joined
 
     def link(self, block_id: BlockId, parent_id: ParentId) -> None:
@@ -135,10 +137,15 @@ class TicketDesk:
     def has_ticket(self, ticket_id: str) -> bool:
         return ticket_id in self._accepted
 
+    def is_closed(self, parent_id: ParentId) -> bool:
+        return parent_id in self._closed or parent_id not in self._block_of
+
     def ticket_ids(self, parent_id: ParentId | None = None) -> list[TicketId]:
+        """All tickets, or a parent's tickets in arrival order."""
         if parent_id is None:
             return list(self._accepted)
-        return [t for t in self._accepted if self.parent_of_ticket(t) == parent_id]
+        block_id = self._block_of.get(parent_id)
+        return list(self._tickets_of.get(block_id, ())) if block_id is not None else []
 
     def row(self, ticket_id: TicketId) -> TicketRow:
         accepted = self._accepted[ticket_id]

@@ -136,6 +136,8 @@ class TicketFlow:
             self._emit_allocation(fill.parent_id, fill.fill_id, allocated, FILL)
 
     def on_parent_done(self, parent_id: ParentId) -> None:
+        if self.desk.is_closed(parent_id):
+            return
         before = {t: self.desk.row(t).allocated for t in self.desk.ticket_ids(parent_id)}
         reconciliation = self.desk.close(parent_id)
         if reconciliation is None:
