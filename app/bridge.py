@@ -166,10 +166,9 @@ class EngineBridge(QObject):
             rows = [self.engine.ticket(t) for t in sorted(self._dirty_tickets)]
             self.window.tickets.upsert_many([r for r in rows if r is not None])
             self._dirty_tickets.clear()
-        fills = store.fills()
-        if len(fills) > self._fills_shown:
-            self.window.fills.upsert_many(fills[self._fills_shown:])
-            self._fills_shown = len(fills)
+        if store.fill_count > self._fills_shown:
+            self.window.fills.upsert_many(store.fills_since(self._fills_shown))
+            self._fills_shown = store.fill_count
         now = self.engine.clock.now_ns()
         self.window.status.set_clock(now)
         self.window.ticket.set_market_time(now)

@@ -304,6 +304,14 @@ class OrderStore:
     def fills(self) -> list[FillView]:
         return list(self._fills)
 
+    def fills_since(self, count: int) -> list[FillView]:
+        """Fills after the first `count` (what a viewer that has seen `count` has not seen yet)."""
+        return self._fills[count:]
+
+    @property
+    def fill_count(self) -> int:
+        return len(self._fills)
+
     def live_parent_ids(self) -> list[ParentId]:
         return [pid for pid, p in self._parents.items() if p.status.is_live]
 
