@@ -46,12 +46,14 @@ def pro_rata(total: int, weights: Sequence[int]) -> list[int]:
     Exact: the result sums to `total`; each share is floor or ceil of its exact quota.
     """
     weight_sum = sum(weights)
-    if total < 0 or any(w < 0 for w in weights):
+    if total < 0 or min(weights, default=0) < 0:
         raise AllocationError(f"cannot split {total} over weights {list(weights)}: negative amount")
     if weight_sum == 0:
         if total:
             raise AllocationError(f"cannot split {total} over zero weight")
         return [0] * len(weights)
+    if len(weights) == 1:
+        return [total]
     shares = [w * total // weight_sum for w in weights]
     short = total - sum(shares)
     if short:
@@ -63,31 +65,8 @@ def pro_rata(total: int, weights: Sequence[int]) -> list[int]:
 
 
 _NEVER = 1 << 256  # a key above any deadline key: "cannot take another lot now"
-
-
-class _Deadlines:
-    """Exact next-lot deadlines as integers that sort like (deadline, weight), for one epoch.
-
-    A deadline ``(given + 1) * total / w`` is a fraction; ``floor(scale * deadline)`` with
-    ``scale = max_weight**2`` keeps distinct fractions distinct and in order (they differ by at least
-    ``1 / max_weight**2``), and equal ones equal. The weight breaks ties: on equal deadlines the
-    smaller ticket has the larger remainder.
-    """
-
-    __slots__ = ("scale", "spread", "top", "total")
-
-    def __init__(self, weights: Sequence[int], total: int) -> None:
-        top = self.top = max(weights, default=1)
-        self.scale = top * top
-        self.spread = top + 1
-        self.total = total
-
-    def key(self, given: int, weight: int) -> int:
-        return (given + 1) * self.total * self.scale // weight * self.spread + weight  # see allocate_increment
-
-    def due_by(self, after: int) -> int:
-        """Keys below this are due by cumulative fill `after` (deadline <= after)."""
-        return (self.scale * after + 1) * self.spread
+_INDEX_BITS = 32  # a ticket index packed into the low bits of a heap entry
+_INDEX = (1 << _INDEX_BITS) - 1
 
 
 def allocate_increment(
@@ -106,11 +85,11 @@ def allocate_increment(
         raise AllocationError(f"fill of {lots} lots with {filled} of {total} already filled: overfill")
     if after == total:
         return list(weights)
-    # new = max(given, floor(w * after / total)), element-wise. Hot path: a conditional, because max() is
-    # 5x slower, and zip() without strict=, because the keyword costs ~1 us per call (lengths are equal
-    # by construction).
+    # new = max(given, floor(w * after / total)), element-wise. Hot path: one comprehension with a
+    # conditional (max() is 5x slower), zip() without strict= (the keyword costs ~1 us per call;
+    # lengths are equal by construction).
     if filled:
-        new = [q if q > g else g for q, g in zip([w * after // total for w in weights], given)]  # noqa: B905
+        new = [q if (q := w * after // total) > g else g for w, g in zip(weights, given)]  # noqa: B905
     else:
         new = [w * after // total for w in weights]
     short = after - sum(new)
@@ -118,12 +97,15 @@ def allocate_increment(
         raise AllocationError(f"allocation state is not reachable: {-short} lots over-allocated")
     if short:
         # Tickets below their exact share (a*total < w*after: a is the lower quota, the share is
-        # fractional) keyed by (deadline of the next lot, weight) as one integer as in _Deadlines; the
-        # others can take nothing more. min and sorted are stable: equal keys go by arrival.
+        # fractional) keyed by (deadline of the next lot, weight) as one integer: ``floor(top**2 *
+        # (a + 1) / w)`` orders the deadlines ``(a + 1) * total / w`` exactly (distinct fractions with
+        # denominators <= top differ by >= 1 / top**2, and `total` is common to all), times ``top + 1``
+        # plus the weight (on equal deadlines the smaller ticket has the larger remainder). The others
+        # can take nothing more. min and sorted are stable: equal keys go by arrival.
         top = top or max(weights)
-        scale, spread = top * top * total, top + 1
+        square, spread = top * top, top + 1
         keys = [
-            (a + 1) * scale // w * spread + w if a * total < w * after else _NEVER
+            (a + 1) * square // w * spread + w if a * total < w * after else _NEVER
             for a, w in zip(new, weights)  # noqa: B905
         ]
         if short == 1:
@@ -137,26 +119,30 @@ def allocate_increment(
     return new
 
 
-_INDEX_BITS = 32
-_INDEX = (1 << _INDEX_BITS) - 1
-
 
 class ContinuousAllocator:
     """`allocate_increment` as a running state: identical results, cheap small fills.
 
     Holds one epoch: `weights` (lots open per ticket when the epoch started), `given` (lots allocated
     since), `total` and `filled`. When weights change, start a new allocator from what is still open.
+
+    Small fills use a heap of next-lot deadlines: ``(given + 1) * total / w`` as the exact integer
+    ``floor(top**2 * total * (given + 1) / w)`` (distinct fractions stay distinct and in order, see
+    `allocate_increment`), times ``top + 1`` plus the weight (ties: the smaller ticket), shifted left
+    over the ticket's index (ties: arrival). Plain ints: nothing for the GC to track.
     """
 
-    __slots__ = ("_deadlines", "_dirty", "_heap", "_open", "filled", "given", "total", "weights")
+    __slots__ = ("_dirty", "_heap", "_open", "_scale", "_spread", "filled", "given", "top", "total", "weights")
 
-    def __init__(self, weights: list[int]) -> None:
+    def __init__(self, weights: Sequence[int]) -> None:
         self.weights = weights
         self.given = [0] * len(weights)
-        self.total = sum(weights)
+        self.total = total = sum(weights)
         self.filled = 0
-        self._deadlines = _Deadlines(weights, self.total)
-        self._heap: list[int] = []  # deadline key << 32 | index: plain ints, nothing for the GC to track
+        top = self.top = max(weights, default=1)
+        self._scale = top * top * total
+        self._spread = top + 1
+        self._heap: list[int] = []
         self._open = len(weights)  # tickets with lots still to receive (an upper bound while dirty)
         self._dirty = True
 
@@ -167,18 +153,23 @@ class ContinuousAllocator:
         if lots < 0 or after > total:
             raise AllocationError(f"fill of {lots} lots with {filled} of {total} already filled: overfill")
         self.filled = after
-        if after == total or 2 * lots >= self._open:
+        if after == total:
+            self.given = list(weights)
+            self._dirty = True
+            return list(map(sub, weights, given))
+        if lots >= 2 * self._open:
             # A fill that serves most tickets: one pass over the block is cheaper than the heap.
-            updated = self.given = allocate_increment(weights, given, total, filled, lots, self._deadlines.top)
+            updated = self.given = allocate_increment(weights, given, total, filled, lots, self.top)
             self._dirty = True
             return list(map(sub, updated, given))
         if self._dirty:
             self._rebuild()
-        heap, key = self._heap, self._deadlines.key
+        heap, scale, spread = self._heap, self._scale, self._spread
         served = [0] * len(weights)
         short = lots
         # 1. lower quota: every ticket whose next lot is due by `after`.
-        due_by = self._deadlines.due_by(after) << _INDEX_BITS
+        # Keys below this are due by cumulative fill `after` (deadline <= after).
+        due_by = (self.top * self.top * after + 1) * spread << _INDEX_BITS
         while heap and heap[0] < due_by:
             i = heappop(heap) & _INDEX
             weight = weights[i]
@@ -187,7 +178,7 @@ class ContinuousAllocator:
             short -= new - given[i]
             given[i] = new
             if new < weight:
-                heappush(heap, key(new, weight) << _INDEX_BITS | i)
+                heappush(heap, ((new + 1) * scale // weight * spread + weight) << _INDEX_BITS | i)
         # 2. one more lot each, earliest deadline first, to tickets still below their exact share.
         held = []
         while short:
@@ -201,7 +192,7 @@ class ContinuousAllocator:
                 served[i] += 1
                 short -= 1
                 if a + 1 < weight:
-                    held.append(key(a + 1, weight) << _INDEX_BITS | i)
+                    held.append(((a + 2) * scale // weight * spread + weight) << _INDEX_BITS | i)
             else:
                 held.append(entry)  # already at its upper quota: its turn comes later
         for entry in held:
@@ -210,9 +201,12 @@ class ContinuousAllocator:
         return served
 
     def _rebuild(self) -> None:
-        key = self._deadlines.key
-        pairs = enumerate(zip(self.weights, self.given))  # noqa: B905
-        self._heap = [key(a, w) << _INDEX_BITS | i for i, (w, a) in pairs if a < w]
-        heapify(self._heap)
-        self._open = len(self._heap)
+        scale, spread = self._scale, self._spread
+        self._heap = heap = [
+            ((a + 1) * scale // w * spread + w) << _INDEX_BITS | i
+            for i, w, a in zip(range(len(self.weights)), self.weights, self.given)  # noqa: B905
+            if a < w
+        ]
+        heapify(heap)
+        self._open = len(heap)
         self._dirty = False

@@ -20,20 +20,29 @@ from engine.model import Instrument
 AVG_PRICE_EXTRA_DIGITS = 4
 
 
+_UNIT_VALUES: dict[Decimal, tuple[Decimal, Decimal]] = {}  # tick -> (unit value, average price quantum)
+
+
+def _unit_and_quantum(tick: Decimal) -> tuple[Decimal, Decimal]:
+    pair = _UNIT_VALUES.get(tick)
+    if pair is None:  # a Decimal division costs ~1 us: once per tick size
+        pair = _UNIT_VALUES[tick] = (tick / 2, tick.scaleb(-AVG_PRICE_EXTRA_DIGITS))
+    return pair
+
+
 def unit_value(instrument: Instrument) -> Decimal:
     """The money value of one notional unit (one share at half a tick)."""
-    return instrument.tick_size / 2
+    return _unit_and_quantum(instrument.tick_size)[0]
 
 
 def notional(instrument: Instrument, units: int) -> Decimal:
     """Exact money value of `units` notional units."""
-    return unit_value(instrument) * units  # exact, at the half tick's exponent
+    return _unit_and_quantum(instrument.tick_size)[0] * units  # exact, at the half tick's exponent
 
 
 def average_price(instrument: Instrument, units: int, shares: int) -> Decimal | None:
     """The average price of `shares` executed for `units` notional units (None when nothing executed)."""
     if shares <= 0:
         return None
-    quantum = instrument.tick_size.scaleb(-AVG_PRICE_EXTRA_DIGITS)  # only its exponent matters
-    exact = Decimal(units) * unit_value(instrument) / shares
-    return exact.quantize(quantum, rounding=ROUND_HALF_EVEN)
+    unit, quantum = _unit_and_quantum(instrument.tick_size)  # only the quantum's exponent matters
+    return (Decimal(units) * unit / shares).quantize(quantum, rounding=ROUND_HALF_EVEN)

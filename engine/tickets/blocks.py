@@ -1,7 +1,8 @@
 """One working block's mutable state: its tickets, executions and the continuous allocation epoch.
 
 Owned and mutated only by `TicketBook`. Per-ticket data live in parallel lists indexed by arrival
-order within the block (index = tie-break order), which keeps the per-fill path cheap.
+order within the block (index = tie-break order), which keeps the per-fill path cheap. A join only
+appends the ticket (the hot path of aggregation); `sync` extends the other lists when next needed.
 
 Allocation is continuous and monotone (`ContinuousAllocator`). Its weights are the tickets' open
 quantities (in lots) at the start of the current *epoch*, which begins at the first execution after
@@ -25,38 +26,39 @@ from engine.tickets.allocation import AllocationError, ContinuousAllocator
 from engine.tickets.model import BlockId, CrossId, Ticket
 from engine.tickets.records import FillAllocated
 
-OpenKey = tuple[dict[Hashable, list["Block"]], Hashable]
-"""The book's index of open blocks this block sits in, and its key there."""
+_new_record = tuple.__new__  # builds a NamedTuple record without a Python-level __new__ frame
 
 
 class Block:
     """A block of compatible tickets worked as one parent order."""
 
-    key: OpenKey
-
-    __slots__ = (
-        "allocated_total",
-        "allocator",
-        "base",
-        "block_id",
-        "canceled",
-        "crossable",
-        "crossed",
-        "executed",
-        "fills",
-        "ids",
-        "instrument",
-        "key",
-        "lot",
-        "mandate",
-        "notional_units",
-        "odd",
-        "open",
-        "quantities",
-        "seq",
-        "side",
+    # Slots are laid out in this order: the fields a join and a fill touch come first, so that they
+    # share a cache line or two (with 100k+ blocks, each miss costs more than the bytecode around it).
+    __slots__ = (  # noqa: RUF023
         "tickets",
         "total",
+        "allocator",
+        "block_id",
+        "crossed",
+        "executed",
+        "allocated_total",
+        "notional_units",
+        "lot",
+        "ids",
+        "base",
+        "fills",
+        "price_grid",
+        "open",
+        "quantities",
+        "instrument",
+        "side",
+        "crossable",
+        "mandate",
+        "bucket",
+        "open_key",
+        "odd",
+        "canceled",
+        "seq",
     )
 
     def __init__(
@@ -65,67 +67,84 @@ class Block:
         seq: int,
         instrument: Instrument,
         side: Side,
-        key: OpenKey,
+        bucket: int,
+        open_key: Hashable,
         crossable: bool,
         mandate: BlockMandate,
+        price_grid: dict[Decimal, int],
     ) -> None:
         self.block_id = block_id
         self.seq = seq
         self.instrument = instrument
         self.lot = instrument.lot_size
         self.side = side
-        self.key = key  # where the book indexes it while open
+        self.bucket, self.open_key = bucket, open_key  # where the book indexes it while open
         self.crossable = crossable
         self.mandate = mandate
         self.open = True
+        # Appended on join; the per-ticket tuples below follow at `sync`. They are tuples of strs and
+        # ints, which the garbage collector stops tracking: with a million tickets in the book, every
+        # full collection would otherwise walk them all.
         self.tickets: list[Ticket] = []
-        self.ids: list[TicketId] = []
-        self.quantities: list[int] = []  # shares, current (after amends)
+        self.ids: tuple[TicketId, ...] = ()
+        self.quantities: tuple[int, ...] = ()  # shares, current (after amends)
         # Allocated lots = base (before this epoch) + allocator.given (this epoch); an odd rest at close.
-        self.base: list[int] = []
+        self.base: tuple[int, ...] = ()
         self.allocator: ContinuousAllocator | None = None  # built at the first fill of an epoch
         self.odd: tuple[int, int] | None = None  # (index, shares) of the odd remainder given at close
-        self.canceled: set[int] = set()  # indices of canceled tickets
+        self.canceled: set[int] | None = None  # indices of canceled tickets (rare: made when needed)
         self.total = 0  # shares asked for by the tickets
         self.allocated_total = 0
         self.executed = 0  # shares crossed + filled at market
         self.crossed = 0
         self.notional_units = 0  # executed notional in half ticks x shares (exact)
         self.fills: list[FillAllocated] = []
+        self.price_grid = price_grid  # the book's cache of this instrument's prices in half ticks
 
     # --- tickets ------------------------------------------------------------------------------------
 
+    def sync(self) -> None:
+        """Extend the per-ticket lists to the tickets that joined since the last call."""
+        joined = self.tickets[len(self.ids) :]
+        if joined:
+            self.ids += tuple([t.ticket_id for t in joined])
+            self.quantities += tuple([t.quantity for t in joined])
+            self.base += (0,) * len(joined)
+
     def set_quantity(self, index: int, quantity: int) -> None:
         """Change a ticket's quantity (never below its allocation: the book checks that first)."""
+        self.sync()
         self.end_epoch()
         self.total += quantity - self.quantities[index]
-        self.quantities[index] = quantity
+        self.quantities = (*self.quantities[:index], quantity, *self.quantities[index + 1 :])
 
     def end_epoch(self) -> None:
         """Weights are about to change: fold this epoch's allocations into the base."""
         if self.allocator is not None:
-            self.base = list(map(add, self.base, self.allocator.given))
+            self.base = tuple(map(add, self.base, self.allocator.given))
             self.allocator = None
 
     def _epoch(self) -> ContinuousAllocator:
         """A new allocation epoch weighted by what each ticket still has open."""
+        self.sync()
         lot = self.lot
-        open_lots = [q // lot - b for q, b in zip(self.quantities, self.base)]  # noqa: B905 (hot)
+        open_lots = tuple([q // lot - b for q, b in zip(self.quantities, self.base)])  # noqa: B905 (hot)
         self.allocator = ContinuousAllocator(open_lots)
         return self.allocator
 
     def allocated_shares(self) -> list[int]:
         """Shares allocated to each ticket, by index."""
+        self.sync()
         lot, allocator = self.lot, self.allocator
-        lots = self.base if allocator is None else list(map(add, self.base, allocator.given))
-        shares = lots if lot == 1 else [n * lot for n in lots]
+        lots = self.base if allocator is None else map(add, self.base, allocator.given)
+        shares = list(lots) if lot == 1 else [n * lot for n in lots]
         if self.odd is not None:
-            shares = list(shares)
             shares[self.odd[0]] += self.odd[1]
         return shares
 
     def allocated_of(self, index: int) -> int:
         """Shares allocated to one ticket."""
+        self.sync()
         lots = self.base[index] + (0 if self.allocator is None else self.allocator.given[index])
         odd = self.odd[1] if self.odd is not None and self.odd[0] == index else 0
         return lots * self.lot + odd
@@ -169,22 +188,33 @@ class Block:
             )
         self.executed = executed
         self.notional_units += shares * half_ticks
-        lot = self.lot
-        lots = (executed - self.allocated_total) // lot
+        lot, allocated = self.lot, self.allocated_total
+        lots = (executed - allocated) // lot
         ids: tuple[TicketId, ...] = ()
         quantities: tuple[int, ...] = ()
-        if lots and len(self.ids) == 1:  # the common single-ticket block: everything is its
-            self.base[0] += lots
-            ids, quantities = (self.ids[0],), (lots * lot,)
-        elif lots:
-            served = (self.allocator or self._epoch()).allocate(lots)
-            ids = tuple(compress(self.ids, served))
-            quantities = tuple(filter(None, served)) if lot == 1 else tuple([n * lot for n in served if n])
-        self.allocated_total += lots * lot
-        record = FillAllocated(
-            self.block_id, len(self.fills), shares, price, cross_id, ids, quantities, executed - self.allocated_total
+        if lots:
+            if len(self.ids) != len(self.tickets):
+                self.sync()
+            if len(self.ids) == 1:  # the common single-ticket block: everything is its
+                self.base = (self.base[0] + lots,)
+                ids, quantities = (self.ids[0],), (lots * lot,)
+            else:
+                served = (self.allocator or self._epoch()).allocate(lots)
+                if 0 in served:
+                    ids = tuple(compress(self.ids, served))
+                    served = [n for n in served if n]
+                else:  # every ticket has a share (common in a big fill): the block's ids as they are
+                    ids = self.ids
+                quantities = tuple(served) if lot == 1 else tuple([n * lot for n in served])
+            allocated = self.allocated_total = allocated + lots * lot
+            if executed == self.total and self.allocator is not None:
+                self.end_epoch()  # complete: the epoch's state is no longer needed
+        fills = self.fills
+        record: FillAllocated = _new_record(
+            FillAllocated,
+            (self.block_id, len(fills), shares, price, cross_id, ids, quantities, executed - allocated),
         )
-        self.fills.append(record)
+        fills.append(record)
         return record
 
     def release_carry(self) -> tuple[int, int] | None:

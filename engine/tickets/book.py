@@ -31,6 +31,8 @@ from engine.tickets.records import (
 )
 
 _BUY = Side.BUY  # an Enum member looked up on its class costs ~0.25 us here; this is the hot path
+_NO_PRICES: dict[Decimal, int] = {}
+_new_record = tuple.__new__  # builds a NamedTuple record without a Python-level __new__ frame
 
 
 class TicketBook:
@@ -53,24 +55,62 @@ class TicketBook:
         self._cross_prefix = cross_prefix
         self._key = key_function(self._rules)
         self._exact_only = self._rules.exact_only
+        self._simple = self._exact_only and self._crossing_everywhere
+        # [2 * is_buy + crossable] -> mandate key -> the open block (exact rules: at most one per key)
+        self._open_exact: list[dict[Hashable, Block]] = [{}, {}, {}, {}]
         self._blocks: dict[BlockId, Block] = {}
         # [2 * is_buy + crossable] -> mandate key -> open blocks, oldest first
-        self._open: list[dict[Hashable, list[Block]]] = [{}, {}, {}, {}]
+        self._open: list[dict[Hashable, list[Block]]] = [{}, {}, {}, {}]  # (fuzzy rules)
         self._open_by_symbol: dict[Symbol, dict[BlockId, Block]] = {}
         # ticket -> its block (its index there is looked up when needed: amends and queries are rare)
         self._block_of: dict[TicketId, Block] = {}
         self._last_arrival = -(2**63)
-        self._half_ticks: dict[tuple[Symbol, Decimal], int] = {}
+        # symbol -> price -> the price in half ticks (prices repeat: converting a Decimal is ~2 us)
+        self._half_ticks: dict[Symbol, dict[Decimal, int]] = {}
         self._crosses = 0
 
     # --- tickets in ---------------------------------------------------------------------------------
 
     def add_ticket(self, ticket: Ticket) -> TicketJoined | TicketRejected:
         """Accept a ticket into the oldest compatible open block, or start a new block."""
-        checked = self._check(ticket, self._last_arrival)
-        if checked.__class__ is str:
-            return TicketRejected(ticket.ticket_id, checked)  # type: ignore[arg-type]
-        return self._join(ticket, checked)  # type: ignore[arg-type]
+        # The hot path (one call per ticket): the checks of `_check` as one expression (`_check` names
+        # the reason when any fails), then, under exact rules, the join into an open block inline.
+        instrument = self._instruments.get(ticket.symbol)
+        tid, quantity, start, end, limit = (
+            ticket.ticket_id,
+            ticket.quantity,
+            ticket.start_ns,
+            ticket.end_ns,
+            ticket.limit_price,
+        )
+        limit_ticks: int | str | None = None
+        if (
+            instrument is None
+            or tid in self._block_of
+            or quantity.__class__ is not int
+            or quantity <= 0
+            or quantity % instrument.lot_size
+            or (start is not None and end is not None and end <= start)
+            or ticket.arrival_seq <= self._last_arrival
+        ):
+            limit_ticks = self._check(ticket, self._last_arrival)
+        elif limit is not None:
+            half = self._half_ticks.get(ticket.symbol, _NO_PRICES).get(limit)
+            limit_ticks = half >> 1 if half is not None and not half & 1 else self._check(ticket, self._last_arrival)
+        if limit_ticks.__class__ is str:
+            return TicketRejected(tid, limit_ticks)  # type: ignore[arg-type]
+        if self._simple:  # exact rules, crossing everywhere: the key alone finds the one open block
+            block = self._open_exact[2 * (ticket.side is _BUY) + ticket.allow_cross].get(self._key(ticket))
+            if block is not None:
+                if block.allocator is not None:
+                    block.end_epoch()  # weights change: what is allocated so far stays put
+                self._block_of[tid] = block
+                block.tickets.append(ticket)  # joins in arrival order: its index is its tie-break rank
+                total = block.total = block.total + quantity
+                self._last_arrival = ticket.arrival_seq
+                joined = (tid, block.block_id, False, quantity, total - block.crossed)
+                return _new_record(TicketJoined, joined)  # type: ignore[no-any-return]
+        return self._join(ticket, limit_ticks)  # type: ignore[arg-type]
 
     def add_tickets(self, tickets: Iterable[Ticket]) -> tuple[list[TicketJoined], list[TicketRejected]]:
         """All or nothing: every ticket is joined, or none is and every bad one is listed."""
@@ -121,6 +161,8 @@ class TicketBook:
             return TicketRejected(ticket_id, f"nothing to cancel: {ticket_id} is fully allocated")
         result = self.amend_ticket(ticket_id, allocated)
         if isinstance(result, TicketAmended):
+            if block.canceled is None:
+                block.canceled = set()
             block.canceled.add(i)
         return result
 
@@ -172,10 +214,13 @@ class TicketBook:
         block = self._blocks.get(block_id)
         if block is None or not block.open:
             raise AllocationError(f"fill of {quantity} for {'unknown' if block is None else 'closed'} block {block_id}")
-        half_ticks = self._half_ticks.get((block.instrument.symbol, price))
+        half_ticks = block.price_grid.get(price)
         if half_ticks is None:
             half_ticks = self._to_half_ticks(block.instrument, price)
-        return self._execute(block, quantity, half_ticks, price, None)
+        record = block.execute(quantity, half_ticks, price, None)
+        if block.executed == block.total:
+            self._retire(block)
+        return record
 
     def close_block(self, block_id: BlockId) -> Reconciliation:
         """The parent is done (complete, canceled or expired): no more tickets or fills; reconcile.
@@ -258,12 +303,10 @@ class TicketBook:
         limit = ticket.limit_price
         if limit is None:
             return None
-        half = self._half_ticks.get((ticket.symbol, limit))
-        if half is None:
-            try:
-                half = self._to_half_ticks(instrument, limit)
-            except AllocationError:
-                half = 1
+        try:
+            half = self._to_half_ticks(instrument, limit)
+        except AllocationError:
+            half = 1
         if half % 2:
             return f"{tid}: limit {limit} is not a positive price on the {instrument.tick_size} tick"
         return half // 2
@@ -271,42 +314,40 @@ class TicketBook:
     def _join(self, ticket: Ticket, limit_ticks: int | None) -> TicketJoined:
         crossable = ticket.allow_cross and (self._crossing_everywhere or self._crossing.allows(ticket))
         # Open blocks by side and crossing eligibility, then by the exact-match mandate key.
-        opens = self._open[2 * (ticket.side is _BUY) + crossable]
+        bucket = 2 * (ticket.side is _BUY) + crossable
         key = self._key(ticket)
-        candidates = opens.get(key)
         block = None
-        if candidates:
-            if self._exact_only:
-                block = candidates[0]
-            else:
-                for candidate in candidates:
-                    mandate = joined_mandate(
-                        candidate.mandate, limit_ticks, ticket.start_ns, ticket.end_ns, self._rules
-                    )
-                    if mandate is not None:
-                        block, block.mandate = candidate, mandate
-                        break
+        if self._exact_only:
+            block = self._open_exact[bucket].get(key)
+        else:
+            for candidate in self._open[bucket].get(key, ()):
+                mandate = joined_mandate(candidate.mandate, limit_ticks, ticket.start_ns, ticket.end_ns, self._rules)
+                if mandate is not None:
+                    block, block.mandate = candidate, mandate
+                    break
         new_block = block is None
         if block is None:
             seq = len(self._blocks) + 1
             block_id = BlockId(f"{self._block_prefix}{seq}")
             instrument = self._instruments[ticket.symbol]
             mandate = ticket_mandate(ticket, limit_ticks)
-            block = Block(block_id, seq, instrument, ticket.side, (opens, key), crossable, mandate)
+            grid = self._price_grid(ticket.symbol)
+            block = Block(block_id, seq, instrument, ticket.side, bucket, key, crossable, mandate, grid)
             self._blocks[block_id] = block
-            opens.setdefault(key, []).append(block)
+            if self._exact_only:
+                self._open_exact[bucket][key] = block
+            else:
+                self._open[bucket].setdefault(key, []).append(block)
             self._open_by_symbol.setdefault(ticket.symbol, {})[block_id] = block
         tid, quantity = ticket.ticket_id, ticket.quantity
         if block.allocator is not None:
             block.end_epoch()  # weights change: what is allocated so far stays put
         self._block_of[tid] = block
         block.tickets.append(ticket)  # joins in arrival order: its index is its tie-break rank
-        block.ids.append(tid)
-        block.quantities.append(quantity)
-        block.base.append(0)
         block.total += quantity
         self._last_arrival = ticket.arrival_seq
-        return TicketJoined(tid, block.block_id, new_block, quantity, block.total - block.crossed)
+        joined = (tid, block.block_id, new_block, quantity, block.total - block.crossed)
+        return _new_record(TicketJoined, joined)  # type: ignore[no-any-return]
 
     def _amend_problem(self, block: Block, i: int, quantity: int) -> str | None:
         tid = block.tickets[i].ticket_id
@@ -335,28 +376,40 @@ class TicketBook:
 
     def _retire(self, block: Block) -> None:
         block.open = False
-        opens, key = block.key
-        opens[key].remove(block)
-        if not opens[key]:
-            del opens[key]
+        if self._exact_only:
+            del self._open_exact[block.bucket][block.open_key]
+        else:
+            opens = self._open[block.bucket]
+            opens[block.open_key].remove(block)
+            if not opens[block.open_key]:
+                del opens[block.open_key]
         del self._open_by_symbol[block.instrument.symbol][block.block_id]
 
     def _where(self, ticket_id: TicketId) -> tuple[Block, int] | None:
         block = self._block_of.get(ticket_id)
-        return None if block is None else (block, block.ids.index(ticket_id))
+        if block is None:
+            return None
+        block.sync()
+        return block, block.ids.index(ticket_id)
 
     def _limit_ticks(self, instrument: Instrument, ticket: Ticket) -> int | None:
         limit = ticket.limit_price
         return None if limit is None else self._to_half_ticks(instrument, limit) // 2
 
+    def _price_grid(self, symbol: Symbol) -> dict[Decimal, int]:
+        grid = self._half_ticks.get(symbol)
+        if grid is None:
+            grid = self._half_ticks[symbol] = {}
+        return grid
+
     def _to_half_ticks(self, instrument: Instrument, price: Decimal) -> int:
-        key = (instrument.symbol, price)
-        half = self._half_ticks.get(key)
+        grid = self._price_grid(instrument.symbol)
+        half = grid.get(price)
         if half is None:
             if not isinstance(price, Decimal) or not price.is_finite() or price <= 0:
                 raise AllocationError(f"{instrument.symbol}: price {price!r} is not a positive decimal")
             exact = price * 2 / instrument.tick_size
             if exact != exact.to_integral_value():
                 raise AllocationError(f"{instrument.symbol}: price {price} is off the half-tick grid")
-            half = self._half_ticks[key] = int(exact)
+            half = grid[price] = int(exact)
         return half

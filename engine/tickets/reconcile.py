@@ -16,42 +16,59 @@ allocated, and the bookings at the block's average price are produced here.
 from __future__ import annotations
 
 from decimal import Decimal
-from itertools import repeat
-from operator import gt, mod
+from itertools import chain, repeat
+from operator import gt, mod, mul
 
 from engine.model import OrdStatus
 from engine.tickets.allocation import pro_rata
-from engine.tickets.avgprice import average_price, notional, unit_value
+from engine.tickets.avgprice import average_price, unit_value
 from engine.tickets.blocks import Block
 from engine.tickets.records import BlockView, Booking, Reconciliation, TicketView
+
+_ZERO = Decimal(0)
+_new_record = tuple.__new__  # builds a NamedTuple record without a Python-level __new__ frame
 
 
 def reconcile_block(block: Block) -> Reconciliation:
     """Check a block's books from its fill records (see module docstring).
 
-    The common case (everything adds up) runs on whole-list operations; messages are built only for
-    what is wrong. (zip() without strict= on the hot lines: the keyword costs ~1 us per call here.)
+    The common case (everything adds up) runs on whole-list operations (the records transposed with
+    one ``zip(*fills)``, money summed as exact `Decimal` by `map`); messages are built only for what
+    is wrong. (zip() without strict= on the hot lines: the keyword costs ~1 us per call here.)
     """
+    block.sync()
     problems: list[str] = []
     instrument, lot, ids = block.instrument, block.lot, block.ids
     allocated, quantities = block.allocated_shares(), block.quantities
-    per_ticket = dict.fromkeys(ids, 0)  # ids are unique, so this keeps index order
-    executed = 0
-    fills_notional = Decimal(0)
-    for record in block.fills:
-        executed += record.quantity
-        fills_notional += record.quantity * record.price
-        for tid, shares in zip(record.ticket_ids, record.quantities):  # noqa: B905
-            per_ticket[tid] += shares
-    block_notional = notional(instrument, block.notional_units)
-    if executed != block.executed:
-        problems.append(f"fills sum to {executed:,} shares but the block executed {block.executed:,}")
+    executed, fills_notional = 0, _ZERO
+    per_ticket = [0] * len(ids)
+    if block.fills:
+        _, _, sizes, prices, _, fill_ids, fill_shares, _ = zip(*block.fills)  # noqa: B905
+        executed = sum(sizes)
+        fills_notional = sum(map(mul, sizes, prices), _ZERO)
+        if len(ids) == 1:  # every record names the one ticket, or nobody (an odd lot carried)
+            per_ticket[0] = sum(chain.from_iterable(fill_shares))
+            if fill_ids.count((ids[0],)) + fill_ids.count(()) != len(fill_ids):
+                problems.append(f"fills allocate to tickets not in the block: {set(chain(*fill_ids)) - set(ids)}")
+        else:
+            sums = dict.fromkeys(ids, 0)  # ids are unique, so this keeps index order
+            try:
+                for tid, shares in zip(chain.from_iterable(fill_ids), chain.from_iterable(fill_shares)):  # noqa: B905
+                    sums[tid] += shares
+            except KeyError as unknown:
+                problems.append(f"fills allocate to {unknown.args[0]}, not a ticket of the block")
+            per_ticket = list(sums.values())
+    units, total_executed, carried = block.notional_units, block.executed, block.carried
+    unit = unit_value(instrument)
+    block_notional = unit * units
+    if executed != total_executed:
+        problems.append(f"fills sum to {executed:,} shares but the block executed {total_executed:,}")
     if fills_notional != block_notional:
         problems.append(f"fills' notional {fills_notional} differs from the block's {block_notional}")
-    if list(per_ticket.values()) != allocated:
+    if per_ticket != allocated:
         problems += [
             f"{tid}: per-fill allocations sum to {per:,}, ticket shows {a:,}"
-            for (tid, per), a in zip(per_ticket.items(), allocated, strict=True)
+            for tid, per, a in zip(ids, per_ticket, allocated, strict=True)
             if per != a
         ]
     if any(map(gt, allocated, quantities)):
@@ -60,7 +77,7 @@ def reconcile_block(block: Block) -> Reconciliation:
             for tid, a, q in zip(ids, allocated, quantities, strict=True)
             if a > q
         ]
-    if block.leaves == 0 and allocated != quantities:
+    if total_executed == block.total and allocated != list(quantities):
         problems += [
             f"{tid}: block complete but allocated {a:,} of {q:,}"
             for tid, a, q in zip(ids, allocated, quantities, strict=True)
@@ -69,27 +86,27 @@ def reconcile_block(block: Block) -> Reconciliation:
     odd = 0 if lot == 1 else len(ids) - list(map(mod, allocated, repeat(lot))).count(0)
     if odd > (0 if block.open else 1):
         problems.append(f"{odd} tickets hold allocations that are not whole lots of {lot}")
-    if sum(allocated) + block.carried != block.executed:
-        problems.append(f"allocations {sum(allocated):,} + carried {block.carried:,} != executed {block.executed:,}")
-    avg = average_price(instrument, block.notional_units, block.executed)
+    allocated_sum = sum(allocated)
+    if allocated_sum + carried != total_executed:
+        problems.append(f"allocations {allocated_sum:,} + carried {carried:,} != executed {total_executed:,}")
+    avg = average_price(instrument, units, total_executed)
     # Carried odd shares are not booked yet: book the allocated shares' part of the notional.
-    units = block.notional_units
-    if block.carried:
-        units = units * block.allocated_total // block.executed
+    if carried:
+        units = units * block.allocated_total // total_executed
     split = pro_rata(units, allocated) if block.allocated_total else [0] * len(ids)
-    if block.carried == 0 and sum(split) != block.notional_units:
+    if carried == 0 and sum(split) != units:
         problems.append(f"bookings' notional does not sum to the fills' {block_notional}")
-    half = unit_value(instrument)
-    bookings = tuple(map(Booking, ids, allocated, [avg if a else None for a in allocated], [half * u for u in split]))
-    return Reconciliation(
-        block.block_id, block.leaves == 0, block.executed, block_notional, avg, bookings, tuple(problems)
-    )
+    avgs = [avg if a else None for a in allocated] if 0 in allocated else repeat(avg)
+    bookings = tuple(map(_new_record, repeat(Booking), zip(ids, allocated, avgs, map(mul, repeat(unit), split))))  # noqa: B905
+    complete = total_executed == block.total
+    return Reconciliation(block.block_id, complete, total_executed, block_notional, avg, bookings, tuple(problems))
 
 
 def ticket_view(block: Block, i: int) -> TicketView:
     ticket = block.tickets[i]
     quantity, allocated = block.quantities[i], block.allocated_of(i)
-    if allocated < ticket.quantity and (i in block.canceled or (not block.open and allocated < quantity)):
+    canceled = block.canceled is not None and i in block.canceled
+    if allocated < ticket.quantity and (canceled or (not block.open and allocated < quantity)):
         status = OrdStatus.CANCELED
     elif allocated >= quantity:
         status = OrdStatus.FILLED
