@@ -28,6 +28,9 @@ from engine.tickets.records import FillAllocated
 
 _new_record = tuple.__new__  # builds a NamedTuple record without a Python-level __new__ frame
 
+FillFields = tuple[BlockId, int, int, Decimal, CrossId | None, tuple[TicketId, ...], tuple[int, ...], int]
+"""A `FillAllocated`'s fields as a plain tuple (how a block keeps its executions)."""
+
 
 class Block:
     """A block of compatible tickets worked as one parent order."""
@@ -53,7 +56,7 @@ class Block:
         "instrument",
         "side",
         "crossable",
-        "mandate",
+        "mandate_fields",
         "bucket",
         "open_key",
         "odd",
@@ -80,7 +83,7 @@ class Block:
         self.side = side
         self.bucket, self.open_key = bucket, open_key  # where the book indexes it while open
         self.crossable = crossable
-        self.mandate = mandate
+        self.mandate_fields = tuple(mandate)  # a plain tuple, like `fills` (see there)
         self.open = True
         # Appended on join; the per-ticket tuples below follow at `sync`. They are tuples of strs and
         # ints, which the garbage collector stops tracking: with a million tickets in the book, every
@@ -98,7 +101,11 @@ class Block:
         self.executed = 0  # shares crossed + filled at market
         self.crossed = 0
         self.notional_units = 0  # executed notional in half ticks x shares (exact)
-        self.fills: list[FillAllocated] = []
+        # The fields of each execution's `FillAllocated`, as plain tuples in a tuple grown by one per
+        # execution (a handful per block). Plain tuples of strs, ints and Decimals drop out of the
+        # garbage collector's sight; NamedTuple instances and lists never do, and with a million
+        # tickets in the book every full collection would walk them all.
+        self.fills: tuple[FillFields, ...] = ()
         self.price_grid = price_grid  # the book's cache of this instrument's prices in half ticks
 
     # --- tickets ------------------------------------------------------------------------------------
@@ -167,6 +174,16 @@ class Block:
             end = min(ends) if ends else None
         self.mandate = BlockMandate(low, high, start, end)
 
+    @property
+    def mandate(self) -> BlockMandate:
+        """The block's limit range and time window."""
+        mandate: BlockMandate = _new_record(BlockMandate, self.mandate_fields)
+        return mandate
+
+    @mandate.setter
+    def mandate(self, mandate: BlockMandate) -> None:
+        self.mandate_fields = tuple(mandate)
+
     # --- executions ---------------------------------------------------------------------------------
 
     @property
@@ -210,11 +227,9 @@ class Block:
             if executed == self.total and self.allocator is not None:
                 self.end_epoch()  # complete: the epoch's state is no longer needed
         fills = self.fills
-        record: FillAllocated = _new_record(
-            FillAllocated,
-            (self.block_id, len(fills), shares, price, cross_id, ids, quantities, executed - allocated),
-        )
-        fills.append(record)
+        fields = (self.block_id, len(fills), shares, price, cross_id, ids, quantities, executed - allocated)
+        self.fills = (*fills, fields)
+        record: FillAllocated = _new_record(FillAllocated, fields)
         return record
 
     def release_carry(self) -> tuple[int, int] | None:

@@ -234,11 +234,10 @@ class TicketBook:
         carry = block.release_carry()
         if carry is not None:
             index, shares = carry
-            last_price = block.fills[-1].price
+            last_price = block.fills[-1][3]
             ticket_id = block.tickets[index].ticket_id
-            block.fills.append(
-                FillAllocated(block.block_id, len(block.fills), 0, last_price, None, (ticket_id,), (shares,), 0)
-            )
+            release = (block.block_id, len(block.fills), 0, last_price, None, (ticket_id,), (shares,), 0)
+            block.fills = (*block.fills, release)
         return self.reconcile(block_id)
 
     # --- queries --------------------------------------------------------------------------------------
@@ -274,7 +273,8 @@ class TicketBook:
         """The per-fill detail of a ticket: each block execution it shared in, and its shares of it."""
         block = self._block_of[ticket_id]
         out = []
-        for record in block.fills:
+        for fields in block.fills:
+            record = FillAllocated(*fields)
             for tid, shares in zip(record.ticket_ids, record.quantities, strict=True):
                 if tid == ticket_id:
                     out.append((record, shares))
