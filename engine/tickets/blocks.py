@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 from decimal import Decimal
-from itertools import compress
-from operator import add
+from itertools import compress, repeat
+from operator import add, mul
 
 from engine.model import Instrument, Side, TicketId
 from engine.tickets.aggregation import BlockMandate, WindowRule
@@ -219,10 +219,11 @@ class Block:
                 served = (self.allocator or self._epoch()).allocate(lots)
                 if 0 in served:
                     ids = tuple(compress(self.ids, served))
-                    served = [n for n in served if n]
-                else:  # every ticket has a share (common in a big fill): the block's ids as they are
+                    got = filter(None, served)
+                    quantities = tuple(got if lot == 1 else map(mul, got, repeat(lot)))
+                else:  # every ticket has a share (common in a big fill): the ids as they are
                     ids = self.ids
-                quantities = tuple(served) if lot == 1 else tuple([n * lot for n in served])
+                    quantities = tuple(served if lot == 1 else map(mul, served, repeat(lot)))
             allocated = self.allocated_total = allocated + lots * lot
             if executed == self.total and self.allocator is not None:
                 self.end_epoch()  # complete: the epoch's state is no longer needed
