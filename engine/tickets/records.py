@@ -1,9 +1,9 @@
 """What the ticket book answers: results of its operations and read-only views. Frozen, no behaviour.
 
 The engine wraps these into journaled events; every cross and every allocation is one record here.
-The ones made once per ticket or per fill (`TicketJoined`, `FillAllocated`, `Booking`) are NamedTuples:
-as immutable, and about 3x cheaper to build than a frozen dataclass (~1 us vs ~3 us here), which is
-a fifth of the benchmark's whole budget per ticket.
+The ones made once per ticket, per fill or per block (`TicketJoined`, `FillAllocated`, `Booking`,
+`Reconciliation`) are NamedTuples: as immutable, and about 3x cheaper to build than a frozen dataclass
+(~1 us vs ~3 us here), which matters when a million tickets go through the book.
 """
 
 from __future__ import annotations
@@ -99,8 +99,7 @@ class Booking(NamedTuple):
     notional: Decimal
 
 
-@dataclass(frozen=True, slots=True)
-class Reconciliation:
+class Reconciliation(NamedTuple):
     """A block checked at completion: `problems` is empty when everything adds up."""
 
     block_id: BlockId
