@@ -101,11 +101,10 @@ class Block:
         self.executed = 0  # shares crossed + filled at market
         self.crossed = 0
         self.notional_units = 0  # executed notional in half ticks x shares (exact)
-        # The fields of each execution's `FillAllocated`, as plain tuples in a tuple grown by one per
-        # execution (a handful per block). Plain tuples of strs, ints and Decimals drop out of the
-        # garbage collector's sight; NamedTuple instances and lists never do, and with a million
-        # tickets in the book every full collection would walk them all.
-        self.fills: tuple[FillFields, ...] = ()
+        # The fields of each execution's `FillAllocated`, as plain tuples: those (of strs, ints and
+        # Decimals) drop out of the garbage collector's sight, NamedTuple instances never do, and with
+        # a million tickets in the book every full collection would walk all their fields.
+        self.fills: list[FillFields] = []
         self.price_grid = price_grid  # the book's cache of this instrument's prices in half ticks
 
     # --- tickets ------------------------------------------------------------------------------------
@@ -214,7 +213,7 @@ class Block:
                 self.sync()
             if len(self.ids) == 1:  # the common single-ticket block: everything is its
                 self.base = (self.base[0] + lots,)
-                ids, quantities = (self.ids[0],), (lots * lot,)
+                ids, quantities = self.ids, (lots * lot,)
             else:
                 served = (self.allocator or self._epoch()).allocate(lots)
                 if 0 in served:
@@ -229,7 +228,7 @@ class Block:
                 self.end_epoch()  # complete: the epoch's state is no longer needed
         fills = self.fills
         fields = (self.block_id, len(fills), shares, price, cross_id, ids, quantities, executed - allocated)
-        self.fills = (*fills, fields)
+        fills.append(fields)
         record: FillAllocated = _new_record(FillAllocated, fields)
         return record
 

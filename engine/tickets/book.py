@@ -237,7 +237,7 @@ class TicketBook:
             last_price = block.fills[-1][3]
             ticket_id = block.tickets[index].ticket_id
             release = (block.block_id, len(block.fills), 0, last_price, None, (ticket_id,), (shares,), 0)
-            block.fills = (*block.fills, release)
+            block.fills.append(release)
         return self.reconcile(block_id)
 
     # --- queries --------------------------------------------------------------------------------------
