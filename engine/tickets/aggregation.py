@@ -78,14 +78,17 @@ class BlockMandate(NamedTuple):
         return self.low_limit_ticks if side is Side.BUY else self.high_limit_ticks
 
 
-def key_function(rules: AggregationRules) -> Callable[[Ticket], Hashable]:
-    """The exact-match part of the mandate, side and crossing aside (the book keeps those apart).
+def key_function(rules: AggregationRules, leading: tuple[str, ...] = ()) -> Callable[[Ticket], Hashable]:
+    """The exact-match part of the mandate, side and crossing aside (unless `leading` names them).
 
     Built once per rule set from the fields that must be equal, as the plain tuple expression
     ``lambda t: (t.symbol, t.algo, ...)``: on slots the interpreter's specialised attribute loads
     make that twice as fast as `operator.attrgetter` (one call per ticket on the hot path).
+    `leading` ("side", "allow_cross") puts those ticket fields first.
     """
-    fields = ["symbol"]
+    if not set(leading) <= {"side", "allow_cross"}:
+        raise ValueError(f"unexpected leading key fields {leading}")
+    fields = [*leading, "symbol"]
     fields += ["algo"] if rules.match_algo else []
     fields += ["urgency"] if rules.match_urgency else []
     fields += ["account"] if rules.match_account else []
@@ -94,8 +97,10 @@ def key_function(rules: AggregationRules) -> Callable[[Ticket], Hashable]:
     fields += ["start_ns", "end_ns"] if rules.window is WindowRule.EQUAL else []
     if rules.limit_tolerance_ticks != 0 and not rules.mix_market_and_limit:
         fields.append("limit_price is None")
-    # Only the literal field names above go into the source text.
-    key: Callable[[Ticket], Hashable] = eval(f"lambda t: ({', '.join('t.' + f for f in fields)},)")
+    # Only the literal field names above go into the source text. The side enters as a bool: hashing
+    # an Enum member calls Python-level code.
+    terms = ", ".join("t.side is _BUY" if f == "side" else "t." + f for f in fields)
+    key: Callable[[Ticket], Hashable] = eval(f"lambda t: ({terms},)", {"_BUY": Side.BUY})
     return key
 
 

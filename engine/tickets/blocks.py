@@ -57,7 +57,6 @@ class Block:
         "side",
         "crossable",
         "mandate_fields",
-        "bucket",
         "open_key",
         "odd",
         "canceled",
@@ -70,7 +69,6 @@ class Block:
         seq: int,
         instrument: Instrument,
         side: Side,
-        bucket: int,
         open_key: Hashable,
         crossable: bool,
         mandate: BlockMandate,
@@ -81,7 +79,7 @@ class Block:
         self.instrument = instrument
         self.lot = instrument.lot_size
         self.side = side
-        self.bucket, self.open_key = bucket, open_key  # where the book indexes it while open
+        self.open_key = open_key  # where the book indexes it while open
         self.crossable = crossable
         self.mandate_fields = tuple(mandate)  # a plain tuple, like `fills` (see there)
         self.open = True

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable, Mapping
 from decimal import Decimal
 
-from engine.model import Instrument, Side, Symbol, TicketId
+from engine.model import Instrument, Symbol, TicketId
 from engine.tickets.aggregation import AggregationRules, joined_mandate, key_function, ticket_mandate
 from engine.tickets.allocation import AllocationError
 from engine.tickets.blocks import Block
@@ -30,7 +30,6 @@ from engine.tickets.records import (
     TicketView,
 )
 
-_BUY = Side.BUY  # an Enum member looked up on its class costs ~0.25 us here; this is the hot path
 _NO_PRICES: dict[Decimal, int] = {}
 _new_record = tuple.__new__  # builds a NamedTuple record without a Python-level __new__ frame
 
@@ -53,14 +52,14 @@ class TicketBook:
         self._crossing_everywhere = not (self._crossing.disabled_sources or self._crossing.disabled_accounts)
         self._block_prefix = block_prefix
         self._cross_prefix = cross_prefix
-        self._key = key_function(self._rules)
+        # The open-block index key: side, crossing eligibility and the exact-match mandate fields. With
+        # crossing allowed everywhere, eligibility is the ticket's own flag and one tuple holds it all.
+        self._simple = self._rules.exact_only and self._crossing_everywhere
+        self._key = key_function(self._rules, ("side", "allow_cross") if self._simple else ("side",))
         self._exact_only = self._rules.exact_only
-        self._simple = self._exact_only and self._crossing_everywhere
-        # [2 * is_buy + crossable] -> mandate key -> the open block (exact rules: at most one per key)
-        self._open_exact: list[dict[Hashable, Block]] = [{}, {}, {}, {}]
+        self._open_exact: dict[Hashable, Block] = {}  # key -> the open block (exact rules: at most one)
         self._blocks: dict[BlockId, Block] = {}
-        # [2 * is_buy + crossable] -> mandate key -> open blocks, oldest first
-        self._open: list[dict[Hashable, list[Block]]] = [{}, {}, {}, {}]  # (fuzzy rules)
+        self._open: dict[Hashable, list[Block]] = {}  # key -> open blocks, oldest first (fuzzy rules)
         self._open_by_symbol: dict[Symbol, dict[BlockId, Block]] = {}
         # ticket -> its block (its index there is looked up when needed: amends and queries are rare)
         self._block_of: dict[TicketId, Block] = {}
@@ -100,7 +99,7 @@ class TicketBook:
         if limit_ticks.__class__ is str:
             return TicketRejected(tid, limit_ticks)  # type: ignore[arg-type]
         if self._simple:  # exact rules, crossing everywhere: the key alone finds the one open block
-            block = self._open_exact[2 * (ticket.side is _BUY) + ticket.allow_cross].get(self._key(ticket))
+            block = self._open_exact.get(self._key(ticket))
             if block is not None:
                 if block.allocator is not None:
                     block.end_epoch()  # weights change: what is allocated so far stays put
@@ -313,14 +312,12 @@ class TicketBook:
 
     def _join(self, ticket: Ticket, limit_ticks: int | None) -> TicketJoined:
         crossable = ticket.allow_cross and (self._crossing_everywhere or self._crossing.allows(ticket))
-        # Open blocks by side and crossing eligibility, then by the exact-match mandate key.
-        bucket = 2 * (ticket.side is _BUY) + crossable
-        key = self._key(ticket)
+        key = self._key(ticket) if self._simple else (crossable, self._key(ticket))
         block = None
         if self._exact_only:
-            block = self._open_exact[bucket].get(key)
+            block = self._open_exact.get(key)
         else:
-            for candidate in self._open[bucket].get(key, ()):
+            for candidate in self._open.get(key, ()):
                 mandate = joined_mandate(candidate.mandate, limit_ticks, ticket.start_ns, ticket.end_ns, self._rules)
                 if mandate is not None:
                     block, block.mandate = candidate, mandate
@@ -332,12 +329,12 @@ class TicketBook:
             instrument = self._instruments[ticket.symbol]
             mandate = ticket_mandate(ticket, limit_ticks)
             grid = self._price_grid(ticket.symbol)
-            block = Block(block_id, seq, instrument, ticket.side, bucket, key, crossable, mandate, grid)
+            block = Block(block_id, seq, instrument, ticket.side, key, crossable, mandate, grid)
             self._blocks[block_id] = block
             if self._exact_only:
-                self._open_exact[bucket][key] = block
+                self._open_exact[key] = block
             else:
-                self._open[bucket].setdefault(key, []).append(block)
+                self._open.setdefault(key, []).append(block)
             self._open_by_symbol.setdefault(ticket.symbol, {})[block_id] = block
         tid, quantity = ticket.ticket_id, ticket.quantity
         if block.allocator is not None:
@@ -377,12 +374,12 @@ class TicketBook:
     def _retire(self, block: Block) -> None:
         block.open = False
         if self._exact_only:
-            del self._open_exact[block.bucket][block.open_key]
+            del self._open_exact[block.open_key]
         else:
-            opens = self._open[block.bucket]
-            opens[block.open_key].remove(block)
-            if not opens[block.open_key]:
-                del opens[block.open_key]
+            opens = self._open[block.open_key]
+            opens.remove(block)
+            if not opens:
+                del self._open[block.open_key]
         del self._open_by_symbol[block.instrument.symbol][block.block_id]
 
     def _where(self, ticket_id: TicketId) -> tuple[Block, int] | None:
