@@ -33,6 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from heapq import heapify, heappop, heappush
+from itertools import takewhile
 from operator import sub
 
 
@@ -45,6 +46,8 @@ def pro_rata(total: int, weights: Sequence[int]) -> list[int]:
 
     Exact: the result sums to `total`; each share is floor or ceil of its exact quota.
     """
+    if len(weights) == 1 and total >= 0 and weights[0] > 0:
+        return [total]
     weight_sum = sum(weights)
     if total < 0 or min(weights, default=0) < 0:
         raise AllocationError(f"cannot split {total} over weights {list(weights)}: negative amount")
@@ -52,8 +55,6 @@ def pro_rata(total: int, weights: Sequence[int]) -> list[int]:
         if total:
             raise AllocationError(f"cannot split {total} over zero weight")
         return [0] * len(weights)
-    if len(weights) == 1:
-        return [total]
     shares = [w * total // weight_sum for w in weights]
     short = total - sum(shares)
     if short:
@@ -96,28 +97,69 @@ def allocate_increment(
     if short < 0:
         raise AllocationError(f"allocation state is not reachable: {-short} lots over-allocated")
     if short:
-        # Tickets below their exact share (a*total < w*after: a is the lower quota, the share is
-        # fractional) keyed by (deadline of the next lot, weight) as one integer: ``floor(top**2 *
-        # (a + 1) / w)`` orders the deadlines ``(a + 1) * total / w`` exactly (distinct fractions with
-        # denominators <= top differ by >= 1 / top**2, and `total` is common to all), times ``top + 1``
-        # plus the weight (on equal deadlines the smaller ticket has the larger remainder). The others
-        # can take nothing more. min and sorted are stable: equal keys go by arrival.
         top = top or max(weights)
-        square, spread = top * top, top + 1
-        keys = [
-            (a + 1) * square // w * spread + w if a * total < w * after else _NEVER
-            for a, w in zip(new, weights)  # noqa: B905
-        ]
-        if short == 1:
-            best = [min(range(len(keys)), key=keys.__getitem__)]
-        else:
-            best = sorted(range(len(keys)), key=keys.__getitem__)[:short]
-        if keys[best[-1]] is _NEVER:
-            raise AllocationError(f"allocation state is not reachable: {short} lots over too few tickets")
+        best = _earliest(new, weights, total, after, short) if top < _FLOAT_EXACT else _earliest_exact(
+            new, weights, total, after, short, top
+        )
         for i in best:
             new[i] += 1
     return new
 
+
+
+_FLOAT_EXACT = 1 << 25
+"""Below this many lots per ticket, deadlines compare exactly as floats (see `_earliest`)."""
+
+
+def _earliest(new: list[int], weights: Sequence[int], total: int, after: int, short: int) -> list[int]:
+    """The `short` tickets whose next lot falls due first, by (deadline, weight, arrival).
+
+    Only tickets below their exact share can take a lot (``a * total < w * after``: `a` is their lower
+    quota and the share is fractional); for them ``a + 1 <= w``. Their next lot falls due at the
+    cumulative fill ``(a + 1) * total / w``: `total` is common, so ``(a + 1) / w`` orders them. As a
+    float that order is exact: two distinct such fractions with denominators below 2**25 differ by
+    more than 2**-50, while a correctly rounded quotient in (0, 1] is off by at most 2**-53; equal
+    fractions give the same float. On an equal deadline the smaller ticket (the larger remainder)
+    goes first, then the earlier one; only a tie across the cut needs that rule.
+    """
+    due = [(a + 1) / w if a * total < w * after else 2.0 for a, w in zip(new, weights)]  # noqa: B905
+    if short == 1:
+        cut = min(due)
+        if cut > 1.0:
+            raise AllocationError("allocation state is not reachable: 1 lot over no ticket below its share")
+        if due.count(cut) == 1:
+            return [due.index(cut)]
+        return [min((i for i, d in enumerate(due) if d == cut), key=weights.__getitem__)]
+    order = sorted(range(len(due)), key=due.__getitem__)  # stable: equal deadlines in arrival order
+    cut = due[order[short - 1]]
+    if cut > 1.0:
+        raise AllocationError(f"allocation state is not reachable: {short} lots over too few tickets")
+    if short == len(order) or due[order[short]] != cut:
+        return order[:short]
+    first = short - 1  # the tie runs from `first` on: those before it are due earlier
+    while first and due[order[first - 1]] == cut:
+        first -= 1
+    tied = list(takewhile(lambda i: due[i] == cut, order[first:]))
+    return order[:first] + sorted(tied, key=weights.__getitem__)[: short - first]
+
+
+def _earliest_exact(
+    new: list[int], weights: Sequence[int], total: int, after: int, short: int, top: int
+) -> list[int]:
+    """`_earliest` for weights too large for float deadlines: one integer key per ticket.
+
+    ``floor(top**2 * (a + 1) / w)`` orders the deadlines exactly (distinct fractions with denominators
+    <= top differ by >= 1 / top**2), times ``top + 1`` plus the weight; `sorted` is stable for arrival.
+    """
+    square, spread = top * top, top + 1
+    keys = [
+        (a + 1) * square // w * spread + w if a * total < w * after else _NEVER
+        for a, w in zip(new, weights)  # noqa: B905
+    ]
+    best = sorted(range(len(keys)), key=keys.__getitem__)[:short]
+    if keys[best[-1]] is _NEVER:
+        raise AllocationError(f"allocation state is not reachable: {short} lots over too few tickets")
+    return best
 
 
 class ContinuousAllocator:

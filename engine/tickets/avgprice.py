@@ -13,21 +13,28 @@ half-tick mid is still exact), one unit worth ``tick / 2``. The rules:
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import Decimal
 
 from engine.model import Instrument
 
 AVG_PRICE_EXTRA_DIGITS = 4
 
 
-_UNIT_VALUES: dict[Decimal, tuple[Decimal, Decimal]] = {}  # tick -> (unit value, average price quantum)
+# (tick, its exponent) -> (unit value, average-price quantum, quanta in one unit); once per tick size
+# (the exponent too: 0.010 == 0.01, but the average price of a 0.010 tick has one more place)
+_UNIT_VALUES: dict[tuple[Decimal, int | str], tuple[Decimal, Decimal, int]] = {}
 
 
-def _unit_and_quantum(tick: Decimal) -> tuple[Decimal, Decimal]:
-    pair = _UNIT_VALUES.get(tick)
-    if pair is None:  # a Decimal division costs ~1 us: once per tick size
-        pair = _UNIT_VALUES[tick] = (tick / 2, tick.scaleb(-AVG_PRICE_EXTRA_DIGITS))
-    return pair
+def _unit_and_quantum(tick: Decimal) -> tuple[Decimal, Decimal, int]:
+    """One unit is ``tick / 2``; the average price has AVG_PRICE_EXTRA_DIGITS more decimal places than
+    the tick, i.e. a quantum of ``10**(exponent - 4)``, and a unit is ``coefficient * 10**4 / 2`` quanta."""
+    _, digits, exponent = tick.as_tuple()
+    known = _UNIT_VALUES.get((tick, exponent))
+    if known is None:
+        coefficient = int("".join(map(str, digits)))
+        quantum = Decimal(1).scaleb(int(exponent) - AVG_PRICE_EXTRA_DIGITS)
+        known = _UNIT_VALUES[tick, exponent] = (tick / 2, quantum, coefficient * 10**AVG_PRICE_EXTRA_DIGITS // 2)
+    return known
 
 
 def unit_value(instrument: Instrument) -> Decimal:
@@ -41,8 +48,15 @@ def notional(instrument: Instrument, units: int) -> Decimal:
 
 
 def average_price(instrument: Instrument, units: int, shares: int) -> Decimal | None:
-    """The average price of `shares` executed for `units` notional units (None when nothing executed)."""
+    """The average price of `shares` executed for `units` notional units (None when nothing executed).
+
+    Rounded half-even to AVG_PRICE_EXTRA_DIGITS decimal places beyond the tick, in exact integers.
+    """
     if shares <= 0:
         return None
-    unit, quantum = _unit_and_quantum(instrument.tick_size)  # only the quantum's exponent matters
-    return (Decimal(units) * unit / shares).quantize(quantum, rounding=ROUND_HALF_EVEN)
+    _, quantum, per_unit = _unit_and_quantum(instrument.tick_size)
+    quanta, rest = divmod(units * per_unit, shares)
+    if 2 * rest > shares or (2 * rest == shares and quanta & 1):
+        quanta += 1
+    price: Decimal = quantum * quanta
+    return price

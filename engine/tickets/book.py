@@ -199,6 +199,7 @@ class TicketBook:
         self._crosses += 1
         cross_id = CrossId(f"{self._cross_prefix}{self._crosses}")
         price = half_tick_price(instrument, mid)
+        self._price_grid(symbol).setdefault(price, mid)
         allocations = []
         for block_id, shares in (*plan.buys, *plan.sells):
             block = self._blocks[block_id]

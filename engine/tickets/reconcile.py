@@ -2,8 +2,8 @@
 
 `reconcile_block` re-derives everything from the per-fill records and checks it against the running
 totals; it changes nothing. It checks that
-- the fills' quantities sum to what the block executed, and their notional (quantity x price, exact
-  `Decimal`) to the block's notional;
+- the fills' quantities sum to what the block executed, and their notional (quantity x price, exact:
+  each record's price back in half ticks) to the block's notional;
 - each ticket's per-fill allocations sum to its allocation, which never exceeds its quantity and is
   whole lots (one ticket may hold an odd remainder once the block is closed);
 - the tickets' allocations plus the carried odd shares sum to what was executed (nothing lost or
@@ -40,12 +40,15 @@ def reconcile_block(block: Block) -> Reconciliation:
     problems: list[str] = []
     instrument, lot, ids = block.instrument, block.lot, block.ids
     allocated, quantities = block.allocated_shares(), block.quantities
-    executed, fills_notional = 0, _ZERO
+    executed, fills_units = 0, 0
     per_ticket = [0] * len(ids)
     if block.fills:
         _, _, sizes, prices, _, fill_ids, fill_shares, _ = zip(*block.fills)  # noqa: B905
         executed = sum(sizes)
-        fills_notional = sum(map(mul, sizes, prices), _ZERO)
+        try:
+            fills_units = sum(map(mul, sizes, map(block.price_grid.__getitem__, prices)))
+        except KeyError:  # a price the book did not book (cannot happen): the slow exact way
+            fills_units = int(sum(map(mul, sizes, prices), _ZERO) / unit_value(instrument))
         if len(ids) == 1:  # every record names the one ticket, or nobody (an odd lot carried)
             per_ticket[0] = sum(chain.from_iterable(fill_shares))
             if fill_ids.count((ids[0],)) + fill_ids.count(()) != len(fill_ids):
@@ -63,8 +66,8 @@ def reconcile_block(block: Block) -> Reconciliation:
     block_notional = unit * units
     if executed != total_executed:
         problems.append(f"fills sum to {executed:,} shares but the block executed {total_executed:,}")
-    if fills_notional != block_notional:
-        problems.append(f"fills' notional {fills_notional} differs from the block's {block_notional}")
+    if fills_units != units:
+        problems.append(f"fills' notional {unit * fills_units} differs from the block's {block_notional}")
     if per_ticket != allocated:
         problems += [
             f"{tid}: per-fill allocations sum to {per:,}, ticket shows {a:,}"
@@ -98,8 +101,9 @@ def reconcile_block(block: Block) -> Reconciliation:
         problems.append(f"bookings' notional does not sum to the fills' {block_notional}")
     avgs = [avg if a else None for a in allocated] if 0 in allocated else repeat(avg)
     bookings = tuple(map(_new_record, repeat(Booking), zip(ids, allocated, avgs, map(mul, repeat(unit), split))))  # noqa: B905
-    complete = total_executed == block.total
-    return Reconciliation(block.block_id, complete, total_executed, block_notional, avg, bookings, tuple(problems))
+    fields = (block.block_id, total_executed == block.total, total_executed, block_notional, avg, bookings)
+    reconciliation: Reconciliation = _new_record(Reconciliation, (*fields, tuple(problems)))
+    return reconciliation
 
 
 def ticket_view(block: Block, i: int) -> TicketView:

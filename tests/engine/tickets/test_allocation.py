@@ -8,7 +8,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.tickets.allocation import AllocationError, ContinuousAllocator, allocate_increment, pro_rata
+from engine.tickets.allocation import (
+    AllocationError,
+    ContinuousAllocator,
+    _earliest,
+    _earliest_exact,
+    allocate_increment,
+    pro_rata,
+)
 
 
 @pytest.mark.parametrize(
@@ -129,3 +136,23 @@ def test_overfill_is_refused() -> None:
         allocator.allocate(2)
     with pytest.raises(AllocationError, match="overfill"):
         allocate_increment([2, 3], [0, 0], 5, 0, 6)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.integers(1, 12), min_size=2, max_size=30), st.randoms(use_true_random=False))
+def test_float_deadlines_pick_the_same_tickets_as_exact_integer_keys(weights: list[int], rnd: random.Random) -> None:
+    # Small weights make equal deadlines with different weights common (1/2 = 2/4 = 3/6): the tie rule
+    # (smaller ticket, then arrival) is exercised across the cut as well as inside it.
+    total, filled = sum(weights), 0
+    allocator = ContinuousAllocator(list(weights))
+    while filled < total - 1:
+        after = rnd.randint(filled + 1, total - 1)
+        given = allocator.given
+        new = [max(g, w * after // total) for w, g in zip(weights, given, strict=True)]
+        short = after - sum(new)
+        if short:
+            fast = _earliest(list(new), weights, total, after, short)
+            exact = _earliest_exact(list(new), weights, total, after, short, max(weights))
+            assert sorted(fast) == sorted(exact)  # the same tickets get the spare lots
+        allocator.allocate(after - filled)
+        filled = after
