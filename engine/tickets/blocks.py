@@ -131,8 +131,11 @@ class Block:
     def _epoch(self) -> ContinuousAllocator:
         """A new allocation epoch weighted by what each ticket still has open."""
         self.sync()
-        lot = self.lot
-        open_lots = tuple([q // lot - b for q, b in zip(self.quantities, self.base)])  # noqa: B905 (hot)
+        lot, quantities = self.lot, self.quantities
+        if any(self.base):
+            open_lots = tuple([q // lot - b for q, b in zip(quantities, self.base)])  # noqa: B905 (hot)
+        else:  # the first epoch: nothing allocated yet
+            open_lots = quantities if lot == 1 else tuple([q // lot for q in quantities])
         self.allocator = ContinuousAllocator(open_lots)
         return self.allocator
 

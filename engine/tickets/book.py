@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable, Mapping
 from decimal import Decimal
 
-from engine.model import Instrument, Symbol, TicketId
+from engine.model import Instrument, Side, Symbol, TicketId
 from engine.tickets.aggregation import AggregationRules, joined_mandate, key_function, ticket_mandate
 from engine.tickets.allocation import AllocationError
 from engine.tickets.blocks import Block
@@ -30,6 +30,7 @@ from engine.tickets.records import (
     TicketView,
 )
 
+_BUY = Side.BUY
 _NO_PRICES: dict[Decimal, int] = {}
 _new_record = tuple.__new__  # builds a NamedTuple record without a Python-level __new__ frame
 
@@ -185,14 +186,16 @@ class TicketBook:
         lot = instrument.lot_size
         interests = []
         for block in self._open_by_symbol.get(symbol, {}).values():
-            mandate = block.mandate
-            if not block.crossable or (mandate.start_ns is not None and now_ns < mandate.start_ns):
+            if not block.crossable:
                 continue
-            if mandate.end_ns is not None and now_ns >= mandate.end_ns:
+            low, high, start, end = block.mandate_fields  # (a BlockMandate's fields, without building one)
+            if (start is not None and now_ns < start) or (end is not None and now_ns >= end):
                 continue
-            available = block.leaves - (working.get(block.block_id, 0) if working else 0)
+            available = block.total - block.executed - (working.get(block.block_id, 0) if working else 0)
             available -= available % lot
-            interests.append(CrossInterest(block.block_id, block.side, available, mandate.limit_ticks(block.side)))
+            side = block.side
+            interest = (block.block_id, side, available, low if side is _BUY else high)
+            interests.append(_new_record(CrossInterest, interest))
         plan = plan_cross(interests, mid, lot)
         if isinstance(plan, str):
             return NoCross(symbol, plan)
