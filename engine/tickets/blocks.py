@@ -23,6 +23,7 @@ from operator import add, mul
 from engine.model import Instrument, Side, TicketId
 from engine.tickets.aggregation import BlockMandate, WindowRule
 from engine.tickets.allocation import AllocationError, ContinuousAllocator
+from engine.tickets.avgprice import Money
 from engine.tickets.model import BlockId, CrossId, Ticket
 from engine.tickets.records import FillAllocated
 
@@ -51,6 +52,7 @@ class Block:
         "base",
         "fills",
         "price_grid",
+        "money",
         "open",
         "quantities",
         "instrument",
@@ -73,6 +75,7 @@ class Block:
         crossable: bool,
         mandate: BlockMandate,
         price_grid: dict[Decimal, int],
+        money: Money,
     ) -> None:
         self.block_id = block_id
         self.seq = seq
@@ -104,6 +107,7 @@ class Block:
         # a million tickets in the book every full collection would walk all their fields.
         self.fills: list[FillFields] = []
         self.price_grid = price_grid  # the book's cache of this instrument's prices in half ticks
+        self.money = money  # its notional unit and average-price quantum
 
     # --- tickets ------------------------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ from decimal import Decimal
 from engine.model import Instrument, Side, Symbol, TicketId
 from engine.tickets.aggregation import AggregationRules, joined_mandate, key_function, ticket_mandate
 from engine.tickets.allocation import AllocationError
+from engine.tickets.avgprice import Money, money_of
 from engine.tickets.blocks import Block
 from engine.tickets.model import BlockId, CrossId, Ticket, half_tick_price
 from engine.tickets.netting import CrossingPolicy, CrossInterest, mid_half_ticks, plan_cross
@@ -67,6 +68,7 @@ class TicketBook:
         self._last_arrival = -(2**63)
         # symbol -> price -> the price in half ticks (prices repeat: converting a Decimal is ~2 us)
         self._half_ticks: dict[Symbol, dict[Decimal, int]] = {}
+        self._money: dict[Symbol, Money] = {}  # symbol -> its money units (for new blocks)
         self._crosses = 0
 
     # --- tickets in ---------------------------------------------------------------------------------
@@ -333,7 +335,10 @@ class TicketBook:
             instrument = self._instruments[ticket.symbol]
             mandate = ticket_mandate(ticket, limit_ticks)
             grid = self._price_grid(ticket.symbol)
-            block = Block(block_id, seq, instrument, ticket.side, key, crossable, mandate, grid)
+            money = self._money.get(ticket.symbol)
+            if money is None:
+                money = self._money[ticket.symbol] = money_of(instrument.tick_size)
+            block = Block(block_id, seq, instrument, ticket.side, key, crossable, mandate, grid, money)
             self._blocks[block_id] = block
             if self._exact_only:
                 self._open_exact[key] = block

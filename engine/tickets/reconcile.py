@@ -21,7 +21,7 @@ from operator import gt, mod, mul
 
 from engine.model import OrdStatus
 from engine.tickets.allocation import pro_rata
-from engine.tickets.avgprice import average_price, unit_value
+from engine.tickets.avgprice import average_in, average_price
 from engine.tickets.blocks import Block
 from engine.tickets.records import BlockView, Booking, Reconciliation, TicketView
 
@@ -33,25 +33,27 @@ def reconcile_block(block: Block) -> Reconciliation:
     """Check a block's books from its fill records (see module docstring).
 
     The common case (everything adds up) runs on whole-list operations (the records transposed with
-    one ``zip(*fills)``, money summed as exact `Decimal` by `map`); messages are built only for what
-    is wrong. (zip() without strict= on the hot lines: the keyword costs ~1 us per call here.)
+    one ``zip(*fills)``); messages are built only for what is wrong. (zip() without strict= on the hot
+    lines: the keyword costs ~1 us per call here.)
     """
-    block.sync()
     problems: list[str] = []
-    instrument, lot, ids = block.instrument, block.lot, block.ids
-    allocated, quantities = block.allocated_shares(), block.quantities
-    executed, fills_units = 0, 0
+    allocated = block.allocated_shares()  # (syncs the per-ticket tuples first)
+    lot, ids, quantities, fills = block.lot, block.ids, block.quantities, block.fills
+    units, total_executed, allocated_total = block.notional_units, block.executed, block.allocated_total
+    money = block.money
+    carried = total_executed - allocated_total
+    executed = fills_units = 0
     per_ticket = [0] * len(ids)
-    if block.fills:
-        _, _, sizes, prices, _, fill_ids, fill_shares, _ = zip(*block.fills)  # noqa: B905
+    if fills:
+        _, _, sizes, prices, _, fill_ids, fill_shares, _ = zip(*fills)  # noqa: B905
         executed = sum(sizes)
         try:
             fills_units = sum(map(mul, sizes, map(block.price_grid.__getitem__, prices)))
         except KeyError:  # a price the book did not book (cannot happen): the slow exact way
-            fills_units = int(sum(map(mul, sizes, prices), _ZERO) / unit_value(instrument))
+            fills_units = int(sum(map(mul, sizes, prices), _ZERO) / money.unit)
         if len(ids) == 1:  # every record names the one ticket, or nobody (an odd lot carried)
             per_ticket[0] = sum(chain.from_iterable(fill_shares))
-            if fill_ids.count((ids[0],)) + fill_ids.count(()) != len(fill_ids):
+            if fill_ids.count(ids) + fill_ids.count(()) != len(fill_ids):
                 problems.append(f"fills allocate to tickets not in the block: {set(chain(*fill_ids)) - set(ids)}")
         else:
             sums = dict.fromkeys(ids, 0)  # ids are unique, so this keeps index order
@@ -61,13 +63,11 @@ def reconcile_block(block: Block) -> Reconciliation:
             except KeyError as unknown:
                 problems.append(f"fills allocate to {unknown.args[0]}, not a ticket of the block")
             per_ticket = list(sums.values())
-    units, total_executed, carried = block.notional_units, block.executed, block.carried
-    unit = unit_value(instrument)
-    block_notional = unit * units
+    block_notional = money.unit * units
     if executed != total_executed:
         problems.append(f"fills sum to {executed:,} shares but the block executed {total_executed:,}")
     if fills_units != units:
-        problems.append(f"fills' notional {unit * fills_units} differs from the block's {block_notional}")
+        problems.append(f"fills' notional {money.unit * fills_units} differs from the block's {block_notional}")
     if per_ticket != allocated:
         problems += [
             f"{tid}: per-fill allocations sum to {per:,}, ticket shows {a:,}"
@@ -80,7 +80,8 @@ def reconcile_block(block: Block) -> Reconciliation:
             for tid, a, q in zip(ids, allocated, quantities, strict=True)
             if a > q
         ]
-    if total_executed == block.total and allocated != list(quantities):
+    complete = total_executed == block.total
+    if complete and allocated != list(quantities):
         problems += [
             f"{tid}: block complete but allocated {a:,} of {q:,}"
             for tid, a, q in zip(ids, allocated, quantities, strict=True)
@@ -92,17 +93,23 @@ def reconcile_block(block: Block) -> Reconciliation:
     allocated_sum = sum(allocated)
     if allocated_sum + carried != total_executed:
         problems.append(f"allocations {allocated_sum:,} + carried {carried:,} != executed {total_executed:,}")
-    avg = average_price(instrument, units, total_executed)
+    avg = average_in(money, units, total_executed)
     # Carried odd shares are not booked yet: book the allocated shares' part of the notional.
     if carried:
-        units = units * block.allocated_total // total_executed
-    split = pro_rata(units, allocated) if block.allocated_total else [0] * len(ids)
+        units = units * allocated_total // total_executed
+    split = pro_rata(units, allocated) if allocated_total else [0] * len(ids)
     if carried == 0 and sum(split) != units:
         problems.append(f"bookings' notional does not sum to the fills' {block_notional}")
-    avgs = [avg if a else None for a in allocated] if 0 in allocated else repeat(avg)
-    bookings = tuple(map(_new_record, repeat(Booking), zip(ids, allocated, avgs, map(mul, repeat(unit), split))))  # noqa: B905
-    fields = (block.block_id, total_executed == block.total, total_executed, block_notional, avg, bookings)
-    reconciliation: Reconciliation = _new_record(Reconciliation, (*fields, tuple(problems)))
+    if len(ids) == 1:
+        bookings: tuple[Booking, ...] = (
+            _new_record(Booking, (ids[0], allocated[0], avg if allocated[0] else None, money.unit * split[0])),
+        )
+    else:
+        avgs = [avg if a else None for a in allocated] if 0 in allocated else repeat(avg)
+        notionals = map(mul, repeat(money.unit), split)
+        bookings = tuple(map(_new_record, repeat(Booking), zip(ids, allocated, avgs, notionals)))  # noqa: B905
+    fields = (block.block_id, complete, total_executed, block_notional, avg, bookings, tuple(problems))
+    reconciliation: Reconciliation = _new_record(Reconciliation, fields)
     return reconciliation
 
 
