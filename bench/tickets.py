@@ -13,8 +13,11 @@ crossable, 20% of instruments in single shares. The timed run, on a fresh `Ticke
    allocated to the block's tickets at once; about 1 block in 10 has a ticket canceled after its
    first fill (a mid-flight weight change);
 4. reconcile: every block is closed and reconciled (any problem aborts the benchmark).
-Wall and process CPU time are both reported per phase (the machine is shared); the median of the
-repeats' wall time is the figure (BENCH.md keys: tickets, instruments, seconds, tickets_per_s).
+Wall and process CPU time are both reported per phase (the machine is shared), with the time spent
+in the garbage collector (default thresholds, as in the app) and, before each repeat, the time of a
+fixed pure-Python probe loop: on a shared virtual machine the same code runs up to ~1.5x slower from
+one minute to the next, and the probe shows how fast the machine was. The median of the repeats'
+wall time is the figure (BENCH.md keys: tickets, instruments, seconds, tickets_per_s).
 """
 
 from __future__ import annotations
@@ -99,6 +102,29 @@ def generate(n_tickets: int, n_instruments: int, seed: int) -> tuple[Market, lis
     return Market(instruments, mids), tickets
 
 
+class _CollectorClock:
+    """Wall time spent inside the garbage collector while installed (`gc.callbacks`)."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self._started = 0.0
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.seconds += time.perf_counter() - self._started
+
+
+def probe_s() -> float:
+    """A fixed pure-Python loop (dict stores, integer arithmetic): how fast the machine is right now."""
+    started = time.perf_counter()
+    table: dict[int, int] = {}
+    for i in range(1_000_000):
+        table[i & 1023] = i * 3 // 7
+    return time.perf_counter() - started
+
+
 def run_once(market: Market, tickets: list[Ticket], seed: int) -> dict[str, float | int]:
     """One timed pass on a fresh book; returns phase timings (wall and CPU) and counts."""
     rng = random.Random(seed + 1)
@@ -106,6 +132,8 @@ def run_once(market: Market, tickets: list[Ticket], seed: int) -> dict[str, floa
     offsets = [3 + rng.randint(-3, 3) for _ in range(10_009)]  # indices into each symbol's 7 price levels
     prices = {s: [market.instruments[s].price(m + d) for d in range(-3, 4)] for s, m in market.mid_ticks.items()}
     book = TicketBook(market.instruments)
+    collector = _CollectorClock()
+    gc.callbacks.append(collector)
     marks = [(time.perf_counter(), time.process_time())]
     add = book.add_ticket
     for ticket in tickets:
@@ -124,8 +152,10 @@ def run_once(market: Market, tickets: list[Ticket], seed: int) -> dict[str, floa
         if not reconciliation.ok:
             raise SystemExit(f"reconciliation failed for {block_id}: {reconciliation.problems}")
     marks.append((time.perf_counter(), time.process_time()))
+    gc.callbacks.remove(collector)
     phases = ("aggregate", "net", "allocate", "reconcile")
     out: dict[str, float | int] = {"seconds": marks[-1][0] - marks[0][0], "cpu_s": marks[-1][1] - marks[0][1]}
+    out["gc_s"] = collector.seconds
     for k, phase in enumerate(phases):
         out[f"{phase}_s"] = marks[k + 1][0] - marks[k][0]
         out[f"{phase}_cpu_s"] = marks[k + 1][1] - marks[k][1]
@@ -185,8 +215,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"generated {len(tickets):,} tickets in {generate_s:.1f} s (not timed)", file=sys.stderr)
     runs = []
     for r in range(max(1, args.repeats)):
-        runs.append(run_once(market, tickets, args.seed))
-        print(f"repeat {r + 1}: {runs[-1]['seconds']:.2f} s", file=sys.stderr)
+        probe = probe_s()
+        runs.append({**run_once(market, tickets, args.seed), "probe_s": probe})
+        gc.collect()  # the last repeat's book is garbage now: not the next repeat's to collect
+        print(f"repeat {r + 1}: {runs[-1]['seconds']:.2f} s (probe {probe:.2f} s)", file=sys.stderr)
     median = statistics.median(run["seconds"] for run in runs)
     typical = min(runs, key=lambda run: abs(run["seconds"] - median))
     per_s = len(tickets) / median
@@ -205,6 +237,8 @@ def main(argv: list[str] | None = None) -> int:
                 ("aggregate us/ticket", f"{typical['aggregate_s'] / len(tickets) * 1e6:.1f}"),
                 ("allocate us/market fill", f"{typical['allocate_s'] / typical['fills'] * 1e6:.1f}"),
                 ("reconcile us/ticket", f"{typical['reconcile_s'] / len(tickets) * 1e6:.1f}"),
+                ("in the garbage collector s", f"{typical['gc_s']:.2f}"),
+                ("machine probe s (each repeat)", ", ".join(f"{r['probe_s']:.2f}" for r in runs)),
                 (f"seconds, median of {len(runs)}", f"{median:.2f}"),
                 ("each repeat s", ", ".join(f"{r['seconds']:.1f}" for r in runs)),
                 ("tickets/s", f"{per_s:,.0f}"),
