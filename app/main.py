@@ -10,6 +10,7 @@ import sys
 from dataclasses import replace
 
 from app.config import AppConfig, ConfigError, load_config
+from app.gc_policy import apply_gc_policy
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -34,6 +35,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    apply_gc_policy()
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s",
                         stream=sys.stderr)
     try:
