@@ -43,6 +43,7 @@ class CancelTicket(Command):
 class AmendTicket(Command):
     ticket_id: TicketId
     quantity: int
+    limit_price: Decimal | None = None  # None: the limit stays as it is
 
 
 @dataclass(frozen=True, slots=True)

@@ -69,6 +69,14 @@ class TicketDesk:
             return self.book.cancel_ticket(ticket_id)
         return self.book.amend_ticket(ticket_id, quantity)
 
+    def amend_problem(self, ticket_id: TicketId, quantity: int) -> str | None:
+        """Why `amend(ticket_id, quantity)` would be refused, or None (changes nothing)."""
+        return self.book.amend_problem(ticket_id, quantity)
+
+    def relimit(self, ticket_id: TicketId, limit_price: Decimal) -> records.TicketRelimited | records.TicketRejected:
+        """Record: TicketRelimited."""
+        return self.book.relimit_ticket(ticket_id, limit_price)
+
     def net(
         self, symbol: Symbol, bid: Decimal, ask: Decimal, now_ns: int, working: Mapping[ParentId, int]
     ) -> records.CrossExecuted | records.NoCross:
@@ -114,6 +122,8 @@ class TicketDesk:
         elif isinstance(event, ev.TicketAmended):
             self.amend(event.ticket_id, None if event.canceled else event.new_quantity)
             self.set_text(event.ticket_id, event.reason)
+        elif isinstance(event, ev.TicketRelimited):
+            self.relimit(event.ticket_id, event.new_limit)
         elif isinstance(event, ev.TicketsCrossed):
             self.net(event.symbol, event.bid, event.ask, event.ts_ns, dict(event.working))
         elif isinstance(event, ev.TicketsAllocated) and event.kind == FILL:

@@ -183,9 +183,10 @@ class Engine:
         """Cancel a ticket's unallocated quantity; its parent shrinks accordingly."""
         return self._flow.cancel(ticket_id, reason)
 
-    def amend_ticket(self, ticket_id: TicketId, quantity: int) -> CommandResult:
-        """Change a ticket's quantity (never below what is allocated to it)."""
-        return self._flow.amend(ticket_id, quantity)
+    def amend_ticket(self, ticket_id: TicketId, quantity: int, limit_price: Decimal | None = None) -> CommandResult:
+        """Change a ticket's quantity (never below what is allocated to it) and, for a limit ticket that is
+        its parent's only open ticket, its limit price (None keeps it). Both or neither."""
+        return self._flow.amend(ticket_id, quantity, limit_price)
 
     def tickets(self) -> list[TicketRow]:
         return self.desk.rows()

@@ -111,6 +111,17 @@ class TicketAmended(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class TicketRelimited(Event):
+    """A limit ticket's limit price changed; its parent now works at the new limit."""
+
+    ticket_id: TicketId
+    parent_id: ParentId
+    old_limit: Decimal | None
+    new_limit: Decimal
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class TicketsCrossed(Event):
     """Opposing parents matched internally at the consolidated mid; only the net goes to market."""
 

@@ -95,10 +95,34 @@ class TicketFlow:
             self.e._record(cmd.CancelTicket(self.e.clock.now_ns(), ticket_id, reason))
             return self._change(ticket_id, None, reason)
 
-    def amend(self, ticket_id: TicketId, quantity: int) -> CommandResult:
+    def amend(self, ticket_id: TicketId, quantity: int, limit_price: Decimal | None = None) -> CommandResult:
         with self.e._turn():
-            self.e._record(cmd.AmendTicket(self.e.clock.now_ns(), ticket_id, quantity))
+            self.e._record(cmd.AmendTicket(self.e.clock.now_ns(), ticket_id, quantity, limit_price))
+            if limit_price is not None:
+                refused = self._relimit(ticket_id, quantity, limit_price)
+                if refused is not None:
+                    return refused
             return self._change(ticket_id, quantity, "amended")
+
+    def _relimit(self, ticket_id: TicketId, quantity: int, limit_price: Decimal) -> CommandResult | None:
+        """The limit part of an amend, applied only when the quantity part will be accepted too."""
+        e, desk = self.e, self.desk
+        if not desk.has_ticket(ticket_id):
+            return e._refuse("AmendTicket", ticket_id, f"unknown ticket {ticket_id}")
+        parent_id = desk.parent_of_ticket(ticket_id) or ParentId("")
+        if e.store.parent(parent_id).status not in _WORKING:
+            return e._refuse("AmendTicket", ticket_id, f"parent {parent_id} is {e.store.parent(parent_id).status.name}")
+        if type(quantity) is not int:
+            return e._refuse("AmendTicket", ticket_id, f"quantity must be a whole number, got {quantity!r}")
+        problem = desk.amend_problem(ticket_id, quantity)
+        if problem:
+            return e._refuse("AmendTicket", ticket_id, problem)
+        relimited = desk.relimit(ticket_id, limit_price)
+        if isinstance(relimited, records.TicketRejected):
+            return e._refuse("AmendTicket", ticket_id, relimited.reason)
+        e._emit(ev.TicketRelimited(e.clock.now_ns(), ticket_id, parent_id, relimited.old_limit, relimited.new_limit,
+                                   "amended"))
+        return None  # the quantity part (`_change`) then resizes the parent to the block's new limit
 
     def resize_single_ticket_parent(
         self, parent: ParentView, quantity: int, limit: Decimal | None, end_ns: int

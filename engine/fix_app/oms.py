@@ -1,8 +1,8 @@
 """The OMS gateway's application layer: FIX orders in as engine tickets, per-ticket ExecutionReports out.
 
 NewOrderSingle -> `engine.submit_ticket`, OrderCancelRequest -> `cancel_ticket`, OrderCancelReplaceRequest
--> `amend_ticket` (quantity only), OrderStatusRequest -> a status report. Engine events (delivered
-after they are journaled) become each ticket's ExecutionReports: PendingNew + New on acceptance, one
+-> `amend_ticket` (OrderQty, and Price of a limit order), OrderStatusRequest -> a status report. Engine
+events (delivered after they are journaled) become each ticket's ExecutionReports: PendingNew + New on acceptance, one
 Trade report per ticket share of every execution (LastPx the execution's price, AvgPx the block's
 average price: average-price allocation), Canceled / Expired when its parent ends, Restated when the
 desk changes the ticket. The engine answers synchronously and its events arrive inside the call, so a
@@ -290,15 +290,21 @@ class OmsApplication:
         self.outbox.report(order, pending, status=pending_status, cl_ord_id=request.cl_ord_id,
                            orig_cl_ord_id=request.orig_cl_ord_id)
         changing = self._changing = _Changing(order.ticket_id, request.cl_ord_id, request.orig_cl_ord_id, cancel)
+        old_price = order.price
         try:
             if isinstance(request, ReplaceRequest):
-                result = self.engine.amend_ticket(order.ticket_id, request.quantity)
+                new_price = request.limit_price if request.limit_price != order.price else None
+                if new_price is not None:
+                    order.price = new_price  # the Replaced report (sent inside the call) carries it
+                result = self.engine.amend_ticket(order.ticket_id, request.quantity, new_price)
             else:
                 result = self.engine.cancel_ticket(order.ticket_id, "OMS cancel")
             if result.ok and not changing.reported:  # accepted without a quantity change (same quantity)
                 self.on_ticket_changed(order, order.order_qty, canceled=cancel, reason="")
         finally:
             self._changing = None
+            if not changing.reported:
+                order.price = old_price  # refused (or failed): the order keeps its limit
         if not result.ok:
             reason = CxlRejReason.TOO_LATE if order.done else CxlRejReason.OTHER
             response_to = CxlRejResponseTo.CANCEL if cancel else CxlRejResponseTo.REPLACE
@@ -377,12 +383,12 @@ def _poss_dup(message: FixMessage) -> bool:
 
 
 def _unchangeable(order: OmsOrder, request: ReplaceRequest) -> str:
-    """Why the replace changes something other than OrderQty ('' when it does not)."""
+    """Why the replace changes something other than OrderQty and a limit order's Price ('' when it does not).
+
+    A new Price is the engine's to accept or refuse (a ticket worked with others keeps its limit)."""
     if request.ord_type is not None and request.ord_type != order.ord_type:
         return f"OrdType (40) cannot change from {order.ord_type} to {request.ord_type}: only OrderQty (38) can"
-    if request.limit_price is not None and order.price is not None and request.limit_price != order.price:
-        return f"Price (44) cannot change from {order.price} to {request.limit_price}: only OrderQty (38) can"
     if request.limit_price is not None and order.price is None and request.ord_type != "1":
-        return "Price (44) cannot be added to a market order: only OrderQty (38) can change"
+        return "Price (44) cannot be added to a market order: cancel it and send a limit order"
     return ""
 

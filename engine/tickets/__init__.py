@@ -19,6 +19,7 @@ from engine.tickets.records import (
     TicketAmended,
     TicketJoined,
     TicketRejected,
+    TicketRelimited,
     TicketView,
 )
 
@@ -41,6 +42,7 @@ __all__ = [
     "TicketBook",
     "TicketJoined",
     "TicketRejected",
+    "TicketRelimited",
     "TicketView",
     "WindowRule",
     "parse_basket",

@@ -8,7 +8,9 @@ invariant (an overfill, a fill for a closed block).
 
 from __future__ import annotations
 
+from bisect import insort
 from collections.abc import Hashable, Iterable, Mapping
+from dataclasses import replace
 from decimal import Decimal
 
 from engine.model import Instrument, Side, Symbol, TicketId
@@ -28,6 +30,7 @@ from engine.tickets.records import (
     TicketAmended,
     TicketJoined,
     TicketRejected,
+    TicketRelimited,
     TicketView,
 )
 
@@ -151,6 +154,31 @@ class TicketBook:
         if block.leaves == 0:
             self._retire(block)
         return TicketAmended(ticket_id, block.block_id, old, quantity, quantity - old, block.total - block.crossed)
+
+    def amend_problem(self, ticket_id: TicketId, quantity: int) -> str | None:
+        """Why `amend_ticket(ticket_id, quantity)` would be refused, or None; changes nothing."""
+        where = self._where(ticket_id)
+        return f"unknown ticket {ticket_id}" if where is None else self._amend_problem(*where, quantity)
+
+    def relimit_ticket(self, ticket_id: TicketId, limit_price: Decimal) -> TicketRelimited | TicketRejected:
+        """Change a limit ticket's limit price, and with it its block's limit.
+
+        Only while the ticket is its block's one open ticket: a block's limit is the mandate its
+        tickets share, so a ticket worked with others is canceled and sent again to change its limit.
+        The block then takes new tickets at the new limit (unless another open block already does).
+        """
+        where = self._where(ticket_id)
+        if where is None:
+            return TicketRejected(ticket_id, f"unknown ticket {ticket_id}")
+        block, i = where
+        reason = self._relimit_problem(block, i, limit_price)
+        if reason:
+            return TicketRejected(ticket_id, reason)
+        ticket = block.tickets[i]
+        block.tickets[i] = replace(ticket, limit_price=limit_price)
+        block.relimit(self._rules.window, [self._limit_ticks(block.instrument, t) for t in block.tickets])
+        self._reindex(block, block.tickets[i])
+        return TicketRelimited(ticket_id, block.block_id, ticket.limit_price, limit_price)
 
     def cancel_ticket(self, ticket_id: TicketId) -> TicketAmended | TicketRejected:
         """Cancel what is not yet allocated: the ticket's quantity drops to its allocation."""
@@ -372,6 +400,46 @@ class TicketBook:
             return f"cannot reduce {tid} to {quantity:,}: {carry:,} executed shares still to allocate"
         return None
 
+    def _relimit_problem(self, block: Block, i: int, limit: Decimal) -> str | None:
+        tid = block.tickets[i].ticket_id
+        if not block.open:
+            state = "complete" if block.leaves == 0 else "closed"
+            return f"cannot change the limit of {tid}: block {block.block_id} is {state}"
+        if block.tickets[i].limit_price is None:
+            return f"{tid} is a market ticket: it cannot take a limit price (cancel it and send a limit order)"
+        try:
+            half = self._to_half_ticks(block.instrument, limit)
+        except AllocationError:
+            half = 1
+        if half % 2:
+            return f"limit {limit!r} is not a positive price on the {block.instrument.tick_size} tick"
+        allocated = block.allocated_shares()
+        others = sum(1 for k, (q, a) in enumerate(zip(block.quantities, allocated, strict=True)) if k != i and q > a)
+        if others:
+            return (f"{tid} is worked with {others} other open ticket(s) in block {block.block_id}: "
+                    "cancel it and send a new order to change its limit")
+        return None
+
+    def _reindex(self, block: Block, ticket: Ticket) -> None:
+        """Index an open block under the key its open ticket now has (its limit is part of the key)."""
+        key = self._key(ticket) if self._simple else (block.crossable, self._key(ticket))
+        if key == block.open_key:
+            return
+        if self._exact_only:
+            if block.open_key is not None:
+                del self._open_exact[block.open_key]
+            # When another open block already takes tickets at this limit, this one takes no more.
+            block.open_key = None if key in self._open_exact else key
+            if block.open_key is not None:
+                self._open_exact[key] = block
+            return
+        opens = self._open[block.open_key]
+        opens.remove(block)
+        if not opens:
+            del self._open[block.open_key]
+        insort(self._open.setdefault(key, []), block, key=lambda b: b.seq)  # oldest first, as joins expect
+        block.open_key = key
+
     def _execute(
         self, block: Block, shares: int, half_ticks: int, price: Decimal, cross: CrossId | None
     ) -> FillAllocated:
@@ -383,7 +451,8 @@ class TicketBook:
     def _retire(self, block: Block) -> None:
         block.open = False
         if self._exact_only:
-            del self._open_exact[block.open_key]
+            if block.open_key is not None:  # (None: relimited onto a key another block holds)
+                del self._open_exact[block.open_key]
         else:
             opens = self._open[block.open_key]
             opens.remove(block)

@@ -46,6 +46,16 @@ class TicketAmended:
     block_quantity: int
 
 
+@dataclass(frozen=True, slots=True)
+class TicketRelimited:
+    """A limit ticket's limit price changed (and with it its block's limit)."""
+
+    ticket_id: TicketId
+    block_id: BlockId
+    old_limit: Decimal | None
+    new_limit: Decimal
+
+
 class FillAllocated(NamedTuple):
     """One execution of a block (market fill or internal cross) and its split over the block's tickets.
 

@@ -170,3 +170,36 @@ def test_the_ticket_urgency_reaches_an_algo_that_takes_one(engine: Engine) -> No
     assert any(spec.name == "urgency" for spec in engine.algos["VWAP"].params_spec)
     parent, _ = ticket(engine, 300, algo="VWAP", urgency="HIGH")
     assert ("urgency", "HIGH") in engine.store.parent(parent).params
+
+
+def test_a_limit_amend_moves_the_parent_to_the_new_limit_and_survives_recovery(
+    engine: Engine, venue: ScriptedVenue, clock: VirtualClock, journal_path: Path
+) -> None:
+    parent, t1 = ticket(engine, 500, limit_price=Decimal("100.50"))
+    work(engine, venue, clock, parent, 100)
+    result = engine.amend_ticket(t1, 600, Decimal("100.40"))
+    assert result.ok, result.reason
+    view = engine.store.parent(parent)
+    assert (view.limit_price, view.quantity) == (Decimal("100.40"), 600)
+    assert all(engine.store.child(c).price is None or engine.store.child(c).price <= Decimal("100.40")
+               for c in engine.store.live_child_ids(parent))
+    live_rows, live_parents = engine.tickets(), engine.store.parents()
+    fresh = Engine(clock=clock, journal=Journal(journal_path), instruments=INSTRUMENTS,
+                   venues=[ScriptedVenue("LIT1", clock)])
+    fresh.recover(reconcile=False)
+    assert fresh.tickets() == live_rows and fresh.store.parents() == live_parents
+    block = fresh.desk.block_view(parent)
+    assert block is not None and block.limit_price == Decimal("100.40")
+    fresh.close()
+
+
+def test_a_limit_amend_is_all_or_nothing(engine: Engine, venue: ScriptedVenue, clock: VirtualClock) -> None:
+    parent, t1 = ticket(engine, 500, limit_price=Decimal("100.50"))
+    work(engine, venue, clock, parent, 200)
+    refused = engine.amend_ticket(t1, 100, Decimal("100.40"))  # below the 200 allocated: refused, limit kept
+    assert not refused.ok and "already allocated" in refused.reason
+    assert engine.store.parent(parent).limit_price == Decimal("100.50")
+    _, t2 = ticket(engine, 300, limit_price=Decimal("100.50"))
+    refused = engine.amend_ticket(t2, 300, Decimal("100.40"))
+    assert not refused.ok and "other open ticket(s)" in refused.reason
+    assert engine.store.parent(parent).limit_price == Decimal("100.50")

@@ -221,6 +221,41 @@ async def test_cancel_and_replace_across_a_reconnect_and_a_gateway_restart(desk)
     assert (too_late[434], too_late[102], too_late[39]) == ("2", "0", "4")
 
 
+async def test_a_limit_replace_moves_the_parent_and_an_aggregated_one_is_refused(desk):
+    expire = desk.expire_in(60)
+
+    def limit_order(cl_ord_id: str, quantity: int) -> dict[str, Any]:
+        fields = [[11, cl_ord_id], [55, "NVDA"], [54, "1"], [60, "20240102-10:00:00"], [38, quantity], [40, "2"],
+                  [44, "100.00"], [59, "0"], [126, expire], [9100, "TWAP"], [9101, "LOW"]]
+        return {"op": "send", "msg_type": "D", "fields": fields}
+
+    def replace(cl_ord_id: str, orig: str, quantity: int, price: str) -> dict[str, Any]:
+        fields = [[11, cl_ord_id], [41, orig], [55, "NVDA"], [54, "1"], [60, "20240102-10:00:00"], [38, quantity],
+                  [40, "2"], [44, price]]
+        return {"op": "send", "msg_type": "G", "fields": fields}
+
+    run = await run_initiator(desk.spec("OMS1", session(
+        limit_order("L1", 3000),
+        until("L1", ["0"], 5),
+        replace("L2", "L1", 2000, "100.05"),
+        {"op": "wait_match", "match": {"35": "8", "150": "5", "11": "L2"}, "timeout": 5},
+        limit_order("M1", 1000),  # L's parent now works at 100.05: M1 starts a parent at 100.00
+        until("M1", ["0"], 5),
+        limit_order("N1", 1000),  # aggregated with M1
+        until("N1", ["0"], 5),
+        replace("N2", "N1", 1000, "100.05"),
+        {"op": "wait", "msg_type": "9", "count": 1, "timeout": 5},
+    )), 20)
+    assert_clean(run)
+    replaced = next(r for r in run.messages("from_app", "8") if r[150] == "5")
+    assert (replaced[11], replaced[41], replaced[38], replaced[44], replaced[39]) == ("L2", "L1", "2000", "100.05", "0")
+    [refused] = run.messages("from_app", "9")
+    assert (refused[11], refused[41], refused[434], refused[102]) == ("N2", "N1", "2", "99")
+    assert "other open ticket(s)" in refused[58]
+    limits = sorted(p.limit_price for p in desk.engine.store.parents() if p.symbol == "NVDA")
+    assert limits == [Decimal("100.00"), Decimal("100.05")]
+
+
 async def test_a_wrong_comp_id_or_password_is_refused(desk):
     refused = [{"op": "wait", "msg_type": "5", "timeout": 5}]
     stranger, guesser = await asyncio.gather(

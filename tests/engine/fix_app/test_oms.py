@@ -230,14 +230,51 @@ def test_replace_below_what_is_filled_is_rejected_with_the_engines_reason(engine
     assert wire.take()[-1][150] == "4"
 
 
-def test_replace_of_anything_but_the_quantity_is_refused(wire, oms1):
+def test_replace_of_the_side_or_the_order_type_is_refused(wire, oms1):
     oms1.new_order("A1", 1000, tags={40: "2", 44: "100.00"})
     wire.take()
-    oms1.replace("A2", "A1", 1000, tags={40: "2", 44: "100.01"})
+    oms1.replace("A2", "A1", 1000, tags={40: "1", 44: None})
     oms1.replace("A3", "A1", 1000, tags={54: "2"})
-    price, side = wire.take()
-    assert (price.msg_type, price[434]) == ("9", "2") and "Price (44) cannot change" in price[58]
+    ord_type, side = wire.take()
+    assert (ord_type.msg_type, ord_type[434]) == ("9", "2") and "OrdType (40) cannot change" in ord_type[58]
     assert "Side (54) 2 does not match" in side[58]
+
+
+def test_replace_of_the_price_moves_the_parent_and_reports_the_new_price(engine, venue, clock, wire, oms1):
+    oms1.new_order("A1", 1000, tags={40: "2", 44: "100.00"})
+    ticket = ticket_of(wire, "A1")
+    parent = parent_of(engine, ticket)
+    fill(engine, venue, clock, parent, 100)
+    wire.take()
+    oms1.replace("A2", "A1", 800, tags={40: "2", 44: "100.05"})
+    pending, replaced = wire.take()
+    assert (pending[150], pending[44]) == ("E", "100.00")
+    assert (replaced[150], replaced[11], replaced[41], replaced[38], replaced[44]) == ("5", "A2", "A1", "800", "100.05")
+    assert engine.store.parent(parent).limit_price == Decimal("100.05")
+    oms1.send("H", [(11, "A2"), (55, "AAPL"), (54, "1")])
+    assert wire.take()[-1][44] == "100.05"
+
+
+def test_replace_of_the_price_of_an_aggregated_ticket_is_refused_and_changes_nothing(engine, wire, oms1):
+    oms1.new_order("A1", 1000, tags={40: "2", 44: "100.00"})
+    oms1.new_order("B1", 500, tags={40: "2", 44: "100.00"})
+    parent = parent_of(engine, ticket_of(wire, "A1"))
+    wire.take()
+    oms1.replace("A2", "A1", 1000, tags={40: "2", 44: "100.05"})
+    pending, reject = wire.take()
+    assert (reject.msg_type, reject[434], reject[102]) == ("9", "2", "99")
+    assert "other open ticket(s)" in reject[58]
+    assert engine.store.parent(parent).limit_price == Decimal("100.00")
+    oms1.send("H", [(11, "A1"), (55, "AAPL"), (54, "1")])
+    assert wire.take()[-1][44] == "100.00"
+
+
+def test_a_price_cannot_be_added_to_a_market_order(wire, oms1):
+    oms1.new_order("A1", 1000)
+    wire.take()
+    oms1.replace("A2", "A1", 1000, tags={40: "2", 44: "100.05"})
+    [reject] = wire.take()
+    assert reject.msg_type == "9" and "OrdType (40) cannot change" in reject[58]
 
 
 def test_unsupported_message_types_get_a_business_message_reject(wire, oms1):

@@ -1,0 +1,107 @@
+"""TicketBook.relimit_ticket: a limit ticket's price changes when it is its block's one open ticket."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from engine.model import Side, TicketId
+from engine.tickets import (
+    AggregationRules,
+    CrossExecuted,
+    TicketBook,
+    TicketJoined,
+    TicketRejected,
+    TicketRelimited,
+)
+
+from .conftest import AAPL, INSTRUMENTS, TicketMaker
+
+
+def _join(book: TicketBook, ticket: object) -> TicketJoined:
+    joined = book.add_ticket(ticket)  # type: ignore[arg-type]
+    assert isinstance(joined, TicketJoined), joined
+    return joined
+
+
+def test_the_only_ticket_moves_its_block_to_the_new_limit(make: TicketMaker) -> None:
+    book = TicketBook(INSTRUMENTS)
+    block = _join(book, make(limit="10.00", ticket_id="A")).block_id
+    relimited = book.relimit_ticket(TicketId("A"), Decimal("10.05"))
+    assert relimited == TicketRelimited(TicketId("A"), block, Decimal("10.00"), Decimal("10.05"))
+    view = book.block(block)
+    assert view is not None and view.limit_price == Decimal("10.05")
+    # New tickets at the new limit join it; at the old limit they start a block of their own.
+    assert _join(book, make(limit="10.05")).block_id == block
+    assert _join(book, make(limit="10.00")).block_id != block
+
+
+def test_a_relimited_sell_crosses_at_its_new_limit(make: TicketMaker) -> None:
+    book = TicketBook(INSTRUMENTS)
+    _join(book, make(Side.SELL, limit="10.10", ticket_id="S"))
+    _join(book, make(Side.BUY, ticket_id="B"))
+    assert not isinstance(book.net(AAPL, Decimal("10.00"), Decimal("10.02"), 1), CrossExecuted)  # mid 10.01 < 10.10
+    assert isinstance(book.relimit_ticket(TicketId("S"), Decimal("10.00")), TicketRelimited)
+    crossed = book.net(AAPL, Decimal("10.00"), Decimal("10.02"), 2)
+    assert isinstance(crossed, CrossExecuted) and crossed.quantity == 1_000
+
+
+def test_a_block_relimited_onto_a_taken_limit_takes_no_more_tickets(make: TicketMaker) -> None:
+    book = TicketBook(INSTRUMENTS)
+    first = _join(book, make(limit="10.00", ticket_id="A")).block_id
+    other = _join(book, make(limit="10.05")).block_id
+    assert isinstance(book.relimit_ticket(TicketId("A"), Decimal("10.05")), TicketRelimited)
+    assert _join(book, make(limit="10.05")).block_id == other
+    assert _join(book, make(limit="10.00")).block_id not in (first, other)
+    # The unindexed block still fills, completes and retires cleanly.
+    book.on_fill(first, 1_000, Decimal("10.00"))
+    assert book.close_block(first).ok
+
+
+@pytest.mark.parametrize(
+    ("limit", "reason"),
+    [
+        (Decimal("10.005"), "limit Decimal('10.005') is not a positive price on the 0.01 tick"),
+        (Decimal("-1"), "limit Decimal('-1') is not a positive price on the 0.01 tick"),
+    ],
+)
+def test_a_bad_limit_is_refused_naming_it(make: TicketMaker, limit: Decimal, reason: str) -> None:
+    book = TicketBook(INSTRUMENTS)
+    _join(book, make(limit="10.00", ticket_id="A"))
+    assert book.relimit_ticket(TicketId("A"), limit) == TicketRejected(TicketId("A"), reason)
+
+
+def test_tickets_worked_together_or_market_tickets_keep_their_limit(make: TicketMaker) -> None:
+    book = TicketBook(INSTRUMENTS)
+    block = _join(book, make(limit="10.00", ticket_id="A")).block_id
+    _join(book, make(limit="10.00", ticket_id="B"))
+    refused = book.relimit_ticket(TicketId("A"), Decimal("10.05"))
+    assert isinstance(refused, TicketRejected) and "worked with 1 other open ticket(s) in block" in refused.reason
+    view = book.block(block)
+    assert view is not None and view.limit_price == Decimal("10.00")
+    _join(book, make(ticket_id="M"))
+    refused = book.relimit_ticket(TicketId("M"), Decimal("10.00"))
+    assert isinstance(refused, TicketRejected) and "market ticket" in refused.reason
+    assert isinstance(book.relimit_ticket(TicketId("nope"), Decimal("10.00")), TicketRejected)
+
+
+def test_once_the_others_are_done_the_last_open_ticket_may_relimit(make: TicketMaker) -> None:
+    book = TicketBook(INSTRUMENTS)
+    block = _join(book, make(limit="10.00", quantity=500, ticket_id="A")).block_id
+    _join(book, make(limit="10.00", quantity=500, ticket_id="B"))
+    book.on_fill(block, 600, Decimal("10.00"))
+    assert book.cancel_ticket(TicketId("A"))  # A keeps its 300, nothing of it left open
+    assert isinstance(book.relimit_ticket(TicketId("B"), Decimal("9.95")), TicketRelimited)
+    view = book.block(block)
+    assert view is not None and view.limit_price == Decimal("9.95")
+
+
+def test_under_a_limit_tolerance_the_block_moves_to_the_list_of_its_new_limit_kind(make: TicketMaker) -> None:
+    book = TicketBook(INSTRUMENTS, AggregationRules(limit_tolerance_ticks=2))
+    block = _join(book, make(limit="10.00", ticket_id="A")).block_id
+    assert isinstance(book.relimit_ticket(TicketId("A"), Decimal("10.10")), TicketRelimited)
+    assert _join(book, make(limit="10.11")).block_id == block  # within 2 ticks of the new limit
+    assert _join(book, make(limit="10.00")).block_id != block
+    book.on_fill(block, 2_000, Decimal("10.05"))
+    assert book.close_block(block).ok
