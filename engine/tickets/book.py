@@ -20,6 +20,7 @@ from engine.tickets.avgprice import Money, money_of
 from engine.tickets.blocks import Block
 from engine.tickets.model import BlockId, CrossId, Ticket, half_tick_price
 from engine.tickets.netting import CrossingPolicy, CrossInterest, mid_half_ticks, plan_cross
+from engine.tickets.problems import amend_problem, half_ticks, relimit_problem, ticket_problem
 from engine.tickets.reconcile import block_view, reconcile_block, ticket_view
 from engine.tickets.records import (
     BlockView,
@@ -144,7 +145,7 @@ class TicketBook:
         if where is None:
             return TicketRejected(ticket_id, f"unknown ticket {ticket_id}")
         block, i = where
-        reason = self._amend_problem(block, i, quantity)
+        reason = amend_problem(block, i, quantity)
         if reason:
             return TicketRejected(ticket_id, reason)
         old = block.quantities[i]
@@ -158,7 +159,7 @@ class TicketBook:
     def amend_problem(self, ticket_id: TicketId, quantity: int) -> str | None:
         """Why `amend_ticket(ticket_id, quantity)` would be refused, or None; changes nothing."""
         where = self._where(ticket_id)
-        return f"unknown ticket {ticket_id}" if where is None else self._amend_problem(*where, quantity)
+        return f"unknown ticket {ticket_id}" if where is None else amend_problem(*where, quantity)
 
     def relimit_ticket(self, ticket_id: TicketId, limit_price: Decimal) -> TicketRelimited | TicketRejected:
         """Change a limit ticket's limit price, and with it its block's limit.
@@ -171,7 +172,7 @@ class TicketBook:
         if where is None:
             return TicketRejected(ticket_id, f"unknown ticket {ticket_id}")
         block, i = where
-        reason = self._relimit_problem(block, i, limit_price)
+        reason = relimit_problem(block, i, limit_price)
         if reason:
             return TicketRejected(ticket_id, reason)
         ticket = block.tickets[i]
@@ -317,32 +318,8 @@ class TicketBook:
 
     def _check(self, ticket: Ticket, last_arrival: int) -> int | str | None:
         """The ticket's limit in ticks when it is acceptable, else the reason it is not."""
-        tid = ticket.ticket_id
-        if tid in self._block_of:
-            return f"duplicate ticket id {tid}"
-        instrument = self._instruments.get(ticket.symbol)
-        if instrument is None:
-            return f"{tid}: unknown symbol {ticket.symbol!r}"
-        quantity = ticket.quantity
-        if type(quantity) is not int or quantity <= 0:
-            return f"{tid}: quantity must be a positive whole number of shares, got {quantity!r}"
-        if quantity % instrument.lot_size:
-            return f"{tid}: quantity {quantity:,} is not whole lots of {instrument.lot_size}"
-        start, end = ticket.start_ns, ticket.end_ns
-        if start is not None and end is not None and end <= start:
-            return f"{tid}: end time must be after the start time"
-        if ticket.arrival_seq <= last_arrival:
-            return f"{tid}: arrival_seq {ticket.arrival_seq} is not after the last ticket's {last_arrival}"
-        limit = ticket.limit_price
-        if limit is None:
-            return None
-        try:
-            half = self._to_half_ticks(instrument, limit)
-        except AllocationError:
-            half = 1
-        if half % 2:
-            return f"{tid}: limit {limit} is not a positive price on the {instrument.tick_size} tick"
-        return half // 2
+        return ticket_problem(ticket, self._instruments.get(ticket.symbol), self._block_of, last_arrival,
+                              self._price_grid(ticket.symbol))
 
     def _join(self, ticket: Ticket, limit_ticks: int | None) -> TicketJoined:
         crossable = ticket.allow_cross and (self._crossing_everywhere or self._crossing.allows(ticket))
@@ -382,43 +359,6 @@ class TicketBook:
         self._last_arrival = ticket.arrival_seq
         joined = (tid, block.block_id, new_block, quantity, block.total - block.crossed)
         return _new_record(TicketJoined, joined)  # type: ignore[no-any-return]
-
-    def _amend_problem(self, block: Block, i: int, quantity: int) -> str | None:
-        tid = block.tickets[i].ticket_id
-        if not block.open:
-            return f"cannot amend {tid}: block {block.block_id} is {'complete' if block.leaves == 0 else 'closed'}"
-        if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 0:
-            return f"cannot amend {tid}: quantity must be a whole number of shares >= 0, got {quantity!r}"
-        if quantity % block.lot:
-            return f"cannot amend {tid} to {quantity:,}: not whole lots of {block.lot}"
-        allocated = block.allocated_of(i)
-        if quantity < allocated:
-            return f"cannot reduce {tid} to {quantity:,}: {allocated:,} already allocated"
-        carry = block.carried
-        open_after = block.total - block.quantities[i] + quantity - block.allocated_total
-        if carry and open_after < carry + (-carry) % block.lot:
-            return f"cannot reduce {tid} to {quantity:,}: {carry:,} executed shares still to allocate"
-        return None
-
-    def _relimit_problem(self, block: Block, i: int, limit: Decimal) -> str | None:
-        tid = block.tickets[i].ticket_id
-        if not block.open:
-            state = "complete" if block.leaves == 0 else "closed"
-            return f"cannot change the limit of {tid}: block {block.block_id} is {state}"
-        if block.tickets[i].limit_price is None:
-            return f"{tid} is a market ticket: it cannot take a limit price (cancel it and send a limit order)"
-        try:
-            half = self._to_half_ticks(block.instrument, limit)
-        except AllocationError:
-            half = 1
-        if half % 2:
-            return f"limit {limit!r} is not a positive price on the {block.instrument.tick_size} tick"
-        allocated = block.allocated_shares()
-        others = sum(1 for k, (q, a) in enumerate(zip(block.quantities, allocated, strict=True)) if k != i and q > a)
-        if others:
-            return (f"{tid} is worked with {others} other open ticket(s) in block {block.block_id}: "
-                    "cancel it and send a new order to change its limit")
-        return None
 
     def _reindex(self, block: Block, ticket: Ticket) -> None:
         """Index an open block under the key its open ticket now has (its limit is part of the key)."""
@@ -478,13 +418,4 @@ class TicketBook:
         return grid
 
     def _to_half_ticks(self, instrument: Instrument, price: Decimal) -> int:
-        grid = self._price_grid(instrument.symbol)
-        half = grid.get(price)
-        if half is None:
-            if not isinstance(price, Decimal) or not price.is_finite() or price <= 0:
-                raise AllocationError(f"{instrument.symbol}: price {price!r} is not a positive decimal")
-            exact = price * 2 / instrument.tick_size
-            if exact != exact.to_integral_value():
-                raise AllocationError(f"{instrument.symbol}: price {price} is off the half-tick grid")
-            half = grid[price] = int(exact)
-        return half
+        return half_ticks(self._price_grid(instrument.symbol), instrument, price)

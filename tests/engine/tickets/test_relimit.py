@@ -62,8 +62,8 @@ def test_a_block_relimited_onto_a_taken_limit_takes_no_more_tickets(make: Ticket
 @pytest.mark.parametrize(
     ("limit", "reason"),
     [
-        (Decimal("10.005"), "limit Decimal('10.005') is not a positive price on the 0.01 tick"),
-        (Decimal("-1"), "limit Decimal('-1') is not a positive price on the 0.01 tick"),
+        (Decimal("10.005"), "limit 10.005 is not a positive price on the 0.01 tick"),
+        (Decimal("-1"), "limit -1 is not a positive price on the 0.01 tick"),
     ],
 )
 def test_a_bad_limit_is_refused_naming_it(make: TicketMaker, limit: Decimal, reason: str) -> None:

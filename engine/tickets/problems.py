@@ -1,0 +1,110 @@
+"""Why a ticket, an amend or a new limit is refused: each check names what was wrong (None: acceptable).
+
+Pure functions of a block's state and an instrument's price grid (the book's cache of prices in
+half ticks); `TicketBook` runs them before it changes anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Container
+from decimal import Decimal
+
+from engine.model import Instrument, TicketId
+from engine.tickets.allocation import AllocationError
+from engine.tickets.blocks import Block
+from engine.tickets.model import Ticket
+
+
+def half_ticks(grid: dict[Decimal, int], instrument: Instrument, price: Decimal) -> int:
+    """`price` in half ticks of `instrument` (cached in `grid`); AllocationError off the half-tick grid."""
+    half = grid.get(price)
+    if half is None:
+        if not isinstance(price, Decimal) or not price.is_finite() or price <= 0:
+            raise AllocationError(f"{instrument.symbol}: price {price!r} is not a positive decimal")
+        exact = price * 2 / instrument.tick_size
+        if exact != exact.to_integral_value():
+            raise AllocationError(f"{instrument.symbol}: price {price} is off the half-tick grid")
+        half = grid[price] = int(exact)
+    return half
+
+
+def limit_ticks_or_problem(grid: dict[Decimal, int], instrument: Instrument, limit: Decimal) -> int | str:
+    """A limit price in whole ticks, or why it is not a limit price of this instrument."""
+    try:
+        half = half_ticks(grid, instrument, limit)
+    except AllocationError:
+        half = 1
+    if half % 2:
+        return f"limit {limit} is not a positive price on the {instrument.tick_size} tick"
+    return half // 2
+
+
+def ticket_problem(
+    ticket: Ticket,
+    instrument: Instrument | None,
+    known: Container[TicketId],
+    last_arrival: int,
+    grid: dict[Decimal, int],
+) -> int | str | None:
+    """The ticket's limit in ticks (None: no limit) when it is acceptable, else the reason it is not."""
+    tid = ticket.ticket_id
+    if tid in known:
+        return f"duplicate ticket id {tid}"
+    if instrument is None:
+        return f"{tid}: unknown symbol {ticket.symbol!r}"
+    quantity = ticket.quantity
+    if type(quantity) is not int or quantity <= 0:
+        return f"{tid}: quantity must be a positive whole number of shares, got {quantity!r}"
+    if quantity % instrument.lot_size:
+        return f"{tid}: quantity {quantity:,} is not whole lots of {instrument.lot_size}"
+    start, end = ticket.start_ns, ticket.end_ns
+    if start is not None and end is not None and end <= start:
+        return f"{tid}: end time must be after the start time"
+    if ticket.arrival_seq <= last_arrival:
+        return f"{tid}: arrival_seq {ticket.arrival_seq} is not after the last ticket's {last_arrival}"
+    if ticket.limit_price is None:
+        return None
+    ticks = limit_ticks_or_problem(grid, instrument, ticket.limit_price)
+    return f"{tid}: {ticks}" if isinstance(ticks, str) else ticks
+
+
+def amend_problem(block: Block, i: int, quantity: int) -> str | None:
+    """Why ticket `i` of `block` cannot take `quantity` (never below its allocation, whole lots)."""
+    tid = block.tickets[i].ticket_id
+    if not block.open:
+        return f"cannot amend {tid}: block {block.block_id} is {_closed_state(block)}"
+    if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 0:
+        return f"cannot amend {tid}: quantity must be a whole number of shares >= 0, got {quantity!r}"
+    if quantity % block.lot:
+        return f"cannot amend {tid} to {quantity:,}: not whole lots of {block.lot}"
+    allocated = block.allocated_of(i)
+    if quantity < allocated:
+        return f"cannot reduce {tid} to {quantity:,}: {allocated:,} already allocated"
+    carry = block.carried
+    open_after = block.total - block.quantities[i] + quantity - block.allocated_total
+    if carry and open_after < carry + (-carry) % block.lot:
+        return f"cannot reduce {tid} to {quantity:,}: {carry:,} executed shares still to allocate"
+    return None
+
+
+def relimit_problem(block: Block, i: int, limit: Decimal) -> str | None:
+    """Why ticket `i` of `block` cannot move to `limit`: only a limit ticket that is its block's one
+    open ticket can (a block's limit is the mandate its tickets share)."""
+    tid = block.tickets[i].ticket_id
+    if not block.open:
+        return f"cannot change the limit of {tid}: block {block.block_id} is {_closed_state(block)}"
+    if block.tickets[i].limit_price is None:
+        return f"{tid} is a market ticket: it cannot take a limit price (cancel it and send a limit order)"
+    ticks = limit_ticks_or_problem(block.price_grid, block.instrument, limit)
+    if isinstance(ticks, str):
+        return ticks
+    allocated = block.allocated_shares()
+    others = sum(1 for k, (q, a) in enumerate(zip(block.quantities, allocated, strict=True)) if k != i and q > a)
+    if others:
+        return (f"{tid} is worked with {others} other open ticket(s) in block {block.block_id}: "
+                "cancel it and send a new order to change its limit")
+    return None
+
+
+def _closed_state(block: Block) -> str:
+    return "complete" if block.leaves == 0 else "closed"
