@@ -18,6 +18,7 @@ from engine.engine import Engine
 from engine.model import ChildId, ParentId, Side, TicketId
 from engine.ticket_flow import TicketRequest
 from engine.tickets.csv_import import BasketRow, ImportResult, parse_basket
+from widgets.amend_dialog import PARENT, AmendForm
 from widgets.main_window import MainWindow
 from widgets.param_fields import ParamField, ParamKind
 from widgets.ticket_form import TicketForm
@@ -58,6 +59,7 @@ class EngineBridge(QObject):
         window.ticket.set_algo_params(param_fields(engine.algos))
         window.set_basket_parser(self.parse_basket)
         window.basket_submitted.connect(self.submit_basket)
+        window.amend_submitted.connect(self.amend)
         window.ticket.submitted.connect(self.submit)
         window.parents.cancel_requested.connect(lambda pid: self._command(engine.cancel(ParentId(pid))))
         window.parents.pause_requested.connect(lambda pid: self._command(engine.pause(ParentId(pid))))
@@ -91,6 +93,18 @@ class EngineBridge(QObject):
                 self.window.parents.select_key(result.parent_id)
         else:
             self.window.ticket.show_result(False, result.reason, result.field)
+
+    def amend(self, form: AmendForm) -> None:
+        """A parent's quantity / limit / end time, or a ticket's quantity / limit; the answer goes to the dialog."""
+        if form.kind == PARENT:
+            now = self.engine.clock.now_ns()
+            end_ns = None if form.end_seconds is None else now - now % DAY_NS + form.end_seconds * NS_PER_S
+            result = self.engine.amend(ParentId(form.key), quantity=form.quantity, limit_price=form.limit_price,
+                                       end_ns=end_ns)
+        else:
+            result = self.engine.amend_ticket(TicketId(form.key), form.quantity, form.limit_price)
+        self.window.show_amend_result(result.ok, f"{form.key} amended" if result.ok else result.reason)
+        self.refresh()
 
     def parse_basket(self, text: str) -> ImportResult:
         now = self.engine.clock.now_ns()
@@ -132,7 +146,7 @@ class EngineBridge(QObject):
             return
         if isinstance(event, ev.TicketsAllocated):
             self._dirty_tickets.update(event.ticket_ids)
-        elif isinstance(event, ev.TicketAccepted | ev.TicketAmended):
+        elif isinstance(event, ev.TicketAccepted | ev.TicketAmended | ev.TicketRelimited):
             self._dirty_tickets.add(event.ticket_id)
         elif isinstance(event, _PARENT_DONE):
             self._dirty_tickets.update(self.engine.desk.ticket_ids(event.parent_id))

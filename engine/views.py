@@ -99,6 +99,7 @@ class TicketRow:
     status: OrdStatus
     text: str
     created_ns: int
+    limit_price: Decimal | None = None  # as it stands (a limit amend changes it); None: market
 
 
 @dataclass(frozen=True, slots=True)

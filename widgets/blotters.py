@@ -161,6 +161,8 @@ TICKET_COLUMNS: tuple[Column, ...] = (
     Column.attr("Symbol", "symbol", sample="MSFT.X"),
     _side(),
     _qty("Requested", "requested", "Quantity the client asked for"),
+    Column.optional("Limit", "limit_price", fmt.decimal, RIGHT, default=None,
+                    tooltip="The ticket's limit price as it stands (empty: market)", sample=_PRICE),
     _qty("Allocated", "allocated", "Quantity allocated to this ticket so far (fills and crosses)"),
     Column("Alloc %", _allocated_pct, fmt.percent, RIGHT, tooltip="Allocated / requested", sample="100.0%"),
     _price("Avg px", "avg_price", "Average price of the ticket's allocations (the parent's average)"),
@@ -174,10 +176,11 @@ _parent_id: Any = operator.attrgetter("parent_id")
 
 
 class ParentBlotter(BlotterView[ParentRow]):
-    """Parent orders. Selecting one emits its id; right-click offers cancel, pause and resume."""
+    """Parent orders. Selecting one emits its id; right-click offers amend, cancel, pause and resume."""
 
     parent_selected = Signal(str)
     """Id of the parent order now selected ("" when the selection is cleared)."""
+    amend_requested = Signal(str)
     cancel_requested = Signal(str)
     pause_requested = Signal(str)
     resume_requested = Signal(str)
@@ -189,12 +192,13 @@ class ParentBlotter(BlotterView[ParentRow]):
         self.table.customContextMenuRequested.connect(self._show_context_menu)
 
     def actions_menu(self, row: int) -> QMenu:
-        """The right-click menu for a visible row: Cancel / Pause / Resume, enabled as they apply."""
+        """The right-click menu for a visible row: Amend / Cancel / Pause / Resume, enabled as they apply."""
         snapshot = self.model.row_at(row)
         parent_id: str = snapshot.parent_id
         live = snapshot.status.name not in _FINISHED
         menu = QMenu(self)
         menu.setTitle(f"Parent {parent_id}")
+        self._add_action(menu, "Amend…", parent_id, self.amend_requested, live)
         self._add_action(menu, "Cancel", parent_id, self.cancel_requested, live)
         self._add_action(menu, "Pause", parent_id, self.pause_requested, live and not snapshot.paused)
         self._add_action(menu, "Resume", parent_id, self.resume_requested, live and bool(snapshot.paused))
@@ -228,9 +232,11 @@ def _popup(view: BlotterView[Any], position: QPoint, build: Callable[[int], QMen
 class TicketBlotter(BlotterView[TicketRow]):
     """Client tickets and how much of each was allocated; can be filtered to one parent order.
 
-    Right-click offers Cancel (what is not yet allocated), emitted as `cancel_requested(ticket_id)`.
+    Right-click offers Amend (quantity, limit) and Cancel (what is not yet allocated), emitted as
+    `amend_requested(ticket_id)` and `cancel_requested(ticket_id)`.
     """
 
+    amend_requested = Signal(str)
     cancel_requested = Signal(str)
 
     def __init__(self, flush_hz: float = DEFAULT_FLUSH_HZ, parent: QWidget | None = None) -> None:
@@ -252,6 +258,7 @@ class TicketBlotter(BlotterView[TicketRow]):
         menu.setTitle(f"Ticket {ticket_id}")
         status = snapshot.status if isinstance(snapshot.status, str) else snapshot.status.name
         open_qty = snapshot.requested > snapshot.allocated and status not in _FINISHED
+        _add_action(menu, "Amend…", ticket_id, self.amend_requested, open_qty)
         _add_action(menu, "Cancel", ticket_id, self.cancel_requested, open_qty)
         return menu
 

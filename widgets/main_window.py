@@ -1,5 +1,5 @@
 """The main window: toolbar with the kill switch, ticket dock, Tickets | Parents | Children | Fills tabs,
-VWAP progress and book ladder docks, basket import, status bar.
+VWAP progress and book ladder docks, basket import, the Amend dialog, status bar.
 
 It composes widgets and remembers their layout; app/ connects their signals to the engine.
 """
@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from widgets.amend_dialog import PARENT, TICKET, AmendDialog
 from widgets.basket_import import BasketImportDialog, ChooseFile, Parse, ask_for_csv_file
 from widgets.blotter_model import DEFAULT_FLUSH_HZ
 from widgets.blotter_view import BlotterView
@@ -35,6 +36,7 @@ from widgets.vwap_progress import VwapProgress
 
 LAYOUT_VERSION = 2
 """Bump when docks change incompatibly: an older saved state is then ignored."""
+_DAY_NS = 86_400 * 1_000_000_000
 
 
 def _slug(title: str) -> str:
@@ -48,6 +50,8 @@ class MainWindow(QMainWindow):
 
     basket_submitted = Signal(object)
     """The accepted rows of a previewed basket (a tuple of the parser's rows), to submit atomically."""
+    amend_submitted = Signal(object)
+    """An `AmendForm` from the Amend dialog of a parent or a ticket; answer with `show_amend_result`."""
 
     def __init__(
         self,
@@ -118,7 +122,10 @@ class MainWindow(QMainWindow):
         self._parse_basket: Parse | None = None
         self._choose_basket_file: ChooseFile = ask_for_csv_file
 
+        self.amend_dialog: AmendDialog | None = None
         self.parents.parent_selected.connect(self._on_parent_selected)
+        self.parents.amend_requested.connect(lambda key: self.open_amend(PARENT, key))
+        self.tickets.amend_requested.connect(lambda key: self.open_amend(TICKET, key))
 
     # --- for app/ ----------------------------------------------------------------------------------
 
@@ -162,6 +169,33 @@ class MainWindow(QMainWindow):
         self.basket_dialog.raise_()
         self.basket_dialog.activateWindow()
         return self.basket_dialog
+
+    def open_amend(self, kind: str, key: str) -> AmendDialog | None:
+        """The Amend dialog for a parent or ticket shown in its blotter, filled with its current values."""
+        blotter: BlotterView[Any] = self.parents if kind == PARENT else self.tickets
+        row = blotter.model.visible_row_of(key)
+        if row is None:
+            return None
+        snapshot = blotter.model.row_at(row)
+        end_ns = getattr(snapshot, "end_ns", None) if kind == PARENT else None
+        if self.amend_dialog is not None:
+            self.amend_dialog.close()
+            self.amend_dialog.deleteLater()
+        self.amend_dialog = AmendDialog(
+            kind, key, quantity=getattr(snapshot, "quantity", None) or snapshot.requested,
+            limit_price=getattr(snapshot, "limit_price", None),
+            end_seconds=None if end_ns is None else end_ns % _DAY_NS // 1_000_000_000, parent=self,
+        )
+        self.amend_dialog.submitted.connect(self.amend_submitted)
+        self.amend_dialog.show()
+        return self.amend_dialog
+
+    def show_amend_result(self, ok: bool, message: str) -> None:
+        """The engine's answer to an amend: the dialog closes, or shows why it was refused."""
+        if self.amend_dialog is not None:
+            self.amend_dialog.show_result(ok, message)
+        if not ok:
+            self.status.set_error(f"Amend refused: {message}")
 
     def show_basket_result(self, message: str, ok: bool) -> None:
         """The verdict on a submitted basket, shown in the preview (and the status bar when refused)."""

@@ -138,6 +138,7 @@ def ticket_view(block: Block, i: int) -> TicketView:
         quantity - allocated,
         avg,
         status,
+        ticket.limit_price,
     )
 
 

@@ -140,6 +140,7 @@ class TicketView:
     leaves: int
     avg_price: Decimal | None
     status: OrdStatus
+    limit_price: Decimal | None = None  # the ticket's limit as it stands (after any amend)
 
 
 @dataclass(frozen=True, slots=True)

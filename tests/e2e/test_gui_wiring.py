@@ -155,3 +155,34 @@ def test_ticket_cancel_from_the_blotter_shrinks_the_parent(session: tuple[GuiSes
     ticket = gui.engine.ticket(TicketId("T000002"))
     assert ticket is not None and ticket.status is OrdStatus.CANCELED
     assert gui.engine.store.parent(ParentId("P000001")).quantity == 3_000 + ticket.allocated
+
+
+def test_amend_from_the_blotters_reaches_the_engine_and_a_refusal_stays_in_the_dialog(
+    session: tuple[GuiSession, VirtualClock],
+) -> None:
+    gui, clock = session
+    enter_ticket(gui, "AAPL", "BUY", "2,000")
+    run(gui, clock, 60)
+    engine, window = gui.engine, gui.window
+    filled = engine.store.parent(ParentId("P000001")).cum_qty
+    assert filled > 0
+    menu = window.parents.actions_menu(0)
+    amend = next(a for a in menu.actions() if a.text().startswith("Amend"))
+    amend.trigger()
+    dialog = window.amend_dialog
+    assert dialog is not None and dialog.quantity.text() == "2,000"
+    dialog.quantity.setText("3,000")
+    dialog.end.setTime(QTime(9, 50))
+    dialog.ok_button.click()
+    parent = engine.store.parent(ParentId("P000001"))
+    assert parent.quantity == 3_000 and parent.end_ns % (86_400 * NS_PER_S) == (9 * 3600 + 50 * 60) * NS_PER_S
+    assert not dialog.isVisible()
+    run(gui, clock, 1)
+    window.open_amend("ticket", "T000001")
+    dialog = window.amend_dialog
+    assert dialog is not None
+    dialog.quantity.setText("100")  # below what is already allocated
+    dialog.ok_button.click()
+    assert dialog.isVisible() and "already allocated" in dialog.error.text()
+    assert window.status.last_error.text().startswith("Amend refused: ")
+    assert engine.ticket(TicketId("T000001")).quantity == 3_000  # type: ignore[union-attr]

@@ -117,6 +117,7 @@ class TicketRowFake:
     status: OrdStatus | str = OrdStatus.NEW
     text: str = ""
     created_ns: int = NS_0930
+    limit_price: Decimal | None = None
 
 
 @dataclass(frozen=True, slots=True)

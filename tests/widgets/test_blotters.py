@@ -104,21 +104,24 @@ def test_child_and_fill_blotters_filter_to_one_parent_and_back(qtbot: QtBot) -> 
     assert children.model.rowCount() == 11
 
 
-def test_right_click_menu_cancels_pauses_and_resumes_the_parent(qtbot: QtBot) -> None:
+def test_right_click_menu_amends_cancels_pauses_and_resumes_the_parent(qtbot: QtBot) -> None:
     blotter = ParentBlotter()
     qtbot.addWidget(blotter)
     blotter.upsert_many([Parent("P-1"), Parent("P-2", paused=True), Parent("P-3", status=OrdStatus.FILLED)])
     blotter.flush()
     menu = blotter.actions_menu(0)
-    cancel, pause, resume = menu.actions()
-    assert (cancel.isEnabled(), pause.isEnabled(), resume.isEnabled()) == (True, True, False)
+    amend, cancel, pause, resume = menu.actions()
+    assert (amend.isEnabled(), cancel.isEnabled(), pause.isEnabled(), resume.isEnabled()) == (True, True, True, False)
+    with qtbot.waitSignal(blotter.amend_requested, timeout=1_000) as amended:
+        amend.trigger()
+    assert amended.args == ["P-1"]
     with qtbot.waitSignal(blotter.cancel_requested, timeout=1_000) as canceled:
         cancel.trigger()
     assert canceled.args == ["P-1"]
     with qtbot.waitSignal(blotter.pause_requested, timeout=1_000) as paused:
         pause.trigger()
     assert paused.args == ["P-1"]
-    resume_2 = blotter.actions_menu(1).actions()[2]
+    resume_2 = blotter.actions_menu(1).actions()[3]
     assert resume_2.isEnabled()
     with qtbot.waitSignal(blotter.resume_requested, timeout=1_000) as resumed:
         resume_2.trigger()

@@ -41,7 +41,7 @@ def test_ticket_row_shows_parent_source_requested_allocated_price_and_status(qtb
     shown = {str(header): cell(blotter, 0, str(header)) for header in headers(blotter)}
     assert shown == {
         "Time": "09:30:00.000", "Ticket": "T-7", "Parent": "P-2", "Account": "FUND-A", "Source": "FIX:OMS1",
-        "Symbol": "AAPL", "Side": "SELL", "Requested": "3,000", "Allocated": "1,200", "Alloc %": "40.0%",
+        "Symbol": "AAPL", "Side": "SELL", "Requested": "3,000", "Limit": "", "Allocated": "1,200", "Alloc %": "40.0%",
         "Avg px": "99.98", "Crossed": "500", "Status": "PARTIALLY FILLED", "Text": "netted 500",
     }
     assert cell(blotter, 0, "Side", Qt.ItemDataRole.ForegroundRole) == theme.SELL
@@ -98,3 +98,19 @@ def test_parent_blotter_shows_ticket_count_and_netted_quantity_when_the_row_has_
     assert (cell(blotter, 0, "Tickets"), cell(blotter, 0, "Netted")) == ("12", "4,500")
     blotter.table.sortByColumn(headers(blotter).index("Tickets"), Qt.SortOrder.AscendingOrder)
     assert blotter.model.visible_keys() == ["P-2", "P-1"]
+
+
+def test_right_click_offers_amend_and_cancel_of_an_open_ticket_only(qtbot: QtBot) -> None:
+    blotter = make(qtbot)
+    blotter.upsert_many([
+        TicketRowFake("T-1", "P-1", limit_price=Decimal("101.25")),
+        TicketRowFake("T-2", "P-1", allocated=1_000, status=OrdStatus.FILLED),
+    ])
+    blotter.flush()
+    assert cell(blotter, 0, "Limit") == "101.25"
+    amend, cancel = blotter.actions_menu(0).actions()
+    assert amend.isEnabled() and cancel.isEnabled()
+    with qtbot.waitSignal(blotter.amend_requested, timeout=1_000) as requested:
+        amend.trigger()
+    assert requested.args == ["T-1"]
+    assert not any(action.isEnabled() for action in blotter.actions_menu(1).actions())
