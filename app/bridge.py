@@ -146,7 +146,7 @@ class EngineBridge(QObject):
             return
         if isinstance(event, ev.TicketsAllocated):
             self._dirty_tickets.update(event.ticket_ids)
-        elif isinstance(event, ev.TicketAccepted | ev.TicketAmended | ev.TicketRelimited):
+        elif isinstance(event, ev.TicketAccepted | ev.TicketAmended | ev.TicketMandateChanged):
             self._dirty_tickets.add(event.ticket_id)
         elif isinstance(event, _PARENT_DONE):
             self._dirty_tickets.update(self.engine.desk.ticket_ids(event.parent_id))

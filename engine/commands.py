@@ -44,6 +44,7 @@ class AmendTicket(Command):
     ticket_id: TicketId
     quantity: int
     limit_price: Decimal | None = None  # None: the limit stays as it is
+    end_ns: int | None = None  # None: the end time stays as it is
 
 
 @dataclass(frozen=True, slots=True)

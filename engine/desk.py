@@ -73,9 +73,11 @@ class TicketDesk:
         """Why `amend(ticket_id, quantity)` would be refused, or None (changes nothing)."""
         return self.book.amend_problem(ticket_id, quantity)
 
-    def relimit(self, ticket_id: TicketId, limit_price: Decimal) -> records.TicketRelimited | records.TicketRejected:
-        """Record: TicketRelimited."""
-        return self.book.relimit_ticket(ticket_id, limit_price)
+    def change_mandate(
+        self, ticket_id: TicketId, limit_price: Decimal | None, end_ns: int | None
+    ) -> records.TicketMandateChanged | records.TicketRejected:
+        """Record: TicketMandateChanged. `limit_price` is the ticket's limit after it (None: market)."""
+        return self.book.change_mandate(ticket_id, limit_price=limit_price, end_ns=end_ns)
 
     def net(
         self, symbol: Symbol, bid: Decimal, ask: Decimal, now_ns: int, working: Mapping[ParentId, int]
@@ -122,8 +124,8 @@ class TicketDesk:
         elif isinstance(event, ev.TicketAmended):
             self.amend(event.ticket_id, None if event.canceled else event.new_quantity)
             self.set_text(event.ticket_id, event.reason)
-        elif isinstance(event, ev.TicketRelimited):
-            self.relimit(event.ticket_id, event.new_limit)
+        elif isinstance(event, ev.TicketMandateChanged):
+            self.change_mandate(event.ticket_id, event.new_limit, event.new_end_ns)
         elif isinstance(event, ev.TicketsCrossed):
             self.net(event.symbol, event.bid, event.ask, event.ts_ns, dict(event.working))
         elif isinstance(event, ev.TicketsAllocated) and event.kind == FILL:

@@ -183,10 +183,12 @@ class Engine:
         """Cancel a ticket's unallocated quantity; its parent shrinks accordingly."""
         return self._flow.cancel(ticket_id, reason)
 
-    def amend_ticket(self, ticket_id: TicketId, quantity: int, limit_price: Decimal | None = None) -> CommandResult:
-        """Change a ticket's quantity (never below what is allocated to it) and, for a limit ticket that is
-        its parent's only open ticket, its limit price (None keeps it). Both or neither."""
-        return self._flow.amend(ticket_id, quantity, limit_price)
+    def amend_ticket(
+        self, ticket_id: TicketId, quantity: int, limit_price: Decimal | None = None, end_ns: int | None = None
+    ) -> CommandResult:
+        """Change a ticket's quantity (never below what is allocated to it) and, when it is its parent's only
+        open ticket, its limit price (a limit ticket) and end time (None keeps them). All or nothing."""
+        return self._flow.amend(ticket_id, quantity, limit_price, end_ns)
 
     def tickets(self) -> list[TicketRow]:
         return self.desk.rows()
@@ -235,10 +237,7 @@ class Engine:
                 if isinstance(checked, Invalid):
                     return self._refuse("AmendParent", parent_id, checked.reason)
             assert isinstance(new_qty, int) and isinstance(new_end, int) and not isinstance(new_limit, Invalid)
-            if new_qty != parent.quantity:
-                return self._flow.resize_single_ticket_parent(parent, new_qty, new_limit, new_end)
-            self._resize_parent(parent_id, new_qty, new_limit, new_end)
-            return CommandResult(True)
+            return self._flow.amend_parent(parent, new_qty, new_limit, new_end)
 
     def pause(self, parent_id: ParentId, reason: str = "trader pause") -> CommandResult:
         """Stop sending children and cancel the working ones; the parent keeps its place until resumed."""

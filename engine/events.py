@@ -111,13 +111,15 @@ class TicketAmended(Event):
 
 
 @dataclass(frozen=True, slots=True)
-class TicketRelimited(Event):
-    """A limit ticket's limit price changed; its parent now works at the new limit."""
+class TicketMandateChanged(Event):
+    """A ticket's limit price and/or end time changed; its parent now works to them."""
 
     ticket_id: TicketId
     parent_id: ParentId
     old_limit: Decimal | None
-    new_limit: Decimal
+    new_limit: Decimal | None
+    old_end_ns: int | None
+    new_end_ns: int | None
     reason: str
 
 

@@ -19,8 +19,9 @@ from engine import events as ev
 from engine.desk import CLOSE, CROSS, FILL
 from engine.model import OrdStatus, ParentId, Side, Symbol, TicketId
 from engine.tickets import records
+from engine.tickets.book import UNCHANGED, Unchanged
 from engine.tickets.model import URGENCIES
-from engine.validation import Invalid, ValidTicket, validate_ticket
+from engine.validation import Invalid, ValidTicket, check_end, validate_ticket
 from engine.views import ParentView
 
 if TYPE_CHECKING:
@@ -95,49 +96,66 @@ class TicketFlow:
             self.e._record(cmd.CancelTicket(self.e.clock.now_ns(), ticket_id, reason))
             return self._change(ticket_id, None, reason)
 
-    def amend(self, ticket_id: TicketId, quantity: int, limit_price: Decimal | None = None) -> CommandResult:
+    def amend(
+        self, ticket_id: TicketId, quantity: int, limit_price: Decimal | None = None, end_ns: int | None = None
+    ) -> CommandResult:
         with self.e._turn():
-            self.e._record(cmd.AmendTicket(self.e.clock.now_ns(), ticket_id, quantity, limit_price))
-            if limit_price is not None:
-                refused = self._relimit(ticket_id, quantity, limit_price)
-                if refused is not None:
-                    return refused
-            return self._change(ticket_id, quantity, "amended")
+            self.e._record(cmd.AmendTicket(self.e.clock.now_ns(), ticket_id, quantity, limit_price, end_ns))
+            limit = UNCHANGED if limit_price is None else limit_price
+            return self._amend(ticket_id, quantity, limit, end_ns, "amended")
 
-    def _relimit(self, ticket_id: TicketId, quantity: int, limit_price: Decimal) -> CommandResult | None:
-        """The limit part of an amend, applied only when the quantity part will be accepted too."""
+    def amend_parent(self, parent: ParentView, quantity: int, limit: Decimal | None, end_ns: int) -> CommandResult:
+        """A trader's amend of a parent is an amend of its one open ticket: the tickets' quantities,
+        limits and windows are the parent's mandate (with several open tickets, amend those)."""
+        e, desk = self.e, self.desk
+        open_tickets = [t for t in desk.ticket_ids(parent.parent_id) if desk.row(t).leaves > 0]
+        if len(open_tickets) != 1:
+            return e._refuse("AmendParent", parent.parent_id,
+                             f"parent works {len(open_tickets)} open tickets: amend or cancel the tickets")
+        ticket_id = open_tickets[0]
+        ticket_quantity = desk.row(ticket_id).quantity + quantity - parent.quantity
+        return self._amend(ticket_id, ticket_quantity, UNCHANGED if limit == parent.limit_price else limit,
+                           None if end_ns == parent.end_ns else end_ns, "parent amended")
+
+    def _amend(
+        self, ticket_id: TicketId, quantity: int, limit_price: Decimal | Unchanged | None, end_ns: int | None,
+        reason: str,
+    ) -> CommandResult:
+        """Quantity, limit (None: market) and end time together, or nothing (the mandate part is checked first)."""
+        if not isinstance(limit_price, Unchanged) or end_ns is not None:
+            refused = self._change_mandate(ticket_id, quantity, limit_price, end_ns, reason)
+            if refused is not None:
+                return refused
+        return self._change(ticket_id, quantity, reason)
+
+    def _change_mandate(
+        self, ticket_id: TicketId, quantity: int, limit_price: Decimal | Unchanged | None, end_ns: int | None,
+        reason: str,
+    ) -> CommandResult | None:
+        """The limit / end time part of an amend, applied only when the quantity part will be accepted too."""
         e, desk = self.e, self.desk
         if not desk.has_ticket(ticket_id):
             return e._refuse("AmendTicket", ticket_id, f"unknown ticket {ticket_id}")
         parent_id = desk.parent_of_ticket(ticket_id) or ParentId("")
-        if e.store.parent(parent_id).status not in _WORKING:
-            return e._refuse("AmendTicket", ticket_id, f"parent {parent_id} is {e.store.parent(parent_id).status.name}")
+        status = e.store.parent(parent_id).status
+        if status not in _WORKING:
+            return e._refuse("AmendTicket", ticket_id, f"parent {parent_id} is {status.name}")
         if type(quantity) is not int:
             return e._refuse("AmendTicket", ticket_id, f"quantity must be a whole number, got {quantity!r}")
+        if end_ns is not None:
+            checked = check_end(end_ns, -1, e.clock.now_ns())  # (the start is checked against the ticket's)
+            if isinstance(checked, Invalid):
+                return e._refuse("AmendTicket", ticket_id, checked.reason)
         problem = desk.amend_problem(ticket_id, quantity)
         if problem:
             return e._refuse("AmendTicket", ticket_id, problem)
-        relimited = desk.relimit(ticket_id, limit_price)
-        if isinstance(relimited, records.TicketRejected):
-            return e._refuse("AmendTicket", ticket_id, relimited.reason)
-        e._emit(ev.TicketRelimited(e.clock.now_ns(), ticket_id, parent_id, relimited.old_limit, relimited.new_limit,
-                                   "amended"))
-        return None  # the quantity part (`_change`) then resizes the parent to the block's new limit
-
-    def resize_single_ticket_parent(
-        self, parent: ParentView, quantity: int, limit: Decimal | None, end_ns: int
-    ) -> CommandResult:
-        """A trader's quantity amend on a parent is an amend of its ticket (when it has exactly one)."""
-        tickets = self.desk.ticket_ids(parent.parent_id)
-        if len(tickets) != 1:
-            return self.e._refuse("AmendParent", parent.parent_id,
-                                  f"parent works {len(tickets)} tickets: amend or cancel the tickets")
-        result = self._change(tickets[0], quantity + parent.netted_qty, "parent amended")
-        if result.ok and (limit != parent.limit_price or end_ns != parent.end_ns):
-            resized = self.e.store.parent(parent.parent_id)
-            if resized.status in _WORKING:
-                self.e._resize_parent(parent.parent_id, resized.quantity, limit, end_ns)
-        return result
+        limit = desk.row(ticket_id).limit_price if isinstance(limit_price, Unchanged) else limit_price
+        changed = desk.change_mandate(ticket_id, limit, end_ns)
+        if isinstance(changed, records.TicketRejected):
+            return e._refuse("AmendTicket", ticket_id, changed.reason)
+        e._emit(ev.TicketMandateChanged(e.clock.now_ns(), ticket_id, parent_id, changed.old_limit, changed.new_limit,
+                                        changed.old_end_ns, changed.new_end_ns, reason))
+        return None  # the quantity part (`_change`) then moves the parent to the block's new mandate
 
     # --- executions back to tickets (called by the engine inside a turn) ------------------------------------
 
@@ -323,12 +341,13 @@ class TicketFlow:
         if block is None or parent.status not in _WORKING:
             return
         target = block.market_quantity
-        if target == parent.quantity and block.limit_price == parent.limit_price:
+        end_ns = block.end_ns or parent.end_ns
+        if target == parent.quantity and block.limit_price == parent.limit_price and end_ns == parent.end_ns:
             return
         if target == 0 and parent.cum_qty == 0 and block.crossed == 0:
             e._cancel_parent(parent_id, "every ticket canceled")
             return
-        e._resize_parent(parent_id, max(target, parent.cum_qty), block.limit_price, block.end_ns or parent.end_ns)
+        e._resize_parent(parent_id, max(target, parent.cum_qty), block.limit_price, end_ns)
 
     def _emit_allocation(self, parent_id: ParentId, ref: str, allocated: records.FillAllocated, kind: str) -> None:
         # emitted even when no ticket got a whole lot yet: it is the record replay re-drives the book from

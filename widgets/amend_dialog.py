@@ -56,15 +56,14 @@ def amend_form(
     current_limit: Decimal | None,
     current_end_seconds: int | None,
 ) -> AmendForm | AmendError:
-    """Validate the dialog's input: a quantity is required; a blank or unchanged limit or end is kept."""
+    """Validate the dialog's input: a quantity is required; a blank or unchanged limit or end is kept
+    (a market order may take a limit; removing one is done by cancelling and resending)."""
     quantity = parse_quantity(quantity_text)
     if isinstance(quantity, str):
         return AmendError("quantity", quantity)
     limit = parse_limit(limit_text)
     if isinstance(limit, str):
         return AmendError("limit", limit)
-    if limit is not None and current_limit is None:
-        return AmendError("limit", "a market order cannot take a limit price: cancel it and send a limit order")
     if limit == current_limit:
         limit = None
     if end_seconds is not None and end_seconds == current_end_seconds:
@@ -91,10 +90,10 @@ class AmendDialog(QDialog):
         self.kind, self.key = kind, key
         self._current_limit, self._current_end = limit_price, end_seconds
         self.setWindowTitle(f"Amend {kind} {key}")
+        self.setMinimumWidth(340)
         self.quantity = QLineEdit(f"{quantity:,}")
         self.limit = QLineEdit("" if limit_price is None else str(limit_price))
-        self.limit.setPlaceholderText("market (no limit)" if limit_price is None else "unchanged")
-        self.limit.setEnabled(limit_price is not None)
+        self.limit.setPlaceholderText("market (blank: stays market)" if limit_price is None else "unchanged")
         self.end = QTimeEdit()
         self.end.setDisplayFormat("HH:mm:ss")
         if end_seconds is not None:

@@ -18,8 +18,8 @@ from engine.tickets.records import (
     Reconciliation,
     TicketAmended,
     TicketJoined,
+    TicketMandateChanged,
     TicketRejected,
-    TicketRelimited,
     TicketView,
 )
 
@@ -41,8 +41,8 @@ __all__ = [
     "TicketAmended",
     "TicketBook",
     "TicketJoined",
+    "TicketMandateChanged",
     "TicketRejected",
-    "TicketRelimited",
     "TicketView",
     "WindowRule",
     "parse_basket",

@@ -20,7 +20,7 @@ from engine.tickets.avgprice import Money, money_of
 from engine.tickets.blocks import Block
 from engine.tickets.model import BlockId, CrossId, Ticket, half_tick_price
 from engine.tickets.netting import CrossingPolicy, CrossInterest, mid_half_ticks, plan_cross
-from engine.tickets.problems import amend_problem, half_ticks, relimit_problem, ticket_problem
+from engine.tickets.problems import amend_problem, half_ticks, mandate_problem, ticket_problem
 from engine.tickets.reconcile import block_view, reconcile_block, ticket_view
 from engine.tickets.records import (
     BlockView,
@@ -30,12 +30,19 @@ from engine.tickets.records import (
     Reconciliation,
     TicketAmended,
     TicketJoined,
+    TicketMandateChanged,
     TicketRejected,
-    TicketRelimited,
     TicketView,
 )
 
 _BUY = Side.BUY
+
+
+class Unchanged:
+    """The type of `UNCHANGED`: a mandate field left as it is (None already means "no limit")."""
+
+
+UNCHANGED = Unchanged()
 _NO_PRICES: dict[Decimal, int] = {}
 _new_record = tuple.__new__  # builds a NamedTuple record without a Python-level __new__ frame
 
@@ -161,25 +168,29 @@ class TicketBook:
         where = self._where(ticket_id)
         return f"unknown ticket {ticket_id}" if where is None else amend_problem(*where, quantity)
 
-    def relimit_ticket(self, ticket_id: TicketId, limit_price: Decimal) -> TicketRelimited | TicketRejected:
-        """Change a limit ticket's limit price, and with it its block's limit.
+    def change_mandate(
+        self, ticket_id: TicketId, *, limit_price: Decimal | Unchanged | None = UNCHANGED, end_ns: int | None = None
+    ) -> TicketMandateChanged | TicketRejected:
+        """Change a ticket's limit price (None: market) and/or end time (None: unchanged), and its block's.
 
-        Only while the ticket is its block's one open ticket: a block's limit is the mandate its
-        tickets share, so a ticket worked with others is canceled and sent again to change its limit.
-        The block then takes new tickets at the new limit (unless another open block already does).
+        Only while the ticket is its block's one open ticket: a block's limit and window are the
+        mandate its tickets share, so a ticket worked with others is canceled and sent again instead.
+        The block then takes new tickets with the new mandate (unless another open block already does).
         """
         where = self._where(ticket_id)
         if where is None:
             return TicketRejected(ticket_id, f"unknown ticket {ticket_id}")
         block, i = where
-        reason = relimit_problem(block, i, limit_price)
+        old = block.tickets[i]
+        limit = old.limit_price if isinstance(limit_price, Unchanged) else limit_price
+        reason = mandate_problem(block, i, limit, end_ns)
         if reason:
             return TicketRejected(ticket_id, reason)
-        ticket = block.tickets[i]
-        block.tickets[i] = replace(ticket, limit_price=limit_price)
+        new = replace(old, limit_price=limit, end_ns=old.end_ns if end_ns is None else end_ns)
+        block.tickets[i] = new
         block.relimit(self._rules.window, [self._limit_ticks(block.instrument, t) for t in block.tickets])
-        self._reindex(block, block.tickets[i])
-        return TicketRelimited(ticket_id, block.block_id, ticket.limit_price, limit_price)
+        self._reindex(block, new)
+        return TicketMandateChanged(ticket_id, block.block_id, old.limit_price, new.limit_price, old.end_ns, new.end_ns)
 
     def cancel_ticket(self, ticket_id: TicketId) -> TicketAmended | TicketRejected:
         """Cancel what is not yet allocated: the ticket's quantity drops to its allocation."""
@@ -361,7 +372,7 @@ class TicketBook:
         return _new_record(TicketJoined, joined)  # type: ignore[no-any-return]
 
     def _reindex(self, block: Block, ticket: Ticket) -> None:
-        """Index an open block under the key its open ticket now has (its limit is part of the key)."""
+        """Index an open block under the key its open ticket now has (its limit and window may be in it)."""
         key = self._key(ticket) if self._simple else (block.crossable, self._key(ticket))
         if key == block.open_key:
             return
@@ -391,7 +402,7 @@ class TicketBook:
     def _retire(self, block: Block) -> None:
         block.open = False
         if self._exact_only:
-            if block.open_key is not None:  # (None: relimited onto a key another block holds)
+            if block.open_key is not None:  # (None: moved onto a key another block holds)
                 del self._open_exact[block.open_key]
         else:
             opens = self._open[block.open_key]

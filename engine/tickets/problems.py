@@ -87,22 +87,25 @@ def amend_problem(block: Block, i: int, quantity: int) -> str | None:
     return None
 
 
-def relimit_problem(block: Block, i: int, limit: Decimal) -> str | None:
-    """Why ticket `i` of `block` cannot move to `limit`: only a limit ticket that is its block's one
-    open ticket can (a block's limit is the mandate its tickets share)."""
-    tid = block.tickets[i].ticket_id
+def mandate_problem(block: Block, i: int, limit: Decimal | None, end_ns: int | None) -> str | None:
+    """Why ticket `i` of `block` cannot move to `limit` (None: none or unchanged) and/or `end_ns` (None:
+    unchanged). Only a ticket that is its block's one open ticket can: a block's limit and window are the
+    mandate its tickets share."""
+    ticket = block.tickets[i]
+    tid = ticket.ticket_id
     if not block.open:
-        return f"cannot change the limit of {tid}: block {block.block_id} is {_closed_state(block)}"
-    if block.tickets[i].limit_price is None:
-        return f"{tid} is a market ticket: it cannot take a limit price (cancel it and send a limit order)"
-    ticks = limit_ticks_or_problem(block.price_grid, block.instrument, limit)
-    if isinstance(ticks, str):
-        return ticks
+        return f"cannot change the limit or end time of {tid}: block {block.block_id} is {_closed_state(block)}"
+    if limit is not None:
+        ticks = limit_ticks_or_problem(block.price_grid, block.instrument, limit)
+        if isinstance(ticks, str):
+            return ticks
+    if end_ns is not None and ticket.start_ns is not None and end_ns <= ticket.start_ns:
+        return f"{tid}: end time must be after the start time"
     allocated = block.allocated_shares()
     others = sum(1 for k, (q, a) in enumerate(zip(block.quantities, allocated, strict=True)) if k != i and q > a)
     if others:
         return (f"{tid} is worked with {others} other open ticket(s) in block {block.block_id}: "
-                "cancel it and send a new order to change its limit")
+                "cancel it and send a new order to change its limit or end time")
     return None
 
 

@@ -47,13 +47,15 @@ class TicketAmended:
 
 
 @dataclass(frozen=True, slots=True)
-class TicketRelimited:
-    """A limit ticket's limit price changed (and with it its block's limit)."""
+class TicketMandateChanged:
+    """A ticket's limit price and/or end time changed (and with them its block's)."""
 
     ticket_id: TicketId
     block_id: BlockId
     old_limit: Decimal | None
-    new_limit: Decimal
+    new_limit: Decimal | None
+    old_end_ns: int | None
+    new_end_ns: int | None
 
 
 class FillAllocated(NamedTuple):

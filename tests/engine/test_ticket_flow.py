@@ -203,3 +203,26 @@ def test_a_limit_amend_is_all_or_nothing(engine: Engine, venue: ScriptedVenue, c
     refused = engine.amend_ticket(t2, 300, Decimal("100.40"))
     assert not refused.ok and "other open ticket(s)" in refused.reason
     assert engine.store.parent(parent).limit_price == Decimal("100.50")
+
+
+def test_a_parent_amend_of_limit_and_end_is_its_tickets_mandate_and_sticks(engine: Engine, clock: VirtualClock) -> None:
+    parent, t1 = ticket(engine, 500, limit_price=Decimal("100.50"))
+    assert engine.amend(parent, limit_price=Decimal("100.40"), end_ns=END + HOUR).ok
+    view = engine.store.parent(parent)
+    assert (view.limit_price, view.end_ns) == (Decimal("100.40"), END + HOUR)
+    row = engine.ticket(t1)
+    assert row is not None and row.limit_price == Decimal("100.40")
+    # A ticket at the old terms starts its own parent; one at the new terms joins, and nothing reverts.
+    other, _ = ticket(engine, 100, limit_price=Decimal("100.50"))
+    same, _ = ticket(engine, 200, limit_price=Decimal("100.40"), end_ns=END + HOUR)
+    assert other != parent and same == parent
+    view = engine.store.parent(parent)
+    assert (view.limit_price, view.end_ns, view.quantity) == (Decimal("100.40"), END + HOUR, 700)
+
+
+def test_a_parent_with_several_open_tickets_is_amended_through_its_tickets(engine: Engine) -> None:
+    parent, _ = ticket(engine, 500)
+    ticket(engine, 300)
+    refused = engine.amend(parent, quantity=600)
+    assert not refused.ok and "parent works 2 open tickets" in refused.reason
+    assert engine.store.parent(parent).quantity == 800

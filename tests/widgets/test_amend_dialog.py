@@ -26,8 +26,8 @@ def test_nonsense_input_names_the_field() -> None:
         "quantity", "Quantity must be a whole number of shares, got '12x'")
     bad_limit = amend_form(TICKET, "T1", "100", "-3", None, current_limit=Decimal("10"), current_end_seconds=None)
     assert bad_limit == AmendError("limit", "Limit price must be positive, got -3")
-    to_market = amend_form(TICKET, "T1", "100", "10.00", None, current_limit=None, current_end_seconds=None)
-    assert isinstance(to_market, AmendError) and "market order cannot take a limit" in to_market.message
+    limited = amend_form(TICKET, "T1", "100", "10.00", None, current_limit=None, current_end_seconds=None)
+    assert limited == AmendForm(TICKET, "T1", 100, Decimal("10.00"), None)  # a market order may take a limit
 
 
 def test_the_dialog_emits_a_valid_form_and_stays_open_on_a_refusal(qtbot: QtBot) -> None:
@@ -50,10 +50,10 @@ def test_the_dialog_emits_a_valid_form_and_stays_open_on_a_refusal(qtbot: QtBot)
     assert not dialog.isVisible()
 
 
-def test_a_ticket_dialog_has_no_end_time_and_a_market_ticket_no_limit(qtbot: QtBot) -> None:
+def test_a_ticket_dialog_has_no_end_time_and_a_blank_limit_keeps_a_market_ticket_market(qtbot: QtBot) -> None:
     dialog = AmendDialog(TICKET, "T3", quantity=500, limit_price=None)
     qtbot.addWidget(dialog)
-    assert not dialog.limit.isEnabled()
+    assert dialog.limit.text() == "" and dialog.end.parent() is None  # no End row
     with qtbot.waitSignal(dialog.submitted) as emitted:
         dialog.ok_button.click()
     assert emitted.args == [AmendForm(TICKET, "T3", 500, None, None)]
