@@ -34,13 +34,14 @@ from engine.model import (
     TicketId,
     VenueId,
 )
+from engine.parent_flow import ParentFlow
 from engine.recovery import RecoveryReport, replay_into
+from engine.results import CommandResult, SubmitResult
 from engine.risk import PreTradeRisk, RiskLimits
 from engine.store import OrderStore
 from engine.ticket_flow import TicketFlow, TicketRequest
 from engine.tickets.aggregation import AggregationRules
 from engine.tickets.netting import CrossingPolicy
-from engine.validation import Invalid, check_end, check_limit, check_quantity
 from engine.venues.base import Venue
 from engine.views import ChildView, FillView, ParentView, TicketRow
 
@@ -49,21 +50,6 @@ log = logging.getLogger(__name__)
 Subscriber = Callable[[ev.Event], None]
 _NOT_JOURNALED = (ev.BookUpdated, ev.TradePrinted, ev.AlgoProgress)
 _CHILD_DONE = (ev.ChildCanceled, ev.ChildRejected, ev.ChildExpired)
-
-
-@dataclass(frozen=True, slots=True)
-class SubmitResult:
-    accepted: bool
-    parent_id: ParentId | None = None
-    reason: str = ""
-    field: str | None = None
-    ticket_id: TicketId | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class CommandResult:
-    ok: bool
-    reason: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +89,7 @@ class Engine:
         self.store = OrderStore()
         self.desk = TicketDesk(self.instruments, aggregation, crossing)
         self._flow = TicketFlow(self)
+        self._parents = ParentFlow(self)
         self.algo_gateway = AlgoGateway(self)
         """What algos may see and do (the `AlgoContext`); they never get the engine itself."""
         self._running_algos: dict[ParentId, Algo] = {}
@@ -133,7 +120,7 @@ class Engine:
                 for child_id in self.store.live_child_ids():
                     self._emit(ev.ChildCanceled(self.clock.now_ns(), child_id, "venue session lost in restart"))
                 for parent_id in self.store.live_parent_ids():
-                    self._adopt_recovered(parent_id)
+                    self._parents.adopt_recovered(parent_id)
         return report
 
     def start(self) -> None:
@@ -198,15 +185,7 @@ class Engine:
 
     def cancel(self, parent_id: ParentId, reason: str = "trader cancel") -> CommandResult:
         """Stop the algo and cancel every working child; the parent is CANCELED once they are all done."""
-        with self._turn():
-            self._record(cmd.CancelParent(self.clock.now_ns(), parent_id, reason))
-            problem = self._live_parent_problem(parent_id)
-            if problem:
-                return self._refuse("CancelParent", parent_id, problem)
-            if self.store.parent(parent_id).status is OrdStatus.PENDING_CANCEL:
-                return self._refuse("CancelParent", parent_id, "cancel already pending")
-            self._cancel_parent(parent_id, reason)
-            return CommandResult(True)
+        return self._parents.cancel(parent_id, reason)
 
     def amend(
         self,
@@ -218,85 +197,24 @@ class Engine:
         end_ns: int | None = None,
     ) -> CommandResult:
         """Change quantity (never below filled), limit and/or end time of a working parent."""
-        now = self.clock.now_ns()
-        with self._turn():
-            self._record(cmd.AmendParent(now, parent_id, quantity, limit_price, clear_limit, end_ns))
-            problem = self._live_parent_problem(parent_id)
-            if problem:
-                return self._refuse("AmendParent", parent_id, problem)
-            parent = self.store.parent(parent_id)
-            if parent.status not in (OrdStatus.NEW, OrdStatus.PARTIALLY_FILLED):
-                return self._refuse("AmendParent", parent_id, f"cannot amend while {parent.status.name}")
-            instrument = self.instruments[parent.symbol]
-            new_qty = check_quantity(parent.quantity if quantity is None else quantity, instrument,
-                                     at_least=parent.cum_qty)
-            new_limit = None if clear_limit else check_limit(
-                parent.limit_price if limit_price is None else limit_price, instrument)
-            new_end = check_end(parent.end_ns if end_ns is None else end_ns, parent.start_ns, now)
-            for checked in (new_qty, new_limit, new_end):
-                if isinstance(checked, Invalid):
-                    return self._refuse("AmendParent", parent_id, checked.reason)
-            assert isinstance(new_qty, int) and isinstance(new_end, int) and not isinstance(new_limit, Invalid)
-            return self._flow.amend_parent(parent, new_qty, new_limit, new_end)
+        return self._parents.amend(parent_id, quantity=quantity, limit_price=limit_price, clear_limit=clear_limit,
+                                   end_ns=end_ns)
 
     def pause(self, parent_id: ParentId, reason: str = "trader pause") -> CommandResult:
         """Stop sending children and cancel the working ones; the parent keeps its place until resumed."""
-        with self._turn():
-            self._record(cmd.PauseParent(self.clock.now_ns(), parent_id))
-            problem = self._live_parent_problem(parent_id)
-            if problem:
-                return self._refuse("PauseParent", parent_id, problem)
-            if not self.store.parent(parent_id).paused:
-                self._emit(ev.ParentPaused(self.clock.now_ns(), parent_id, reason))
-            self._cancel_children(parent_id, f"paused: {reason}")
-            return CommandResult(True)
+        return self._parents.pause(parent_id, reason)
 
     def resume(self, parent_id: ParentId) -> CommandResult:
-        with self._turn():
-            self._record(cmd.ResumeParent(self.clock.now_ns(), parent_id))
-            problem = self._live_parent_problem(parent_id)
-            if problem:
-                return self._refuse("ResumeParent", parent_id, problem)
-            if self.store.kill_engaged:
-                return self._refuse("ResumeParent", parent_id, "kill switch engaged: re-enable first")
-            parent = self.store.parent(parent_id)
-            if not parent.paused:
-                return self._refuse("ResumeParent", parent_id, "not paused")
-            if parent.status is OrdStatus.PENDING_CANCEL:
-                return self._refuse("ResumeParent", parent_id, "cancel pending")
-            self._emit(ev.ParentResumed(self.clock.now_ns(), parent_id))
-            algo = self._running_algos.get(parent_id)
-            if algo is None:
-                algo = self._make_algo(parent_id)
-            if not algo.running:
-                self._outbox.append(algo.start)
-            else:
-                self._outbox.append(algo.wake)
-            return CommandResult(True)
+        """Send children again (refused while the kill switch is engaged)."""
+        return self._parents.resume(parent_id)
 
     def kill(self, reason: str = "kill switch", by: str = "trader") -> CommandResult:
         """Block new parents, pause every live parent and cancel every working child, until `reenable`."""
-        now = self.clock.now_ns()
-        with self._turn():
-            self._record(cmd.EngageKill(now, reason, by))
-            if self.store.kill_engaged:
-                return self._refuse("EngageKill", "", "kill switch already engaged")
-            self._emit(ev.KillEngaged(now, reason, by))
-            for parent_id in self.store.live_parent_ids():
-                if not self.store.parent(parent_id).paused:
-                    self._emit(ev.ParentPaused(now, parent_id, "kill switch"))
-            for child_id in self.store.live_child_ids():
-                self._cancel_child(child_id, "kill switch")
-            return CommandResult(True)
+        return self._parents.kill(reason, by)
 
     def reenable(self, by: str = "trader") -> CommandResult:
         """Release the kill switch. Paused parents stay paused until resumed one by one."""
-        with self._turn():
-            self._record(cmd.ReleaseKill(self.clock.now_ns(), by))
-            if not self.store.kill_engaged:
-                return self._refuse("ReleaseKill", "", "kill switch is not engaged")
-            self._emit(ev.KillReleased(self.clock.now_ns(), by))
-            return CommandResult(True)
+        return self._parents.reenable(by)
 
     # --- reading ----------------------------------------------------------------------------------------------
 
@@ -389,7 +307,7 @@ class Engine:
             if child.status.is_terminal:
                 self._after_child_event(child.parent_id, child.child_id, fill=None)
         elif isinstance(event, ev.RiskBlocked):
-            self._pause_on_risk_block(event)
+            self._parents.pause_on_risk_block(event)
         for subscriber in self._subscribers:
             self._deliver(subscriber, event)
 
@@ -410,7 +328,7 @@ class Engine:
                 with self._turn():
                     self._emit(ev.ParentPaused(self.clock.now_ns(), parent_id, f"algo error: {exc}"))
                     self._cancel_children(parent_id, "algo error")
-        self._settle(parent_id)
+        self._parents.settle(parent_id)
 
     def _deliver(self, subscriber: Subscriber, event: ev.Event) -> None:
         try:
@@ -418,42 +336,6 @@ class Engine:
         except Exception:
             log.exception("subscriber %r failed on %s", subscriber, type(event).__name__)
 
-    def _settle(self, parent_id: ParentId) -> None:
-        """Close a parent once nothing of it works any more: canceled, expired or filled."""
-        parent = self.store.parent(parent_id)
-        if parent.status.is_terminal:
-            self._stop_algo(parent_id)
-            with self._turn():
-                self._flow.on_parent_done(parent_id)
-            return
-        if self.store.live_child_ids(parent_id):
-            return
-        with self._turn():
-            if parent.status is OrdStatus.PENDING_CANCEL:
-                self._emit(ev.ParentCanceled(self.clock.now_ns(), parent_id, parent.text or "canceled"))
-            elif parent_id in self._expiring:
-                self._emit(ev.ParentExpired(self.clock.now_ns(), parent_id,
-                                            f"end time reached with {parent.leaves_qty:,} unfilled"))
-            else:
-                return
-            self._flow.on_parent_done(parent_id)
-        self._stop_algo(parent_id)
-
-    def _on_end_time(self, parent_id: ParentId) -> None:
-        with self._turn():
-            parent = self.store.parent(parent_id)
-            if parent.status.is_terminal:
-                return
-            self._expiring.add(parent_id)
-            self._stop_algo(parent_id)
-            self._cancel_children(parent_id, "parent end time")
-            self._settle(parent_id)
-
-    def _arm_end_timer(self, parent_id: ParentId, end_ns: int) -> None:
-        old = self._end_timers.pop(parent_id, None)
-        if old is not None:
-            old.cancel()
-        self._end_timers[parent_id] = self.clock.call_at(end_ns, lambda: self._on_end_time(parent_id))
 
     def market_since_start(self, parent_id: ParentId) -> tuple[int, Decimal | None]:
         """Market volume and VWAP since the parent was accepted."""
@@ -478,40 +360,6 @@ class Engine:
         self._next_parent += 1
         return parent_id
 
-    def _start_algo(self, parent_id: ParentId, params: Mapping[str, str]) -> None:
-        parent = self.store.parent(parent_id)
-        self._start_marks[parent_id] = self.market.mark(parent.symbol)
-        algo = self.algos[parent.algo](parent_id, self.algo_gateway, params)
-        self._running_algos[parent_id] = algo
-        self._arm_end_timer(parent_id, parent.end_ns)
-        self._outbox.append(algo.start)
-
-    def _cancel_parent(self, parent_id: ParentId, reason: str) -> None:
-        self._emit(ev.ParentCancelRequested(self.clock.now_ns(), parent_id, reason))
-        self._stop_algo(parent_id)
-        self._cancel_children(parent_id, reason)
-        self._settle(parent_id)
-
-    def _resize_parent(self, parent_id: ParentId, quantity: int, limit: Decimal | None, end_ns: int) -> None:
-        """Apply a new quantity / limit / end to a working parent; the algo recalibrates."""
-        parent = self.store.parent(parent_id)
-        self._emit(ev.ParentAmended(self.clock.now_ns(), parent_id, quantity, limit, end_ns))
-        if end_ns != parent.end_ns:
-            self._arm_end_timer(parent_id, end_ns)
-        if quantity < parent.cum_qty + parent.working_qty or limit != parent.limit_price:
-            self._cancel_children(parent_id, "parent amended")
-        algo = self._running_algos.get(parent_id)
-        if algo is not None:
-            self._outbox.append(algo.on_amended)
-        self._settle(parent_id)
-
-    def _stop_algo(self, parent_id: ParentId) -> None:
-        algo = self._running_algos.get(parent_id)
-        if algo is not None:
-            algo.stop()
-        timer = self._end_timers.pop(parent_id, None) if self.store.parent(parent_id).status.is_terminal else None
-        if timer is not None:
-            timer.cancel()
 
     def _cancel_child(self, child_id: ChildId, reason: str) -> None:
         child = self.store.child(child_id)
@@ -525,37 +373,9 @@ class Engine:
         for child_id in self.store.live_child_ids(parent_id):
             self._cancel_child(child_id, reason)
 
-    def _live_parent_problem(self, parent_id: ParentId) -> str:
-        if not self.store.has_parent(parent_id):
-            return f"unknown parent {parent_id}"
-        status = self.store.parent(parent_id).status
-        return f"parent is {status.name}" if status.is_terminal else ""
-
-    def _pause_on_risk_block(self, event: ev.RiskBlocked) -> None:
-        """A blocked child stops its algo (it would retry forever); the trader decides what next."""
-        if event.rule == "kill_switch" or not self.store.has_parent(event.parent_id):
-            return
-        parent = self.store.parent(ParentId(event.parent_id))
-        if parent.status.is_live and not parent.paused:
-            with self._turn():
-                self._emit(ev.ParentPaused(event.ts_ns, parent.parent_id, f"risk: {event.reason}"))
 
     def _refuse(self, command: str, target: str, reason: str) -> CommandResult:
         self._emit(ev.CommandRejected(self.clock.now_ns(), command, target, reason))
         return CommandResult(False, reason)
 
-    def _make_algo(self, parent_id: ParentId) -> Algo:
-        parent = self.store.parent(parent_id)
-        algo = self.algos[parent.algo](parent_id, self.algo_gateway, dict(parent.params))
-        self._running_algos[parent_id] = algo
-        return algo
 
-    def _adopt_recovered(self, parent_id: ParentId) -> None:
-        parent = self.store.parent(parent_id)
-        self._make_algo(parent_id)
-        if parent.status is OrdStatus.PENDING_CANCEL:
-            self._settle(parent_id)
-            return
-        self._arm_end_timer(parent_id, parent.end_ns)
-        if not parent.paused:
-            self._emit(ev.ParentPaused(self.clock.now_ns(), parent_id, "recovered after restart: review and resume"))

@@ -18,6 +18,7 @@ from engine import commands as cmd
 from engine import events as ev
 from engine.desk import CLOSE, CROSS, FILL
 from engine.model import OrdStatus, ParentId, Side, Symbol, TicketId
+from engine.results import CommandResult, SubmitResult
 from engine.tickets import records
 from engine.tickets.book import UNCHANGED, Unchanged
 from engine.tickets.model import URGENCIES
@@ -25,7 +26,7 @@ from engine.validation import Invalid, ValidTicket, check_end, validate_ticket
 from engine.views import ParentView
 
 if TYPE_CHECKING:
-    from engine.engine import CommandResult, Engine, SubmitResult
+    from engine.engine import Engine
 
 log = logging.getLogger(__name__)
 _WORKING = (OrdStatus.NEW, OrdStatus.PARTIALLY_FILLED)
@@ -70,8 +71,6 @@ class TicketFlow:
 
     def submit_basket(self, requests: Sequence[TicketRequest]) -> list[SubmitResult]:
         """All or nothing: every row is accepted (in one journal transaction) or none is."""
-        from engine.engine import SubmitResult
-
         e = self.e
         with e._turn():
             for request in requests:
@@ -260,8 +259,6 @@ class TicketFlow:
         return verdict
 
     def _reject(self, request: TicketRequest, reason: str, field: str) -> SubmitResult:
-        from engine.engine import SubmitResult
-
         quantity = request.quantity if type(request.quantity) is int else None
         self.e._emit(ev.TicketRejected(self.e.clock.now_ns(), request.client_order_id, request.source,
                                        request.client_order_id, str(request.symbol), request.side, quantity,
@@ -269,8 +266,6 @@ class TicketFlow:
         return SubmitResult(False, None, reason, field or None)
 
     def _accept(self, request: TicketRequest, valid: ValidTicket) -> SubmitResult:
-        from engine.engine import SubmitResult
-
         e, desk = self.e, self.desk
         now = e.clock.now_ns()
         symbol = valid.instrument.symbol
@@ -298,7 +293,7 @@ class TicketFlow:
                                       valid.algo.name, block.start_ns or now, block.end_ns or valid.end_ns,
                                       e.market.mid(symbol), params))
             e._emit(ev.TicketJoined(now, ticket_id, parent_id, True, joined.block_quantity))
-            e._start_algo(parent_id, dict(params))
+            e._parents.start_algo(parent_id, dict(params))
         else:
             parent_id = desk.parent_of_block(joined.block_id) or ParentId("")
             e._emit(ev.TicketJoined(now, ticket_id, parent_id, False, joined.block_quantity))
@@ -312,8 +307,6 @@ class TicketFlow:
         return SubmitResult(True, parent_id, ticket_id=ticket_id)
 
     def _change(self, ticket_id: TicketId, quantity: int | None, reason: str) -> CommandResult:
-        from engine.engine import CommandResult
-
         e, desk = self.e, self.desk
         command = "CancelTicket" if quantity is None else "AmendTicket"
         if not desk.has_ticket(ticket_id):
@@ -345,9 +338,9 @@ class TicketFlow:
         if target == parent.quantity and block.limit_price == parent.limit_price and end_ns == parent.end_ns:
             return
         if target == 0 and parent.cum_qty == 0 and block.crossed == 0:
-            e._cancel_parent(parent_id, "every ticket canceled")
+            e._parents.cancel_parent(parent_id, "every ticket canceled")
             return
-        e._resize_parent(parent_id, max(target, parent.cum_qty), block.limit_price, end_ns)
+        e._parents.resize_parent(parent_id, max(target, parent.cum_qty), block.limit_price, end_ns)
 
     def _emit_allocation(self, parent_id: ParentId, ref: str, allocated: records.FillAllocated, kind: str) -> None:
         # emitted even when no ticket got a whole lot yet: it is the record replay re-drives the book from

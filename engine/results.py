@@ -1,0 +1,26 @@
+"""What the engine's entry points answer: accepted or refused, with the reason and the field it names."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from engine.model import ParentId, TicketId
+
+
+@dataclass(frozen=True, slots=True)
+class SubmitResult:
+    """A ticket submission: accepted into `parent_id`, or refused with `reason` (about `field`)."""
+
+    accepted: bool
+    parent_id: ParentId | None = None
+    reason: str = ""
+    field: str | None = None
+    ticket_id: TicketId | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CommandResult:
+    """A command on a ticket, a parent or the kill switch: done, or refused with `reason`."""
+
+    ok: bool
+    reason: str = ""
