@@ -60,6 +60,13 @@ class ExecutionFeed:
                 self.track(order)
         elif isinstance(event, ev.TicketsAllocated):
             self._on_allocated(event)
+        elif isinstance(event, ev.TicketMandateChanged):
+            # A desk-side limit change (an OMS replace has set it already): the Restated report that
+            # follows (the amend's TicketAmended) carries the order's new OrdType and Price.
+            order = app.order(event.ticket_id)
+            if order is not None and not order.done:
+                order.price = event.new_limit
+                order.ord_type = "1" if event.new_limit is None else "2"
         elif isinstance(event, ev.TicketAmended):
             order = app.order(event.ticket_id)
             if order is not None:

@@ -321,6 +321,16 @@ def test_a_desk_amend_of_an_oms_ticket_is_reported_as_restated(engine, wire, oms
     assert (restated[150], restated[39], restated[38], restated[378]) == ("D", "0", "800", "4")
 
 
+def test_a_desk_limit_amend_of_an_oms_ticket_is_restated_with_the_new_price(engine, wire, oms1):
+    oms1.new_order("A1", 1000, tags={40: "2", 44: "100.00"})
+    wire.take()
+    assert engine.amend_ticket(ticket_of_row(engine, "A1"), 1000, Decimal("99.95")).ok
+    [restated] = wire.sent
+    assert (restated[150], restated[40], restated[44], restated[38]) == ("D", "2", "99.95", "1000")
+    oms1.send("H", [(11, "A1"), (55, "AAPL"), (54, "1")])
+    assert wire.take()[-1][44] == "99.95"  # the order keeps it
+
+
 def test_tickets_from_the_gui_are_not_reported_to_the_oms(engine, wire, oms1):
     engine.submit_ticket(symbol="AAPL", side=Side.SELL, quantity=300, limit_price=None, algo="TWAP",
                          end_ns=OPEN_NS + 3600 * NS_PER_S, client_order_id="A1")
