@@ -1,6 +1,8 @@
 """A price-time priority limit order book for one symbol, on integer ticks.
 
-Limit orders rest; market orders and IOC orders take what they can and never rest. Each price level
+Limit orders rest; market orders and IOC orders take what they can and never rest. Self-trade
+prevention (cancel resting): an incoming order of ours never trades with a resting order of ours; the
+resting one is taken off the book instead (`take_self_trade_cancels`) and matching goes on. Each price level
 is an insertion-ordered dict (order id -> order), so time priority is the dict's order and a cancel
 is O(1); each side keeps its prices in a sorted list with the best price last, so the touch is
 `keys[-1]` and new levels go in with `bisect.insort`. Asks are keyed by `-price`, which lets both
@@ -104,13 +106,14 @@ class _BookSide:
 class OrderBook:
     """Price-time priority matching for one symbol. Prices are integer ticks, quantities shares."""
 
-    __slots__ = ("_asks", "_bids", "_next_id", "_orders")
+    __slots__ = ("_asks", "_bids", "_next_id", "_orders", "_self_trade_cancels")
 
     def __init__(self) -> None:
         self._bids = _BookSide(+1)
         self._asks = _BookSide(-1)
         self._orders: dict[int, RestingOrder] = {}
         self._next_id = 1
+        self._self_trade_cancels: list[RestingOrder] = []
 
     # --- reading -----------------------------------------------------------------------------------
 
@@ -142,6 +145,12 @@ class OrderBook:
     def __len__(self) -> int:
         return len(self._orders)
 
+    def take_self_trade_cancels(self) -> list[RestingOrder]:
+        """Our resting orders taken off the book since the last call because an incoming order of
+        ours would have traded with them (their `leaves` is what was canceled)."""
+        canceled, self._self_trade_cancels = self._self_trade_cancels, []
+        return canceled
+
     # --- changing ----------------------------------------------------------------------------------
 
     def submit(
@@ -155,7 +164,7 @@ class OrderBook:
         order_id = self._next_id
         self._next_id += 1
         executions: list[Execution] = []
-        leaves = self._match(order_id, side, quantity, price, executions)
+        leaves = self._match(order_id, side, quantity, price, executions, ours)
         if leaves and price is not None and not ioc:
             order = RestingOrder(order_id, side, price, leaves, ours)
             self._orders[order_id] = order
@@ -191,7 +200,7 @@ class OrderBook:
             return []
         book_side.remove(order)
         executions: list[Execution] = []
-        remaining = self._match(order_id, order.side, leaves, price, executions)
+        remaining = self._match(order_id, order.side, leaves, price, executions, order.ours)
         if remaining:
             order.price = price
             order.leaves = remaining
@@ -200,7 +209,9 @@ class OrderBook:
             del self._orders[order_id]
         return executions
 
-    def _match(self, taker_id: int, side: Side, quantity: int, price: int | None, executions: list[Execution]) -> int:
+    def _match(
+        self, taker_id: int, side: Side, quantity: int, price: int | None, executions: list[Execution], ours: bool
+    ) -> int:
         """Take liquidity from the opposite side up to `price`; returns the quantity left."""
         opposite = self._asks if side is Side.BUY else self._bids
         keys, levels, sizes, sign = opposite.keys, opposite.levels, opposite.sizes, opposite.sign
@@ -217,6 +228,11 @@ class OrderBook:
             done: list[int] = []
             taken = 0
             for maker_id, maker in level.items():
+                if ours and maker.ours:  # self-trade prevention: the resting order of ours goes
+                    taken += maker.leaves
+                    done.append(maker_id)
+                    self._self_trade_cancels.append(maker)
+                    continue
                 fill = maker.leaves if maker.leaves < remaining else remaining
                 maker.leaves -= fill
                 remaining -= fill

@@ -126,6 +126,7 @@ class SimVenue(SimGateway):
             order.side, order.quantity, record.price_ticks, ioc=is_market or order.tif is TimeInForce.IOC, ours=True
         )
         record.book_id = result.order_id
+        self._cancel_self_trades(order.symbol, record)
         self._executed(order.symbol, result.executions, record)
         if result.rested:
             self._ours[order.symbol][result.order_id] = record
@@ -148,10 +149,19 @@ class SimVenue(SimGateway):
         executions = self._books[symbol].replace(book_id, record.leaves, price)
         if executions is None:
             raise AssertionError(f"{self.venue_id}: live order {record.order.child_id} is not in the book")
+        self._cancel_self_trades(symbol, record)
         self._executed(symbol, executions, record)
         if record.closed is not None:
             del self._ours[symbol][book_id]
         self._book_changed(symbol)
+
+    def _cancel_self_trades(self, symbol: Symbol, incoming: ChildRecord) -> None:
+        """Report our resting orders the book took off rather than trade them with `incoming` (ours too)."""
+        ours = self._ours[symbol]
+        for resting in self._books[symbol].take_self_trade_cancels():
+            record = ours.pop(resting.order_id)
+            self._close(record, "canceled", f"self-trade prevention: {resting.leaves} would have traded with "
+                                            f"our own {incoming.order.child_id}")
 
     def _executed(self, symbol: Symbol, executions: list[Execution], taker: ChildRecord | None) -> None:
         """Report our side of each match and print every trade."""

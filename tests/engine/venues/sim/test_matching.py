@@ -198,3 +198,27 @@ def test_book_never_crosses_and_no_order_fills_beyond_its_quantity(
                 assert resting and size == sum(order.leaves for order in resting if order is not None)
         for order in book.resting_orders():
             assert order.leaves > 0 and filled.get(order.order_id, 0) + order.leaves <= ordered[order.order_id]
+
+
+def test_our_incoming_order_never_trades_with_our_resting_one_it_is_canceled_instead() -> None:
+    book = OrderBook()
+    background_first = book.submit(SELL, 100, 100).order_id
+    our_resting = book.submit(SELL, 300, 100, ours=True).order_id
+    background_after = book.submit(SELL, 100, 100).order_id
+    result = book.submit(BUY, 250, 100, ours=True)
+    assert [(e.maker_id, e.quantity) for e in result.executions] == [(background_first, 100), (background_after, 100)]
+    assert (result.rested, book.best_ask()) == (50, None)  # our rest bids at 100; nothing of ours is offered
+    [canceled] = book.take_self_trade_cancels()
+    assert (canceled.order_id, canceled.leaves) == (our_resting, 300)
+    assert not book.is_live(our_resting) and book.take_self_trade_cancels() == []
+    # Background orders still trade with ours, and ours with theirs.
+    assert [e.quantity for e in book.submit(SELL, 50, 100).executions] == [50]
+
+
+def test_a_replace_of_ours_that_crosses_our_own_order_cancels_the_resting_one() -> None:
+    book = OrderBook()
+    bid = book.submit(BUY, 100, 99, ours=True).order_id
+    ask = book.submit(SELL, 100, 101, ours=True).order_id
+    assert book.replace(ask, 100, 99) == []  # would lift our own bid: the bid is canceled, the ask rests at 99
+    assert [o.order_id for o in book.take_self_trade_cancels()] == [bid]
+    assert book.best_ask() == 99 and book.best_bid() is None

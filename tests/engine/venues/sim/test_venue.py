@@ -322,3 +322,17 @@ def test_resting_day_orders_expire_at_the_close() -> None:
     assert recorder.orders[-1] == ChildCancelRejected(
         recorder.orders[-1].ts_ns, ChildId("C1"), "too late to cancel: order expired"
     )
+
+
+def test_self_trade_prevention_cancels_our_resting_order_with_a_reason() -> None:
+    clock, venue, recorder = quiet_venue()
+    venue.submit(child(BUY, 200, "190.00", child_id="RESTING"))
+    clock.advance(ROUND_TRIP)
+    venue.place_background(AAPL, BUY, 100, 18999)
+    venue.submit(child(SELL, 300, "189.99", tif=TimeInForce.IOC, child_id="INCOMING"))
+    clock.advance(ROUND_TRIP)
+    canceled = [e for e in recorder.of(ChildCanceled) if e.child_id == "RESTING"]
+    assert len(canceled) == 1 and "self-trade prevention" in canceled[0].reason and "INCOMING" in canceled[0].reason
+    fills = recorder.of(ChildFilled)
+    assert [(f.child_id, f.quantity, f.price) for f in fills] == [("INCOMING", 100, Decimal("189.99"))]
+    assert venue.book(AAPL).best_bid() is None
