@@ -79,6 +79,13 @@ class TicketDesk:
         """Record: TicketMandateChanged. `limit_price` is the ticket's limit after it (None: market)."""
         return self.book.change_mandate(ticket_id, limit_price=limit_price, end_ns=end_ns)
 
+    def set_working_terms(self, parent_id: ParentId, limit_price: Decimal | None, end_ns: int | None) -> str | None:
+        """Record: ParentTermsSet. Why the terms do not fit the tickets' mandate, or None once set."""
+        block_id = self._block_of.get(parent_id)
+        if block_id is None:
+            return f"parent {parent_id} works no tickets"
+        return self.book.set_working_terms(block_id, limit_price, end_ns)
+
     def net(
         self, symbol: Symbol, bid: Decimal, ask: Decimal, now_ns: int, working: Mapping[ParentId, int]
     ) -> records.CrossExecuted | records.NoCross:
@@ -124,6 +131,8 @@ class TicketDesk:
         elif isinstance(event, ev.TicketAmended):
             self.amend(event.ticket_id, None if event.canceled else event.new_quantity)
             self.set_text(event.ticket_id, event.reason)
+        elif isinstance(event, ev.ParentTermsSet):
+            self.set_working_terms(event.parent_id, event.limit_price, event.end_ns)
         elif isinstance(event, ev.TicketMandateChanged):
             self.change_mandate(event.ticket_id, event.new_limit, event.new_end_ns)
         elif isinstance(event, ev.TicketsCrossed):

@@ -124,6 +124,16 @@ class TicketMandateChanged(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class ParentTermsSet(Event):
+    """The trader's working limit and end time for a parent (None: not set), within its tickets' mandate."""
+
+    parent_id: ParentId
+    limit_price: Decimal | None
+    end_ns: int | None
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class TicketsCrossed(Event):
     """Opposing parents matched internally at the consolidated mid; only the net goes to market."""
 

@@ -72,7 +72,8 @@ class ParentFlow:
                 if isinstance(checked, Invalid):
                     return self.e._refuse("AmendParent", parent_id, checked.reason)
             assert isinstance(new_qty, int) and isinstance(new_end, int) and not isinstance(new_limit, Invalid)
-            return self.e._flow.amend_parent(parent, new_qty, new_limit, new_end)
+            return self.e._flow.amend_parent(parent, new_qty, new_limit, new_end,
+                                             trader_limit=limit_price is not None or clear_limit)
 
     def pause(self, parent_id: ParentId, reason: str = "trader pause") -> CommandResult:
         """Stop sending children and cancel the working ones; the parent keeps its place until resumed."""

@@ -103,18 +103,35 @@ class TicketFlow:
             limit = UNCHANGED if limit_price is None else limit_price
             return self._amend(ticket_id, quantity, limit, end_ns, "amended")
 
-    def amend_parent(self, parent: ParentView, quantity: int, limit: Decimal | None, end_ns: int) -> CommandResult:
-        """A trader's amend of a parent is an amend of its one open ticket: the tickets' quantities,
-        limits and windows are the parent's mandate (with several open tickets, amend those)."""
+    def amend_parent(
+        self, parent: ParentView, quantity: int, limit: Decimal | None, end_ns: int, *, trader_limit: bool
+    ) -> CommandResult:
+        """A trader's amend of a parent. Its quantity is its tickets': a change goes to its one open
+        ticket. Its limit and end time are the trader's working terms (`ParentTermsSet`), within the
+        tickets' mandate: tighter or earlier, never looser or later than what the tickets allow.
+        `trader_limit` says whether the amend named a limit (or cleared one) rather than keeping it."""
         e, desk = self.e, self.desk
-        open_tickets = [t for t in desk.ticket_ids(parent.parent_id) if desk.row(t).leaves > 0]
-        if len(open_tickets) != 1:
-            return e._refuse("AmendParent", parent.parent_id,
-                             f"parent works {len(open_tickets)} open tickets: amend or cancel the tickets")
-        ticket_id = open_tickets[0]
-        ticket_quantity = desk.row(ticket_id).quantity + quantity - parent.quantity
-        return self._amend(ticket_id, ticket_quantity, UNCHANGED if limit == parent.limit_price else limit,
-                           None if end_ns == parent.end_ns else end_ns, "parent amended")
+        pid = parent.parent_id
+        ticket_id: TicketId | None = None
+        if quantity != parent.quantity:
+            open_tickets = [t for t in desk.ticket_ids(pid) if desk.row(t).leaves > 0]
+            if len(open_tickets) != 1:
+                return e._refuse("AmendParent", pid,
+                                 f"parent works {len(open_tickets)} open tickets: amend or cancel the tickets")
+            ticket_id = open_tickets[0]
+            problem = desk.amend_problem(ticket_id, desk.row(ticket_id).quantity + quantity - parent.quantity)
+            if problem:
+                return e._refuse("AmendParent", pid, problem)
+        if trader_limit or end_ns != parent.end_ns:
+            terms = (limit, end_ns)
+            refused = desk.set_working_terms(pid, *terms)
+            if refused:
+                return e._refuse("AmendParent", pid, refused)
+            e._emit(ev.ParentTermsSet(e.clock.now_ns(), pid, *terms, "trader amend"))
+        if ticket_id is None:
+            self._follow_block(pid)
+            return CommandResult(True)
+        return self._change(ticket_id, desk.row(ticket_id).quantity + quantity - parent.quantity, "parent amended")
 
     def _amend(
         self, ticket_id: TicketId, quantity: int, limit_price: Decimal | Unchanged | None, end_ns: int | None,

@@ -63,6 +63,7 @@ class Block:
         "odd",
         "canceled",
         "seq",
+        "working",
     )
 
     def __init__(
@@ -84,6 +85,9 @@ class Block:
         self.side = side
         self.open_key = open_key  # where the book indexes it while open
         self.crossable = crossable
+        # The trader's working terms (limit ticks, end ns), each None when not set: they tighten the
+        # tickets' mandate, never loosen it (`working_limit_ticks`, `working_end_ns`).
+        self.working: tuple[int | None, int | None] | None = None
         self.mandate_fields = tuple(mandate)  # a plain tuple, like `fills` (see there)
         self.open = True
         # Appended on join; the per-ticket tuples below follow at `sync`. They are tuples of strs and
@@ -177,6 +181,24 @@ class Block:
             start = max(starts) if starts else None
             end = min(ends) if ends else None
         self.mandate = BlockMandate(low, high, start, end)
+
+    def working_limit_ticks(self) -> int | None:
+        """The limit the block works at: its tickets' most restrictive limit, tightened by the trader's."""
+        low, high, _, _ = self.mandate_fields
+        buy = self.side is Side.BUY
+        mandate = low if buy else high
+        trader = None if self.working is None else self.working[0]
+        if trader is None or mandate is None:
+            return mandate if trader is None else trader
+        return min(mandate, trader) if buy else max(mandate, trader)
+
+    def working_end_ns(self) -> int | None:
+        """The end time the block works to: its tickets' window end, brought forward by the trader's."""
+        end = self.mandate_fields[3]
+        trader = None if self.working is None else self.working[1]
+        if trader is None or end is None:
+            return end if trader is None else trader
+        return min(end, trader)
 
     @property
     def mandate(self) -> BlockMandate:

@@ -20,7 +20,13 @@ from engine.tickets.avgprice import Money, money_of
 from engine.tickets.blocks import Block
 from engine.tickets.model import BlockId, CrossId, Ticket, half_tick_price
 from engine.tickets.netting import CrossingPolicy, CrossInterest, mid_half_ticks, plan_cross
-from engine.tickets.problems import amend_problem, half_ticks, mandate_problem, ticket_problem
+from engine.tickets.problems import (
+    amend_problem,
+    half_ticks,
+    mandate_problem,
+    ticket_problem,
+    working_terms_problem,
+)
 from engine.tickets.reconcile import block_view, reconcile_block, ticket_view
 from engine.tickets.records import (
     BlockView,
@@ -192,6 +198,20 @@ class TicketBook:
         self._reindex(block, new)
         return TicketMandateChanged(ticket_id, block.block_id, old.limit_price, new.limit_price, old.end_ns, new.end_ns)
 
+    def set_working_terms(self, block_id: BlockId, limit_price: Decimal | None, end_ns: int | None) -> str | None:
+        """The trader's working limit and end time for a block (None: not set), within its tickets'
+        mandate: a buy works at or below its tickets' limit, a sell at or above, and never past their
+        end time. Returns why they were refused, or None once set."""
+        block = self._blocks.get(block_id)
+        if block is None:
+            return f"unknown block {block_id}"
+        reason = working_terms_problem(block, limit_price, end_ns)
+        if reason:
+            return reason
+        limit_ticks = None if limit_price is None else half_ticks(block.price_grid, block.instrument, limit_price) // 2
+        block.working = None if limit_ticks is None and end_ns is None else (limit_ticks, end_ns)
+        return None
+
     def cancel_ticket(self, ticket_id: TicketId) -> TicketAmended | TicketRejected:
         """Cancel what is not yet allocated: the ticket's quantity drops to its allocation."""
         where = self._where(ticket_id)
@@ -231,6 +251,9 @@ class TicketBook:
             if not block.crossable:
                 continue
             low, high, start, end = block.mandate_fields  # (a BlockMandate's fields, without building one)
+            if block.working is not None:  # the trader's terms tighten the tickets'
+                low = high = block.working_limit_ticks()
+                end = block.working_end_ns()
             if (start is not None and now_ns < start) or (end is not None and now_ns >= end):
                 continue
             available = block.total - block.executed - (working.get(block.block_id, 0) if working else 0)

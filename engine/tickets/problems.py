@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Container
 from decimal import Decimal
 
-from engine.model import Instrument, TicketId
+from engine.model import Instrument, Side, TicketId
 from engine.tickets.allocation import AllocationError
 from engine.tickets.blocks import Block
 from engine.tickets.model import Ticket
@@ -106,6 +106,35 @@ def mandate_problem(block: Block, i: int, limit: Decimal | None, end_ns: int | N
     if others:
         return (f"{tid} is worked with {others} other open ticket(s) in block {block.block_id}: "
                 "cancel it and send a new order to change its limit or end time")
+    return None
+
+
+def working_terms_problem(block: Block, limit: Decimal | None, end_ns: int | None) -> str | None:
+    """Why the trader's working `limit` / `end_ns` (None: not set) do not fit within the block's tickets'
+    mandate: a buy parent works at or below its tickets' most restrictive limit, a sell at or above, and
+    a parent never works past its tickets' end time (amend the tickets to change theirs)."""
+    if not block.open:
+        return f"block {block.block_id} is {_closed_state(block)}"
+    low, high, start, end = block.mandate_fields
+    buy = block.side is Side.BUY
+    mandate = low if buy else high
+    if limit is None:
+        if mandate is not None:
+            return (f"its tickets' limit {block.instrument.price(mandate)} binds: a parent cannot work at market "
+                    "when its tickets have a limit")
+    else:
+        ticks = limit_ticks_or_problem(block.price_grid, block.instrument, limit)
+        if isinstance(ticks, str):
+            return ticks
+        if mandate is not None and (ticks > mandate if buy else ticks < mandate):
+            side, bound = ("buy", "at or below") if buy else ("sell", "at or above")
+            return (f"limit {limit} is looser than its tickets' limit {block.instrument.price(mandate)}: a {side} "
+                    f"parent works {bound} it (amend the tickets to change theirs)")
+    if end_ns is not None:
+        if end is not None and end_ns > end:
+            return "end time is after its tickets' end time: amend the tickets to extend theirs"
+        if start is not None and end_ns <= start:
+            return "end time must be after the start time"
     return None
 
 

@@ -145,7 +145,7 @@ def ticket_view(block: Block, i: int) -> TicketView:
 def block_view(block: Block) -> BlockView:
     first = block.tickets[0]
     mandate = block.mandate
-    limit_ticks = mandate.limit_ticks(block.side)
+    limit_ticks = block.working_limit_ticks()
     return BlockView(
         block.block_id,
         block.instrument.symbol,
@@ -154,7 +154,7 @@ def block_view(block: Block) -> BlockView:
         first.urgency,
         None if limit_ticks is None else block.instrument.price(limit_ticks),
         mandate.start_ns,
-        mandate.end_ns,
+        block.working_end_ns(),
         block.crossable,
         block.open,
         len(block.tickets),

@@ -172,10 +172,10 @@ def test_amend_from_the_blotters_reaches_the_engine_and_a_refusal_stays_in_the_d
     dialog = window.amend_dialog
     assert dialog is not None and dialog.quantity.text() == "2,000"
     dialog.quantity.setText("3,000")
-    dialog.end.setTime(QTime(9, 50))
+    dialog.end.setTime(QTime(9, 38))  # earlier than the ticket's 09:40: the trader's working end
     dialog.ok_button.click()
     parent = engine.store.parent(ParentId("P000001"))
-    assert parent.quantity == 3_000 and parent.end_ns % (86_400 * NS_PER_S) == (9 * 3600 + 50 * 60) * NS_PER_S
+    assert parent.quantity == 3_000 and parent.end_ns % (86_400 * NS_PER_S) == (9 * 3600 + 38 * 60) * NS_PER_S
     assert not dialog.isVisible()
     run(gui, clock, 1)
     window.open_amend("ticket", "T000001")

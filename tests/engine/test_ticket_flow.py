@@ -205,22 +205,42 @@ def test_a_limit_amend_is_all_or_nothing(engine: Engine, venue: ScriptedVenue, c
     assert engine.store.parent(parent).limit_price == Decimal("100.50")
 
 
-def test_a_parent_amend_of_limit_and_end_is_its_tickets_mandate_and_sticks(engine: Engine, clock: VirtualClock) -> None:
+def test_a_parent_works_to_the_traders_tighter_terms_and_they_stick(
+    engine: Engine, clock: VirtualClock, journal_path: Path
+) -> None:
     parent, t1 = ticket(engine, 500, limit_price=Decimal("100.50"))
-    assert engine.amend(parent, limit_price=Decimal("100.40"), end_ns=END + HOUR).ok
+    ticket(engine, 300, limit_price=Decimal("100.50"), account="PM2")  # aggregated: two open tickets
+    earlier = END - HOUR // 2
+    assert engine.amend(parent, limit_price=Decimal("100.40"), end_ns=earlier).ok
     view = engine.store.parent(parent)
-    assert (view.limit_price, view.end_ns) == (Decimal("100.40"), END + HOUR)
+    assert (view.limit_price, view.end_ns, view.quantity) == (Decimal("100.40"), earlier, 800)
     row = engine.ticket(t1)
-    assert row is not None and row.limit_price == Decimal("100.40")
-    # A ticket at the old terms starts its own parent; one at the new terms joins, and nothing reverts.
-    other, _ = ticket(engine, 100, limit_price=Decimal("100.50"))
-    same, _ = ticket(engine, 200, limit_price=Decimal("100.40"), end_ns=END + HOUR)
-    assert other != parent and same == parent
+    assert row is not None and row.limit_price == Decimal("100.50")  # the clients' limits are theirs
+    # Another ticket at the tickets' terms joins, and the trader's terms stay.
+    joined, _ = ticket(engine, 200, limit_price=Decimal("100.50"))
     view = engine.store.parent(parent)
-    assert (view.limit_price, view.end_ns, view.quantity) == (Decimal("100.40"), END + HOUR, 700)
+    assert joined == parent and (view.limit_price, view.end_ns, view.quantity) == (Decimal("100.40"), earlier, 1_000)
+    fresh = Engine(clock=clock, journal=Journal(journal_path), instruments=INSTRUMENTS,
+                   venues=[ScriptedVenue("LIT1", clock)])
+    fresh.recover(reconcile=False)
+    block = fresh.desk.block_view(parent)
+    assert block is not None and (block.limit_price, block.end_ns) == (Decimal("100.40"), earlier)
+    fresh.close()
 
 
-def test_a_parent_with_several_open_tickets_is_amended_through_its_tickets(engine: Engine) -> None:
+def test_a_parent_cannot_work_looser_or_later_than_its_tickets(engine: Engine) -> None:
+    parent, _ = ticket(engine, 500, limit_price=Decimal("100.50"))
+    looser = engine.amend(parent, limit_price=Decimal("100.60"))
+    assert not looser.ok and "looser than its tickets' limit 100.50" in looser.reason
+    later = engine.amend(parent, end_ns=END + HOUR)
+    assert not later.ok and "after its tickets' end time" in later.reason
+    to_market = engine.amend(parent, clear_limit=True)
+    assert not to_market.ok and "limit 100.50 binds" in to_market.reason
+    view = engine.store.parent(parent)
+    assert (view.limit_price, view.end_ns) == (Decimal("100.50"), END)
+
+
+def test_a_parent_quantity_amend_needs_exactly_one_open_ticket(engine: Engine) -> None:
     parent, _ = ticket(engine, 500)
     ticket(engine, 300)
     refused = engine.amend(parent, quantity=600)
