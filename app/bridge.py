@@ -95,14 +95,14 @@ class EngineBridge(QObject):
             self.window.ticket.show_result(False, result.reason, result.field)
 
     def amend(self, form: AmendForm) -> None:
-        """A parent's quantity / limit / end time, or a ticket's quantity / limit; the answer goes to the dialog."""
+        """A parent's or a ticket's quantity / limit / end time; the engine's answer goes to the dialog."""
+        now = self.engine.clock.now_ns()
+        end_ns = None if form.end_seconds is None else now - now % DAY_NS + form.end_seconds * NS_PER_S
         if form.kind == PARENT:
-            now = self.engine.clock.now_ns()
-            end_ns = None if form.end_seconds is None else now - now % DAY_NS + form.end_seconds * NS_PER_S
             result = self.engine.amend(ParentId(form.key), quantity=form.quantity, limit_price=form.limit_price,
                                        end_ns=end_ns)
         else:
-            result = self.engine.amend_ticket(TicketId(form.key), form.quantity, form.limit_price)
+            result = self.engine.amend_ticket(TicketId(form.key), form.quantity, form.limit_price, end_ns)
         self.window.show_amend_result(result.ok, f"{form.key} amended" if result.ok else result.reason)
         self.refresh()
 

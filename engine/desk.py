@@ -179,7 +179,7 @@ class TicketDesk:
             ticket_id, self.parent_of_ticket(ticket_id) or ParentId(""), accepted.account, accepted.source,
             accepted.client_order_id, accepted.symbol, accepted.side, view.requested, view.quantity, view.allocated,
             view.leaves, self._crossed.get(ticket_id, 0), view.avg_price, status, self._text.get(ticket_id, ""),
-            accepted.ts_ns, view.limit_price,
+            accepted.ts_ns, view.limit_price, view.end_ns,
         )
 
     def rows(self) -> list[TicketRow]:

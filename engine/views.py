@@ -100,6 +100,7 @@ class TicketRow:
     text: str
     created_ns: int
     limit_price: Decimal | None = None  # as it stands (a limit amend changes it); None: market
+    end_ns: int | None = None  # as it stands; None: to the close
 
 
 @dataclass(frozen=True, slots=True)

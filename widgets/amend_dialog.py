@@ -1,4 +1,4 @@
-"""The Amend dialog: a working parent's quantity, limit and end time, or a ticket's quantity and limit.
+"""The Amend dialog: quantity, limit and end time of a working parent or of a ticket.
 
 The input is checked here (each error names its field); the engine may still refuse the amend (say,
 below what is already filled), and then its reason is shown in the dialog, which stays open until
@@ -35,7 +35,7 @@ class AmendForm:
     key: str  # the parent's or the ticket's id
     quantity: int
     limit_price: Decimal | None
-    end_seconds: int | None  # seconds after midnight, exchange time (parents only)
+    end_seconds: int | None  # seconds after midnight, exchange time
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +68,7 @@ def amend_form(
         limit = None
     if end_seconds is not None and end_seconds == current_end_seconds:
         end_seconds = None
-    return AmendForm(kind, key, quantity, limit, end_seconds if kind == PARENT else None)
+    return AmendForm(kind, key, quantity, limit, end_seconds)
 
 
 class AmendDialog(QDialog):
@@ -105,7 +105,7 @@ class AmendDialog(QDialog):
         form = QFormLayout()
         form.addRow("Quantity", self.quantity)
         form.addRow("Limit", self.limit)
-        if kind == PARENT:
+        if end_seconds is not None:  # (a ticket without an end works to the close)
             form.addRow("End", self.end)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
@@ -119,7 +119,7 @@ class AmendDialog(QDialog):
 
     def submit(self) -> None:
         """Check the input; emit `submitted` or show what is wrong beside the dialog's buttons."""
-        end = self.end.time().msecsSinceStartOfDay() // 1000 if self.kind == PARENT else None
+        end = self.end.time().msecsSinceStartOfDay() // 1000 if self._current_end is not None else None
         checked = amend_form(self.kind, self.key, self.quantity.text(), self.limit.text(), end,
                              current_limit=self._current_limit, current_end_seconds=self._current_end)
         if isinstance(checked, AmendError):

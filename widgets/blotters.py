@@ -232,7 +232,7 @@ def _popup(view: BlotterView[Any], position: QPoint, build: Callable[[int], QMen
 class TicketBlotter(BlotterView[TicketRow]):
     """Client tickets and how much of each was allocated; can be filtered to one parent order.
 
-    Right-click offers Amend (quantity, limit) and Cancel (what is not yet allocated), emitted as
+    Right-click offers Amend (quantity, limit, end time) and Cancel (what is not yet allocated), emitted as
     `amend_requested(ticket_id)` and `cancel_requested(ticket_id)`.
     """
 

@@ -177,7 +177,7 @@ class MainWindow(QMainWindow):
         if row is None:
             return None
         snapshot = blotter.model.row_at(row)
-        end_ns = getattr(snapshot, "end_ns", None) if kind == PARENT else None
+        end_ns = getattr(snapshot, "end_ns", None)
         if self.amend_dialog is not None:
             self.amend_dialog.close()
             self.amend_dialog.deleteLater()

@@ -120,7 +120,8 @@ class TicketRow(Protocol):
     """A client ticket (GUI, basket, FIX); `parent_id` is None or "" until it joins a parent order.
 
     Optional attributes, read with a default when a row lacks them: `crossed` (0), `text` (""),
-    `created_ns` (None), `leaves` (None), `quantity` (`requested`), `limit_price` (None: market).
+    `created_ns` (None), `leaves` (None), `quantity` (`requested`), `limit_price` (None: market),
+    `end_ns` (None: to the close).
     """
 
     @property

@@ -139,6 +139,7 @@ def ticket_view(block: Block, i: int) -> TicketView:
         avg,
         status,
         ticket.limit_price,
+        ticket.end_ns,
     )
 
 

@@ -143,6 +143,7 @@ class TicketView:
     avg_price: Decimal | None
     status: OrdStatus
     limit_price: Decimal | None = None  # the ticket's limit as it stands (after any amend)
+    end_ns: int | None = None  # the ticket's end time as it stands (None: to the close)
 
 
 @dataclass(frozen=True, slots=True)

@@ -186,3 +186,9 @@ def test_amend_from_the_blotters_reaches_the_engine_and_a_refusal_stays_in_the_d
     assert dialog.isVisible() and "already allocated" in dialog.error.text()
     assert window.status.last_error.text().startswith("Amend refused: ")
     assert engine.ticket(TicketId("T000001")).quantity == 3_000  # type: ignore[union-attr]
+    dialog.quantity.setText("3,000")
+    dialog.end.setTime(QTime(9, 39))  # the ticket's own end (the client's terms), 09:40 -> 09:39
+    dialog.ok_button.click()
+    assert not dialog.isVisible()
+    ticket_end = engine.ticket(TicketId("T000001")).end_ns  # type: ignore[union-attr]
+    assert ticket_end is not None and ticket_end % (86_400 * NS_PER_S) == (9 * 3600 + 39 * 60) * NS_PER_S

@@ -50,10 +50,19 @@ def test_the_dialog_emits_a_valid_form_and_stays_open_on_a_refusal(qtbot: QtBot)
     assert not dialog.isVisible()
 
 
-def test_a_ticket_dialog_has_no_end_time_and_a_blank_limit_keeps_a_market_ticket_market(qtbot: QtBot) -> None:
+def test_a_ticket_to_the_close_has_no_end_row_and_a_blank_limit_keeps_a_market_ticket_market(qtbot: QtBot) -> None:
     dialog = AmendDialog(TICKET, "T3", quantity=500, limit_price=None)
     qtbot.addWidget(dialog)
     assert dialog.limit.text() == "" and dialog.end.parent() is None  # no End row
     with qtbot.waitSignal(dialog.submitted) as emitted:
         dialog.ok_button.click()
     assert emitted.args == [AmendForm(TICKET, "T3", 500, None, None)]
+
+
+def test_a_ticket_with_an_end_time_can_move_it(qtbot: QtBot) -> None:
+    dialog = AmendDialog(TICKET, "T4", quantity=500, limit_price=Decimal("10.00"), end_seconds=NINE_FORTY)
+    qtbot.addWidget(dialog)
+    dialog.end.setTime(QTime(9, 35))
+    with qtbot.waitSignal(dialog.submitted) as emitted:
+        dialog.ok_button.click()
+    assert emitted.args == [AmendForm(TICKET, "T4", 500, None, 9 * 3600 + 35 * 60)]
