@@ -113,13 +113,15 @@ class TicketFlow:
         e, desk = self.e, self.desk
         pid = parent.parent_id
         ticket_id: TicketId | None = None
+        ticket_quantity = 0
         if quantity != parent.quantity:
             open_tickets = [t for t in desk.ticket_ids(pid) if desk.row(t).leaves > 0]
             if len(open_tickets) != 1:
                 return e._refuse("AmendParent", pid,
                                  f"parent works {len(open_tickets)} open tickets: amend or cancel the tickets")
             ticket_id = open_tickets[0]
-            problem = desk.amend_problem(ticket_id, desk.row(ticket_id).quantity + quantity - parent.quantity)
+            ticket_quantity = desk.row(ticket_id).quantity + quantity - parent.quantity
+            problem = desk.amend_problem(ticket_id, ticket_quantity)
             if problem:
                 return e._refuse("AmendParent", pid, problem)
         if trader_limit or end_ns != parent.end_ns:
@@ -131,7 +133,7 @@ class TicketFlow:
         if ticket_id is None:
             self._follow_block(pid)
             return CommandResult(True)
-        return self._change(ticket_id, desk.row(ticket_id).quantity + quantity - parent.quantity, "parent amended")
+        return self._change(ticket_id, ticket_quantity, "parent amended")
 
     def _amend(
         self, ticket_id: TicketId, quantity: int, limit_price: Decimal | Unchanged | None, end_ns: int | None,
@@ -150,14 +152,9 @@ class TicketFlow:
     ) -> CommandResult | None:
         """The limit / end time part of an amend, applied only when the quantity part will be accepted too."""
         e, desk = self.e, self.desk
-        if not desk.has_ticket(ticket_id):
-            return e._refuse("AmendTicket", ticket_id, f"unknown ticket {ticket_id}")
-        parent_id = desk.parent_of_ticket(ticket_id) or ParentId("")
-        status = e.store.parent(parent_id).status
-        if status not in _WORKING:
-            return e._refuse("AmendTicket", ticket_id, f"parent {parent_id} is {status.name}")
-        if type(quantity) is not int:
-            return e._refuse("AmendTicket", ticket_id, f"quantity must be a whole number, got {quantity!r}")
+        parent_id = self._changeable(ticket_id, quantity, "AmendTicket")
+        if isinstance(parent_id, CommandResult):
+            return parent_id
         if end_ns is not None:
             checked = check_end(end_ns, -1, e.clock.now_ns())  # (the start is checked against the ticket's)
             if isinstance(checked, Invalid):
@@ -323,17 +320,25 @@ class TicketFlow:
         self.cross(symbol)
         return SubmitResult(True, parent_id, ticket_id=ticket_id)
 
-    def _change(self, ticket_id: TicketId, quantity: int | None, reason: str) -> CommandResult:
+    def _changeable(self, ticket_id: TicketId, quantity: int | None, command: str) -> ParentId | CommandResult:
+        """The ticket's working parent, or the refusal of a change to it (unknown, parent done, bad quantity)."""
         e, desk = self.e, self.desk
-        command = "CancelTicket" if quantity is None else "AmendTicket"
         if not desk.has_ticket(ticket_id):
             return e._refuse(command, ticket_id, f"unknown ticket {ticket_id}")
         parent_id = desk.parent_of_ticket(ticket_id) or ParentId("")
-        parent = e.store.parent(parent_id)
-        if parent.status not in _WORKING:
-            return e._refuse(command, ticket_id, f"parent {parent_id} is {parent.status.name}")
+        status = e.store.parent(parent_id).status
+        if status not in _WORKING:
+            return e._refuse(command, ticket_id, f"parent {parent_id} is {status.name}")
         if quantity is not None and type(quantity) is not int:
             return e._refuse(command, ticket_id, f"quantity must be a whole number, got {quantity!r}")
+        return parent_id
+
+    def _change(self, ticket_id: TicketId, quantity: int | None, reason: str) -> CommandResult:
+        e, desk = self.e, self.desk
+        command = "CancelTicket" if quantity is None else "AmendTicket"
+        parent_id = self._changeable(ticket_id, quantity, command)
+        if isinstance(parent_id, CommandResult):
+            return parent_id
         changed = desk.amend(ticket_id, quantity)
         if isinstance(changed, records.TicketRejected):
             return e._refuse(command, ticket_id, changed.reason)

@@ -29,6 +29,7 @@ from widgets.blotter_model import DEFAULT_FLUSH_HZ
 from widgets.blotter_view import BlotterView
 from widgets.blotters import ChildBlotter, FillBlotter, ParentBlotter, TicketBlotter
 from widgets.book_ladder import BookLadder
+from widgets.formatting import NS_PER_DAY
 from widgets.kill_switch import Confirm, KillSwitch
 from widgets.status import StatusBar
 from widgets.ticket import OrderTicket
@@ -36,7 +37,6 @@ from widgets.vwap_progress import VwapProgress
 
 LAYOUT_VERSION = 2
 """Bump when docks change incompatibly: an older saved state is then ignored."""
-_DAY_NS = 86_400 * 1_000_000_000
 
 
 def _slug(title: str) -> str:
@@ -184,7 +184,7 @@ class MainWindow(QMainWindow):
         self.amend_dialog = AmendDialog(
             kind, key, quantity=getattr(snapshot, "quantity", None) or snapshot.requested,
             limit_price=getattr(snapshot, "limit_price", None),
-            end_seconds=None if end_ns is None else end_ns % _DAY_NS // 1_000_000_000, parent=self,
+            end_seconds=None if end_ns is None else end_ns % NS_PER_DAY // 1_000_000_000, parent=self,
         )
         self.amend_dialog.submitted.connect(self.amend_submitted)
         self.amend_dialog.show()

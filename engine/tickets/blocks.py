@@ -184,13 +184,11 @@ class Block:
 
     def working_limit_ticks(self) -> int | None:
         """The limit the block works at: its tickets' most restrictive limit, tightened by the trader's."""
-        low, high, _, _ = self.mandate_fields
-        buy = self.side is Side.BUY
-        mandate = low if buy else high
+        mandate = self.mandate.limit_ticks(self.side)
         trader = None if self.working is None else self.working[0]
         if trader is None or mandate is None:
             return mandate if trader is None else trader
-        return min(mandate, trader) if buy else max(mandate, trader)
+        return min(mandate, trader) if self.side is Side.BUY else max(mandate, trader)
 
     def working_end_ns(self) -> int | None:
         """The end time the block works to: its tickets' window end, brought forward by the trader's."""

@@ -115,9 +115,9 @@ def working_terms_problem(block: Block, limit: Decimal | None, end_ns: int | Non
     a parent never works past its tickets' end time (amend the tickets to change theirs)."""
     if not block.open:
         return f"block {block.block_id} is {_closed_state(block)}"
-    low, high, start, end = block.mandate_fields
+    _, _, start, end = block.mandate_fields
     buy = block.side is Side.BUY
-    mandate = low if buy else high
+    mandate = block.mandate.limit_ticks(block.side)
     if limit is None:
         if mandate is not None:
             return (f"its tickets' limit {block.instrument.price(mandate)} binds: a parent cannot work at market "

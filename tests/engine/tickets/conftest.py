@@ -9,7 +9,7 @@ from itertools import count
 import pytest
 
 from engine.model import Instrument, Side, Symbol, TicketId
-from engine.tickets import Ticket
+from engine.tickets import Ticket, TicketBook, TicketJoined
 
 AAPL = Symbol("AAPL")
 MSFT = Symbol("MSFT")
@@ -65,3 +65,10 @@ class TicketMaker:
 @pytest.fixture
 def make() -> TicketMaker:
     return TicketMaker()
+
+
+def join(book: TicketBook, ticket: Ticket) -> TicketJoined:
+    """Add a ticket that must be accepted."""
+    joined = book.add_ticket(ticket)
+    assert isinstance(joined, TicketJoined), joined
+    return joined

@@ -5,21 +5,15 @@ from __future__ import annotations
 from decimal import Decimal
 
 from engine.model import Side
-from engine.tickets import CrossExecuted, TicketBook, TicketJoined
+from engine.tickets import CrossExecuted, TicketBook
 
-from .conftest import AAPL, INSTRUMENTS, TicketMaker
-
-
-def _join(book: TicketBook, ticket: object) -> TicketJoined:
-    joined = book.add_ticket(ticket)  # type: ignore[arg-type]
-    assert isinstance(joined, TicketJoined), joined
-    return joined
+from .conftest import AAPL, INSTRUMENTS, TicketMaker, join
 
 
 def test_tighter_terms_are_worked_and_looser_ones_refused(make: TicketMaker) -> None:
     book = TicketBook(INSTRUMENTS)
-    block = _join(book, make(limit="10.05", end_ns=5_000)).block_id
-    _join(book, make(limit="10.05", end_ns=5_000))
+    block = join(book, make(limit="10.05", end_ns=5_000)).block_id
+    join(book, make(limit="10.05", end_ns=5_000))
     assert book.set_working_terms(block, Decimal("10.02"), 4_000) is None
     view = book.block(block)
     assert view is not None and (view.limit_price, view.end_ns) == (Decimal("10.02"), 4_000)
@@ -36,19 +30,19 @@ def test_tighter_terms_are_worked_and_looser_ones_refused(make: TicketMaker) -> 
 
 def test_a_market_block_may_take_a_working_limit_and_a_sell_works_at_or_above(make: TicketMaker) -> None:
     book = TicketBook(INSTRUMENTS)
-    market = _join(book, make()).block_id
+    market = join(book, make()).block_id
     assert book.set_working_terms(market, Decimal("9.99"), None) is None
     view = book.block(market)
     assert view is not None and view.limit_price == Decimal("9.99")
-    sell = _join(book, make(Side.SELL, limit="10.00")).block_id
+    sell = join(book, make(Side.SELL, limit="10.00")).block_id
     refused = book.set_working_terms(sell, Decimal("9.99"), None)
     assert refused is not None and "a sell parent works at or above it" in refused
 
 
 def test_crossing_respects_the_working_limit(make: TicketMaker) -> None:
     book = TicketBook(INSTRUMENTS)
-    buy = _join(book, make(Side.BUY, quantity=1_000)).block_id
-    _join(book, make(Side.SELL, quantity=1_000))
+    buy = join(book, make(Side.BUY, quantity=1_000)).block_id
+    join(book, make(Side.SELL, quantity=1_000))
     assert book.set_working_terms(buy, Decimal("10.00"), None) is None
     assert not isinstance(book.net(AAPL, Decimal("10.00"), Decimal("10.02"), 1), CrossExecuted)  # mid 10.01 > 10.00
     assert book.set_working_terms(buy, Decimal("10.01"), None) is None
