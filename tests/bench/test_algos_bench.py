@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from bench.algos import main, signed_bps
+from bench.algos import HOURLY, main, signed_bps, window_bounds
+from engine.clock import NS_PER_S
+from engine.marketdata.lobster import discover_symbol_days, load_symbol_day
 from engine.model import Side
 from tests.engine.algos.test_on_replay import OPEN_S, steady_day
 from tests.engine.marketdata.synthetic import write_symbol_day
@@ -43,3 +45,14 @@ def test_the_bench_runs_every_symbol_day_it_finds_and_writes_the_required_keys(t
     assert all(set(s) >= SUMMARY_KEYS for s in figures["summary"].values())
     assert figures["curves"] == {"ABC_2020-01-02": "leave-one-out over XYZ_2020-01-03",
                                  "XYZ_2020-01-03": "leave-one-out over ABC_2020-01-02"}
+
+
+def test_hourly_windows_cover_every_hour_from_the_open_and_1h_is_the_ten_oclock_one(tmp_path: Path) -> None:
+    write_symbol_day(tmp_path, "ABC", "2020-01-02", 3, steady_day(13))  # a full session by its file name
+    day = load_symbol_day(discover_symbol_days(tmp_path)[0])
+    hour = 3600 * NS_PER_S
+    assert HOURLY[0] == "1h@09:30" and HOURLY[-1] == "1h@15:00" and len(HOURLY) == 12
+    assert window_bounds(day, "1h@10:30") == (10 * hour + hour // 2, 11 * hour + hour // 2)
+    assert window_bounds(day, "1h@15:00") == (15 * hour, 16 * hour)
+    assert window_bounds(day, "1h") == window_bounds(day, "1h@10:00") == (10 * hour, 11 * hour)
+    assert window_bounds(day, "1h@09:30")[0] >= OPEN_S * NS_PER_S  # from the first two-sided quote on
