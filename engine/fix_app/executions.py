@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from engine import events as ev
 from engine.desk import CLOSE, CROSS
 from engine.fix_app.orders import OmsOrder
+from engine.fix_app.requests import GOOD_TILL_DATE
 from engine.fix_app.tags import RESTATED_BY_BROKER, ExecType
 from engine.model import OrdStatus, ParentId, TicketId
 from engine.tickets.avgprice import AVG_PRICE_EXTRA_DIGITS
@@ -61,12 +62,15 @@ class ExecutionFeed:
         elif isinstance(event, ev.TicketsAllocated):
             self._on_allocated(event)
         elif isinstance(event, ev.TicketMandateChanged):
-            # A desk-side limit change (an OMS replace has set it already): the Restated report that
-            # follows (the amend's TicketAmended) carries the order's new OrdType and Price.
+            # A desk-side limit / end change (an OMS replace has set its own already): the Restated report
+            # that follows (the amend's TicketAmended) carries the order's new OrdType, Price, TimeInForce
+            # and ExpireTime.
             order = app.order(event.ticket_id)
-            if order is not None and not order.done:
+            if order is not None and not order.done and not app.changing(event.ticket_id):
                 order.price = event.new_limit
                 order.ord_type = "1" if event.new_limit is None else "2"
+                if event.new_end_ns is not None and event.new_end_ns != event.old_end_ns:
+                    order.time_in_force, order.expire_ns = GOOD_TILL_DATE, event.new_end_ns
         elif isinstance(event, ev.TicketAmended):
             order = app.order(event.ticket_id)
             if order is not None:

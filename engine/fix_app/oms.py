@@ -24,6 +24,7 @@ from engine.fix_app.executions import ExecutionFeed
 from engine.fix_app.orders import OmsOrder, OmsOrderStore
 from engine.fix_app.outbox import OmsOutbox, OmsWire
 from engine.fix_app.requests import (
+    GOOD_TILL_DATE,
     CancelRequest,
     NewOrder,
     Refusal,
@@ -208,6 +209,7 @@ class OmsApplication:
         order = OmsOrder(
             event.ticket_id, entering.session_id, self.day, request.cl_ord_id, request.cl_ord_id, event.account,
             event.symbol, event.side, request.ord_type, request.limit_price, request.time_in_force, event.quantity,
+            expire_ns=request.end_ns,
         )
         self._orders[order.ticket_id] = order
         self._remember(order.session_id, order.cl_ord_id, order.ticket_id)
@@ -290,25 +292,32 @@ class OmsApplication:
         self.outbox.report(order, pending, status=pending_status, cl_ord_id=request.cl_ord_id,
                            orig_cl_ord_id=request.orig_cl_ord_id)
         changing = self._changing = _Changing(order.ticket_id, request.cl_ord_id, request.orig_cl_ord_id, cancel)
-        old_price = order.price
+        before = (order.price, order.time_in_force, order.expire_ns)
         try:
             if isinstance(request, ReplaceRequest):
                 new_price = request.limit_price if request.limit_price != order.price else None
-                if new_price is not None:
-                    order.price = new_price  # the Replaced report (sent inside the call) carries it
-                result = self.engine.amend_ticket(order.ticket_id, request.quantity, new_price)
+                new_end = request.end_ns if request.end_ns != order.expire_ns else None
+                # the Replaced report (sent inside the call) carries the new terms
+                order.price = order.price if new_price is None else new_price
+                order.time_in_force = request.time_in_force or order.time_in_force
+                order.expire_ns = order.expire_ns if new_end is None else new_end
+                result = self.engine.amend_ticket(order.ticket_id, request.quantity, new_price, new_end)
             else:
                 result = self.engine.cancel_ticket(order.ticket_id, "OMS cancel")
             if result.ok and not changing.reported:  # accepted without a quantity change (same quantity)
                 self.on_ticket_changed(order, order.order_qty, canceled=cancel, reason="")
         finally:
             self._changing = None
-            if not changing.reported:
-                order.price = old_price  # refused (or failed): the order keeps its limit
+            if not changing.reported:  # refused (or failed): the order keeps its terms
+                order.price, order.time_in_force, order.expire_ns = before
         if not result.ok:
             reason = CxlRejReason.TOO_LATE if order.done else CxlRejReason.OTHER
             response_to = CxlRejResponseTo.CANCEL if cancel else CxlRejResponseTo.REPLACE
             self.outbox.cancel_reject(order.session_id, message, order, response_to, reason, result.reason)
+
+    def changing(self, ticket_id: TicketId) -> bool:
+        """True while our own cancel/replace of `ticket_id` is in the engine (its events are solicited)."""
+        return self._changing is not None and self._changing.ticket_id == ticket_id
 
     def on_ticket_changed(self, order: OmsOrder, quantity: int, *, canceled: bool, reason: str) -> None:
         """Called by the feed on TicketAmended: our own cancel/replace, or a change made by the desk."""
@@ -383,12 +392,18 @@ def _poss_dup(message: FixMessage) -> bool:
 
 
 def _unchangeable(order: OmsOrder, request: ReplaceRequest) -> str:
-    """Why the replace changes something other than OrderQty and a limit order's Price ('' when it does not).
+    """Why the replace changes something other than OrderQty, a limit order's Price and its end ('' when it
+    does not; a day order may become good-till-date with an ExpireTime, not the reverse).
 
     A new Price is the engine's to accept or refuse (a ticket worked with others keeps its limit)."""
     if request.ord_type is not None and request.ord_type != order.ord_type:
         return f"OrdType (40) cannot change from {order.ord_type} to {request.ord_type}: only OrderQty (38) can"
     if request.limit_price is not None and order.price is None and request.ord_type != "1":
         return "Price (44) cannot be added to a market order: cancel it and send a limit order"
+    tif = request.time_in_force
+    to_dated = tif == GOOD_TILL_DATE and request.end_ns is not None
+    if tif is not None and tif != order.time_in_force and not to_dated:
+        return (f"TimeInForce (59) cannot change from {order.time_in_force} to {tif}: send ExpireTime (126) "
+                "to change when the order ends")
     return ""
 

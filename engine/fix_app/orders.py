@@ -20,10 +20,11 @@ from engine.sqlite_wal import open_wal
 
 _ORDER_COLUMNS = (
     "ticket_id", "session_id", "day", "first_cl_ord_id", "cl_ord_id", "account", "symbol", "side", "ord_type",
-    "price", "time_in_force", "order_qty", "cum_qty", "avg_px", "exec_seq", "status", "parent_id",
+    "price", "time_in_force", "order_qty", "cum_qty", "avg_px", "exec_seq", "status", "parent_id", "expire_ns",
 )
 
 
+_INT_COLUMNS = ("order_qty", "cum_qty", "exec_seq", "expire_ns")
 _NO_PARENT = ParentId("")
 
 
@@ -48,6 +49,7 @@ class OmsOrder:
     exec_seq: int = 0
     status: OrdStatus = OrdStatus.PENDING_NEW
     parent_id: ParentId = _NO_PARENT
+    expire_ns: int | None = None  # ExpireTime (126) as the order stands: the client's, or the desk's change
 
     @property
     def done(self) -> bool:
@@ -80,9 +82,10 @@ class OmsOrderStore:
         tables = set(db.table_names())
         if "oms_orders" not in tables:
             db["oms_orders"].create(  # type: ignore[union-attr]
-                {name: (int if name in ("order_qty", "cum_qty", "exec_seq") else str) for name in _ORDER_COLUMNS},
-                pk="ticket_id",
+                {name: (int if name in _INT_COLUMNS else str) for name in _ORDER_COLUMNS}, pk="ticket_id",
             )
+        elif "expire_ns" not in db["oms_orders"].columns_dict:
+            db["oms_orders"].add_column("expire_ns", int)  # type: ignore[union-attr]  # a store from before 126
         if "oms_cl_ord_ids" not in tables:
             db["oms_cl_ord_ids"].create(  # type: ignore[union-attr]
                 {"session_id": str, "cl_ord_id": str, "ticket_id": str, "day": str}, pk=("session_id", "cl_ord_id")
@@ -163,6 +166,7 @@ def _order(row: tuple[object, ...]) -> OmsOrder:
         Side(values["side"]), str(values["ord_type"]), _decimal(values["price"]), str(values["time_in_force"]),
         int(str(values["order_qty"])), int(str(values["cum_qty"])), _decimal(values["avg_px"]),
         int(str(values["exec_seq"])), OrdStatus(values["status"]), ParentId(str(values["parent_id"] or "")),
+        None if values["expire_ns"] is None else int(str(values["expire_ns"])),
     )
 
 

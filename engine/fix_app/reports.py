@@ -53,6 +53,8 @@ def execution_report(
     if order.price is not None:
         fields.append((AppTag.PRICE, order.price))
     fields.append((AppTag.TIME_IN_FORCE, order.time_in_force))
+    if order.expire_ns is not None:
+        fields.append((AppTag.EXPIRE_TIME, utc_timestamp(order.expire_ns)))
     if last_qty:
         fields += [(AppTag.LAST_QTY, last_qty), (AppTag.LAST_PX, last_px or Decimal(0))]
     fields += [

@@ -64,7 +64,8 @@ class CancelRequest:
 
 @dataclass(frozen=True, slots=True)
 class ReplaceRequest:
-    """OrderCancelReplaceRequest: only OrderQty may change; the rest must repeat the order's values."""
+    """OrderCancelReplaceRequest: OrderQty, a limit order's Price and the end (TimeInForce / ExpireTime) may
+    change; the rest must repeat the order's values. None: the field was not sent."""
 
     cl_ord_id: str
     orig_cl_ord_id: str
@@ -73,6 +74,8 @@ class ReplaceRequest:
     side: str | None
     ord_type: str | None
     limit_price: Decimal | None
+    time_in_force: str | None = None
+    end_ns: int | None = None
 
 
 def read_new_order(message: FixMessage, *, client: str) -> NewOrder | Refusal:
@@ -96,18 +99,14 @@ def read_new_order(message: FixMessage, *, client: str) -> NewOrder | Refusal:
         return priced
     ord_type, limit = priced
     assert ord_type is not None
-    tif = message.get_str(AppTag.TIME_IN_FORCE) or DAY
-    if tif not in (DAY, GOOD_TILL_DATE):
-        return Refusal(f"TimeInForce (59) {tif} is not supported for algo orders: use 0 (day) or 6 (good till "
-                       "date, with ExpireTime 126)", AppTag.TIME_IN_FORCE)
+    expiry = _time_in_force_and_expiry(message)
+    if isinstance(expiry, Refusal):
+        return expiry
+    tif, end_ns = expiry
+    assert tif is not None
     start_ns = _timestamp(message, AppTag.EFFECTIVE_TIME, "EffectiveTime")
-    end_ns = _timestamp(message, AppTag.EXPIRE_TIME, "ExpireTime")
-    for stamp in (start_ns, end_ns):
-        if isinstance(stamp, Refusal):
-            return stamp
-    assert not isinstance(start_ns, Refusal) and not isinstance(end_ns, Refusal)
-    if tif == GOOD_TILL_DATE and end_ns is None:
-        return Refusal("TimeInForce (59) 6 (good till date) needs ExpireTime (126)", AppTag.EXPIRE_TIME)
+    if isinstance(start_ns, Refusal):
+        return start_ns
     algo = _algo(message)
     if isinstance(algo, Refusal):
         return algo
@@ -143,8 +142,11 @@ def read_replace(message: FixMessage) -> ReplaceRequest | Refusal:
     if isinstance(priced, Refusal):
         return priced
     ord_type, limit = priced
+    expiry = _time_in_force_and_expiry(message, default=None)
+    if isinstance(expiry, Refusal):
+        return expiry
     return ReplaceRequest(ids[0], ids[1], quantity, message.get_str(AppTag.SYMBOL), message.get_str(AppTag.SIDE),
-                          ord_type, limit)
+                          ord_type, limit, *expiry)
 
 
 def parse_utc_timestamp(text: str) -> int:
@@ -231,6 +233,23 @@ def _price(message: FixMessage) -> Decimal | Refusal:
     if not price.is_finite():
         return Refusal(f"Price (44) must be a decimal number, got {raw!r}", AppTag.PRICE)
     return price
+
+
+def _time_in_force_and_expiry(
+    message: FixMessage, default: str | None = DAY
+) -> tuple[str | None, int | None] | Refusal:
+    """TimeInForce (59: day, or good till date with ExpireTime 126; `default` when absent) and ExpireTime
+    (126, the algo's end) as epoch ns, None when absent."""
+    tif = message.get_str(AppTag.TIME_IN_FORCE) or default
+    if tif is not None and tif not in (DAY, GOOD_TILL_DATE):
+        return Refusal(f"TimeInForce (59) {tif} is not supported for algo orders: use 0 (day) or 6 (good till "
+                       "date, with ExpireTime 126)", AppTag.TIME_IN_FORCE)
+    end_ns = _timestamp(message, AppTag.EXPIRE_TIME, "ExpireTime")
+    if isinstance(end_ns, Refusal):
+        return end_ns
+    if tif == GOOD_TILL_DATE and end_ns is None:
+        return Refusal("TimeInForce (59) 6 (good till date) needs ExpireTime (126)", AppTag.EXPIRE_TIME)
+    return tif, end_ns
 
 
 def _timestamp(message: FixMessage, tag: int, name: str) -> int | Refusal | None:

@@ -256,6 +256,25 @@ async def test_a_limit_replace_moves_the_parent_and_an_aggregated_one_is_refused
     assert limits == [Decimal("100.00"), Decimal("100.05")]
 
 
+async def test_an_expire_time_replace_moves_the_parents_end_and_quickfix_takes_the_reports(desk):
+    later = desk.expire_in(90)
+    order = [[11, "E1"], [55, "NVDA"], [54, "2"], [60, "20240102-10:00:00"], [38, 2000], [40, "1"], [59, "0"],
+             [9100, "TWAP"]]
+    replace = [[11, "E2"], [41, "E1"], [55, "NVDA"], [54, "2"], [60, "20240102-10:00:00"], [38, 2000], [40, "1"],
+               [59, "6"], [126, later]]
+    run = await run_initiator(desk.spec("OMS1", session(
+        {"op": "send", "msg_type": "D", "fields": order},
+        until("E1", ["0"], 5),
+        {"op": "send", "msg_type": "G", "fields": replace},
+        {"op": "wait_match", "match": {"35": "8", "150": "5", "11": "E2"}, "timeout": 5},
+    )), 20)
+    assert_clean(run)  # QuickFIX validated every report against its FIX44.xml
+    replaced = next(r for r in run.messages("from_app", "8") if r[150] == "5")
+    assert (replaced[41], replaced[59], replaced[126][:17]) == ("E1", "6", later[:17])
+    [parent] = [p for p in desk.engine.store.parents() if p.symbol == "NVDA"]
+    assert utc_timestamp(parent.end_ns)[:17] == later[:17]
+
+
 async def test_a_wrong_comp_id_or_password_is_refused(desk):
     refused = [{"op": "wait", "msg_type": "5", "timeout": 5}]
     stranger, guesser = await asyncio.gather(

@@ -331,6 +331,43 @@ def test_a_desk_limit_amend_of_an_oms_ticket_is_restated_with_the_new_price(engi
     assert wire.take()[-1][44] == "99.95"  # the order keeps it
 
 
+def test_replace_of_the_expire_time_moves_the_parents_end_and_reports_it(engine, wire, oms1):
+    oms1.new_order("A1", 1000, tags={126: None})  # a day order: ends at the session close
+    parent = parent_of(engine, ticket_of(wire, "A1"))
+    [_, new] = wire.take()
+    assert new[59] == "0" and 126 not in dict(new.pairs)
+    oms1.replace("A2", "A1", 1000, tags={59: "6", 126: "19700101-11:30:00"})
+    pending, replaced = wire.take()
+    assert (pending[150], pending[59]) == ("E", "0") and 126 not in dict(pending.pairs)
+    assert (replaced[150], replaced[11], replaced[59], replaced[126]) == ("5", "A2", "6", "19700101-11:30:00.000")
+    assert engine.store.parent(parent).end_ns == (11 * 3600 + 30 * 60) * NS_PER_S
+    oms1.replace("A3", "A2", 1000, tags={59: "0"})  # back to day: refused, the order keeps its end
+    [reject] = wire.take()
+    assert reject.msg_type == "9" and "TimeInForce (59) cannot change from 6 to 0" in reject[58]
+    assert engine.store.parent(parent).end_ns == (11 * 3600 + 30 * 60) * NS_PER_S
+
+
+def test_replace_of_the_expire_time_of_an_aggregated_ticket_is_refused_and_changes_nothing(engine, wire, oms1):
+    oms1.new_order("A1", 1000, tags={59: "6", 126: "19700101-11:00:00"})
+    oms1.new_order("B1", 500, tags={59: "6", 126: "19700101-11:00:00"})
+    wire.take()
+    oms1.replace("A2", "A1", 1000, tags={59: "6", 126: "19700101-12:00:00"})
+    _, reject = wire.take()
+    assert (reject.msg_type, reject[102]) == ("9", "99") and "other open ticket(s)" in reject[58]
+    oms1.send("H", [(11, "A1"), (55, "AAPL"), (54, "1")])
+    assert wire.take()[-1][126] == "19700101-11:00:00.000"
+
+
+def test_a_desk_end_time_amend_of_an_oms_ticket_is_restated_good_till_date(engine, wire, oms1):
+    oms1.new_order("A1", 1000, tags={126: None})
+    wire.take()
+    assert engine.amend_ticket(ticket_of_row(engine, "A1"), 1000, end_ns=(12 * 3600) * NS_PER_S).ok
+    [restated] = wire.sent
+    assert (restated[150], restated[59], restated[126], restated[38]) == ("D", "6", "19700101-12:00:00.000", "1000")
+    oms1.send("H", [(11, "A1"), (55, "AAPL"), (54, "1")])
+    assert wire.take()[-1][126] == "19700101-12:00:00.000"  # the order keeps it
+
+
 def test_tickets_from_the_gui_are_not_reported_to_the_oms(engine, wire, oms1):
     engine.submit_ticket(symbol="AAPL", side=Side.SELL, quantity=300, limit_price=None, algo="TWAP",
                          end_ns=OPEN_NS + 3600 * NS_PER_S, client_order_id="A1")

@@ -82,6 +82,18 @@ def test_replace_reads_quantity_and_optional_price():
     assert isinstance(missing, Refusal) and missing.session_level and missing.tag == 41
 
 
+def test_replace_reads_an_optional_time_in_force_and_expire_time():
+    dated = read_replace(message("G", 1, [(11, "C2"), (41, "C1"), (38, "700"), (59, "6"),
+                                          (126, "19700101-11:00:00")]))
+    assert isinstance(dated, ReplaceRequest) and (dated.time_in_force, dated.end_ns) == ("6", 11 * 3600 * 10**9)
+    undated = read_replace(message("G", 1, [(11, "C2"), (41, "C1"), (38, "700")]))
+    assert isinstance(undated, ReplaceRequest) and (undated.time_in_force, undated.end_ns) == (None, None)
+    for fields, text in (([(59, "6")], "needs ExpireTime (126)"), ([(59, "1")], "TimeInForce (59) 1 is not"),
+                         ([(126, "11:00")], "ExpireTime (126) must be a UTC timestamp")):
+        refused = read_replace(message("G", 1, [(11, "C2"), (41, "C1"), (38, "700"), *fields]))
+        assert isinstance(refused, Refusal) and text in refused.reason and not refused.session_level
+
+
 @pytest.mark.parametrize(("text", "expected"), [
     ("19700101-00:00:00", 0),
     ("19700101-00:00:01.5", 1_500_000_000),

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 from engine.clock import NS_PER_S, VirtualClock
 from engine.engine import Engine
 from engine.fix_app.oms import OmsApplication
-from engine.fix_app.orders import OmsOrderStore
+from engine.fix_app.orders import _ORDER_COLUMNS, OmsOrderStore
 from engine.journal import Journal
 from engine.model import TicketId
 from tests.engine.conftest import INSTRUMENTS, OPEN_NS
@@ -84,3 +85,23 @@ def test_another_days_orders_are_not_loaded(tmp_path):
     next_day.oms.new_order("A1", 500, tags={126: "19700102-10:30:00"})
     assert [r[39] for r in next_day.wire.reports()] == ["A", "0"]
     next_day.close()
+
+
+def test_an_orders_expire_time_survives_a_restart_and_an_older_store_gains_the_column(tmp_path):
+    desk = Desk(tmp_path)
+    desk.oms.new_order("A1", 1000, tags={59: "6", 126: "19700101-11:00:00"})
+    desk.close()
+    again = Desk(tmp_path, OPEN_NS + 60 * NS_PER_S)
+    again.oms.send("H", [(11, "A1"), (55, "AAPL"), (54, "1")])
+    assert (again.wire.reports()[-1][59], again.wire.reports()[-1][126]) == ("6", "19700101-11:00:00.000")
+    again.close()
+
+    old = sqlite3.connect(tmp_path / "old.db")  # a store written before ExpireTime was kept
+    columns = ", ".join(f"{c} TEXT" for c in _ORDER_COLUMNS if c != "expire_ns")
+    old.execute(f"CREATE TABLE oms_orders ({columns}, PRIMARY KEY (ticket_id))")
+    old.close()
+    store = OmsOrderStore(tmp_path / "old.db")
+    assert store.load("19700101") == ([], {})
+    assert "expire_ns" in {row[1] for row in sqlite3.connect(tmp_path / "old.db").execute(
+        "PRAGMA table_info(oms_orders)")}
+    store.close()
