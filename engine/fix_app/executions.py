@@ -67,10 +67,7 @@ class ExecutionFeed:
             # and ExpireTime.
             order = app.order(event.ticket_id)
             if order is not None and not order.done and not app.changing(event.ticket_id):
-                order.price = event.new_limit
-                order.ord_type = "1" if event.new_limit is None else "2"
-                if event.new_end_ns is not None and event.new_end_ns != event.old_end_ns:
-                    order.time_in_force, order.expire_ns = GOOD_TILL_DATE, event.new_end_ns
+                self._take_terms(order, event.new_limit, event.new_end_ns)
         elif isinstance(event, ev.TicketAmended):
             order = app.order(event.ticket_id)
             if order is not None:
@@ -97,7 +94,8 @@ class ExecutionFeed:
                 self.app.outbox.report(order, ExecType.TRADE, exec_id=f"{order.day}-{order.ticket_id}-R{row.allocated}",
                                 last_qty=missed, last_px=row.avg_price,
                                 text="executed while the gateway was down, at the block's average price")
-            if row.quantity != order.order_qty and not order.done:
+            terms_changed = self._take_terms(order, row.limit_price, row.end_ns)
+            if (row.quantity != order.order_qty or terms_changed) and not order.done:
                 order.order_qty = row.quantity
                 order.status = order.working_status()
                 self.app.outbox.report(order, ExecType.RESTATED, text=row.text or "changed by the desk",
@@ -110,6 +108,17 @@ class ExecutionFeed:
                                 text=(parent.text if parent else "") or row.text or "ended while the gateway was down")
 
     # --- internals ---------------------------------------------------------------------------------------
+
+    def _take_terms(self, order: OmsOrder, limit: Decimal | None, end_ns: int | None) -> bool:
+        """Give `order` the ticket's limit and end as they stand (changed by the desk while the gateway was
+        down); True when either differed."""
+        day_end = self.app.session_close_ns(self.app.engine.clock.now_ns())
+        changed = limit != order.price
+        if changed:
+            order.price, order.ord_type = limit, "1" if limit is None else "2"
+        if end_ns is not None and end_ns != (order.expire_ns if order.expire_ns is not None else day_end):
+            order.time_in_force, order.expire_ns, changed = GOOD_TILL_DATE, end_ns, True
+        return changed
 
     def _on_allocated(self, event: ev.TicketsAllocated) -> None:
         block = self._blocks.get(event.parent_id)

@@ -184,7 +184,7 @@ class OmsApplication:
             result = self.engine.submit_ticket(
                 symbol=request.symbol, side=request.side, quantity=request.quantity,
                 limit_price=request.limit_price, algo=request.algo or self.default_algo,
-                end_ns=request.end_ns if request.end_ns is not None else self._session_close_ns(now),
+                end_ns=request.end_ns if request.end_ns is not None else self.session_close_ns(now),
                 start_ns=request.start_ns, params=dict(request.params), account=entering.account,
                 source=entering.source, urgency=request.urgency, allow_cross=request.allow_cross,
                 client_order_id=request.cl_ord_id,
@@ -367,7 +367,8 @@ class OmsApplication:
     def _on_event(self, event: ev.Event) -> None:
         self._feed.on_event(event)
 
-    def _session_close_ns(self, now_ns: int) -> int:
+    def session_close_ns(self, now_ns: int) -> int:
+        """End of a day order entered at `now_ns` (no ExpireTime): the configured session close that day."""
         return now_ns - now_ns % NS_PER_DAY + self.session_close_s * NS_PER_S
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from decimal import Decimal
 from pathlib import Path
 
 from engine.clock import NS_PER_S, VirtualClock
@@ -105,3 +106,24 @@ def test_an_orders_expire_time_survives_a_restart_and_an_older_store_gains_the_c
     assert "expire_ns" in {row[1] for row in sqlite3.connect(tmp_path / "old.db").execute(
         "PRAGMA table_info(oms_orders)")}
     store.close()
+
+
+def test_a_desk_change_of_limit_and_end_while_the_gateway_was_away_is_restated_on_restart(tmp_path, engine):
+    path = tmp_path / "orders.db"
+    app = OmsApplication(engine, OmsOrderStore(path))
+    app.attach(FakeWire())
+    Oms(app, OMS1).new_order("A1", 1000, tags={40: "2", 44: "100.00", 126: None})
+    [order] = app.orders()
+    app.close()
+    assert engine.amend_ticket(order.ticket_id, 900, Decimal("99.95"), 12 * 3600 * NS_PER_S).ok
+
+    wire = FakeWire()
+    back = OmsApplication(engine, OmsOrderStore(path))
+    back.attach(wire)
+    [restated] = wire.reports()
+    assert (restated[150], restated[38], restated[44], restated[59], restated[126]) == (
+        "D", "900", "99.95", "6", "19700101-12:00:00.000")
+    back.close()
+    quiet = FakeWire()
+    OmsApplication(engine, OmsOrderStore(path)).attach(quiet)
+    assert quiet.reports() == []  # nothing more to restate once reported
