@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Hashable
 from decimal import Decimal
 from itertools import compress, repeat
-from operator import add, mul
+from operator import add, mul, sub
 
 from engine.model import Instrument, Side, TicketId
 from engine.tickets.aggregation import BlockMandate, WindowRule
@@ -240,7 +240,13 @@ class Block:
                 self.base = (self.base[0] + lots,)
                 ids, quantities = self.ids, (lots * lot,)
             else:
-                served = (self.allocator or self._epoch()).allocate(lots)
+                allocator = self.allocator
+                if allocator is not None:
+                    served = allocator.allocate(lots)
+                elif allocated + lots * lot == self.total:  # no epoch yet, and this completes every ticket
+                    served = self._last_lots()
+                else:
+                    served = self._epoch().allocate(lots)
                 if 0 in served:
                     ids = tuple(compress(self.ids, served))
                     got = filter(None, served)
@@ -256,6 +262,14 @@ class Block:
         fills.append(fields)
         record: FillAllocated = _new_record(FillAllocated, fields)
         return record
+
+    def _last_lots(self) -> list[int]:
+        """The lots that complete every ticket (what a new epoch would give them, without building it)."""
+        lot = self.lot
+        complete = self.quantities if lot == 1 else tuple([q // lot for q in self.quantities])
+        served = list(map(sub, complete, self.base))
+        self.base = complete
+        return served
 
     def release_carry(self) -> tuple[int, int] | None:
         """Give the odd remainder to the ticket whose next lot is due first (done when the block closes)."""
