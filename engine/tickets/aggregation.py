@@ -86,6 +86,16 @@ def key_function(rules: AggregationRules, leading: tuple[str, ...] = ()) -> Call
     make that twice as fast as `operator.attrgetter` (one call per ticket on the hot path).
     `leading` ("side", "allow_cross") puts those ticket fields first.
     """
+    fields = key_fields(rules, leading)
+    # Only the literal field names of `key_fields` go into the source text. The side enters as a bool:
+    # hashing an Enum member calls Python-level code.
+    terms = ", ".join("t.side is _BUY" if f == "side" else "t." + f for f in fields)
+    key: Callable[[Ticket], Hashable] = eval(f"lambda t: ({terms},)", {"_BUY": Side.BUY})
+    return key
+
+
+def key_fields(rules: AggregationRules, leading: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """The ticket fields (or expressions) in `key_function`'s key, in order."""
     if not set(leading) <= {"side", "allow_cross"}:
         raise ValueError(f"unexpected leading key fields {leading}")
     fields = [*leading, "symbol"]
@@ -97,21 +107,16 @@ def key_function(rules: AggregationRules, leading: tuple[str, ...] = ()) -> Call
     fields += ["start_ns", "end_ns"] if rules.window is WindowRule.EQUAL else []
     if rules.limit_tolerance_ticks != 0 and not rules.mix_market_and_limit:
         fields.append("limit_price is None")
-    # Only the literal field names above go into the source text. The side enters as a bool: hashing
-    # an Enum member calls Python-level code.
-    terms = ", ".join("t.side is _BUY" if f == "side" else "t." + f for f in fields)
-    key: Callable[[Ticket], Hashable] = eval(f"lambda t: ({terms},)", {"_BUY": Side.BUY})
-    return key
+    return tuple(fields)
+
+
+DEFAULT_SIMPLE_KEY = ("side", "allow_cross", "symbol", "algo", "urgency", "limit_price", "start_ns", "end_ns")
+"""`key_fields` of the default rules with crossing everywhere: `TicketBook.add_ticket` builds this key inline."""
 
 
 def mandate_key(ticket: Ticket, rules: AggregationRules, crossable: bool) -> Hashable:
     """The exact-match part of the mandate: tickets with different keys never share a block."""
     return ticket.side, crossable, key_function(rules)(ticket)
-
-
-def ticket_mandate(ticket: Ticket, limit_ticks: int | None) -> BlockMandate:
-    """The mandate of a block started by this ticket."""
-    return BlockMandate(limit_ticks, limit_ticks, ticket.start_ns, ticket.end_ns)
 
 
 def joined_mandate(

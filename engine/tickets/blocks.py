@@ -74,7 +74,7 @@ class Block:
         side: Side,
         open_key: Hashable,
         crossable: bool,
-        mandate: BlockMandate,
+        mandate: tuple[int | None, int | None, int | None, int | None],  # a BlockMandate or its fields
         price_grid: dict[Decimal, int],
         money: Money,
     ) -> None:
