@@ -3,16 +3,20 @@
     python -m bench.tickets [--tickets N] [--instruments N] [--repeats N] [--seed N] [--gc app|default]
                             [--json FILE]
 
-Tickets are generated deterministically (seeded) *before* the clock starts, then frozen out of the
-garbage collector's sight (`gc.freeze`): generating them is the OMS's work, not ours. The mix: 1-50
+Tickets are generated deterministically (seeded) *before* the clock starts, and so are the market's
+fills (`plan_fills`: a dry run on a scratch book works out every fill's block, size and price and the
+mid-flight cancels); both are then frozen out of the garbage collector's sight (`gc.freeze`):
+generating them is the OMS's and the market's work, not ours. The mix: 1-50
 lots each, 70% VWAP, 70% MEDIUM urgency, 30% limit orders around the mid, 80% full-day windows, 95%
 crossable, 20% of instruments in single shares. The timed run, on a fresh `TicketBook` each repeat:
 1. aggregate: every ticket joins its block, one `add_ticket` call each (default rules);
 2. net: one crossing pass per instrument at its mid (crosses are allocated to tickets too);
-3. allocate: every open block is filled at market to completion, each fill taking 20-60% of what
-   the block has left (rounded up to a lot; ~6 fills per block), prices around the mid, each fill
-   allocated to the block's tickets at once; about 1 block in 10 has a ticket canceled after its
-   first fill (a mid-flight weight change);
+3. allocate: the planned fills are fed to the book one by one, filling every open block to
+   completion, each fill taking 20-60% of what the block had left (rounded up to a lot; ~6 fills per
+   block), prices around the mid, each fill allocated to the block's tickets at once (the book never
+   sees what follows); about 1 block in 10 has a ticket canceled after its first fill (a mid-flight
+   weight change; the plan's later fills follow it). A book that ends with a block unfilled or a
+   planned cancel refused aborts the benchmark: the plan must fit the book exactly;
 4. reconcile: every block is closed and reconciled (any problem aborts the benchmark).
 Wall and process CPU time are both reported per phase (the machine is shared), with the time spent
 in the garbage collector (under the app's policy, `app.gc_policy`, unless `--gc default`: CPython's
@@ -36,7 +40,7 @@ from decimal import Decimal
 from app.gc_policy import apply_gc_policy
 from bench import common
 from engine.model import Instrument, Side, Symbol, TicketId
-from engine.tickets import CrossExecuted, Ticket, TicketAmended, TicketBook
+from engine.tickets import BlockId, CrossExecuted, Ticket, TicketAmended, TicketBook
 
 TARGET_S = 10.0
 FILL_FRACTION = (0.2, 0.6)  # each market fill takes this share of what the block has left (rounded up)
@@ -129,12 +133,8 @@ def probe_s() -> float:
     return time.perf_counter() - started
 
 
-def run_once(market: Market, tickets: list[Ticket], seed: int) -> dict[str, float | int]:
+def run_once(market: Market, tickets: list[Ticket], plan: FillPlan) -> dict[str, float | int]:
     """One timed pass on a fresh book; returns phase timings (wall and CPU) and counts."""
-    rng = random.Random(seed + 1)
-    fractions = [rng.uniform(FILL_FRACTION[0], FILL_FRACTION[1]) for _ in range(10_007)]
-    offsets = [3 + rng.randint(-3, 3) for _ in range(10_009)]  # indices into each symbol's 7 price levels
-    prices = {s: [market.instruments[s].price(m + d) for d in range(-3, 4)] for s, m in market.mid_ticks.items()}
     book = TicketBook(market.instruments)
     collector = _CollectorClock()
     gc.callbacks.append(collector)
@@ -143,13 +143,9 @@ def run_once(market: Market, tickets: list[Ticket], seed: int) -> dict[str, floa
     for ticket in tickets:
         add(ticket)
     marks.append((time.perf_counter(), time.process_time()))
-    crossed = 0
-    for symbol, mid in market.mid_ticks.items():
-        instrument = market.instruments[symbol]
-        result = book.net(symbol, instrument.price(mid), instrument.price(mid + 1), OPEN + 1)
-        crossed += result.quantity if isinstance(result, CrossExecuted) else 0
+    crossed = _net_all(book, market)
     marks.append((time.perf_counter(), time.process_time()))
-    counts = _fill_all(book, market, prices, fractions, offsets)  # fills, ticket allocations, cancels
+    cancels = _fill_all(book, plan)
     marks.append((time.perf_counter(), time.process_time()))
     for block_id in book.block_ids():
         reconciliation = book.close_block(block_id)
@@ -157,6 +153,10 @@ def run_once(market: Market, tickets: list[Ticket], seed: int) -> dict[str, floa
             raise SystemExit(f"reconciliation failed for {block_id}: {reconciliation.problems}")
     marks.append((time.perf_counter(), time.process_time()))
     gc.callbacks.remove(collector)
+    unfilled = [b for b in book.block_ids() if book.leaves(b)]
+    if unfilled or cancels != plan.cancels:  # the plan was made on the same flow: it must fit exactly
+        raise SystemExit(f"fill plan does not fit the book: {len(unfilled)} blocks unfilled, "
+                         f"{cancels} of {plan.cancels} cancels accepted")
     phases = ("aggregate", "net", "allocate", "reconcile")
     out: dict[str, float | int] = {"seconds": marks[3][0] - marks[0][0], "cpu_s": marks[3][1] - marks[0][1]}
     out["with_reconcile_s"] = marks[-1][0] - marks[0][0]
@@ -167,42 +167,84 @@ def run_once(market: Market, tickets: list[Ticket], seed: int) -> dict[str, floa
     out.update(
         blocks=len(book.block_ids()),
         crossed_shares=crossed,
-        fills=counts[0],
-        ticket_allocations=counts[1],
-        cancels=counts[2],
+        fills=len(plan.steps),
+        ticket_allocations=plan.allocations,
+        cancels=cancels,
     )
     return out
 
 
-def _fill_all(
-    book: TicketBook, market: Market, prices: dict[Symbol, list[Decimal]], fractions: list[float], offsets: list[int]
-) -> list[int]:
-    """Fill every open block to completion at market, instrument by instrument, block by block.
+@dataclass(frozen=True, slots=True)
+class FillPlan:
+    """The market's side of the allocate phase, worked out before the clock starts (as the tickets are).
 
-    Each fill takes a fraction of what the block has left (rounded up to a lot) at a price around
-    the mid; one block in ten loses a ticket after its first fill. The driver's own bookkeeping is
-    kept to local variables: it runs inside the timed phase, and the book's work is what we measure.
-    """
-    on_fill, cancel_ticket = book.on_fill, book.cancel_ticket
+    One step per market fill: the block, the shares, the price, and the ticket canceled right after it
+    (None for most). Made by `plan_fills` on a scratch book; every timed repeat feeds it to a fresh
+    book, which allocates each fill as it comes without knowing what follows."""
+
+    steps: list[tuple[BlockId, int, Decimal, TicketId | None]]
+    allocations: int
+    cancels: int
+
+
+def plan_fills(market: Market, tickets: list[Ticket], seed: int) -> FillPlan:
+    """Aggregate and net on a scratch book, then fill every open block to completion at market,
+    instrument by instrument, block by block: each fill takes a fraction of what the block has left
+    (rounded up to a lot) at a price around the mid; one block in ten loses a ticket after its first
+    fill (a mid-flight weight change, which the later fills' sizes follow)."""
+    rng = random.Random(seed + 1)
+    fractions = [rng.uniform(FILL_FRACTION[0], FILL_FRACTION[1]) for _ in range(10_007)]
+    offsets = [3 + rng.randint(-3, 3) for _ in range(10_009)]  # indices into each symbol's 7 price levels
+    book = TicketBook(market.instruments)
+    for ticket in tickets:
+        book.add_ticket(ticket)
+    _net_all(book, market)
+    steps: list[tuple[BlockId, int, Decimal, TicketId | None]] = []
     j = allocations = cancels = 0
     for symbol, instrument in market.instruments.items():
-        lot, levels = instrument.lot_size, prices[symbol]
+        lot = instrument.lot_size
+        levels = [instrument.price(market.mid_ticks[symbol] + d) for d in range(-3, 4)]
         for block_id in book.block_ids(symbol, open_only=True):
             leaves = book.leaves(block_id) // lot  # in lots: crosses take whole lots
             first = True
             while leaves > 0:
                 j += 1
                 lots = -int(-leaves * fractions[j % 10_007] // 1)
-                record = on_fill(block_id, lots * lot, levels[offsets[j % 10_009]])
+                price = levels[offsets[j % 10_009]]
+                record = book.on_fill(block_id, lots * lot, price)
                 allocations += len(record.quantities)
                 leaves -= lots
+                canceled = None
                 if first and leaves and j % 10 == 0 and record.ticket_ids:
-                    amended = cancel_ticket(record.ticket_ids[0])
+                    amended = book.cancel_ticket(record.ticket_ids[0])
                     if isinstance(amended, TicketAmended):
+                        canceled = record.ticket_ids[0]
                         cancels += 1
                         leaves += amended.quantity_delta // lot
+                steps.append((block_id, lots * lot, price, canceled))
                 first = False
-    return [j, allocations, cancels]
+    return FillPlan(steps, allocations, cancels)
+
+
+def _net_all(book: TicketBook, market: Market) -> int:
+    """One crossing pass per instrument at its mid; the shares crossed."""
+    crossed = 0
+    for symbol, mid in market.mid_ticks.items():
+        instrument = market.instruments[symbol]
+        result = book.net(symbol, instrument.price(mid), instrument.price(mid + 1), OPEN + 1)
+        crossed += result.quantity if isinstance(result, CrossExecuted) else 0
+    return crossed
+
+
+def _fill_all(book: TicketBook, plan: FillPlan) -> int:
+    """Feed the plan's fills (and cancels) to the book; the cancels it accepted."""
+    on_fill, cancel_ticket = book.on_fill, book.cancel_ticket
+    cancels = 0
+    for block_id, shares, price, canceled in plan.steps:
+        on_fill(block_id, shares, price)
+        if canceled is not None:
+            cancels += cancel_ticket(canceled).__class__ is TicketAmended
+    return cancels
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -219,14 +261,16 @@ def main(argv: list[str] | None = None) -> int:
 
     g0 = time.perf_counter()
     market, tickets = generate(args.tickets, args.instruments, args.seed)
+    plan = plan_fills(market, tickets, args.seed)
     gc.collect()
-    gc.freeze()  # the input is the OMS's: the collector need not walk it while we are timed
+    gc.freeze()  # the input is the OMS's and the market's: the collector need not walk it while we are timed
     generate_s = time.perf_counter() - g0
-    print(f"generated {len(tickets):,} tickets in {generate_s:.1f} s (not timed)", file=sys.stderr)
+    print(f"generated {len(tickets):,} tickets and planned {len(plan.steps):,} market fills in {generate_s:.1f} s "
+          "(not timed)", file=sys.stderr)
     runs = []
     for r in range(max(1, args.repeats)):
         probe = probe_s()
-        runs.append({**run_once(market, tickets, args.seed), "probe_s": probe})
+        runs.append({**run_once(market, tickets, plan), "probe_s": probe})
         gc.collect()  # the last repeat's book is garbage now: not the next repeat's to collect
         print(
             f"repeat {r + 1}: {runs[-1]['seconds']:.2f} s, {runs[-1]['with_reconcile_s']:.2f} s with reconciliation "
