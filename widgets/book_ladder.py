@@ -114,7 +114,7 @@ class BookLadder(QWidget):
         self._timer.timeout.connect(self.flush)
         self.symbol = QComboBox(self)
         self.symbol.addItems(sorted(symbols))
-        self.symbol.setCurrentIndex(-1)
+        self.symbol.setCurrentIndex(-1)  # (set below, once the combo box drives `set_symbol`)
         self.symbol.setToolTip("Symbol shown (follows the selected parent order)")
         self.summary = QLabel("", self)
         self.summary.setProperty("role", "muted")
@@ -136,6 +136,8 @@ class BookLadder(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.table, 1)
         self.symbol.currentTextChanged.connect(self.set_symbol)
+        if self.symbol.count():  # a live book from the start: the first symbol until a parent is selected
+            self.set_symbol(self.symbol.itemText(0))
 
     def set_venue_book(
         self, venue: str, symbol: str, bids: Sequence[tuple[Decimal, int]], asks: Sequence[tuple[Decimal, int]]

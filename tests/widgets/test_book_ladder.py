@@ -32,6 +32,17 @@ def test_books_of_several_venues_merge_best_price_first_bigger_size_first_at_a_p
     assert asks == [(D("100.02"), 400, "LIT-B"), (D("100.02"), 200, "LIT-A"), (D("100.03"), 100, "LIT-B")]
 
 
+def test_the_first_symbol_is_shown_until_another_is_chosen(qtbot: QtBot) -> None:
+    ladder = BookLadder(["MSFT", "AAPL"])
+    qtbot.addWidget(ladder)
+    assert ladder.shown_symbol == "AAPL" and ladder.symbol.currentText() == "AAPL"
+    ladder.set_venue_book("LIT-A", "AAPL", [(D("100.00"), 300)], [(D("100.02"), 200)])
+    ladder.flush()
+    assert text(ladder, 0) == ["LIT-A", "300", "100.00", "100.02", "200", "LIT-A"]
+    ladder.symbol.setCurrentText("MSFT")  # the trader picks another
+    assert ladder.shown_symbol == "MSFT"
+
+
 def test_ladder_shows_the_selected_symbol_after_a_flush(qtbot: QtBot) -> None:
     ladder = make(qtbot)
     ladder.set_symbol("AAPL")
