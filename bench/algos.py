@@ -89,7 +89,7 @@ def window_bounds(day: LobsterDay, window: str) -> tuple[int, int]:
     sd = day.symbol_day
     session_start, session_end = sd.session_start_ns, sd.session_end_ns
     if window != "day":
-        hour_start = _hour_start_ns(window)
+        hour_start = hour_start_ns(window)
         start, end = max(session_start, hour_start), min(session_end, hour_start + HOUR_NS)
         if end - start < MIN_HOUR_WINDOW_NS:
             start, end = session_start, min(session_end, session_start + HOUR_NS)
@@ -101,7 +101,8 @@ def window_bounds(day: LobsterDay, window: str) -> tuple[int, int]:
     return start, end
 
 
-def _hour_start_ns(window: str) -> int:
+def hour_start_ns(window: str) -> int:
+    """Where a one-hour window starts, ns since midnight: `1h@HH:MM`, or 10:00 for `1h`."""
     if window.startswith("1h@"):
         hours, minutes = window[3:].split(":")
         return (int(hours) * 3600 + int(minutes) * 60) * NS_PER_S
@@ -110,7 +111,7 @@ def _hour_start_ns(window: str) -> int:
 
 def _nominal_end_ns(window: str) -> int:
     """Roughly where a run's replay ends (each replays from the open): long runs first packs workers better."""
-    return NS_PER_DAY if window == "day" else _hour_start_ns(window) + HOUR_NS
+    return NS_PER_DAY if window == "day" else hour_start_ns(window) + HOUR_NS
 
 
 def arrival_mid(day: LobsterDay, t_ns: int) -> Decimal | None:
@@ -237,7 +238,7 @@ def print_tables(rows: list[dict[str, Any]], summary: dict[str, dict[str, Any]])
     print(f"{'symbol':<6} {'day':<10} {'win':<8} {'size':>4} {'side':<4} {'algo':<12} {'vs VWAP':>8} "
           f"{'vs arr':>8} {'compl':>6} {'part':>6} {'passive':>7} {'child':>6}")
     for r in rows:
-        print(f"{r['symbol']:<6} {r['day']:<10} {r['window']:<3} {r['size_pct']:>3}% {r['side']:<4} {r['algo']:<12} "
+        print(f"{r['symbol']:<6} {r['day']:<10} {r['window']:<8} {r['size_pct']:>3}% {r['side']:<4} {r['algo']:<12} "
               f"{_fmt(r['slippage_vs_interval_vwap_bps'], '8.2f')} {_fmt(r['arrival_slippage_bps'], '8.2f')} "
               f"{r['completion']:6.3f} {_fmt(r['participation'], '6.3f')} {_fmt(r['passive_share'], '7.2f')} "
               f"{r['children']:>6}")

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from bench.algos import HOURLY, default_data_dir
+from bench.algos import HOUR_NS, HOURLY, default_data_dir, hour_start_ns
 from bench.common import emit, parser
 from engine.algos.curves import VolumeCurve, history_curves, leave_one_out_curve, u_shaped_curve
 from engine.algos.vwap import dynamic_window_fraction, limited_change, session_volume_level
@@ -105,10 +105,9 @@ def tracking(tape: Tape, grid: list[int], shares: list[float]) -> tuple[float, f
 def windows(symbol_day: SymbolDay) -> list[tuple[str, int, int]]:
     out = [("day", symbol_day.session_start_ns, symbol_day.session_end_ns)]
     for name in HOURLY:
-        hours, minutes = name[3:].split(":")
-        start = (int(hours) * 3600 + int(minutes) * 60) * NS_PER_S
-        if symbol_day.session_start_ns <= start and start + 3600 * NS_PER_S <= symbol_day.session_end_ns:
-            out.append((name, start, start + 3600 * NS_PER_S))
+        start = hour_start_ns(name)
+        if symbol_day.session_start_ns <= start and start + HOUR_NS <= symbol_day.session_end_ns:
+            out.append((name, start, start + HOUR_NS))
     return out
 
 

@@ -143,7 +143,7 @@ class Block:
         if any(self.base):
             open_lots = tuple([q // lot - b for q, b in zip(quantities, self.base)])  # noqa: B905 (hot)
         else:  # the first epoch: nothing allocated yet
-            open_lots = quantities if lot == 1 else tuple([q // lot for q in quantities])
+            open_lots = self._quantity_lots()
         self.allocator = ContinuousAllocator(open_lots)
         return self.allocator
 
@@ -263,10 +263,14 @@ class Block:
         record: FillAllocated = _new_record(FillAllocated, fields)
         return record
 
+    def _quantity_lots(self) -> tuple[int, ...]:
+        """Each ticket's quantity in lots."""
+        lot = self.lot
+        return self.quantities if lot == 1 else tuple([q // lot for q in self.quantities])
+
     def _last_lots(self) -> list[int]:
         """The lots that complete every ticket (what a new epoch would give them, without building it)."""
-        lot = self.lot
-        complete = self.quantities if lot == 1 else tuple([q // lot for q in self.quantities])
+        complete = self._quantity_lots()
         served = list(map(sub, complete, self.base))
         self.base = complete
         return served

@@ -377,16 +377,17 @@ class TicketBook:
                               self._price_grid(ticket.symbol))
 
     def _join(self, ticket: Ticket, limit_ticks: int | None, simple_key: Hashable | None = None) -> TicketJoined:
-        """Join the ticket to its block (a new one if none is open); `simple_key`: its key, when known."""
+        """Join the ticket to its block (a new one if none is open); `simple_key`: its key when the caller
+        has already found no open block under it."""
         crossable = ticket.allow_cross and (self._crossing_everywhere or self._crossing.allows(ticket))
-        if simple_key is not None:
-            key = simple_key
-        else:
-            key = self._key(ticket) if self._simple else (crossable, self._key(ticket))
         block = None
-        if self._exact_only:
+        if simple_key is not None:  # the caller has looked this key up: no block is open under it
+            key = simple_key
+        elif self._exact_only:
+            key = self._key(ticket) if self._simple else (crossable, self._key(ticket))
             block = self._open_exact.get(key)
         else:
+            key = (crossable, self._key(ticket))
             for candidate in self._open.get(key, ()):
                 mandate = joined_mandate(candidate.mandate, limit_ticks, ticket.start_ns, ticket.end_ns, self._rules)
                 if mandate is not None:
