@@ -34,6 +34,15 @@ class InitiatorRun:
                 out.append(fields)
         return out
 
+    def trace(self) -> str:
+        """One line per event (direction, MsgType, MsgSeqNum, PossDup, NewSeqNo, Text) for failure messages."""
+        lines = []
+        for e in self.events:
+            fields = {int(tag): value for tag, value in reversed(e.get("msg", []))}
+            shown = " ".join(f"{tag}={fields[tag]}" for tag in (35, 34, 43, 7, 36, 58) if tag in fields)
+            lines.append(f"{e.get('t', '')} {e['event']} {shown}".rstrip())
+        return "\n" + "\n".join(lines)
+
     @property
     def logged_on(self) -> bool:
         return bool(self.named("logon"))

@@ -13,8 +13,9 @@ from engine.clock import RealClock
 from engine.fix.acceptor import FixAcceptor
 from engine.fix.config import AcceptorConfig, SessionConfig, SessionId
 from engine.fix.framing import FixMessage
+from engine.fix.session import FixSession
 from engine.fix.store import SessionStore
-from tests.interop.quickfix_runner import run_initiator
+from tests.interop.quickfix_runner import InitiatorRun, run_initiator
 
 pytestmark = pytest.mark.interop
 
@@ -151,22 +152,31 @@ async def test_sequence_numbers_continue_across_a_restart_of_both_sides(desk, tm
     first = await run_initiator(oms(desk, tmp_path, steps=logon_steps(order, wait)))
     oms_next_sender, oms_next_target = first.seq()
     assert oms_next_sender > 3 and oms_next_target > 3
+    assert_clean_logout(first, desk.acceptor.session(OMS1))
+    before = desk.acceptor.session(OMS1)
+    our_next_target, our_next_sender = before.next_target_seq, before.next_sender_seq
 
     await desk.restart()  # the acceptor's process restarts; the OMS reuses its QuickFIX file store
+    after = desk.acceptor.session(OMS1)
+    assert (after.next_target_seq, after.next_sender_seq) == (our_next_target, our_next_sender)
     order2 = {"op": "send", "msg_type": "D", "fields": new_order("R2")}
     second = await run_initiator(oms(desk, tmp_path, steps=logon_steps(order2, wait)))
 
     [their_logon] = second.messages("to_admin", "A")
     [our_logon] = second.messages("from_admin", "A")
     assert int(their_logon[34]) == oms_next_sender
-    assert int(our_logon[34]) == oms_next_target
-    assert not second.messages("to_admin", "2") and not second.messages("from_admin", "2"), "no resend needed"
+    assert int(our_logon[34]) == our_next_sender
+    # A resend is asked for only if the first session did not end in step (on a loaded machine a
+    # Heartbeat may cross the Logouts and go unread: see assert_clean_logout).
+    assert bool(second.messages("from_admin", "2")) == (oms_next_sender > our_next_target), second.trace()
+    assert bool(second.messages("to_admin", "2")) == (our_next_sender > oms_next_target), second.trace()
     [(_, order_msg)] = desk.app.orders
-    [their_order] = second.messages("to_app", "D")
+    [their_order] = [m for m in second.messages("to_app", "D") if m.get(43) != "Y"]  # not a resend
     assert order_msg.get_int(34) == int(their_order[34]) > oms_next_sender
-    # Everything the OMS sent in the second session numbers on from its Logon without a gap (a loaded
-    # machine may see a Heartbeat between the Logon and the order: 1 s heartbeats).
-    sent = sorted(int(m[34]) for kind in ("to_admin", "to_app") for m in second.messages(kind))
+    # Everything new the OMS sent in the second session numbers on from its Logon without a gap (a loaded
+    # machine may see a Heartbeat between the Logon and the order: 1 s heartbeats; resends are not new).
+    new = [m for kind in ("to_admin", "to_app") for m in second.messages(kind) if m.get(43) != "Y"]
+    sent = sorted(int(m[34]) for m in new)
     assert sent == list(range(oms_next_sender, oms_next_sender + len(sent)))
     assert [r[11] for r in second.messages("from_app", "8")] == ["R2"]
 
@@ -178,29 +188,52 @@ async def test_reports_sent_while_the_oms_is_down_arrive_after_logon_with_possdu
 
     wait = {"op": "wait", "msg_type": "8", "count": 1, "timeout": 5}
     second = await run_initiator(oms(desk, tmp_path, steps=logon_steps(wait, {"op": "sleep", "seconds": 0.3})))
-    assert not second.named("timeout"), second.events
-    [resend_request] = second.messages("to_admin", "2")
+    assert not second.named("timeout"), second.trace()
+    assert len(second.messages("from_app", "8")) == 1, second.trace()
     [report] = second.messages("from_app", "8")
     assert report[11] == "WHILE-DOWN" and report[43] == "Y" and 122 in report
-    assert int(resend_request[7]) == int(report[34])
+    assert any(int(request[7]) <= int(report[34]) for request in second.messages("to_admin", "2")), second.trace()
     # Our new Logon is inside the resent range too: QuickFIX takes it from its queue and ignores our
-    # PossDup gap fill for it. Both sides end in step, with no Reject and a plain Logout.
-    assert not second.messages("from_admin", "3") and not second.messages("to_admin", "3")
-    assert second.seq() == (desk.acceptor.session(OMS1).next_target_seq, desk.acceptor.session(OMS1).next_sender_seq)
-    [their_logout] = second.messages("to_admin", "5")
-    assert their_logout[58] == "done"
+    # PossDup gap fill for it.
+    assert_clean_logout(second, desk.acceptor.session(OMS1))
+
+    # Whatever a loaded machine made either side send around the Logouts (see assert_clean_logout), the
+    # next session resynchronises: the new order gets exactly one report and nothing old comes again.
+    order = {"op": "send", "msg_type": "D", "fields": new_order("AFTER")}
+    third = await run_initiator(oms(desk, tmp_path, steps=logon_steps(order, wait, {"op": "sleep", "seconds": 0.3})))
+    assert not third.named("timeout"), third.trace()
+    assert [r[11] for r in third.messages("from_app", "8")] == ["AFTER"]
+    assert_clean_logout(third, desk.acceptor.session(OMS1))
+
+
+def assert_clean_logout(run: InitiatorRun, ours: FixSession) -> None:
+    """No Reject either way, QuickFIX's own Logout, and we read everything it sent up to that Logout.
+
+    What QuickFIX sends after its Logout (a Heartbeat answering our TestRequest that crossed it, a
+    ResendRequest) is never read: the connection closes on our answering Logout. Such messages are
+    session messages, which the next Logon's resend gap-fills.
+    """
+    assert not run.messages("from_admin", "3") and not run.messages("to_admin", "3"), run.trace()
+    assert len(run.messages("to_admin", "5")) == 1, run.trace()
+    [their_logout] = run.messages("to_admin", "5")
+    assert their_logout[58] == "done", run.trace()
+    assert ours.next_target_seq == int(their_logout[34]) + 1, run.trace()
+    after = [m for kind in ("to_admin", "to_app") for m in run.messages(kind) if int(m[34]) > int(their_logout[34])]
+    assert all(m[35] in ("0", "1", "2") for m in after), run.trace()
+    assert run.seq()[0] == int(their_logout[34]) + 1 + len(after), run.trace()
 
 
 async def test_acceptor_asks_for_a_gap_in_the_oms_sequence_and_accepts_the_gap_fill(desk, tmp_path):
     order = {"op": "send", "msg_type": "D", "fields": new_order("G1")}
     wait = {"op": "wait", "msg_type": "8", "count": 1, "timeout": 5}
     run = await run_initiator(oms(desk, tmp_path, next_sender_seq=5, steps=logon_steps(order, wait)))
-    assert not run.named("timeout"), run.events
+    assert not run.named("timeout"), run.trace()
     [our_request] = run.messages("from_admin", "2")
     assert our_request[7] == "1" and our_request[16] == "0"
     assert run.messages("to_admin", "4"), "QuickFIX answered with a gap fill"
     [(_, order_msg)] = desk.app.orders
-    assert order_msg.get_str(11) == "G1" and order_msg.get_int(34) == 6
+    [their_order] = [m for m in run.messages("to_app", "D") if m.get(43) != "Y"]  # not a resend
+    assert order_msg.get_str(11) == "G1" and order_msg.get_int(34) == int(their_order[34]) >= 6
     assert desk.acceptor.session(OMS1).next_target_seq >= 7
 
 
@@ -235,8 +268,7 @@ async def test_logout_is_clean_both_ways(desk, tmp_path):
     [our_logout] = run.messages("from_admin", "5")
     assert their_logout[58] == "done"
     assert 58 not in our_logout  # a plain answer, not an error
-    session = desk.acceptor.session(OMS1)
-    assert run.seq() == (session.next_target_seq, session.next_sender_seq)
+    assert_clean_logout(run, desk.acceptor.session(OMS1))
     assert run.named("logout") and not run.named("timeout")
     assert desk.app.events == [("logon", OMS1), ("logout", OMS1)]
     assert not desk.acceptor.is_logged_on(OMS1) and desk.acceptor.connection_count == 0
