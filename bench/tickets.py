@@ -40,7 +40,7 @@ from decimal import Decimal
 from app.gc_policy import apply_gc_policy
 from bench import common
 from engine.model import Instrument, Side, Symbol, TicketId
-from engine.tickets import BlockId, CrossExecuted, Ticket, TicketAmended, TicketBook
+from engine.tickets import IMPLEMENTATION, BlockId, CrossExecuted, Ticket, TicketAmended, TicketBook
 
 TARGET_S = 10.0
 FILL_FRACTION = (0.2, 0.6)  # each market fill takes this share of what the block has left (rounded up)
@@ -284,6 +284,7 @@ def main(argv: list[str] | None = None) -> int:
     print(
         common.table(
             [
+                ("ticket book", IMPLEMENTATION.describe()),
                 ("tickets", f"{len(tickets):,}"),
                 ("instruments", f"{len(market.instruments):,}"),
                 ("blocks", f"{typical['blocks']:,}"),
@@ -313,6 +314,7 @@ def main(argv: list[str] | None = None) -> int:
         "repeats_s": [run["seconds"] for run in runs],
         "generate_s": generate_s,
         "gc_thresholds": list(gc.get_threshold()),
+        "implementation": IMPLEMENTATION.describe(),
         **{k: v for k, v in typical.items() if k != "seconds"},
     }
     common.emit(figures, args.json)

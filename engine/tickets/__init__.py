@@ -4,12 +4,19 @@ Pure library, no I/O and no clock: the engine feeds it tickets, market mids and 
 what it returns. `TicketBook` is the stateful entry point; the maths are pure functions beside it.
 """
 
-from engine.tickets.aggregation import AggregationRules, WindowRule
-from engine.tickets.book import TicketBook
-from engine.tickets.csv_import import BasketRow, ImportResult, RowError, parse_basket
-from engine.tickets.model import BlockId, CrossId, Ticket
-from engine.tickets.netting import CrossingPolicy
-from engine.tickets.records import (
+from pathlib import Path
+
+from engine.tickets.native import select_implementation
+
+IMPLEMENTATION = select_implementation(__name__, Path(__file__).parent)
+"""The ticket book's hot modules: compiled by mypyc or their Python source (see `engine.tickets.native`)."""
+
+from engine.tickets.aggregation import AggregationRules, WindowRule  # noqa: E402 (after the choice above)
+from engine.tickets.book import TicketBook  # noqa: E402
+from engine.tickets.csv_import import BasketRow, ImportResult, RowError, parse_basket  # noqa: E402
+from engine.tickets.model import BlockId, CrossId, Ticket  # noqa: E402
+from engine.tickets.netting import CrossingPolicy  # noqa: E402
+from engine.tickets.records import (  # noqa: E402
     BlockView,
     Booking,
     CrossExecuted,
@@ -24,6 +31,7 @@ from engine.tickets.records import (
 )
 
 __all__ = [
+    "IMPLEMENTATION",
     "AggregationRules",
     "BasketRow",
     "BlockId",

@@ -173,8 +173,11 @@ class TicketBook:
             return [], rejected
         return [self._join(t, limit) for t, limit in zip(batch, limits, strict=True)], []
 
-    def amend_ticket(self, ticket_id: TicketId, quantity: int) -> TicketAmended | TicketRejected:
-        """Change a ticket's quantity; never below what is already allocated to it."""
+    def amend_ticket(self, ticket_id: TicketId, quantity: object) -> TicketAmended | TicketRejected:
+        """Change a ticket's quantity; never below what is already allocated to it.
+
+        `quantity` is typed `object`: anything but a whole number of shares is refused with the reason
+        (an `int` parameter would let compiled code take a bool for the number it is)."""
         where = self._where(ticket_id)
         if where is None:
             return TicketRejected(ticket_id, f"unknown ticket {ticket_id}")
@@ -182,6 +185,7 @@ class TicketBook:
         reason = amend_problem(block, i, quantity)
         if reason:
             return TicketRejected(ticket_id, reason)
+        assert isinstance(quantity, int)  # amend_problem refuses anything else
         old = block.quantities[i]
         block.set_quantity(i, quantity)
         if quantity < old:
@@ -190,7 +194,7 @@ class TicketBook:
             self._retire(block)
         return TicketAmended(ticket_id, block.block_id, old, quantity, quantity - old, block.total - block.crossed)
 
-    def amend_problem(self, ticket_id: TicketId, quantity: int) -> str | None:
+    def amend_problem(self, ticket_id: TicketId, quantity: object) -> str | None:
         """Why `amend_ticket(ticket_id, quantity)` would be refused, or None; changes nothing."""
         where = self._where(ticket_id)
         return f"unknown ticket {ticket_id}" if where is None else amend_problem(*where, quantity)

@@ -40,6 +40,28 @@ class Ticket:
     arrival_seq: int
     allow_cross: bool = True
 
+    def __post_init__(self) -> None:
+        problem = _type_problem(self)
+        if problem is not None:
+            raise TypeError(f"ticket {self.ticket_id!r}: {problem}")
+
+
+def _type_problem(ticket: Ticket) -> str | None:
+    """A field of the wrong Python type (the book's checks of values assume the types are right)."""
+    if type(ticket.quantity) is not int:  # a bool is an int to isinstance, not a quantity
+        return f"quantity must be a whole number of shares, got {ticket.quantity!r}"
+    if ticket.limit_price is not None and not isinstance(ticket.limit_price, Decimal):
+        return f"limit price must be a Decimal or None, got {ticket.limit_price!r}"
+    for name in ("start_ns", "end_ns"):
+        value = getattr(ticket, name)
+        if value is not None and type(value) is not int:
+            return f"{name} must be integer nanoseconds or None, got {value!r}"
+    if type(ticket.arrival_seq) is not int:
+        return f"arrival_seq must be an integer, got {ticket.arrival_seq!r}"
+    if not isinstance(ticket.side, Side):
+        return f"side must be a Side, got {ticket.side!r}"
+    return None
+
 
 def half_tick_price(instrument: Instrument, half_ticks: int) -> Decimal:
     """The exact price of `half_ticks` half ticks, e.g. 2001 half ticks of 0.01 -> 10.005."""

@@ -68,7 +68,7 @@ def ticket_problem(
     return f"{tid}: {ticks}" if isinstance(ticks, str) else ticks
 
 
-def amend_problem(block: Block, i: int, quantity: int) -> str | None:
+def amend_problem(block: Block, i: int, quantity: object) -> str | None:
     """Why ticket `i` of `block` cannot take `quantity` (never below its allocation, whole lots)."""
     tid = block.tickets[i].ticket_id
     if not block.open:

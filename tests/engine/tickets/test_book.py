@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -55,6 +57,25 @@ def test_cancel_or_amend_never_goes_below_what_is_allocated(make: TicketMaker) -
         400,
         OrdStatus.CANCELED,
     )
+
+
+@pytest.mark.parametrize(
+    ("fields", "named"),
+    [
+        ({"quantity": True}, "quantity must be a whole number of shares, got True"),
+        ({"quantity": 1.5}, "quantity must be a whole number of shares, got 1.5"),
+        ({"quantity": "100"}, "quantity must be a whole number of shares, got '100'"),
+        ({"start_ns": 1.0}, "start_ns must be integer nanoseconds or None, got 1.0"),
+        ({"end_ns": False}, "end_ns must be integer nanoseconds or None, got False"),
+        ({"side": "BUY"}, "side must be a Side, got 'BUY'"),
+    ],
+)
+def test_a_ticket_of_the_wrong_types_cannot_be_made(make: TicketMaker, fields: dict[str, object], named: str) -> None:
+    """Types are checked where a ticket is made, so the book (compiled or not) sees only well-typed ones."""
+    with pytest.raises(TypeError, match=re.escape(f"ticket 'T9': {named}")):
+        make(ticket_id="T9", **fields)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=re.escape("limit price must be a Decimal or None, got 10.5")):
+        replace(make(), limit_price=10.5)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
