@@ -23,6 +23,7 @@ import json
 import os
 import sys
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,7 +59,7 @@ def _extension(folder: Path, name: str) -> Path | None:
     return None
 
 
-def choose(folder: Path, environ: dict[str, str] | os._Environ[str]) -> Implementation:
+def choose(folder: Path, environ: Mapping[str, str]) -> Implementation:
     """Decide, from the files in `folder` and the environment, which implementation to use."""
     if environ.get(PURE_ENV) == "1":
         return Implementation(False, f"{PURE_ENV}=1")
