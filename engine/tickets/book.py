@@ -115,7 +115,6 @@ class TicketBook:
         if (
             instrument is None
             or tid in self._block_of
-            or quantity.__class__ is not int
             or quantity <= 0
             or quantity % instrument.lot_size
             or (start is not None and end is not None and end <= start)

@@ -53,7 +53,7 @@ def ticket_problem(
     if instrument is None:
         return f"{tid}: unknown symbol {ticket.symbol!r}"
     quantity = ticket.quantity
-    if type(quantity) is not int or quantity <= 0:
+    if quantity <= 0:  # (an int: `Ticket` checks its field types when it is made)
         return f"{tid}: quantity must be a positive whole number of shares, got {quantity!r}"
     if quantity % instrument.lot_size:
         return f"{tid}: quantity {quantity:,} is not whole lots of {instrument.lot_size}"
