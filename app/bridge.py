@@ -24,7 +24,7 @@ from widgets.param_fields import ParamField, ParamKind
 from widgets.ticket_form import TicketForm
 
 DAY_NS = 86_400 * NS_PER_S
-_ERRORS = (ev.IllegalTransition, ev.CommandRejected, ev.RiskBlocked)
+_ERRORS = (ev.IllegalTransition, ev.CommandRejected, ev.RiskBlocked, ev.AlertRaised)
 _PARENT_DONE = (ev.ParentCanceled, ev.ParentExpired, ev.BlockReconciled)
 _PARAM_KINDS: dict[type, ParamKind] = {int: "int", float: "float", Decimal: "decimal", str: "text"}
 
@@ -149,40 +149,44 @@ class EngineBridge(QObject):
         elif isinstance(event, ev.TicketAccepted | ev.TicketAmended | ev.TicketMandateChanged):
             self._dirty_tickets.add(event.ticket_id)
         elif isinstance(event, _PARENT_DONE):
-            self._dirty_tickets.update(self.engine.desk.ticket_ids(event.parent_id))
+            self._dirty_tickets.update(self.engine.ticket_ids(event.parent_id))
         if isinstance(event, ev.ChildFilled | ev.ChildSubmitted):
             self._dirty_children.add(event.child_id)
             self._dirty_parents.add(event.parent_id)
         elif hasattr(event, "child_id"):
-            child_id = event.child_id
-            if self.engine.store.has_child(child_id):
-                self._dirty_children.add(child_id)
-                self._dirty_parents.add(self.engine.store.child(child_id).parent_id)
-        elif hasattr(event, "parent_id") and self.engine.store.has_parent(event.parent_id):
+            child = self.engine.child(event.child_id)
+            if child is not None:
+                self._dirty_children.add(child.child_id)
+                self._dirty_parents.add(child.parent_id)
+        elif hasattr(event, "parent_id") and self.engine.parent(event.parent_id) is not None:
             self._dirty_parents.add(event.parent_id)
         if isinstance(event, ev.KillEngaged | ev.KillReleased):
             self._show_kill_state()
         elif isinstance(event, ev.VenueStatusChanged):
             self.window.status.set_venue(event.venue, event.connected, event.detail)
+        elif isinstance(event, ev.RestartRecovered):
+            self.window.show_restart_notice(*restart_notice(event))
         elif isinstance(event, _ERRORS):
             self.window.status.set_error(_describe(event))
 
     def refresh(self) -> None:
         """Push what changed since the last refresh into the blotters (they repaint on their own timer)."""
-        store = self.engine.store
+        engine = self.engine
         if self._dirty_parents:
-            self.window.parents.upsert_many([store.parent(pid) for pid in sorted(self._dirty_parents)])
+            parents = [engine.parent(pid) for pid in sorted(self._dirty_parents)]
+            self.window.parents.upsert_many([p for p in parents if p is not None])
             self._dirty_parents.clear()
         if self._dirty_children:
-            self.window.child_orders.upsert_many([store.child(cid) for cid in sorted(self._dirty_children)])
+            children = [engine.child(cid) for cid in sorted(self._dirty_children)]
+            self.window.child_orders.upsert_many([c for c in children if c is not None])
             self._dirty_children.clear()
         if self._dirty_tickets:
             rows = [self.engine.ticket(t) for t in sorted(self._dirty_tickets)]
             self.window.tickets.upsert_many([r for r in rows if r is not None])
             self._dirty_tickets.clear()
-        if store.fill_count > self._fills_shown:
-            self.window.fills.upsert_many(store.fills_since(self._fills_shown))
-            self._fills_shown = store.fill_count
+        if engine.fill_count > self._fills_shown:
+            self.window.fills.upsert_many(engine.fills_since(self._fills_shown))
+            self._fills_shown = engine.fill_count
         now = self.engine.clock.now_ns()
         self.window.status.set_clock(now)
         self.window.ticket.set_market_time(now)
@@ -205,9 +209,8 @@ class EngineBridge(QObject):
         self._show_kill_state()
 
     def _show_kill_state(self) -> None:
-        store = self.engine.store
-        detail = f"KILLED — {store.kill_reason}" if store.kill_engaged else ""
-        self.window.kill_switch.set_engaged(store.kill_engaged, detail)
+        engaged, reason = self.engine.kill_state()
+        self.window.kill_switch.set_engaged(engaged, f"KILLED — {reason}" if engaged else "")
 
     def _on_market(self, event: Any) -> None:
         if isinstance(event, ev.BookUpdated):
@@ -219,6 +222,21 @@ class EngineBridge(QObject):
         self._unsubscribe_market()
 
 
+def restart_notice(event: ev.RestartRecovered) -> tuple[str, list[str]]:
+    """The restart notice's title and lines: what came back, in what state, and what the venues said."""
+    source = "checkpoint + journal" if event.from_checkpoint else "journal"
+    title = f"Restarted: {event.records:,} records replayed from the {source} in {event.seconds:.2f} s"
+    lines = [f"{len(event.parents)} parent(s) came back; algos are paused until you resume them:"]
+    lines += [f"  {pid}: {state}" for pid, state in event.parents] or ["  (none)"]
+    if event.children_closed:
+        lines.append(f"{len(event.children_closed)} child order(s) closed on their venue's answer:")
+        lines += [f"  {cid}: {why}" for cid, why in event.children_closed]
+    if event.children_live:
+        lines.append(f"{len(event.children_live)} child order(s) still working at their venue:")
+        lines += [f"  {cid}" for cid in event.children_live]
+    return title, lines
+
+
 def _describe(event: ev.Event) -> str:
     if isinstance(event, ev.RiskBlocked):
         return f"risk blocked {event.parent_id}: {event.reason}"
@@ -226,4 +244,6 @@ def _describe(event: ev.Event) -> str:
         return f"{event.command} {event.target}: {event.reason}"
     if isinstance(event, ev.IllegalTransition):
         return event.detail
+    if isinstance(event, ev.AlertRaised):
+        return f"{event.severity.upper()} {event.source}: {event.text}"
     return type(event).__name__

@@ -85,7 +85,7 @@ def run_gui(config: AppConfig, *, screenshot: str | None = None, quit_after: flo
     session = build_session(config, clock, journal)
     gateway = loop.run_until_complete(start_oms_gateway(
         config.raw.get("fix", {}), session.engine, wall_time_ns=time.time_ns,
-        default_store_path=config.journal_path.parent / "fix-sessions.db", session_close_s=config.market.close_s,
+        session_close_s=config.market.close_s,
     ))
     _LoopLagProbe(session.window)
     session.window.restore_layout()

@@ -25,7 +25,7 @@ async def run_headless(config: AppConfig, *, status_every_s: float = 10.0) -> No
     engine.start()
     gateway = await start_oms_gateway(
         config.raw.get("fix", {}), engine, wall_time_ns=time.time_ns,
-        default_store_path=config.journal_path.parent / "fix-sessions.db", session_close_s=config.market.close_s,
+        session_close_s=config.market.close_s,
     )
     if gateway is not None:
         log.info("FIX acceptor listening on port %d", gateway.port)

@@ -1,29 +1,35 @@
 """The engine facade: the only thing the app and the GUI call.
 
-Every entry point (a command, a venue report, a timer) runs as one *turn*. Inside a turn, events are
-applied to the order store at once (so later logic sees them) and collected; when the turn ends the
-batch is written to the journal in one transaction, and only then are venue requests sent and events
-published to algos and subscribers. A crash before the commit leaves nothing sent and nothing shown.
+Every entry point (a command, a venue report, a timer) runs as one *turn* (engine/turns.py): events
+are applied to the order store at once and staged; when the turn ends, in-turn followers (the OMS
+gateway) stage their rows, the ledger commits everything in one transaction, and only then are
+venue requests sent and events published to algos and subscribers.
+
+Where a fill goes, in one walk: a venue calls `on_order_event(ChildFilled)` -> `Turns.emit` applies
+it to `OrderStore` (deduplicated by venue and execution id; booked even against the order's state,
+with an alert) -> `_on_applied` allocates it to the tickets (`TicketFlow.on_fill`, same transaction)
+-> the turn commits (journal + FIX reports + OMS order map) -> `_dispatch` tells the algo, shrinks a
+parent whose tickets were cut (`TicketFlow.follow_block`), settles a finished parent, and publishes.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
+import time
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
 from decimal import Decimal
 
-from engine import commands as cmd
 from engine import events as ev
 from engine.algo_gateway import AlgoGateway
 from engine.algos.base import Algo
 from engine.algos.registry import ALGOS
-from engine.clock import Clock, TimerHandle
+from engine.clock import NS_PER_S, Clock
 from engine.desk import TicketDesk
 from engine.journal import Journal
-from engine.market import MarketView, VolumeMark
+from engine.market import MarketView
 from engine.model import (
     ChildId,
     Instrument,
@@ -35,6 +41,8 @@ from engine.model import (
     VenueId,
 )
 from engine.parent_flow import ParentFlow
+from engine.pipeline.pipeline import ChildPipeline
+from engine.pipeline.venue_gateway import VenueGateway
 from engine.recovery import RecoveryReport, replay_into
 from engine.results import CommandResult, SubmitResult
 from engine.risk import PreTradeRisk, RiskLimits
@@ -42,14 +50,17 @@ from engine.store import OrderStore
 from engine.ticket_flow import TicketFlow, TicketRequest
 from engine.tickets.aggregation import AggregationRules
 from engine.tickets.netting import CrossingPolicy
+from engine.turns import Turns
 from engine.venues.base import Venue
 from engine.views import ChildView, FillView, ParentView, TicketRow
 
 log = logging.getLogger(__name__)
 
 Subscriber = Callable[[ev.Event], None]
-_NOT_JOURNALED = (ev.BookUpdated, ev.TradePrinted, ev.AlgoProgress)
 _CHILD_DONE = (ev.ChildCanceled, ev.ChildRejected, ev.ChildExpired)
+STATUS_WAIT_NS = 5 * NS_PER_S
+"""How long recovery waits for the venues' status answers before the restart notice lists the rest
+as unconfirmed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,57 +99,70 @@ class Engine:
         self.market = MarketView()
         self.store = OrderStore()
         self.desk = TicketDesk(self.instruments, aggregation, crossing)
-        self._flow = TicketFlow(self)
-        self._parents = ParentFlow(self)
-        self.algo_gateway = AlgoGateway(self)
+        self.turns = Turns(self.store, journal, now_ns=clock.now_ns, on_applied=self._on_applied,
+                           on_problem=self._on_problem, dispatch=self._dispatch)
+        """The unit of work the flows get (emit, record, send, refuse)."""
+        uow = self.turns
+        self.gateway = VenueGateway(uow, self.store, clock, self.venues)
+        self._parents = ParentFlow(uow, self.store, clock, self.market, self.instruments, self.algos, self.gateway)
+        self._flow = TicketFlow(uow, self.store, self.desk, clock, self.market, self.instruments, self.algos,
+                                self.risk, self._parents)
+        pipeline = ChildPipeline(uow, self.store, clock, self.market, self.instruments, self.risk, self.gateway,
+                                 list(self.venues))
+        self.algo_gateway = AlgoGateway(uow, self.store, clock, self.market, self.instruments, pipeline, self.gateway,
+                                        self._parents.market_since_start, self._publish_progress)
         """What algos may see and do (the `AlgoContext`); they never get the engine itself."""
-        self._running_algos: dict[ParentId, Algo] = {}
-        self._end_timers: dict[ParentId, TimerHandle] = {}
-        self._expiring: set[ParentId] = set()
-        self._start_marks: dict[ParentId, VolumeMark] = {}
+        self._parents.bind(self._flow, self.algo_gateway)
         self._progress: dict[ParentId, ev.AlgoProgress] = {}
         self._venue_up: dict[VenueId, bool] = dict.fromkeys(self.venues, False)
         self._subscribers: list[Subscriber] = []
         self._market_subscribers: list[Subscriber] = []
-        self._batch: list[ev.Event | cmd.Command] = []
-        self._outbox: list[Callable[[], None]] = []
-        self._depth = 0
-        self._next_parent = 1
-        self._next_child = 1
+        self._recovery: _Recovery | None = None
         self.events_processed = 0
 
     # --- lifecycle ----------------------------------------------------------------------------------------
 
     def recover(self, *, reconcile: bool = True) -> RecoveryReport:
-        """Rebuild order state from the journal; with `reconcile`, orders the venues no longer know are
-        closed out and live parents are paused for the trader to review."""
+        """Rebuild order state from the journal. With `reconcile`, live parents come back paused for the
+        trader to review, and `start()` asks each venue what it knows of the children the journal holds
+        live: fills made while we were down arrive once (deduplicated by execution id), children a venue
+        does not know or has closed are closed, the rest keep working. A `RestartRecovered` event (the
+        GUI's restart notice) follows the venues' answers."""
+        started = time.perf_counter()
         report = replay_into(self.store, self.journal, self.desk)
-        self._next_parent = report.next_parent
-        self._next_child = report.next_child
+        self._flow.continue_numbering(report.next_parent)
+        self.gateway.continue_numbering(report.next_child)
         if reconcile:
-            with self._turn():
-                for child_id in self.store.live_child_ids():
-                    self._emit(ev.ChildCanceled(self.clock.now_ns(), child_id, "venue session lost in restart"))
+            with self.turns.turn():
                 for parent_id in self.store.live_parent_ids():
                     self._parents.adopt_recovered(parent_id)
+                for parent in self.store.parents():
+                    if parent.status.is_terminal and not self.desk.is_closed(parent.parent_id):
+                        self._flow.on_parent_done(parent.parent_id)  # the kill came between fill and close
+            self._recovery = _Recovery(report, set(self.store.live_child_ids()), started)
         return report
 
     def start(self) -> None:
-        """Connect every venue; reports flow in from then on."""
+        """Connect every venue; reports flow in from then on. After a recovery, ask the venues about the
+        children the journal holds live."""
         for venue in self.venues.values():
             venue.connect(self)
+        recovery = self._recovery
+        if recovery is not None:
+            if recovery.asked:
+                with self.turns.turn():
+                    self.gateway.ask_status()
+                self.clock.call_later(STATUS_WAIT_NS, self._finish_recovery)
+            else:
+                self._finish_recovery()
 
     def close(self) -> None:
-        for algo in self._running_algos.values():
-            algo.stop()
-        for timer in self._end_timers.values():
-            timer.cancel()
+        self._parents.stop_all()
         for venue in self.venues.values():
             venue.close()
         self.journal.close()
 
     # --- commands -------------------------------------------------------------------------------------------
-
     def submit_ticket(
         self,
         *,
@@ -225,11 +249,51 @@ class Engine:
             store.kill_engaged, store.kill_reason, tuple(self._venue_up.items()), tuple(self._progress.values()),
         )
 
+    def parent(self, parent_id: ParentId) -> ParentView | None:
+        return self.store.parent(parent_id) if self.store.has_parent(parent_id) else None
+
+    def child(self, child_id: ChildId) -> ChildView | None:
+        return self.store.child(child_id) if self.store.has_child(child_id) else None
+
+    def children(self, parent_id: ParentId) -> list[ChildView]:
+        return self.store.children(parent_id) if self.store.has_parent(parent_id) else []
+
+    def fills_since(self, count: int) -> list[FillView]:
+        """Fills after the first `count` (what a viewer that has seen `count` has not seen yet)."""
+        return self.store.fills_since(count)
+
+    @property
+    def fill_count(self) -> int:
+        return self.store.fill_count
+
+    def kill_state(self) -> tuple[bool, str]:
+        """(engaged, reason) of the kill switch."""
+        return self.store.kill_engaged, self.store.kill_reason
+
+    def ticket_ids(self, parent_id: ParentId) -> list[TicketId]:
+        return self.desk.ticket_ids(parent_id)
+
+    def algo(self, parent_id: ParentId) -> Algo | None:
+        """The algo working `parent_id` (diagnostics and tests)."""
+        return self._parents.running.get(parent_id)
+
     def subscribe(self, callback: Subscriber, *, market: bool = False) -> Callable[[], None]:
         """Order, risk and algo events (or market data with `market=True`), after they are journaled."""
         target = self._market_subscribers if market else self._subscribers
         target.append(callback)
         return lambda: target.remove(callback) if callback in target else None
+
+    def follow_in_turn(self, callback: Subscriber) -> Callable[[], None]:
+        """Every applied event as it is emitted, BEFORE its turn commits, for a gateway that stages its own
+        rows in the same ledger transaction (the OMS gateway's reports and order map). It must not act on
+        the world."""
+        return self.turns.follow(callback)
+
+    def turn(self) -> AbstractContextManager[None]:
+        """Open (or join) a turn: everything done inside commits in one transaction when it closes (a
+        gateway wraps one socket read in it, so a message, the ticket it makes and its answer commit
+        together)."""
+        return self.turns.turn()
 
     async def events(self, *, market: bool = False) -> AsyncIterator[ev.Event]:
         """The same events as an async stream (unbounded queue: consume promptly)."""
@@ -244,8 +308,8 @@ class Engine:
     # --- venue listener ---------------------------------------------------------------------------------------
 
     def on_order_event(self, event: ev.VenueOrderEvent) -> None:
-        with self._turn():
-            self._emit(event)
+        with self.turns.turn():
+            self.turns.emit(event)
 
     def on_market_data(self, event: ev.BookUpdated | ev.TradePrinted) -> None:
         if isinstance(event, ev.BookUpdated):
@@ -258,45 +322,63 @@ class Engine:
 
     def on_venue_status(self, event: ev.VenueStatusChanged) -> None:
         self._venue_up[event.venue] = event.connected
-        with self._turn():
-            self._emit(event)
+        with self.turns.turn():
+            self.turns.emit(event)
 
     # --- internals ----------------------------------------------------------------------------------------------
 
-    @contextmanager
-    def _turn(self) -> Iterator[None]:
-        self._depth += 1
-        try:
-            yield
-        finally:
-            self._depth -= 1
-            if self._depth == 0:
-                self._flush()
+    def _on_applied(self, event: ev.Event) -> None:
+        """In-turn consequences that must commit with the event itself."""
+        if isinstance(event, ev.ChildFilled):
+            self._flow.on_fill(event)
+        elif isinstance(event, ev.ChildStatusReported):
+            self._on_status(event)
 
-    def _emit(self, event: ev.Event) -> None:
-        self._batch.append(event)
-        for problem in self.store.apply(event):
-            log.error("%s", problem)
-            self._batch.append(problem)
+    def _on_problem(self, severity: str, source: str, parent_id: str, text: str) -> None:
+        self._parents.alert(severity, source, parent_id, text)
 
-    def _record(self, command: cmd.Command) -> None:
-        self._batch.append(command)
+    def _on_status(self, report: ev.ChildStatusReported) -> None:
+        """A venue's answer about a child after a restart: close what it does not know or has closed."""
+        recovery = self._recovery
+        child = self.store.child(report.child_id)
+        if recovery is not None:
+            recovery.asked.discard(report.child_id)
+        if child.status.is_terminal:
+            return
+        if not report.known:
+            reason = f"{report.venue} does not know the order after the restart: {report.text or 'closed'}"
+        elif report.status is not None and report.status.is_terminal and report.status is not OrdStatus.FILLED:
+            reason = f"{report.venue} reports it {report.status.name.lower()}: {report.text}"
+        else:
+            if recovery is not None:
+                recovery.live.append(report.child_id)
+            if recovery is not None and not recovery.asked:
+                self.clock.call_later(0, self._finish_recovery)
+            return
+        self.turns.emit(ev.ChildCanceled(report.ts_ns, report.child_id, reason))
+        if recovery is not None:
+            recovery.closed.append((report.child_id, reason))
+            if not recovery.asked:
+                self.clock.call_later(0, self._finish_recovery)
 
-    def _flush(self) -> None:
-        """Commit the turn's batch, then act (venue requests) and show (algos, subscribers)."""
-        self._depth += 1
-        try:
-            while self._batch or self._outbox:
-                batch, self._batch = self._batch, []
-                self.journal.append([r for r in batch if not isinstance(r, _NOT_JOURNALED)])
-                outbox, self._outbox = self._outbox, []
-                for action in outbox:
-                    action()
-                for record in batch:
-                    if isinstance(record, ev.Event):
-                        self._dispatch(record)
-        finally:
-            self._depth -= 1
+    def _finish_recovery(self) -> None:
+        recovery, self._recovery = self._recovery, None
+        if recovery is None:
+            return
+        unconfirmed = sorted(recovery.asked)
+        parents = tuple(
+            (p.parent_id, ("paused" if p.paused else "working") + f" {p.status.name.lower()}")
+            for p in self.store.parents() if p.status.is_live
+        )
+        live = tuple(recovery.live) + tuple(ChildId(c) for c in unconfirmed)
+        with self.turns.turn():
+            self.turns.emit(ev.RestartRecovered(
+                self.clock.now_ns(), recovery.report.records, recovery.report.from_checkpoint, parents, live,
+                tuple(recovery.closed), round(time.perf_counter() - recovery.started, 3)))
+            for child_id in unconfirmed:
+                parent_id = self.store.child(child_id).parent_id
+                self._parents.alert("warning", "recovery", parent_id,
+                                    f"child {child_id}: its venue has not confirmed its status since the restart")
 
     def _dispatch(self, event: ev.Event) -> None:
         self.events_processed += 1
@@ -312,10 +394,10 @@ class Engine:
             self._deliver(subscriber, event)
 
     def _after_child_event(self, parent_id: ParentId, child_id: ChildId, fill: ev.ChildFilled | None) -> None:
-        if fill is not None:
-            with self._turn():
-                self._flow.on_fill(fill)
-        algo = self._running_algos.get(parent_id)
+        if self.store.child(child_id).status.is_terminal:
+            with self.turns.turn():
+                self._flow.follow_block(parent_id)  # a parent held up for this child's shares may shrink now
+        algo = self._parents.running.get(parent_id)
         if algo is not None and algo.running:
             try:
                 if fill is not None:
@@ -325,9 +407,7 @@ class Engine:
             except Exception as exc:  # an algo bug must not take the desk down: stop it, show it
                 log.exception("algo %s failed on %s", algo.name, parent_id)
                 algo.stop()
-                with self._turn():
-                    self._emit(ev.ParentPaused(self.clock.now_ns(), parent_id, f"algo error: {exc}"))
-                    self._cancel_children(parent_id, "algo error")
+                self._parents.alert("error", f"algo {algo.name}", parent_id, f"algo error: {exc}")
         self._parents.settle(parent_id)
 
     def _deliver(self, subscriber: Subscriber, event: ev.Event) -> None:
@@ -336,46 +416,18 @@ class Engine:
         except Exception:
             log.exception("subscriber %r failed on %s", subscriber, type(event).__name__)
 
-
-    def market_since_start(self, parent_id: ParentId) -> tuple[int, Decimal | None]:
-        """Market volume and VWAP since the parent was accepted."""
-        symbol = self.store.parent(parent_id).symbol
-        mark = self._start_marks.get(parent_id)
-        if mark is None:
-            mark = self._start_marks[parent_id] = self.market.mark(symbol)
-        return self.market.volume_since(symbol, mark)
-
     def _publish_progress(self, progress: ev.AlgoProgress) -> None:
         self._progress[progress.parent_id] = progress
-        with self._turn():
-            self._emit(progress)
-
-    def _new_child_id(self) -> ChildId:
-        child_id = ChildId(f"C{self._next_child:07d}")
-        self._next_child += 1
-        return child_id
-
-    def _new_parent_id(self) -> ParentId:
-        parent_id = ParentId(f"P{self._next_parent:06d}")
-        self._next_parent += 1
-        return parent_id
+        with self.turns.turn():
+            self.turns.emit(progress)
 
 
-    def _cancel_child(self, child_id: ChildId, reason: str) -> None:
-        child = self.store.child(child_id)
-        if child.status.is_terminal or child.status is OrdStatus.PENDING_CANCEL:
-            return
-        self._emit(ev.ChildCancelRequested(self.clock.now_ns(), child_id, reason))
-        target = self.venues[child.venue]
-        self._outbox.append(lambda: target.cancel(child_id))
+@dataclass(slots=True)
+class _Recovery:
+    """What a recovery is waiting for: the venues' answers about the children the journal holds live."""
 
-    def _cancel_children(self, parent_id: ParentId, reason: str) -> None:
-        for child_id in self.store.live_child_ids(parent_id):
-            self._cancel_child(child_id, reason)
-
-
-    def _refuse(self, command: str, target: str, reason: str) -> CommandResult:
-        self._emit(ev.CommandRejected(self.clock.now_ns(), command, target, reason))
-        return CommandResult(False, reason)
-
-
+    report: RecoveryReport
+    asked: set[ChildId]
+    started: float
+    live: list[ChildId] = field(default_factory=list)
+    closed: list[tuple[ChildId, str]] = field(default_factory=list)

@@ -344,6 +344,67 @@ class IllegalTransition(Event):
     detail: str
 
 
+@dataclass(frozen=True, slots=True)
+class FillAnomaly(Event):
+    """A real execution booked against its order's state (past the child's leaves, on an order already
+    done, beyond the parent's quantity). The fill stands; the engine alerts and pauses the parent."""
+
+    fill_id: FillId
+    venue: VenueId
+    child_id: ChildId
+    parent_id: ParentId
+    quantity: int
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReportRefused(Event):
+    """A venue report the order store could not apply (a duplicate execution id, an order this engine
+    never sent, a state the order cannot take). Journaled for the audit trail and applied nowhere:
+    no allocation, no OMS report, no algo reaction."""
+
+    venue: str
+    order_id: str
+    report_type: str
+    report: str  # the report as the journal would have encoded it
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class AlertRaised(Event):
+    """Something a trader must see: severity 'info', 'warning' or 'error'; `parent_id` when it concerns one."""
+
+    severity: str
+    source: str
+    parent_id: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChildStatusReported(Event):
+    """A venue's answer to an order status request (after a restart): whether it knows the child and,
+    if so, its state and executed quantity. Fills it reports arrive as ChildFilled before it."""
+
+    child_id: ChildId
+    venue: VenueId
+    known: bool
+    status: OrdStatus | None
+    cum_qty: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class RestartRecovered(Event):
+    """What came back after a restart, for the trader's restart notice."""
+
+    records: int
+    from_checkpoint: bool
+    parents: tuple[tuple[ParentId, str], ...]  # every parent live after recovery, with its state
+    children_live: tuple[ChildId, ...]  # children a venue still works
+    children_closed: tuple[tuple[ChildId, str], ...]  # closed on the venue's answer, with why
+    seconds: float
+
+
 # --- market data (observed, not journaled) -------------------------------------------------------------
 
 
@@ -401,7 +462,7 @@ ChildEvent = (
 )
 VenueOrderEvent = (
     ChildAccepted | ChildRejected | ChildFilled | ChildCanceled | ChildCancelRejected | ChildReplaced
-    | ChildReplaceRejected | ChildExpired
+    | ChildReplaceRejected | ChildExpired | ChildStatusReported
 )
 """What a venue reports about one of our child orders."""
 MarketEvent = BookUpdated | TradePrinted

@@ -1,11 +1,14 @@
 """The journal of record: every command and order event, appended to SQLite before it takes effect.
 
-One transaction per engine turn (group commit, raw `executemany`), WAL mode; `synchronous=NORMAL`
-survives a process kill, FULL also survives power loss. The schema is created with sqlite-utils.
+The journal is one writer of the day's `Ledger` (engine/ledger.py): a turn's records are staged and
+land in the ledger's one transaction together with the FIX stores' rows. `append` stages and commits
+at once (what the engine does at the end of each turn). WAL mode; `synchronous=NORMAL` survives a
+process kill, FULL also survives power loss. The schema is created with sqlite-utils.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -14,7 +17,7 @@ import sqlite_utils
 
 from engine import serialization
 from engine.commands import Command
-from engine.sqlite_wal import open_wal
+from engine.ledger import Ledger, ledger_for
 
 _INSERT = "INSERT INTO journal (ts_ns, kind, type, payload) VALUES (?, ?, ?, ?)"
 
@@ -22,40 +25,52 @@ _INSERT = "INSERT INTO journal (ts_ns, kind, type, payload) VALUES (?, ?, ?, ?)"
 class Journal:
     """Append-only record of commands and events; `replay()` yields them back in order."""
 
-    def __init__(self, path: str | Path, *, synchronous: str = "NORMAL") -> None:
-        self.path = Path(path)
-        self._conn = open_wal(path, synchronous=synchronous, what="journal")
+    def __init__(self, path: str | Path | Ledger, *, synchronous: str = "NORMAL") -> None:
+        self.ledger = ledger_for(path, synchronous=synchronous)
+        self.path = self.ledger.path
+        self._conn = self.ledger.conn
         db = sqlite_utils.Database(self._conn)
         if "journal" not in db.table_names():
             db["journal"].create(  # type: ignore[union-attr]
                 {"seq": int, "ts_ns": int, "kind": str, "type": str, "payload": str}, pk="seq"
             )
+        self._staged: list[tuple[int, str, str, str]] = []
         self.appended = 0
+        self.ledger.join(self)
 
-    def append(self, records: Sequence[Any]) -> None:
-        """Write a batch in one transaction; returns only once the batch is committed."""
-        if not records:
-            return
-        rows = []
+    def stage(self, records: Sequence[Any]) -> None:
+        """Add records to the ledger's next transaction."""
+        rows = self._staged
         for record in records:
             type_name, payload = serialization.encode(record)
-            kind = "command" if isinstance(record, Command) else "event"
-            rows.append((record.ts_ns, kind, type_name, payload))
-        conn = self._conn
-        conn.execute("BEGIN")
-        try:
-            conn.executemany(_INSERT, rows)
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
-        self.appended += len(rows)
+            rows.append((record.ts_ns, "command" if isinstance(record, Command) else "event", type_name, payload))
 
-    def replay(self) -> Iterator[Any]:
-        """Every journaled record, oldest first, decoded back into its dataclass."""
-        cursor = self._conn.execute("SELECT type, payload FROM journal ORDER BY seq")
+    def append(self, records: Sequence[Any]) -> None:
+        """Stage a batch and commit the ledger (with whatever the other stores staged); returns only
+        once it is committed."""
+        self.stage(records)
+        self.ledger.commit()
+
+    # LedgerWriter
+    def has_pending(self) -> bool:
+        return bool(self._staged)
+
+    def write_pending(self, conn: sqlite3.Connection) -> None:
+        conn.executemany(_INSERT, self._staged)
+
+    def clear_pending(self) -> None:
+        self.appended += len(self._staged)
+        self._staged = []
+
+    def replay(self, after_seq: int = 0) -> Iterator[Any]:
+        """Every journaled record (after `after_seq`), oldest first, decoded back into its dataclass."""
+        cursor = self._conn.execute("SELECT type, payload FROM journal WHERE seq > ? ORDER BY seq", (after_seq,))
         for type_name, payload in cursor:
             yield serialization.decode(type_name, payload)
+
+    def last_seq(self) -> int:
+        row = self._conn.execute("SELECT MAX(seq) FROM journal").fetchone()
+        return 0 if row is None or row[0] is None else int(row[0])
 
     def last_ts_ns(self) -> int | None:
         """Clock time of the newest record (a restarted market clock must not run backwards)."""
@@ -66,4 +81,4 @@ class Journal:
         return int(self._conn.execute("SELECT COUNT(*) FROM journal").fetchone()[0])
 
     def close(self) -> None:
-        self._conn.close()
+        self.ledger.leave(self)

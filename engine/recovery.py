@@ -22,6 +22,7 @@ class RecoveryReport:
     fills: int
     next_parent: int
     next_child: int
+    from_checkpoint: bool = False
 
 
 def replay_into(store: OrderStore, journal: Journal, desk: TicketDesk) -> RecoveryReport:

@@ -3,6 +3,12 @@
 Every change arrives as an event and goes through the state machine (`engine.states`). The store's
 records are mutable and private (it is their only writer); readers get frozen views. An event the
 state machine refuses leaves the order untouched and comes back as an `IllegalTransition` event.
+
+Fills are the exception: an execution at a venue is a fact, so it is never refused for bookkeeping
+reasons. A fill is refused only when it cannot be booked at all — a duplicate (the same venue
+and execution id, as a resend brings) or an order this engine never sent. A fill past a child's
+leaves, on a child or parent the state machine calls done, or beyond the parent's quantity is
+booked and comes back as a `FillAnomaly` event (the engine raises an alert and pauses the parent).
 """
 
 from __future__ import annotations
@@ -90,19 +96,20 @@ class OrderStore:
         self._children: dict[ChildId, _Child] = {}
         self._live_children: dict[ChildId, _Child] = {}
         self._fills: list[FillView] = []
-        self._fill_ids: set[str] = set()
+        self._fill_keys: set[tuple[str, str]] = set()  # (venue, execution id): unique per venue
         self.kill_engaged = False
         self.kill_reason = ""
 
     # --- applying events ------------------------------------------------------------------------------
 
     def apply(self, event: ev.Event) -> list[ev.Event]:
-        """Apply one event; returns follow-on error events (empty when it applied cleanly)."""
+        """Apply one event; returns follow-on events: `IllegalTransition` when it was refused (nothing
+        changed), `FillAnomaly` when a fill was booked against the order's state (empty when clean)."""
         handler = _HANDLERS.get(type(event))
         if handler is None:
             return []
         try:
-            handler(self, event)
+            follow_ups = handler(self, event)
         except IllegalTransitionError as err:
             return [
                 ev.IllegalTransition(
@@ -111,7 +118,7 @@ class OrderStore:
             ]
         except UnknownOrder as err:
             return [ev.IllegalTransition(event.ts_ns, err.order_id, None, "", type(event).__name__, str(err))]
-        return []
+        return follow_ups or []
 
     def _transition(self, order_id: str, order: _Order, trigger: Trigger, ts_ns: int) -> None:
         new = next_state(
@@ -208,33 +215,49 @@ class OrderStore:
         self._transition(e.child_id, child, Trigger.REPLACED, e.ts_ns)
         self._retire_if_done(e.child_id, child)
 
-    def _on_child_filled(self, e: ev.ChildFilled) -> None:
+    def _on_child_filled(self, e: ev.ChildFilled) -> list[ev.Event]:
         child = self._child(e.child_id)
-        if e.fill_id in self._fill_ids:
-            raise IllegalTransitionError(e.child_id, child.status, Trigger.FILL, f"duplicate fill {e.fill_id}")
-        self._check(e.child_id, child, Trigger.FILL)
-        if e.quantity <= 0 or child.cum_qty + e.quantity > child.quantity:
-            raise IllegalTransitionError(
-                e.child_id, child.status, Trigger.FILL,
-                f"fill of {e.quantity} exceeds leaves {child.quantity - child.cum_qty}",
-            )
+        key = (e.venue, e.fill_id)
+        if key in self._fill_keys:
+            raise IllegalTransitionError(e.child_id, child.status, Trigger.FILL,
+                                         f"duplicate fill {e.fill_id} from {e.venue}")
+        if e.quantity <= 0:
+            raise IllegalTransitionError(e.child_id, child.status, Trigger.FILL, f"fill of {e.quantity} shares")
         parent = self._parent(child.submitted.parent_id)
-        self._check(parent.accepted.parent_id, parent, Trigger.FILL)
-        notional = e.price * e.quantity
-        child.cum_qty += e.quantity
-        child.notional += notional
-        self._transition(e.child_id, child, Trigger.FILL, e.ts_ns)
-        self._retire_if_done(e.child_id, child)
-        parent.cum_qty += e.quantity
-        parent.notional += notional
-        self._transition(parent.accepted.parent_id, parent, Trigger.FILL, e.ts_ns)
+        anomalies = [
+            *self._book_fill(e.child_id, child, e, "child"),
+            *self._book_fill(parent.accepted.parent_id, parent, e, "parent"),
+        ]
+        if child.cum_qty > child.quantity:
+            anomalies.append(f"child {e.child_id} filled {child.cum_qty} of {child.quantity} (overfill)")
         if parent.cum_qty > parent.quantity:  # a fill raced a parent amend down: keep the fact, flag it
             parent.text = f"OVERFILLED by {parent.cum_qty - parent.quantity}"
-        self._fill_ids.add(e.fill_id)
+            anomalies.append(f"parent {parent.accepted.parent_id} filled {parent.cum_qty} of {parent.quantity} "
+                             "(overfill)")
+        self._retire_if_done(e.child_id, child)
+        self._fill_keys.add(key)
         self._fills.append(
             FillView(e.fill_id, e.child_id, e.parent_id, e.venue, e.symbol, e.side, e.quantity, e.price, e.fee,
                      e.liquidity, e.ts_ns)
         )
+        if not anomalies:
+            return []
+        return [ev.FillAnomaly(e.ts_ns, e.fill_id, e.venue, e.child_id, parent.accepted.parent_id, e.quantity,
+                               "; ".join(anomalies))]
+
+    def _book_fill(self, order_id: str, order: _Order, e: ev.ChildFilled, what: str) -> list[str]:
+        """Add the fill's quantity and notional; move the state by the table where it allows a fill, else
+        keep the state and say why (the fill is booked all the same)."""
+        order.cum_qty += e.quantity
+        order.notional += e.price * e.quantity
+        order.updated_ns = e.ts_ns
+        try:
+            new = next_state(order_id, order.status, Trigger.FILL, cum_qty=order.cum_qty, quantity=order.quantity,
+                             prior=order.prior)
+        except IllegalTransitionError:
+            return [f"{what} {order_id} filled while {order.status.name}"]
+        order.status = new
+        return []
 
     def _on_ticket_joined(self, e: ev.TicketJoined) -> None:
         self._parent(e.parent_id).tickets += 1
@@ -288,11 +311,19 @@ class OrderStore:
     def has_child(self, child_id: str) -> bool:
         return child_id in self._children
 
+    def has_fill(self, venue: str, fill_id: str) -> bool:
+        """Whether the execution `fill_id` of `venue` is booked (execution ids are unique per venue)."""
+        return (venue, fill_id) in self._fill_keys
+
     def parent(self, parent_id: ParentId) -> ParentView:
         return self._parent_view(parent_id, self._parent(parent_id))
 
     def child(self, child_id: ChildId) -> ChildView:
         return self._child_view(child_id, self._child(child_id))
+
+    def submitted(self, child_id: ChildId) -> ev.ChildSubmitted:
+        """The order as it was sent (what a venue status request names)."""
+        return self._child(child_id).submitted
 
     def parents(self) -> list[ParentView]:
         return [self._parent_view(pid, p) for pid, p in self._parents.items()]
@@ -342,7 +373,7 @@ class OrderStore:
         return self._parent(parent_id).accepted.side
 
 
-_HANDLERS: dict[type[ev.Event], Callable[[OrderStore, Any], None]] = {
+_HANDLERS: dict[type[ev.Event], Callable[[OrderStore, Any], list[ev.Event] | None]] = {
     ev.ParentAccepted: OrderStore._on_parent_accepted,
     ev.ParentAmended: OrderStore._on_parent_amended,
     ev.ParentCancelRequested: OrderStore._on_parent_cancel_requested,

@@ -1,5 +1,7 @@
 """Tickets through the engine: validation, aggregation into parents, internal crossing, allocation.
 
+Works through the unit of work it is given (`Turns`) and the parent flow; never the engine itself.
+
 A ticket joins the oldest compatible working parent (same instrument, side and mandate) or starts a
 new one; the parent's quantity is its tickets' total minus what was crossed internally, so only the
 net goes to market. Market fills and crosses are allocated back to the tickets at once (pro rata,
@@ -9,24 +11,27 @@ whole lots, monotone), and a finished parent's tickets are reconciled.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from engine import commands as cmd
 from engine import events as ev
-from engine.desk import CLOSE, CROSS, FILL
-from engine.model import OrdStatus, ParentId, Side, Symbol, TicketId
+from engine.algos.base import Algo
+from engine.clock import Clock
+from engine.desk import CLOSE, CROSS, FILL, TicketDesk
+from engine.market import MarketView
+from engine.model import Instrument, OrdStatus, ParentId, Side, Symbol, TicketId
+from engine.parent_flow import ParentFlow
 from engine.results import CommandResult, SubmitResult
+from engine.risk import PreTradeRisk
+from engine.store import OrderStore
 from engine.tickets import records
 from engine.tickets.book import UNCHANGED, Unchanged
 from engine.tickets.model import URGENCIES
+from engine.turns import Turns
 from engine.validation import Invalid, ValidTicket, check_end, validate_ticket
 from engine.views import ParentView
-
-if TYPE_CHECKING:
-    from engine.engine import Engine
 
 log = logging.getLogger(__name__)
 _WORKING = (OrdStatus.NEW, OrdStatus.PARTIALLY_FILLED)
@@ -52,17 +57,37 @@ class TicketRequest:
 
 
 class TicketFlow:
-    """The engine's ticket operations; runs inside the engine's turns and uses its internals."""
+    """The engine's ticket operations, inside the engine's turns."""
 
-    def __init__(self, engine: Engine) -> None:
-        self.e = engine
-        self.desk = engine.desk
+    def __init__(
+        self, uow: Turns, store: OrderStore, desk: TicketDesk, clock: Clock, market: MarketView,
+        instruments: Mapping[Symbol, Instrument], algos: Mapping[str, type[Algo]], risk: PreTradeRisk,
+        parents: ParentFlow,
+    ) -> None:
+        self.uow = uow
+        self.store = store
+        self.desk = desk
+        self.clock = clock
+        self.market = market
+        self.instruments = instruments
+        self.algos = algos
+        self.risk = risk
+        self.parents = parents
+        self._next_parent = 1
+
+    def continue_numbering(self, next_parent: int) -> None:
+        """After a replay: parent ids go on from the journal's."""
+        self._next_parent = max(self._next_parent, next_parent)
+
+    def _new_parent_id(self) -> ParentId:
+        parent_id = ParentId(f"P{self._next_parent:06d}")
+        self._next_parent += 1
+        return parent_id
 
     # --- tickets in ------------------------------------------------------------------------------------
 
     def submit(self, request: TicketRequest) -> SubmitResult:
-        e = self.e
-        with e._turn():
+        with self.uow.turn():
             self._record(request)
             verdict = self._check(request)
             if isinstance(verdict, Invalid):
@@ -71,8 +96,7 @@ class TicketFlow:
 
     def submit_basket(self, requests: Sequence[TicketRequest]) -> list[SubmitResult]:
         """All or nothing: every row is accepted (in one journal transaction) or none is."""
-        e = self.e
-        with e._turn():
+        with self.uow.turn():
             for request in requests:
                 self._record(request)
             verdicts = [self._check(r) for r in requests]
@@ -91,15 +115,15 @@ class TicketFlow:
 
     def cancel(self, ticket_id: TicketId, reason: str) -> CommandResult:
         """Cancel what is not yet allocated; the parent shrinks (or is canceled when nothing is left)."""
-        with self.e._turn():
-            self.e._record(cmd.CancelTicket(self.e.clock.now_ns(), ticket_id, reason))
+        with self.uow.turn():
+            self.uow.record(cmd.CancelTicket(self.clock.now_ns(), ticket_id, reason))
             return self._change(ticket_id, None, reason)
 
     def amend(
         self, ticket_id: TicketId, quantity: int, limit_price: Decimal | None = None, end_ns: int | None = None
     ) -> CommandResult:
-        with self.e._turn():
-            self.e._record(cmd.AmendTicket(self.e.clock.now_ns(), ticket_id, quantity, limit_price, end_ns))
+        with self.uow.turn():
+            self.uow.record(cmd.AmendTicket(self.clock.now_ns(), ticket_id, quantity, limit_price, end_ns))
             limit = UNCHANGED if limit_price is None else limit_price
             return self._amend(ticket_id, quantity, limit, end_ns, "amended")
 
@@ -110,28 +134,28 @@ class TicketFlow:
         ticket. Its limit and end time are the trader's working terms (`ParentTermsSet`), within the
         tickets' mandate: tighter or earlier, never looser or later than what the tickets allow.
         `trader_limit` says whether the amend named a limit (or cleared one) rather than keeping it."""
-        e, desk = self.e, self.desk
+        desk = self.desk
         pid = parent.parent_id
         ticket_id: TicketId | None = None
         ticket_quantity = 0
         if quantity != parent.quantity:
             open_tickets = [t for t in desk.ticket_ids(pid) if desk.row(t).leaves > 0]
             if len(open_tickets) != 1:
-                return e._refuse("AmendParent", pid,
+                return self.uow.refuse("AmendParent", pid,
                                  f"parent works {len(open_tickets)} open tickets: amend or cancel the tickets")
             ticket_id = open_tickets[0]
             ticket_quantity = desk.row(ticket_id).quantity + quantity - parent.quantity
             problem = desk.amend_problem(ticket_id, ticket_quantity)
             if problem:
-                return e._refuse("AmendParent", pid, problem)
+                return self.uow.refuse("AmendParent", pid, problem)
         if trader_limit or end_ns != parent.end_ns:
             terms = (limit, end_ns)
             refused = desk.set_working_terms(pid, *terms)
             if refused:
-                return e._refuse("AmendParent", pid, refused)
-            e._emit(ev.ParentTermsSet(e.clock.now_ns(), pid, *terms, "trader amend"))
+                return self.uow.refuse("AmendParent", pid, refused)
+            self.uow.emit(ev.ParentTermsSet(self.clock.now_ns(), pid, *terms, "trader amend"))
         if ticket_id is None:
-            self._follow_block(pid)
+            self.follow_block(pid)
             return CommandResult(True)
         return self._change(ticket_id, ticket_quantity, "parent amended")
 
@@ -151,38 +175,38 @@ class TicketFlow:
         reason: str,
     ) -> CommandResult | None:
         """The limit / end time part of an amend, applied only when the quantity part will be accepted too."""
-        e, desk = self.e, self.desk
+        desk = self.desk
         parent_id = self._changeable(ticket_id, quantity, "AmendTicket")
         if isinstance(parent_id, CommandResult):
             return parent_id
         if end_ns is not None:
-            checked = check_end(end_ns, -1, e.clock.now_ns())  # (the start is checked against the ticket's)
+            checked = check_end(end_ns, -1, self.clock.now_ns())  # (the start is checked against the ticket's)
             if isinstance(checked, Invalid):
-                return e._refuse("AmendTicket", ticket_id, checked.reason)
+                return self.uow.refuse("AmendTicket", ticket_id, checked.reason)
         problem = desk.amend_problem(ticket_id, quantity)
         if problem:
-            return e._refuse("AmendTicket", ticket_id, problem)
+            return self.uow.refuse("AmendTicket", ticket_id, problem)
         limit = desk.row(ticket_id).limit_price if isinstance(limit_price, Unchanged) else limit_price
         changed = desk.change_mandate(ticket_id, limit, end_ns)
         if isinstance(changed, records.TicketRejected):
-            return e._refuse("AmendTicket", ticket_id, changed.reason)
-        e._emit(ev.TicketMandateChanged(e.clock.now_ns(), ticket_id, parent_id, changed.old_limit, changed.new_limit,
-                                        changed.old_end_ns, changed.new_end_ns, reason))
+            return self.uow.refuse("AmendTicket", ticket_id, changed.reason)
+        self.uow.emit(ev.TicketMandateChanged(self.clock.now_ns(), ticket_id, parent_id, changed.old_limit,
+                                              changed.new_limit, changed.old_end_ns, changed.new_end_ns, reason))
         return None  # the quantity part (`_change`) then moves the parent to the block's new mandate
 
     # --- executions back to tickets (called by the engine inside a turn) ------------------------------------
 
     def on_fill(self, fill: ev.ChildFilled) -> None:
+        """Allocate a market fill to the parent's tickets, in the same turn (and transaction) as the fill."""
         block = self.desk.block_view(fill.parent_id)
         if block is None:
             return
         quantity = fill.quantity
-        if quantity > block.leaves:  # a fill raced a cancel after the tickets were cut: keep the fact, flag it
-            log.error("parent %s: fill %s of %d exceeds its tickets' leaves %d", fill.parent_id, fill.fill_id,
-                      quantity, block.leaves)
-            self.e._emit(ev.CommandRejected(fill.ts_ns, "AllocateFill", fill.fill_id,
-                                            f"{quantity - block.leaves} shares over the tickets' quantity "
-                                            "left unallocated"))
+        if quantity > block.leaves:  # a fill raced a ticket cut: the shares are real, the desk holds the rest
+            over = quantity - block.leaves
+            self.parents.alert("error", "allocation", fill.parent_id,
+                               f"fill {fill.fill_id} at {fill.venue}: {over} of {quantity} shares exceed the tickets' "
+                               "open quantity and stay unallocated (desk position)")
             quantity = block.leaves
         if quantity <= 0:
             return
@@ -197,65 +221,63 @@ class TicketFlow:
         reconciliation = self.desk.close(parent_id)
         if reconciliation is None:
             return
-        now = self.e.clock.now_ns()
+        now = self.clock.now_ns()
         for booking in reconciliation.bookings:
             extra = booking.quantity - before.get(booking.ticket_id, booking.quantity)
             if extra > 0:  # the odd-lot remainder goes to one ticket at close
                 price = reconciliation.avg_price or Decimal(0)
-                self.e._emit(ev.TicketsAllocated(now, parent_id, "close", extra, price, (booking.ticket_id,),
+                self.uow.emit(ev.TicketsAllocated(now, parent_id, "close", extra, price, (booking.ticket_id,),
                                                  (extra,), CLOSE))
         if reconciliation.problems:
             log.error("parent %s reconciliation: %s", parent_id, "; ".join(reconciliation.problems))
-        self.e._emit(ev.BlockReconciled(now, parent_id, reconciliation.executed, reconciliation.avg_price,
+        self.uow.emit(ev.BlockReconciled(now, parent_id, reconciliation.executed, reconciliation.avg_price,
                                         reconciliation.problems))
 
     def cross(self, symbol: Symbol) -> None:
         """Match opposing parents of `symbol` internally at the consolidated mid."""
-        e = self.e
-        quote = e.market.quote(symbol)
+        quote = self.market.quote(symbol)
         if quote.bid is None or quote.ask is None:
             return
         working: dict[ParentId, int] = {}
-        for parent_id in e.store.live_parent_ids():
-            parent = e.store.parent(parent_id)
+        for parent_id in self.store.live_parent_ids():
+            parent = self.store.parent(parent_id)
             if parent.symbol != symbol:
                 continue
             block = self.desk.block_view(parent_id)
             # a parent that is paused, being canceled or amended keeps everything out of the cross
             unavailable = parent.working_qty if parent.status in _WORKING and not parent.paused else None
             working[parent_id] = unavailable if unavailable is not None else (block.leaves if block else 0)
-        now = e.clock.now_ns()
+        now = self.clock.now_ns()
         crossed = self.desk.net(symbol, quote.bid, quote.ask, now, working)
         if isinstance(crossed, records.NoCross):
             return
         parent_of = self.desk.parent_of_block
         buys = tuple((parent_of(b) or ParentId(""), q) for b, q in crossed.buys)
         sells = tuple((parent_of(b) or ParentId(""), q) for b, q in crossed.sells)
-        e._emit(ev.TicketsCrossed(now, crossed.cross_id, symbol, crossed.quantity, crossed.price, quote.bid, quote.ask,
-                                  buys, sells, tuple(working.items())))
+        self.uow.emit(ev.TicketsCrossed(now, crossed.cross_id, symbol, crossed.quantity, crossed.price, quote.bid,
+                                        quote.ask, buys, sells, tuple(working.items())))
         for allocation in crossed.allocations:
             crossed_parent = parent_of(allocation.block_id)
             if crossed_parent is not None:
                 self._emit_allocation(crossed_parent, crossed.cross_id, allocation, CROSS)
         for crossed_parent, _ in (*buys, *sells):
-            self._follow_block(crossed_parent)
+            self.follow_block(crossed_parent)
 
     # --- internals ------------------------------------------------------------------------------------------
 
     def _record(self, request: TicketRequest) -> None:
-        self.e._record(cmd.SubmitTicket(
-            self.e.clock.now_ns(), request.client_order_id, request.symbol, request.side, request.quantity,
+        self.uow.record(cmd.SubmitTicket(
+            self.clock.now_ns(), request.client_order_id, request.symbol, request.side, request.quantity,
             request.limit_price, request.algo, request.start_ns, request.end_ns, request.params, request.source,
             request.account, request.urgency, request.allow_cross,
         ))
 
     def _check(self, request: TicketRequest) -> ValidTicket | Invalid:
-        e = self.e
-        now = e.clock.now_ns()
+        now = self.clock.now_ns()
         verdict = validate_ticket(
             symbol=request.symbol, side=request.side, quantity=request.quantity, limit_price=request.limit_price,
             algo=request.algo, start_ns=request.start_ns, end_ns=request.end_ns, params=dict(request.params),
-            now_ns=now, instruments=e.instruments, algos=e.algos,
+            now_ns=now, instruments=self.instruments, algos=self.algos,
         )
         if isinstance(verdict, Invalid):
             return verdict
@@ -263,25 +285,25 @@ class TicketFlow:
             return Invalid("urgency", f"urgency must be one of {', '.join(URGENCIES)}, got {request.urgency!r}")
         if not request.account.strip():
             return Invalid("account", "account must not be empty")
-        if e.store.kill_engaged:
+        if self.store.kill_engaged:
             return Invalid("", "kill switch engaged: no new tickets")
-        mid = e.market.mid(verdict.instrument.symbol)
-        blocked = e.risk.check_parent(quantity=verdict.quantity, reference=verdict.limit_price or mid)
+        mid = self.market.mid(verdict.instrument.symbol)
+        blocked = self.risk.check_parent(quantity=verdict.quantity, reference=verdict.limit_price or mid)
         if blocked is not None:
-            e._emit(ev.RiskBlocked(now, request.client_order_id, blocked.rule, blocked.reason))
+            self.uow.emit(ev.RiskBlocked(now, request.client_order_id, blocked.rule, blocked.reason))
             return Invalid("quantity", blocked.reason)
         return verdict
 
     def _reject(self, request: TicketRequest, reason: str, field: str) -> SubmitResult:
         quantity = request.quantity if type(request.quantity) is int else None
-        self.e._emit(ev.TicketRejected(self.e.clock.now_ns(), request.client_order_id, request.source,
+        self.uow.emit(ev.TicketRejected(self.clock.now_ns(), request.client_order_id, request.source,
                                        request.client_order_id, str(request.symbol), request.side, quantity,
                                        reason, field))
         return SubmitResult(False, None, reason, field or None)
 
     def _accept(self, request: TicketRequest, valid: ValidTicket) -> SubmitResult:
-        e, desk = self.e, self.desk
-        now = e.clock.now_ns()
+        desk = self.desk
+        now = self.clock.now_ns()
         symbol = valid.instrument.symbol
         ticket_id, arrival = desk.new_ticket_id()
         algo_params = dict(request.params)
@@ -297,74 +319,82 @@ class TicketFlow:
         joined = desk.join(accepted)
         if isinstance(joined, records.TicketRejected):
             return self._reject(request, joined.reason, "")
-        e._emit(accepted)
+        self.uow.emit(accepted)
         if joined.new_block:
-            parent_id = e._new_parent_id()
+            parent_id = self._new_parent_id()
             desk.link(joined.block_id, parent_id)
             block = desk.block_view(parent_id)
             assert block is not None
-            e._emit(ev.ParentAccepted(now, parent_id, symbol, valid.side, joined.block_quantity, block.limit_price,
-                                      valid.algo.name, block.start_ns or now, block.end_ns or valid.end_ns,
-                                      e.market.mid(symbol), params))
-            e._emit(ev.TicketJoined(now, ticket_id, parent_id, True, joined.block_quantity))
-            e._parents.start_algo(parent_id, dict(params))
+            self.uow.emit(ev.ParentAccepted(now, parent_id, symbol, valid.side, joined.block_quantity,
+                                            block.limit_price, valid.algo.name, block.start_ns or now,
+                                            block.end_ns or valid.end_ns, self.market.mid(symbol), params))
+            self.uow.emit(ev.TicketJoined(now, ticket_id, parent_id, True, joined.block_quantity))
+            self.parents.start_algo(parent_id, dict(params))
         else:
             parent_id = desk.parent_of_block(joined.block_id) or ParentId("")
-            e._emit(ev.TicketJoined(now, ticket_id, parent_id, False, joined.block_quantity))
-            parent = e.store.parent(parent_id)
+            self.uow.emit(ev.TicketJoined(now, ticket_id, parent_id, False, joined.block_quantity))
+            parent = self.store.parent(parent_id)
             if parent.status not in _WORKING:
                 reason = f"parent {parent_id} is {parent.status.name}: ticket canceled, resubmit"
                 self._change(ticket_id, None, reason)
                 return SubmitResult(False, parent_id, reason, None, ticket_id)
-            self._follow_block(parent_id)
+            self.follow_block(parent_id)
         self.cross(symbol)
         return SubmitResult(True, parent_id, ticket_id=ticket_id)
 
     def _changeable(self, ticket_id: TicketId, quantity: int | None, command: str) -> ParentId | CommandResult:
         """The ticket's working parent, or the refusal of a change to it (unknown, parent done, bad quantity)."""
-        e, desk = self.e, self.desk
+        desk = self.desk
         if not desk.has_ticket(ticket_id):
-            return e._refuse(command, ticket_id, f"unknown ticket {ticket_id}")
+            return self.uow.refuse(command, ticket_id, f"unknown ticket {ticket_id}")
         parent_id = desk.parent_of_ticket(ticket_id) or ParentId("")
-        status = e.store.parent(parent_id).status
+        status = self.store.parent(parent_id).status
         if status not in _WORKING:
-            return e._refuse(command, ticket_id, f"parent {parent_id} is {status.name}")
+            return self.uow.refuse(command, ticket_id, f"parent {parent_id} is {status.name}")
         if quantity is not None and type(quantity) is not int:
-            return e._refuse(command, ticket_id, f"quantity must be a whole number, got {quantity!r}")
+            return self.uow.refuse(command, ticket_id, f"quantity must be a whole number, got {quantity!r}")
         return parent_id
 
     def _change(self, ticket_id: TicketId, quantity: int | None, reason: str) -> CommandResult:
-        e, desk = self.e, self.desk
+        desk = self.desk
         command = "CancelTicket" if quantity is None else "AmendTicket"
         parent_id = self._changeable(ticket_id, quantity, command)
         if isinstance(parent_id, CommandResult):
             return parent_id
         changed = desk.amend(ticket_id, quantity)
         if isinstance(changed, records.TicketRejected):
-            return e._refuse(command, ticket_id, changed.reason)
-        e._emit(ev.TicketAmended(e.clock.now_ns(), ticket_id, parent_id, changed.old_quantity, changed.new_quantity,
-                                 quantity is None, changed.block_quantity, reason))
+            return self.uow.refuse(command, ticket_id, changed.reason)
+        self.uow.emit(ev.TicketAmended(self.clock.now_ns(), ticket_id, parent_id, changed.old_quantity,
+                                       changed.new_quantity, quantity is None, changed.block_quantity, reason))
         desk.set_text(ticket_id, reason)
-        self._follow_block(parent_id)
+        self.follow_block(parent_id)
         return CommandResult(True)
 
-    def _follow_block(self, parent_id: ParentId) -> None:
-        """Resize a working parent to what its tickets now need at market."""
-        e = self.e
+    def follow_block(self, parent_id: ParentId) -> None:
+        """Resize a working parent to what its tickets now need at market.
+
+        Never below what is filled plus what is still out at venues: shares a venue may yet execute
+        stay the parent's until the venue confirms their cancel (the engine calls this again when a
+        child ends), so a fill is never refused for want of room. A shrink cancels the working children;
+        the algo re-plans once they are confirmed."""
         block = self.desk.block_view(parent_id)
-        parent = e.store.parent(parent_id)
+        parent = self.store.parent(parent_id)
         if block is None or parent.status not in _WORKING:
             return
         target = block.market_quantity
+        out = parent.cum_qty + parent.working_qty
+        quantity = max(target, out)
         end_ns = block.end_ns or parent.end_ns
-        if target == parent.quantity and block.limit_price == parent.limit_price and end_ns == parent.end_ns:
+        if quantity == parent.quantity and block.limit_price == parent.limit_price and end_ns == parent.end_ns:
+            if target < out:
+                self.parents.gateway.cancel_all(parent_id, "parent amended")
             return
         if target == 0 and parent.cum_qty == 0 and block.crossed == 0:
-            e._parents.cancel_parent(parent_id, "every ticket canceled")
+            self.parents.cancel_parent(parent_id, "every ticket canceled")
             return
-        e._parents.resize_parent(parent_id, max(target, parent.cum_qty), block.limit_price, end_ns)
+        self.parents.resize_parent(parent_id, quantity, block.limit_price, end_ns, cancel_children=target < out)
 
     def _emit_allocation(self, parent_id: ParentId, ref: str, allocated: records.FillAllocated, kind: str) -> None:
         # emitted even when no ticket got a whole lot yet: it is the record replay re-drives the book from
-        self.e._emit(ev.TicketsAllocated(self.e.clock.now_ns(), parent_id, ref, allocated.quantity, allocated.price,
+        self.uow.emit(ev.TicketsAllocated(self.clock.now_ns(), parent_id, ref, allocated.quantity, allocated.price,
                                          allocated.ticket_ids, allocated.quantities, kind))

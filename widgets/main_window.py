@@ -31,6 +31,7 @@ from widgets.blotters import ChildBlotter, FillBlotter, ParentBlotter, TicketBlo
 from widgets.book_ladder import BookLadder
 from widgets.formatting import NS_PER_DAY
 from widgets.kill_switch import Confirm, KillSwitch
+from widgets.restart_notice import RestartNotice
 from widgets.status import StatusBar
 from widgets.ticket import OrderTicket
 from widgets.vwap_progress import VwapProgress
@@ -78,6 +79,7 @@ class MainWindow(QMainWindow):
         self.fills = FillBlotter(flush_hz)
         self.kill_switch = KillSwitch(confirm)
         self.status = StatusBar(self)
+        self.restart_notice: RestartNotice | None = None
         self.setStatusBar(self.status)
 
         self.tabs = QTabWidget(self)
@@ -196,6 +198,14 @@ class MainWindow(QMainWindow):
             self.amend_dialog.show_result(ok, message)
         if not ok:
             self.status.set_error(f"Amend refused: {message}")
+
+    def show_restart_notice(self, title: str, lines: Sequence[str]) -> RestartNotice:
+        """What came back after a restart (non-modal); the status bar says it too."""
+        notice = RestartNotice(title, lines, self)
+        self.restart_notice = notice
+        notice.show()
+        self.status.set_error(title)
+        return notice
 
     def show_basket_result(self, message: str, ok: bool) -> None:
         """The verdict on a submitted basket, shown in the preview (and the status bar when refused)."""

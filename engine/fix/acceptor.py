@@ -11,8 +11,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
+from engine import failpoints
 from engine.clock import NS_PER_S, Clock, TimerHandle
 from engine.fix.codec import FieldValue, MsgType, Tag, encode, encode_body, utc_timestamp
 from engine.fix.config import AcceptorConfig, SessionId
@@ -20,6 +22,7 @@ from engine.fix.framing import FixFramer, FixMessage
 from engine.fix.protocols import FixApplication
 from engine.fix.session import FixSession, SessionState
 from engine.fix.store import SessionStore
+from engine.ledger import Ledger
 
 log = logging.getLogger(__name__)
 
@@ -39,13 +42,17 @@ class FixAcceptor:
     def __init__(
         self,
         config: AcceptorConfig,
-        store_path: str | Path,
+        store_path: str | Path | Ledger,
         clock: Clock,
         application: FixApplication,
         *,
         wall_time_ns: Callable[[], int] | None = None,
+        unit_of_work: Callable[[], AbstractContextManager[None]] | None = None,
     ) -> None:
         self.config = config
+        self._unit_of_work = unit_of_work or nullcontext
+        """Wraps the handling of one socket read: the OMS gateway passes the engine's turn, so the read's
+        messages, the tickets they make and the answers commit in one transaction."""
         self._clock = clock
         self._wall_ns = wall_time_ns or clock.now_ns
         self.store = SessionStore(store_path, synchronous=config.synchronous)
@@ -208,7 +215,8 @@ class FixAcceptor:
             asyncio.get_running_loop().call_soon(self._flush)
 
     def _flush(self) -> None:
-        """Commit the store, then put every pending byte on the wire (FIX: store before send)."""
+        """Commit the ledger (the session store with the rest of the turn), then put every pending byte on
+        the wire (FIX: store before send; the ledger's invariant: nothing leaves before its commit)."""
         self._flush_scheduled = False
         if self._stopped:
             return
@@ -261,7 +269,8 @@ class _Connection(asyncio.Protocol):
             if session is None:
                 session = self.session = self._acceptor._bind(self, messages[0])
             if session is not None:
-                session.on_messages(messages)
+                with self._acceptor._unit_of_work():
+                    session.on_messages(messages)
                 if session.state is not SessionState.AWAITING_LOGON and self._logon_timer is not None:
                     self._logon_timer.cancel()
                     self._logon_timer = None
@@ -294,6 +303,7 @@ class _Connection(asyncio.Protocol):
         if transport is None or transport.is_closing():
             return
         if self._pending:
+            failpoints.hit("acceptor.before_write")
             transport.write(b"".join(self._pending))
             self._pending.clear()
         if self._closing:

@@ -1,13 +1,16 @@
 """Persistent FIX session state: next sequence numbers per session and sent application messages.
 
-Writes are kept in memory and land in one transaction on `commit()` (group commit: the acceptor
-commits once per socket read / loop turn, *before* the bytes go on the wire, so anything a
-counterparty has seen can be resent after a restart). WAL mode; `synchronous=NORMAL` survives a
-process kill, FULL also survives power loss. The schema is created with sqlite-utils.
+Writes are staged in memory and land in the `Ledger`'s one transaction (engine/ledger.py), together
+with the journal's records of the same turn: `commit()` commits the whole ledger. The acceptor
+commits before any byte goes on the wire, so anything a counterparty has seen can be resent after
+a restart, and an inbound message's sequence number is stored in the same transaction as the
+ticket it created. WAL mode; `synchronous=NORMAL` survives a process kill, FULL also survives power
+loss. The schema is created with sqlite-utils.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -15,7 +18,7 @@ from typing import NamedTuple
 import sqlite_utils
 
 from engine.fix.config import SessionId
-from engine.sqlite_wal import open_wal
+from engine.ledger import Ledger, ledger_for
 
 _UPSERT_SEQS = (
     "INSERT INTO fix_sessions (session_id, next_sender_seq, next_target_seq) VALUES (?, ?, ?) "
@@ -45,9 +48,10 @@ class StoredMessage:
 class SessionStore:
     """SQLite-backed sequence numbers and outbound messages for every session of one acceptor."""
 
-    def __init__(self, path: str | Path, *, synchronous: str = "NORMAL") -> None:
-        self.path = Path(path)
-        self._conn = open_wal(path, synchronous=synchronous, what="session store")
+    def __init__(self, path: str | Path | Ledger, *, synchronous: str = "NORMAL") -> None:
+        self.ledger = ledger_for(path, synchronous=synchronous)
+        self.path = self.ledger.path
+        self._conn = self.ledger.conn
         db = sqlite_utils.Database(self._conn)
         tables = set(db.table_names())
         if "fix_sessions" not in tables:
@@ -63,7 +67,7 @@ class SessionStore:
         self._dirty: set[SessionId] = set()
         self._pending: list[tuple[str, int, str, str, bytes]] = []
         self._resets: set[SessionId] = set()
-        self.commits = 0
+        self.ledger.join(self)
 
     def _entry(self, session_id: SessionId) -> list[int]:
         entry = self._seqs.get(session_id)
@@ -103,31 +107,29 @@ class SessionStore:
         return [StoredMessage(int(seq), str(mt), str(st), bytes(body)) for seq, mt, st, body in rows]
 
     @property
-    def has_pending(self) -> bool:
-        return bool(self._dirty or self._pending)
+    def commits(self) -> int:
+        return self.ledger.commits
 
-    def commit(self) -> None:
-        """Write every pending sequence number and message in one transaction."""
-        if not (self._dirty or self._pending):
-            return
-        conn = self._conn
-        seq_rows = [(sid, *self._seqs[sid]) for sid in self._dirty]
-        conn.execute("BEGIN")
-        try:
-            for session_id in self._resets:
-                conn.execute("DELETE FROM fix_outbound WHERE session_id = ?", (session_id,))
-            if self._pending:
-                conn.executemany(_INSERT_MESSAGE, self._pending)
-            if seq_rows:
-                conn.executemany(_UPSERT_SEQS, seq_rows)
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
+    # LedgerWriter
+    def has_pending(self) -> bool:
+        return bool(self._dirty or self._pending or self._resets)
+
+    def write_pending(self, conn: sqlite3.Connection) -> None:
+        for session_id in self._resets:
+            conn.execute("DELETE FROM fix_outbound WHERE session_id = ?", (session_id,))
+        if self._pending:
+            conn.executemany(_INSERT_MESSAGE, self._pending)
+        if self._dirty:
+            conn.executemany(_UPSERT_SEQS, [(sid, *self._seqs[sid]) for sid in self._dirty])
+
+    def clear_pending(self) -> None:
         self._pending.clear()
         self._dirty.clear()
         self._resets.clear()
-        self.commits += 1
+
+    def commit(self) -> None:
+        """Commit the ledger: every pending sequence number and message, with the rest of the turn."""
+        self.ledger.commit()
 
     def reset(self, session_id: SessionId) -> None:
         """Start the session over: both sequence numbers back to 1, stored messages forgotten."""
@@ -138,5 +140,4 @@ class SessionStore:
         self.commit()
 
     def close(self) -> None:
-        self.commit()
-        self._conn.close()
+        self.ledger.leave(self)

@@ -5,8 +5,6 @@
 enabled = true
 host = "127.0.0.1"          # loopback unless you mean it
 port = 9878                 # 0: any free port
-store_path = ""             # "" -> the app's default (next to the journal)
-synchronous = "NORMAL"      # or FULL (power-loss safe)
 heartbeat_max_s = 3600
 logon_timeout_s = 10
 logout_timeout_s = 2
@@ -18,6 +16,10 @@ sender_comp_id = "EMS"      # ours (tag 56 on what the OMS sends)
 target_comp_id = "OMS1"     # the OMS's (its 49)
 password = "change-me"      # optional: Password (554) required on its Logon
 ```
+
+The session store (sequence numbers, sent messages) and the OMS order map live in the journal's
+database and commit in the journal's transaction (engine/ledger.py), so durability is `[journal]
+synchronous`; `store_path` and `synchronous` are no longer `[fix]` keys.
 """
 
 from __future__ import annotations
@@ -27,7 +29,6 @@ import datetime as dt
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from engine.clock import Clock, RealClock
@@ -48,15 +49,17 @@ class FixConfigError(ValueError):
 class GatewayConfig:
     enabled: bool
     acceptor: AcceptorConfig
-    store_path: Path | None
     default_algo: str | None
     session_close_s: int | None
 
 
 def parse_fix_section(section: Mapping[str, Any]) -> GatewayConfig:
     """Validate the `[fix]` table (already loaded from TOML); every problem names its key."""
-    known = {"enabled", "host", "port", "store_path", "synchronous", "heartbeat_max_s", "logon_timeout_s",
-             "logout_timeout_s", "default_algo", "session_close", "sessions"}
+    known = {"enabled", "host", "port", "heartbeat_max_s", "logon_timeout_s", "logout_timeout_s", "default_algo",
+             "session_close", "sessions"}
+    for key, why in _RETIRED.items():
+        if key in section:
+            raise FixConfigError(f"fix.{key} is no longer used: {why}; remove it")
     unknown = sorted(set(section) - known)
     if unknown:
         raise FixConfigError(f"fix: unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
@@ -69,9 +72,6 @@ def parse_fix_section(section: Mapping[str, Any]) -> GatewayConfig:
     host = section.get("host", "127.0.0.1")
     if not isinstance(host, str) or not host:
         raise FixConfigError(f"fix.host must be a host name or address, got {host!r}")
-    synchronous = str(section.get("synchronous", "NORMAL")).upper()
-    if synchronous not in ("NORMAL", "FULL"):
-        raise FixConfigError(f"fix.synchronous must be NORMAL or FULL, got {synchronous!r}")
     try:
         acceptor = AcceptorConfig(
             sessions=sessions,
@@ -80,18 +80,14 @@ def parse_fix_section(section: Mapping[str, Any]) -> GatewayConfig:
             logon_timeout_s=_positive(section, "logon_timeout_s", 10.0),
             logout_timeout_s=_positive(section, "logout_timeout_s", 2.0),
             max_heartbeat_s=_int(section, "heartbeat_max_s", 3600),
-            synchronous=synchronous,
         )
     except ValueError as err:
         raise FixConfigError(f"fix: {err}") from None
-    store = section.get("store_path", "")
-    if not isinstance(store, str):
-        raise FixConfigError(f"fix.store_path must be a path, got {store!r}")
     algo = section.get("default_algo", "")
     if not isinstance(algo, str):
         raise FixConfigError(f"fix.default_algo must be an algo name, got {algo!r}")
     close = section.get("session_close", "")
-    return GatewayConfig(enabled, acceptor, Path(store) if store else None, algo.strip().upper() or None,
+    return GatewayConfig(enabled, acceptor, algo.strip().upper() or None,
                          _time_of_day(close, "fix.session_close") if close else None)
 
 
@@ -118,7 +114,6 @@ async def start_oms_gateway(
     engine: Engine,
     *,
     wall_time_ns: Callable[[], int] = time.time_ns,
-    default_store_path: str | Path | None = None,
     session_close_s: int = 16 * 3600,
     session_clock: Clock | None = None,
 ) -> OmsGateway | None:
@@ -126,21 +121,19 @@ async def start_oms_gateway(
 
     Sessions (heartbeats, timeouts, SendingTime) run on wall time — `session_clock`, by default a
     speed-1 `RealClock` on the running loop — whatever the market clock's speed; orders and
-    ExecutionReports (TransactTime, ExpireTime) use `engine.clock`. The session store is `store_path`
-    (or `default_store_path`); the order map lives next to it in `<stem>-orders.db`.
+    ExecutionReports (TransactTime, ExpireTime) use `engine.clock`. The session store and the order map
+    join the engine's ledger (the journal's database): one transaction per turn covers all three.
     """
     config = parse_fix_section(fix_section)
     if not config.enabled:
         return None
-    store_path = config.store_path or (Path(default_store_path) if default_store_path else None)
-    if store_path is None:
-        raise FixConfigError("fix.store_path is required (no default was given)")
-    orders = OmsOrderStore(store_path.with_name(f"{store_path.stem}-orders.db"),
-                           synchronous=config.acceptor.synchronous)
+    ledger = engine.journal.ledger
+    orders = OmsOrderStore(ledger)
     application = OmsApplication(engine, orders, session_close_s=config.session_close_s or session_close_s,
                                  default_algo=config.default_algo)
     clock = session_clock or RealClock(asyncio.get_running_loop(), wall_time_ns())
-    acceptor = FixAcceptor(config.acceptor, store_path, clock, application, wall_time_ns=wall_time_ns)
+    acceptor = FixAcceptor(config.acceptor, ledger, clock, application, wall_time_ns=wall_time_ns,
+                           unit_of_work=engine.turn)
     application.attach(acceptor)
     try:
         await acceptor.start()
@@ -149,6 +142,12 @@ async def start_oms_gateway(
         application.close()
         raise
     return OmsGateway(acceptor, application)
+
+
+_RETIRED = {
+    "store_path": "the FIX stores live in the journal's database, committed in the journal's transaction",
+    "synchronous": "durability is the journal's ([journal] synchronous)",
+}
 
 
 def _sessions(raw: object) -> tuple[SessionConfig, ...]:

@@ -110,9 +110,10 @@ class OmsApplication:
             self._orders[order.ticket_id] = order
             order.parent_id = row.parent_id
             self._feed.track(order)
-        self._feed.catch_up(list(self._orders.values()))
-        self._unsubscribe = self.engine.subscribe(self._on_event)
-        self.outbox.commit()
+        with self.engine.turn():  # the catch-up reports and the orders they update commit together
+            self._feed.catch_up(list(self._orders.values()))
+            self.outbox.commit()
+        self._unsubscribe = self.engine.follow_in_turn(self._on_event)
 
     def close(self) -> None:
         """Stop following the engine and close the order store; later orders are refused."""
@@ -172,11 +173,13 @@ class OmsApplication:
             return
         key = (session_id, request.cl_ord_id)
         if key in self._cl_ord_ids:
-            if not _poss_dup(message):
+            if _poss_dup(message):  # a resend of an order we already hold: no new ticket, its status instead
+                self._answer_resent_order(session_id, message, self._cl_ord_ids[key], request.cl_ord_id)
+            else:
                 self._refuse_order(session_id, message, Refusal(
                     f"duplicate ClOrdID {request.cl_ord_id!r}", AppTag.CL_ORD_ID,
                     ord_rej_reason=OrdRejReason.DUPLICATE_ORDER))
-            return  # PossDupFlag=Y: a resend of an order we already answered
+            return
         self._remember(session_id, request.cl_ord_id, None)
         now = self.engine.clock.now_ns()
         entering = self._entering = _Entering(session_id, request, f"fix:{client}", request.account or client)
@@ -197,6 +200,20 @@ class OmsApplication:
                 field, OrdRejReason.OTHER)
             self._refuse_order(session_id, message, Refusal(result.reason or "refused by the engine",
                                                             ord_rej_reason=code))
+
+    def _answer_resent_order(
+        self, session_id: SessionId, message: FixMessage, ticket_id: TicketId | None, cl_ord_id: str
+    ) -> None:
+        """A NewOrderSingle resent (PossDupFlag or PossResend) whose ClOrdID we hold: the order's current
+        status (or its rejection again), never a second ticket."""
+        order = self._orders.get(ticket_id) if ticket_id else None
+        if order is None:
+            self._refuse_order(session_id, message, Refusal(
+                f"ClOrdID {cl_ord_id!r} was already received and rejected", AppTag.CL_ORD_ID,
+                ord_rej_reason=OrdRejReason.DUPLICATE_ORDER))
+            return
+        self.outbox.report(order, ExecType.ORDER_STATUS, cl_ord_id=order.cl_ord_id,
+                           text="resent order: current status")
 
     def on_ticket_accepted(self, event: ev.TicketAccepted) -> None:
         """Called by the feed: bind the ticket being entered to its OMS order and acknowledge it."""
@@ -389,7 +406,11 @@ def _client(session_id: SessionId) -> str:
 
 
 def _poss_dup(message: FixMessage) -> bool:
-    return message.get(AppTag.POSS_DUP_FLAG) == b"Y"
+    """PossDupFlag (43) or PossResend (97): the sender may have sent this message before."""
+    return message.get(AppTag.POSS_DUP_FLAG) == b"Y" or message.get(_POSS_RESEND) == b"Y"
+
+
+_POSS_RESEND = 97
 
 
 def _unchangeable(order: OmsOrder, request: ReplaceRequest) -> str:

@@ -1,13 +1,16 @@
 """What the gateway remembers per OMS order: its ticket, its ClOrdID chain and what was reported.
 
-`OmsOrderStore` keeps that in SQLite (sqlite-utils schema, WAL) next to the FIX session store, so the
-ClOrdID chain of a replaced order, the ExecID counter and the reported CumQty survive a restart.
+`OmsOrderStore` keeps that in SQLite (sqlite-utils schema, WAL) in the same `Ledger` as the journal and
+the FIX session store: an order's reported CumQty commits in the same transaction as the
+ExecutionReport that reported it and the engine events that caused it, so a restart can neither
+lose nor repeat a report. The ClOrdID chain of a replaced order and the ExecID counter survive too.
 Rows carry the trading day they were made on; another day's rows are not loaded (ClOrdIDs are
 unique per session and day, and the engine's ticket ids start over with each day's journal).
 """
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import astuple, dataclass, fields
 from decimal import Decimal
 from pathlib import Path
@@ -15,8 +18,8 @@ from pathlib import Path
 import sqlite_utils
 
 from engine.fix.config import SessionId
+from engine.ledger import Ledger, ledger_for
 from engine.model import OrdStatus, ParentId, Side, TicketId
-from engine.sqlite_wal import open_wal
 
 _ORDER_COLUMNS = (
     "ticket_id", "session_id", "day", "first_cl_ord_id", "cl_ord_id", "account", "symbol", "side", "ord_type",
@@ -76,8 +79,9 @@ assert tuple(f.name for f in fields(OmsOrder)) == _ORDER_COLUMNS
 class OmsOrderStore:
     """SQLite persistence of OMS orders and of every ClOrdID seen per session (rejected ones too)."""
 
-    def __init__(self, path: str | Path, *, synchronous: str = "NORMAL") -> None:
-        self._conn = open_wal(path, synchronous=synchronous, what="OMS order store")
+    def __init__(self, path: str | Path | Ledger, *, synchronous: str = "NORMAL") -> None:
+        self.ledger = ledger_for(path, synchronous=synchronous)
+        self._conn = self.ledger.conn
         db = sqlite_utils.Database(self._conn)
         tables = set(db.table_names())
         if "oms_orders" not in tables:
@@ -92,6 +96,8 @@ class OmsOrderStore:
             )
         self._orders: dict[TicketId, OmsOrder] = {}
         self._cl_ord_ids: list[tuple[str, str, str, str]] = []
+        self._forgotten: list[TicketId] = []
+        self.ledger.join(self)
 
     def load(self, day: str) -> tuple[list[OmsOrder], dict[tuple[SessionId, str], TicketId | None]]:
         """The day's orders and ClOrdIDs (None: a ClOrdID whose order was rejected)."""
@@ -112,40 +118,39 @@ class OmsOrderStore:
         self._cl_ord_ids.append((session_id, cl_ord_id, ticket_id or "", day))
 
     def forget(self, ticket_id: TicketId) -> None:
-        """Drop an order that no longer matches the engine (another day's journal)."""
-        self.commit()
-        self._conn.execute("DELETE FROM oms_orders WHERE ticket_id = ?", (ticket_id,))
-        self._conn.execute("DELETE FROM oms_cl_ord_ids WHERE ticket_id = ?", (ticket_id,))
+        """Drop an order that no longer matches the engine (another day's journal), at the next commit."""
+        self._orders.pop(ticket_id, None)
+        self._forgotten.append(ticket_id)
 
-    @property
+    # LedgerWriter
     def has_pending(self) -> bool:
-        return bool(self._orders or self._cl_ord_ids)
+        return bool(self._orders or self._cl_ord_ids or self._forgotten)
 
-    def commit(self) -> None:
-        if not self.has_pending:
-            return
-        conn = self._conn
-        conn.execute("BEGIN")
-        try:
-            if self._cl_ord_ids:
-                conn.executemany("INSERT OR REPLACE INTO oms_cl_ord_ids (session_id, cl_ord_id, ticket_id, day) "
-                                 "VALUES (?, ?, ?, ?)", self._cl_ord_ids)
-            if self._orders:
-                conn.executemany(
-                    f"INSERT OR REPLACE INTO oms_orders ({', '.join(_ORDER_COLUMNS)}) "
-                    f"VALUES ({', '.join('?' * len(_ORDER_COLUMNS))})",
-                    [_row(order) for order in self._orders.values()],
-                )
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
+    def write_pending(self, conn: sqlite3.Connection) -> None:
+        for ticket_id in self._forgotten:
+            conn.execute("DELETE FROM oms_orders WHERE ticket_id = ?", (ticket_id,))
+            conn.execute("DELETE FROM oms_cl_ord_ids WHERE ticket_id = ?", (ticket_id,))
+        if self._cl_ord_ids:
+            conn.executemany("INSERT OR REPLACE INTO oms_cl_ord_ids (session_id, cl_ord_id, ticket_id, day) "
+                             "VALUES (?, ?, ?, ?)", self._cl_ord_ids)
+        if self._orders:
+            conn.executemany(
+                f"INSERT OR REPLACE INTO oms_orders ({', '.join(_ORDER_COLUMNS)}) "
+                f"VALUES ({', '.join('?' * len(_ORDER_COLUMNS))})",
+                [_row(order) for order in self._orders.values()],
+            )
+
+    def clear_pending(self) -> None:
         self._orders.clear()
         self._cl_ord_ids.clear()
+        self._forgotten.clear()
+
+    def commit(self) -> None:
+        """Commit the ledger (this store's rows with the rest of the turn)."""
+        self.ledger.commit()
 
     def close(self) -> None:
-        self.commit()
-        self._conn.close()
+        self.ledger.leave(self)
 
 
 def _row(order: OmsOrder) -> tuple[object, ...]:

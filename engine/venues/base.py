@@ -4,6 +4,7 @@ venue reports back. Adapters translate between these events and their own world.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Protocol
 
@@ -49,6 +50,12 @@ class Venue(ABC):
     @abstractmethod
     def replace(self, child_id: ChildId, quantity: int, price: Decimal | None) -> None:
         """Ask to change total quantity and/or price; expect ChildReplaced or ChildReplaceRejected."""
+
+    @abstractmethod
+    def request_status(self, orders: Sequence[ChildSubmitted]) -> None:
+        """Ask what the venue knows of these orders (after our restart); expect one ChildStatusReported
+        each, preceded by any fills we have not been told about (ChildFilled, with the venue's own
+        execution ids, which the engine deduplicates)."""
 
     def close(self) -> None:
         """Stop reporting and release resources. Default: nothing to release."""

@@ -192,3 +192,38 @@ def test_amend_from_the_blotters_reaches_the_engine_and_a_refusal_stays_in_the_d
     assert not dialog.isVisible()
     ticket_end = engine.ticket(TicketId("T000001")).end_ns  # type: ignore[union-attr]
     assert ticket_end is not None and ticket_end % (86_400 * NS_PER_S) == (9 * 3600 + 39 * 60) * NS_PER_S
+
+
+def test_a_restart_shows_what_came_back_paused_and_what_the_venues_closed(
+    tmp_path: Path, qtbot: QtBot
+) -> None:
+    config = load_config(journal_override=str(tmp_path / "gui.db"))
+    clock = VirtualClock(session_epoch_ns(DAY, config.market.open_s))
+    first = build_session(config, clock, open_journal(config), confirm=lambda *_: True,
+                          settings_org="ems-tests", settings_app=f"gui-{tmp_path.name}")
+    qtbot.addWidget(first.window)
+    clock.advance(5 * NS_PER_S)
+    enter_ticket(first, "AAPL", "BUY", "5,000", minutes=30)
+    run(first, clock, 30)
+    for _ in range(600):  # go down while a child is working at a venue
+        live = first.engine.store.live_child_ids(ParentId("P000001"))
+        if live:
+            break
+        clock.advance(NS_PER_S // 10)
+    assert live, "a child should be working when the app goes down"
+    first.close()
+
+    later = VirtualClock(clock.now_ns() + NS_PER_S)
+    second = build_session(config, later, open_journal(config), confirm=lambda *_: True,
+                           settings_org="ems-tests", settings_app=f"gui-{tmp_path.name}")
+    qtbot.addWidget(second.window)
+    assert second.window.restart_notice is None  # nothing is claimed before the venues answer
+    later.advance(NS_PER_S)  # the venues' answers arrive (latency)
+    notice = second.window.restart_notice
+    assert notice is not None and notice.isVisible()
+    assert "records replayed" in notice.text and "P000001: paused" in notice.text
+    for child_id in live:  # the simulator restarted with the app: it knows none of them, so they are closed
+        assert f"{child_id}: LIT" in notice.text or f"{child_id}: DARK" in notice.text
+        assert second.engine.store.child(child_id).status is OrdStatus.CANCELED
+    assert second.engine.store.parent(ParentId("P000001")).paused
+    second.close()

@@ -36,18 +36,21 @@ def test_headless_starts_the_fix_acceptor_when_configured(tmp_path: Path) -> Non
         f'[journal]\npath = "{tmp_path / "h.db"}"\n[fix]\nenabled = true\nport = 0\n'
         '[[fix.sessions]]\nsender_comp_id = "EMS"\ntarget_comp_id = "OMS1"\n'
     )
-    proc = subprocess.Popen([sys.executable, "-m", "app.main", "headless", "--config", str(config)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and not (tmp_path / "fix-sessions.db").exists():
-            time.sleep(0.1)
-        time.sleep(0.5)
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        _, err = proc.communicate(timeout=30)
+    log = tmp_path / "stderr.log"
+    with log.open("w") as err_file:
+        proc = subprocess.Popen([sys.executable, "-m", "app.main", "headless", "--config", str(config)],
+                                stdout=subprocess.DEVNULL, stderr=err_file, text=True)
+        try:
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and "FIX acceptor listening on port" not in log.read_text():
+                time.sleep(0.1)
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=30)
+    err = log.read_text()
     assert proc.returncode == 0, err
     assert "FIX acceptor listening on port" in err
+    assert sorted(p.name for p in tmp_path.glob("*.db")) == ["h.db"]  # the FIX stores live in the journal's db
 
 
 def test_a_bad_fix_section_is_refused_naming_the_key(tmp_path: Path) -> None:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from decimal import Decimal
 
 from engine import events as ev
 from engine.clock import Clock
-from engine.model import ChildId, FillId, Liquidity, Symbol, VenueId
+from engine.model import ChildId, FillId, Liquidity, OrdStatus, Symbol, VenueId
 from engine.venues.base import Venue, VenueListener
 
 
@@ -19,6 +20,7 @@ class ScriptedVenue(Venue):
         self.submitted: dict[ChildId, ev.ChildSubmitted] = {}
         self.cancels: list[ChildId] = []
         self.replaces: list[tuple[ChildId, int, Decimal | None]] = []
+        self.status_requests: list[ChildId] = []
         self._fill_ids = itertools.count(1)
 
     def connect(self, listener: VenueListener) -> None:
@@ -34,7 +36,16 @@ class ScriptedVenue(Venue):
     def replace(self, child_id: ChildId, quantity: int, price: Decimal | None) -> None:
         self.replaces.append((child_id, quantity, price))
 
+    def request_status(self, orders: Sequence[ev.ChildSubmitted]) -> None:
+        self.status_requests.extend(order.child_id for order in orders)
+        for order in orders:
+            self.submitted.setdefault(order.child_id, order)
+
     # --- what the test makes the venue say ---
+    def status(self, child_id: ChildId, *, known: bool, status: OrdStatus | None = None, cum_qty: int = 0,
+               text: str = "") -> None:
+        self._say(ev.ChildStatusReported(self.clock.now_ns(), child_id, self.venue_id, known, status, cum_qty, text))
+
     def _say(self, event: ev.VenueOrderEvent) -> None:
         assert self.listener is not None
         self.listener.on_order_event(event)

@@ -116,18 +116,32 @@ def test_too_late_to_cancel_after_the_child_filled(engine: Engine, venue: Script
     assert engine.store.child(cid).status is OrdStatus.FILLED
 
 
-def test_illegal_reports_become_error_events_and_change_nothing(engine: Engine, venue: ScriptedVenue) -> None:
-    errors: list[ev.IllegalTransition] = []
-    engine.subscribe(lambda e: errors.append(e) if isinstance(e, ev.IllegalTransition) else None)
-    submit(engine)
+def test_refused_reports_are_journaled_as_refused_alert_the_trader_and_go_no_further(
+    engine: Engine, venue: ScriptedVenue
+) -> None:
+    seen: list[ev.Event] = []
+    engine.subscribe(seen.append)
+    pid = submit(engine)
     cid = only_child(venue)
     venue.ack(cid)
     venue.fill(cid, 5, "100.00", fill_id="F-1")
-    venue.fill(cid, 5, "100.00", fill_id="F-1")  # duplicate report
-    venue.ack(cid)  # a second ack
+    allocations = sum(isinstance(e, ev.TicketsAllocated) for e in seen)
+    venue.fill(cid, 5, "100.00", fill_id="F-1")  # the same execution again (a resend)
     assert engine.store.child(cid).cum_qty == 5
-    assert [e.trigger for e in errors] == ["FILL", "ACCEPTED"]
-    assert "duplicate fill F-1" in errors[0].detail
+    assert sum(isinstance(e, ev.TicketsAllocated) for e in seen) == allocations  # nothing allocated twice
+    assert not any(isinstance(e, ev.ChildFilled) for e in seen[-3:])  # subscribers never saw the duplicate
+    duplicate_alert = [e for e in seen if isinstance(e, ev.AlertRaised)][-1]
+    assert duplicate_alert.severity == "warning" and "duplicate fill F-1 from LIT1" in duplicate_alert.text
+    assert not engine.store.parent(pid).paused  # a resent execution is harmless
+    venue.ack(cid)  # a second ack: a state the order cannot take
+    refused = [e for e in seen if isinstance(e, ev.ReportRefused)]
+    assert [(r.report_type, r.order_id) for r in refused] == [("ChildFilled", cid), ("ChildAccepted", cid)]
+    assert "ACCEPTED is not allowed" in refused[1].reason
+    alert = [e for e in seen if isinstance(e, ev.AlertRaised)][-1]
+    assert alert.severity == "error" and alert.parent_id == pid and "ChildAccepted refused" in alert.text
+    assert engine.store.parent(pid).paused  # the trader decides what next
+    journaled = [type(r).__name__ for r in engine.journal.replay()]
+    assert journaled.count("ChildFilled") == 1 and journaled.count("ReportRefused") == 2
 
 
 def test_amend_below_filled_is_refused_and_valid_amend_applies(engine: Engine, venue: ScriptedVenue) -> None:
@@ -170,12 +184,18 @@ def test_recovery_reconciles_lost_children_and_pauses_parents(
     engine: Engine, venue: ScriptedVenue, clock: VirtualClock, journal_path: Path
 ) -> None:
     pid = submit(engine)
-    venue.ack(only_child(venue))
-    fresh = Engine(clock=clock, journal=Journal(journal_path), instruments=INSTRUMENTS,
-                   venues=[ScriptedVenue("LIT1", clock)])
+    cid = only_child(venue)
+    venue.ack(cid)
+    restarted = ScriptedVenue("LIT1", clock)
+    fresh = Engine(clock=clock, journal=Journal(journal_path), instruments=INSTRUMENTS, venues=[restarted])
     fresh.recover()
-    assert fresh.store.live_child_ids() == []
+    assert fresh.store.live_child_ids() == [cid]  # nothing is closed on a guess
     assert fresh.store.parent(pid).paused
+    fresh.start()
+    assert restarted.status_requests == [cid]  # the venue is asked
+    restarted.status(cid, known=False, text="unknown order")
+    assert fresh.store.live_child_ids() == []
+    assert "does not know the order" in fresh.store.child(cid).text
     # new ids continue after the recovered ones
     result = fresh.submit_ticket(symbol="AAPL", side=Side.BUY, quantity=100, limit_price=None, algo="TWAP",
                                  end_ns=OPEN_NS + 2 * HOUR)

@@ -119,7 +119,36 @@ def test_ticket_cancel_lowers_the_parent_never_below_what_is_allocated(
     assert engine.store.parent(parent).quantity == 460  # 60 + t2's 400
     assert engine.cancel_ticket(t2).ok
     parent_view = engine.store.parent(parent)
+    # the child still out keeps its shares on the parent until the venue confirms its cancel
+    assert parent_view.quantity == 100 + parent_view.working_qty and parent_view.working_qty > 0
+    assert parent_view.status is OrdStatus.PARTIALLY_FILLED
+    for cid in engine.store.live_child_ids(parent):
+        assert engine.store.child(cid).status is OrdStatus.PENDING_CANCEL
+        venue.canceled(cid)
+    parent_view = engine.store.parent(parent)
     assert parent_view.quantity == parent_view.cum_qty == 100 and parent_view.status is OrdStatus.FILLED
+
+
+def test_a_fill_racing_a_ticket_cancel_is_booked_and_allocated_never_refused(
+    engine: Engine, venue: ScriptedVenue, clock: VirtualClock
+) -> None:
+    parent, t1 = ticket(engine, 600)
+    work(engine, venue, clock, parent, 100)
+    while not engine.store.live_child_ids(parent):
+        clock.advance(NS_PER_S)
+    [cid] = engine.store.live_child_ids(parent)
+    venue.ack(cid)
+    out = engine.store.child(cid).leaves_qty
+    assert out > 0
+    assert engine.cancel_ticket(t1).ok  # the OMS cancels while the child works at the venue
+    assert engine.store.parent(parent).quantity == 100 + out  # room kept for the shares still out
+    venue.fill(cid, out, "100.00")  # the venue executed them before our cancel arrived
+    venue.cancel_rejected(cid)
+    parent_view = engine.store.parent(parent)
+    assert parent_view.cum_qty == 100 + out and parent_view.status is OrdStatus.FILLED
+    fills = [r for r in engine.journal.replay() if isinstance(r, ev.ChildFilled)]
+    assert sum(f.quantity for f in fills) == 100 + out  # booked, not refused
+    assert not [r for r in engine.journal.replay() if isinstance(r, ev.ReportRefused)]
 
 
 def test_cancelling_the_only_ticket_before_any_fill_cancels_the_parent(engine: Engine, venue: ScriptedVenue) -> None:

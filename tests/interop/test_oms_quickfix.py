@@ -54,7 +54,7 @@ class Desk:
         self.gateway: OmsGateway | None = None
 
     async def start_gateway(self) -> OmsGateway:
-        gateway = await start_oms_gateway({**SECTION, "store_path": str(self.tmp_path / "fix.db")}, self.engine,
+        gateway = await start_oms_gateway(SECTION, self.engine,
                                           wall_time_ns=time.time_ns)
         assert gateway is not None
         self.gateway = gateway

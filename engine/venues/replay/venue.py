@@ -19,7 +19,7 @@ Requests arrive `latency_ns` after they are sent; reports and market data reach 
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 
 from engine.clock import Clock, TimerHandle
@@ -33,6 +33,7 @@ from engine.events import (
     ChildRejected,
     ChildReplaced,
     ChildReplaceRejected,
+    ChildStatusReported,
     ChildSubmitted,
     PriceLevel,
     TradePrinted,
@@ -40,7 +41,7 @@ from engine.events import (
     VenueStatusChanged,
 )
 from engine.marketdata.lobster import CENT, NS_PER_MS, LobsterDay, MessageType, lobster_price
-from engine.model import ChildId, FillId, Instrument, Liquidity, OrdType, Side, Symbol, TimeInForce, VenueId
+from engine.model import ChildId, FillId, Instrument, Liquidity, OrdStatus, OrdType, Side, Symbol, TimeInForce, VenueId
 from engine.venues.base import Venue, VenueListener
 from engine.venues.replay.book import ASK, BID, ReplayBook
 from engine.venues.replay.passive import RestingOrder, RestingOrders
@@ -236,6 +237,19 @@ class ReplayVenue(Venue):
         if cached is None:
             cached = self._price_cache[lobster] = lobster_price(lobster)
         return cached
+
+    def request_status(self, orders: Sequence[ChildSubmitted]) -> None:
+        """What this replay knows of each order (a replay restarted with the app knows none of the old ones)."""
+        for order in orders:
+            record = self._orders.get(order.child_id)
+            if record is None:
+                self._deliver(ChildStatusReported(self._stamp(), order.child_id, self.venue_id, False, None, 0,
+                                                  "unknown order (the replay restarted with the app)"))
+                continue
+            status = (OrdStatus.FILLED if record.closed == "filled" else OrdStatus.CANCELED if record.closed
+                      else OrdStatus.PARTIALLY_FILLED if record.filled else OrdStatus.NEW)
+            self._deliver(ChildStatusReported(self._stamp(), order.child_id, self.venue_id, True, status, record.filled,
+                                              record.closed or "working"))
 
     # --- our orders -------------------------------------------------------------------------------------------
 

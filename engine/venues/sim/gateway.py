@@ -5,6 +5,12 @@ time; reports travel an outbound link (latency) and are stamped with the time th
 The subclass decides what a live order does (`_on_accepted`, `_on_withdrawn`, `_on_amended`) and
 reports its fills through `_report_fill`, which refuses to report more than was ordered.
 
+Identity: order and execution ids carry the venue session's start (`session_tag`, from the market
+clock when the venue is built) so they are unique across restarts of the app, as a real venue's
+are: the engine deduplicates fills by (venue, execution id) and must never mistake a new fill for
+an old one. The simulator dies with the app: after a restart it knows none of our earlier orders
+and says so when asked (`request_status`).
+
 Conventions the engine can rely on: a report's `ts_ns` is when it reaches the engine (venue time +
 outbound latency); reports about one order arrive in the order the venue produced them; `replace`
 takes the new *total* quantity (filled included) and `price=None` keeps the current price; resting
@@ -13,9 +19,10 @@ DAY orders expire at the 16:00 close with ChildExpired.
 
 from __future__ import annotations
 
+import functools
 import random
 from abc import abstractmethod
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -30,12 +37,13 @@ from engine.events import (
     ChildRejected,
     ChildReplaced,
     ChildReplaceRejected,
+    ChildStatusReported,
     ChildSubmitted,
     TradePrinted,
     VenueOrderEvent,
     VenueStatusChanged,
 )
-from engine.model import ChildId, FillId, Instrument, Liquidity, OrdType, Symbol, TimeInForce, VenueId
+from engine.model import ChildId, FillId, Instrument, Liquidity, OrdStatus, OrdType, Symbol, TimeInForce, VenueId
 from engine.venues.base import Venue, VenueListener, check_quantity_and_price
 from engine.venues.sim.latency import LatencyModel, Link
 from engine.venues.sim.profile import NS_PER_DAY, SESSION_CLOSE_NS
@@ -97,6 +105,7 @@ class SimGateway(Venue):
         self._children: dict[ChildId, ChildRecord] = {}
         self._order_seq = 0
         self._fill_seq = 0
+        self.session_tag = session_tag(clock.now_ns())
         self._close_timer: TimerHandle | None = None
 
     # --- Venue -------------------------------------------------------------------------------------
@@ -119,6 +128,23 @@ class SimGateway(Venue):
     def replace(self, child_id: ChildId, quantity: int, price: Decimal | None) -> None:
         self._require_connected()
         self._inbound.send(lambda: self._replace_arrived(child_id, quantity, price))
+
+    def request_status(self, orders: Sequence[ChildSubmitted]) -> None:
+        """Answer, after the inbound latency, what this venue knows of each order."""
+        self._require_connected()
+        for order in orders:
+            self._inbound.send(functools.partial(self._status_arrived, order))
+
+    def _status_arrived(self, order: ChildSubmitted) -> None:
+        record = self._children.get(order.child_id)
+        if record is None:
+            self._report(lambda ts: ChildStatusReported(ts, order.child_id, self.venue_id, False, None, 0,
+                                                        "unknown order (the simulated venue restarted with the app)"))
+            return
+        working = OrdStatus.PARTIALLY_FILLED if record.filled else OrdStatus.NEW
+        status = _STATUS_OF_CLOSED.get(record.closed or "", working)
+        self._report(lambda ts: ChildStatusReported(ts, order.child_id, self.venue_id, True, status, record.filled,
+                                                    record.closed or "working"))
 
     def close(self) -> None:
         """Drop the connection: nothing in flight arrives, nothing more is reported."""
@@ -159,7 +185,7 @@ class SimGateway(Venue):
             return
         self._order_seq += 1
         price_ticks = None if order.price is None else self._instruments[order.symbol].to_ticks(order.price)
-        record = ChildRecord(order, f"{self.venue_id}-{self._order_seq}", price_ticks)
+        record = ChildRecord(order, f"{self.venue_id}-{self.session_tag}-{self._order_seq}", price_ticks)
         self._children[order.child_id] = record
         self._report(lambda ts: ChildAccepted(ts, order.child_id, record.venue_order_id))
         self._on_accepted(record)
@@ -251,7 +277,7 @@ class SimGateway(Venue):
             )
         record.filled += quantity
         self._fill_seq += 1
-        fill_id = FillId(f"{self.venue_id}-F{self._fill_seq}")
+        fill_id = FillId(f"{self.venue_id}-{self.session_tag}-F{self._fill_seq}")
         order = record.order
         fee = self._fees.fee(quantity, liquidity)
         self._report(
@@ -297,3 +323,18 @@ class SimGateway(Venue):
 
 def _run(request: Callable[[], None]) -> None:
     request()
+
+
+_STATUS_OF_CLOSED = {"filled": OrdStatus.FILLED, "canceled": OrdStatus.CANCELED, "expired": OrdStatus.EXPIRED}
+
+
+def session_tag(now_ns: int) -> str:
+    """A venue session's id part: its start time in milliseconds, base 36 (short, sortable, unique per start)."""
+    value = now_ns // 1_000_000
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    out = ""
+    while True:
+        value, rem = divmod(value, 36)
+        out = digits[rem] + out
+        if value == 0:
+            return out

@@ -29,7 +29,7 @@ def desk(engine: Engine, venue: ScriptedVenue, clock: VirtualClock) -> Iterator[
 
 
 def target_now(desk: Desk, pid: ParentId) -> int:
-    algo = desk.engine._running_algos[pid]
+    algo = desk.engine.algo(pid)
     return algo.target_qty(desk.engine.store.parent(pid), desk.clock.now_ns())
 
 

@@ -10,7 +10,7 @@ from tests.engine.algos.desk import Desk, fresh_desk
 
 def is_parent(desk: Desk, **params: str) -> IsAlgo:
     pid = desk.submit("IS", 10_000, minutes=60, params=params)
-    algo = desk.engine._running_algos[pid]
+    algo = desk.engine.algo(pid)
     assert isinstance(algo, IsAlgo)
     return algo
 

@@ -62,8 +62,8 @@ def test_without_a_provider_vwap_uses_the_u_shaped_default(desk: Desk) -> None:
 def _vwap_pair(desk: Desk) -> tuple[int, int]:
     """(dynamic, static) targets now of two 20,000-share VWAP parents on a flat curve."""
     now = desk.clock.now_ns()
-    algos = desk.engine._running_algos
-    dynamic, static = (algos[pid].target_qty(desk.engine.store.parent(pid), now)
+    algos = {pid: desk.engine.algo(pid) for pid in desk.pair}  # type: ignore[attr-defined]
+    dynamic, static = (algos[pid].target_qty(desk.engine.store.parent(pid), now)  # type: ignore[union-attr]
                        for pid in desk.pair)  # type: ignore[attr-defined]
     return dynamic, static
 

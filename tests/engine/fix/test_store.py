@@ -41,11 +41,11 @@ def test_writes_are_grouped_until_commit(tmp_path):
     store = SessionStore(path)
     store.set_next_sender(SID, 7)
     store.save_outbound(SID, 6, "8", "t", b"x")
-    assert store.has_pending
+    assert store.has_pending()
     peek = SessionStore(path)
     assert peek.seq_nums(SID) == SeqNums(1, 1)
     store.commit()
-    assert not store.has_pending and store.commits == 1
+    assert not store.has_pending() and store.commits == 1
     assert SessionStore(path).seq_nums(SID) == SeqNums(7, 1)
 
 

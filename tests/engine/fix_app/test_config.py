@@ -25,14 +25,12 @@ def section(**overrides: Any) -> dict[str, Any]:
 
 
 def test_a_full_section_parses():
-    config = parse_fix_section(section(host="0.0.0.0", port=9999, store_path="/tmp/x.db", synchronous="full",
-                                       default_algo="twap", session_close="15:30", logon_timeout_s=3))
+    config = parse_fix_section(section(host="0.0.0.0", port=9999, default_algo="twap", session_close="15:30",
+                                       logon_timeout_s=3))
     acceptor = config.acceptor
-    assert (acceptor.host, acceptor.port, acceptor.synchronous, acceptor.logon_timeout_s) == (
-        "0.0.0.0", 9999, "FULL", 3.0)
+    assert (acceptor.host, acceptor.port, acceptor.logon_timeout_s) == ("0.0.0.0", 9999, 3.0)
     assert [(s.target_comp_id, s.password) for s in acceptor.sessions] == [("OMS1", "pw"), ("OMS2", None)]
-    assert (config.default_algo, config.session_close_s, str(config.store_path)) == (
-        "TWAP", 15 * 3600 + 30 * 60, "/tmp/x.db")
+    assert (config.default_algo, config.session_close_s) == ("TWAP", 15 * 3600 + 30 * 60)
 
 
 def test_defaults_bind_to_loopback_and_stay_disabled():
@@ -48,7 +46,8 @@ def test_defaults_bind_to_loopback_and_stay_disabled():
     ({"sessions": SESSIONS + SESSIONS[:1]}, "configured twice"),
     ({"port": 70000}, "port must be 0..65535"),
     ({"port": "9878"}, "fix.port must be a whole number"),
-    ({"synchronous": "OFF"}, "fix.synchronous must be NORMAL or FULL"),
+    ({"synchronous": "FULL"}, "fix.synchronous is no longer used: durability is the journal's"),
+    ({"store_path": "/tmp/x.db"}, "fix.store_path is no longer used: the FIX stores live in the journal's"),
     ({"session_close": "4pm"}, "fix.session_close"),
     ({"logon_timeout_s": 0}, "fix.logon_timeout_s must be a positive number"),
     ({"prot": 1}, "unknown key(s) prot"),
@@ -64,9 +63,7 @@ async def test_a_disabled_gateway_is_not_started(engine):
 
 
 async def test_the_gateway_answers_orders_over_a_loopback_socket(engine, tmp_path: Path):
-    store = tmp_path / "fix" / "sessions.db"
-    gateway = await start_oms_gateway(section(), engine, default_store_path=store,
-                                      session_clock=VirtualClock(0))
+    gateway = await start_oms_gateway(section(), engine, session_clock=VirtualClock(0))
     assert gateway is not None and gateway.port > 0 and gateway.acceptor.config.host == "127.0.0.1"
     try:
         reader, writer = await asyncio.open_connection("127.0.0.1", gateway.port)
@@ -95,11 +92,13 @@ async def test_the_gateway_answers_orders_over_a_loopback_socket(engine, tmp_pat
         writer.close()
     finally:
         await gateway.stop()
-    assert store.exists() and (store.parent / "sessions-orders.db").exists()
+    tables = {row[0] for row in engine.journal.ledger.conn.execute("SELECT name FROM sqlite_master")}
+    assert {"journal", "fix_sessions", "fix_outbound", "oms_orders", "oms_cl_ord_ids"} <= tables
+    assert not list(tmp_path.rglob("*sessions*.db"))  # one database: the journal's
 
 
 async def test_a_wrong_password_is_refused(engine, tmp_path: Path):
-    gateway = await start_oms_gateway(section(store_path=str(tmp_path / "s.db")), engine,
+    gateway = await start_oms_gateway(section(), engine,
                                       session_clock=VirtualClock(0))
     assert gateway is not None
     try:

@@ -107,11 +107,13 @@ def test_a_rejected_cl_ord_id_cannot_be_reused(wire, oms1):
     assert [r[58] for r in wire.reports()] == ["quantity must be positive, got 0", "duplicate ClOrdID 'A1'"]
 
 
-def test_poss_dup_resend_of_a_known_order_is_ignored(engine, wire, oms1):
+def test_poss_dup_resend_of_a_known_order_gets_its_status_and_no_second_ticket(engine, wire, oms1):
     oms1.new_order("A1", 500)
     wire.take()
     oms1.new_order("A1", 500, poss_dup=True)
-    assert wire.sent == [] and len(engine.tickets()) == 1
+    [status] = wire.take()
+    assert len(engine.tickets()) == 1
+    assert (status.get(150), status.get(39), status.get(11), status.get(151)) == ("I", "0", "A1", "500")
 
 
 def test_fills_are_reported_per_ticket_and_sum_to_the_parent_fills(engine, venue, clock, wire, oms1, oms2):

@@ -1,0 +1,167 @@
+"""The unit of work every flow gets: emit, record, send, refuse — inside one engine turn.
+
+A *turn* is everything one entry point (a command, a venue report, a timer) changes. Inside it,
+events are applied to the order store at once (later logic sees them) and staged; when the
+outermost turn ends:
+
+1. in-turn followers (the OMS gateway) have seen each event as it was emitted and staged their own
+   rows (FIX messages, the OMS order map) — they may not act on the world;
+2. the ledger commits the journal's records and every other store's rows in ONE transaction;
+3. only then are venue requests sent (`send`), and reactions and subscribers run (`dispatch`).
+
+So a kill -9 at any point leaves either the whole turn (journal, FIX state, OMS map) or none of
+it, and nothing was sent or shown that the database does not hold. Reactions that run after the
+commit (an algo's next child, a settled parent) are turns of their own.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from engine import commands as cmd
+from engine import events as ev
+from engine.journal import Journal
+from engine.results import CommandResult
+from engine.serialization import encode
+from engine.store import OrderStore
+
+log = logging.getLogger(__name__)
+
+Follower = Callable[[ev.Event], None]
+_NOT_JOURNALED = (ev.BookUpdated, ev.TradePrinted, ev.AlgoProgress)
+_VENUE_REPORTS = (ev.ChildAccepted, ev.ChildRejected, ev.ChildFilled, ev.ChildCanceled, ev.ChildCancelRejected,
+                  ev.ChildReplaced, ev.ChildReplaceRejected, ev.ChildExpired)
+
+
+class Turns:
+    """Owns the turn's batch, its venue requests and its commit; flows get it as their unit of work."""
+
+    def __init__(
+        self,
+        store: OrderStore,
+        journal: Journal,
+        *,
+        now_ns: Callable[[], int],
+        on_applied: Callable[[ev.Event], None],
+        on_problem: Callable[[str, str, str, str], None],
+        dispatch: Callable[[ev.Event], None],
+    ) -> None:
+        self._store = store
+        self._journal = journal
+        self._now_ns = now_ns
+        self._on_applied = on_applied
+        self._on_problem = on_problem
+        self._dispatch = dispatch
+        self._batch: list[ev.Event | cmd.Command] = []
+        self._outbox: list[Callable[[], None]] = []
+        self._followers: list[Follower] = []
+        self._depth = 0
+
+    # --- the unit of work ----------------------------------------------------------------------------
+
+    @contextmanager
+    def turn(self) -> Iterator[None]:
+        """Open (or join) a turn; the outermost one commits and then acts."""
+        self._depth += 1
+        try:
+            yield
+        finally:
+            self._depth -= 1
+            if self._depth == 0:
+                self._flush()
+
+    def emit(self, event: ev.Event) -> bool:
+        """Apply `event` to the order store and stage it; False when the store refused it.
+
+        A venue report the store refuses is journaled as `ReportRefused` (never as the report itself)
+        and goes no further: no allocation, no OMS report, no algo reaction; the trader gets an alert.
+        """
+        problems = self._store.apply(event)
+        refused = [p for p in problems if isinstance(p, ev.IllegalTransition)]
+        if refused and isinstance(event, _VENUE_REPORTS):
+            self._refuse_report(event, refused[0])
+            return False
+        self._batch.append(event)
+        for problem in problems:
+            self._batch.append(problem)
+            if isinstance(problem, ev.IllegalTransition):
+                log.error("%s", problem)
+        if refused:
+            return False
+        if self._followers:
+            self._follow(event)
+        self._on_applied(event)
+        for problem in problems:
+            if isinstance(problem, ev.FillAnomaly):
+                self._on_problem("error", f"venue {problem.venue}", problem.parent_id,
+                                 f"fill {problem.fill_id} of {problem.quantity} booked: {problem.detail}")
+        return True
+
+    def record(self, command: cmd.Command) -> None:
+        """Journal a command (audit: its effects are the events that follow it)."""
+        self._batch.append(command)
+
+    def send(self, action: Callable[[], None]) -> None:
+        """Run `action` (a venue request, an algo start) after this turn has committed."""
+        self._outbox.append(action)
+
+    def refuse(self, command: str, target: str, reason: str) -> CommandResult:
+        """Journal the refusal of a command and return it."""
+        self.emit(ev.CommandRejected(self._now_ns(), command, target, reason))
+        return CommandResult(False, reason)
+
+    def follow(self, follower: Follower) -> Callable[[], None]:
+        """`follower` sees every event the store applies, as it is emitted (inside the caller's command,
+        before the turn commits), to stage rows in the same ledger; it must not act on the world:
+        nothing has committed yet. Returns the unsubscribe."""
+        self._followers.append(follower)
+        return lambda: self._followers.remove(follower) if follower in self._followers else None
+
+    # --- internals -------------------------------------------------------------------------------------
+
+    def _refuse_report(self, report: ev.Event, problem: ev.IllegalTransition) -> None:
+        venue = str(getattr(report, "venue", "")) or self._venue_of(problem.order_id)
+        type_name, payload = encode(report)
+        self._batch.append(ev.ReportRefused(report.ts_ns, venue, problem.order_id, type_name, payload, problem.detail))
+        duplicate = isinstance(report, ev.ChildFilled) and self._store.has_fill(report.venue, report.fill_id)
+        parent_id = str(getattr(report, "parent_id", "")) or self._parent_of(problem.order_id)
+        severity = "warning" if duplicate else "error"
+        text = f"{type_name} refused: {problem.detail}"
+        if duplicate:  # a resent execution: harmless, shown, nothing paused
+            self._batch.append(ev.AlertRaised(report.ts_ns, severity, f"venue {venue}" if venue else "venue",
+                                              parent_id, text))
+        else:
+            self._on_problem(severity, f"venue {venue}" if venue else "venue", parent_id, text)
+
+    def _venue_of(self, order_id: str) -> str:
+        return self._store.child(order_id).venue if self._store.has_child(order_id) else ""  # type: ignore[arg-type]
+
+    def _parent_of(self, order_id: str) -> str:
+        return self._store.child(order_id).parent_id if self._store.has_child(order_id) else ""  # type: ignore[arg-type]
+
+    def _follow(self, event: ev.Event) -> None:
+        for follower in list(self._followers):
+            try:
+                follower(event)
+            except Exception:  # a gateway bug must not lose the engine's turn: it is logged and shown
+                log.exception("in-turn follower %r failed on %s", follower, type(event).__name__)
+                self._batch.append(ev.AlertRaised(event.ts_ns, "error", "engine", "",
+                                                  f"follower failed on {type(event).__name__}: see the log"))
+
+    def _flush(self) -> None:
+        """The ledger commits, then venue requests go out and reactions run."""
+        self._depth += 1
+        try:
+            while self._batch or self._outbox:
+                batch, self._batch = self._batch, []
+                self._journal.append([r for r in batch if not isinstance(r, _NOT_JOURNALED)])
+                outbox, self._outbox = self._outbox, []
+                for action in outbox:
+                    action()
+                for record in batch:
+                    if isinstance(record, ev.Event):
+                        self._dispatch(record)
+        finally:
+            self._depth -= 1
