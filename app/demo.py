@@ -14,8 +14,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from app.config import AppConfig, load_config, session_epoch_ns
-from app.wiring import build_engine, open_journal
+from app.config import AppConfig, load_config
+from app.wiring import build_engine, market_start_ns, open_journal
 from engine.clock import NS_PER_S, VirtualClock
 from engine.events import Event, TradePrinted
 from engine.model import ParentId, Side
@@ -67,9 +67,9 @@ def run_demo(seconds: int, seed: int, db: str | None = None, config: AppConfig |
 
 
 def _run(config: AppConfig, seconds: int, seed: int, *, keep_journal: bool) -> dict[str, Any]:
-    open_ns = session_epoch_ns(DEMO_DAY, config.market.open_s)
-    clock = VirtualClock(open_ns)
     journal = open_journal(config)
+    open_ns = market_start_ns(config, journal, DEMO_DAY)  # a rerun on the same journal starts after it
+    clock = VirtualClock(open_ns)
     engine = build_engine(config, clock, journal)
     engine.recover()
     engine.start()

@@ -139,7 +139,8 @@ class Engine:
                 for parent in self.store.parents():
                     if parent.status.is_terminal and not self.desk.is_closed(parent.parent_id):
                         self._flow.on_parent_done(parent.parent_id)  # the kill came between fill and close
-            self._recovery = _Recovery(report, set(self.store.live_child_ids()), started)
+            if report.records:  # a fresh journal has nothing to report back on
+                self._recovery = _Recovery(report, set(self.store.live_child_ids()), started)
         return report
 
     def start(self) -> None:
