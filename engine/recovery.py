@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from engine import failpoints
 from engine.desk import TicketDesk
 from engine.events import ChildSubmitted, Event, ParentAccepted
 from engine.journal import Journal
@@ -32,6 +33,8 @@ def replay_into(store: OrderStore, journal: Journal, desk: TicketDesk) -> Recove
     max_parent = max_child = 0
     for record in journal.replay():
         records += 1
+        if records % 1000 == 0:
+            failpoints.hit("recovery.replaying")
         if not isinstance(record, Event):
             continue
         events += 1

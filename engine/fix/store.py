@@ -97,14 +97,21 @@ class SessionStore:
         self._pending.append((session_id, seq_num, msg_type, sending_time, body))
 
     def outbound(self, session_id: SessionId, begin: int, end: int) -> list[StoredMessage]:
-        """Stored application messages with begin <= seq <= end, in sequence order."""
-        self.commit()
-        rows = self._conn.execute(
-            "SELECT seq, msg_type, sending_time, body FROM fix_outbound "
-            "WHERE session_id = ? AND seq BETWEEN ? AND ? ORDER BY seq",
-            (session_id, begin, end),
-        ).fetchall()
-        return [StoredMessage(int(seq), str(mt), str(st), bytes(body)) for seq, mt, st, body in rows]
+        """Stored application messages with begin <= seq <= end, in sequence order: the committed ones and
+        those staged in the current turn. It does not commit: a resend answered in the middle of a turn
+        must not commit half of that turn."""
+        found: dict[int, StoredMessage] = {}
+        if session_id not in self._resets:
+            rows = self._conn.execute(
+                "SELECT seq, msg_type, sending_time, body FROM fix_outbound "
+                "WHERE session_id = ? AND seq BETWEEN ? AND ? ORDER BY seq",
+                (session_id, begin, end),
+            ).fetchall()
+            found = {int(seq): StoredMessage(int(seq), str(mt), str(st), bytes(body)) for seq, mt, st, body in rows}
+        for sid, seq, msg_type, sending_time, body in self._pending:
+            if sid == session_id and begin <= seq <= end:
+                found[seq] = StoredMessage(seq, msg_type, sending_time, body)
+        return [found[seq] for seq in sorted(found)]
 
     @property
     def commits(self) -> int:
@@ -137,7 +144,6 @@ class SessionStore:
         self._seqs[session_id] = [1, 1]
         self._dirty.add(session_id)
         self._resets.add(session_id)
-        self.commit()
 
     def close(self) -> None:
         self.ledger.leave(self)

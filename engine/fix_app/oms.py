@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from engine import events as ev
+from engine import failpoints
 from engine.engine import Engine
 from engine.fix.config import SessionId
 from engine.fix.framing import FixMessage
@@ -112,7 +113,6 @@ class OmsApplication:
             self._feed.track(order)
         with self.engine.turn():  # the catch-up reports and the orders they update commit together
             self._feed.catch_up(list(self._orders.values()))
-            self.outbox.commit()
         self._unsubscribe = self.engine.follow_in_turn(self._on_event)
 
     def close(self) -> None:
@@ -166,6 +166,7 @@ class OmsApplication:
     # --- new orders ----------------------------------------------------------------------------------
 
     def _on_new_order(self, session_id: SessionId, message: FixMessage) -> None:
+        failpoints.hit("oms.new_order")
         client = _client(session_id)
         request = read_new_order(message, client=client)
         if isinstance(request, Refusal):

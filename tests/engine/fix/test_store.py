@@ -70,3 +70,22 @@ def test_reset_forgets_messages_and_restarts_numbers_for_that_session_only(tmp_p
     assert reopened.outbound(SID, 1, 10) == []
     assert reopened.seq_nums(OTHER) == SeqNums(4, 1)
     assert len(reopened.outbound(OTHER, 1, 10)) == 1
+
+
+def test_answering_a_resend_sees_staged_messages_without_committing_half_a_turn(tmp_path):
+    path = tmp_path / "fix.db"
+    store = SessionStore(path)
+    store.save_outbound(SID, 1, "8", "t1", b"first")
+    store.set_next_sender(SID, 2)
+    store.commit()
+    store.save_outbound(SID, 2, "8", "t2", b"second")  # staged in the turn being processed
+    store.set_next_sender(SID, 3)
+    assert [m.body for m in store.outbound(SID, 1, 5)] == [b"first", b"second"]
+    peek = SessionStore(path)
+    assert peek.seq_nums(SID) == SeqNums(2, 1)  # nothing of the open turn was committed by the resend
+    assert [m.body for m in peek.outbound(SID, 1, 5)] == [b"first"]
+    store.reset(SID)  # a reset inside the turn: the old messages are gone for this turn already
+    assert store.outbound(SID, 1, 5) == [] and peek.seq_nums(SID) == SeqNums(2, 1)
+    store.commit()
+    fresh = SessionStore(path)
+    assert fresh.seq_nums(SID) == SeqNums(1, 1) and fresh.outbound(SID, 1, 5) == []
