@@ -108,7 +108,7 @@ class Engine:
         self._flow = TicketFlow(uow, self.store, self.desk, clock, self.market, self.instruments, self.algos,
                                 self.risk, self._parents)
         pipeline = ChildPipeline(uow, self.store, clock, self.market, self.instruments, self.risk, self.gateway,
-                                 list(self.venues))
+                                 list(self.venues), held=self._flow.has_pending_cuts)
         self.algo_gateway = AlgoGateway(uow, self.store, clock, self.market, self.instruments, pipeline, self.gateway,
                                         self._parents.market_since_start, self._publish_progress)
         """What algos may see and do (the `AlgoContext`); they never get the engine itself."""
@@ -129,7 +129,7 @@ class Engine:
         does not know or has closed are closed, the rest keep working. A `RestartRecovered` event (the
         GUI's restart notice) follows the venues' answers."""
         started = time.perf_counter()
-        report = replay_into(self.store, self.journal, self.desk)
+        report = replay_into(self.store, self.journal, self.desk, also=self._flow.replay)
         self._flow.continue_numbering(report.next_parent)
         self.gateway.continue_numbering(report.next_child)
         if reconcile:
@@ -139,6 +139,8 @@ class Engine:
                 for parent in self.store.parents():
                     if parent.status.is_terminal and not self.desk.is_closed(parent.parent_id):
                         self._flow.on_parent_done(parent.parent_id)  # the kill came between fill and close
+                    elif self._flow.has_pending_cuts(parent.parent_id):
+                        self._flow.apply_pending_cuts(parent.parent_id)  # (waits while children are live)
             if report.records:  # a fresh journal has nothing to report back on
                 self._recovery = _Recovery(report, set(self.store.live_child_ids()), started)
         return report
@@ -397,6 +399,7 @@ class Engine:
     def _after_child_event(self, parent_id: ParentId, child_id: ChildId, fill: ev.ChildFilled | None) -> None:
         if self.store.child(child_id).status.is_terminal:
             with self.turns.turn():
+                self._flow.apply_pending_cuts(parent_id)  # ticket cuts waiting for the venues to confirm
                 self._flow.follow_block(parent_id)  # a parent held up for this child's shares may shrink now
         algo = self._parents.running.get(parent_id)
         if algo is not None and algo.running:

@@ -124,6 +124,19 @@ class TicketMandateChanged(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class TicketCutPending(Event):
+    """A cancel (quantity None) or size-down of a ticket that must wait: its parent has shares out at venues
+    that the cut would leave without a ticket. The working children are canceled; the cut is applied
+    (TicketAmended) or refused (CommandRejected) once the venues have confirmed, and fills until then
+    are allocated to the ticket as it stands."""
+
+    ticket_id: TicketId
+    parent_id: ParentId
+    quantity: int | None
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class ParentTermsSet(Event):
     """The trader's working limit and end time for a parent (None: not set), within its tickets' mandate."""
 

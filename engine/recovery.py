@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from engine import failpoints
@@ -26,9 +27,12 @@ class RecoveryReport:
     from_checkpoint: bool = False
 
 
-def replay_into(store: OrderStore, journal: Journal, desk: TicketDesk) -> RecoveryReport:
-    """Apply every journaled event to an empty store, in order. Commands are audit only: their effects
-    are the events that follow them. Error events recorded live are reproduced, not re-raised."""
+def replay_into(
+    store: OrderStore, journal: Journal, desk: TicketDesk, also: Callable[[Event], None] | None = None
+) -> RecoveryReport:
+    """Apply every journaled event to an empty store, in order (and to `also`, a flow that keeps state of
+    its own). Commands are audit only: their effects are the events that follow them. Error events
+    recorded live are reproduced, not re-raised."""
     records = events = 0
     max_parent = max_child = 0
     for record in journal.replay():
@@ -40,6 +44,8 @@ def replay_into(store: OrderStore, journal: Journal, desk: TicketDesk) -> Recove
         events += 1
         store.apply(record)
         desk.replay(record)
+        if also is not None:
+            also(record)
         if isinstance(record, ParentAccepted):
             max_parent = max(max_parent, _number(record.parent_id))
         elif isinstance(record, ChildSubmitted):

@@ -24,3 +24,6 @@ class CommandResult:
 
     ok: bool
     reason: str = ""
+    pending: bool = False
+    """Accepted, but it takes effect later (a ticket cut waiting for its parent's working orders to be
+    canceled at their venues); the outcome is announced by an event (TicketAmended or CommandRejected)."""

@@ -38,6 +38,14 @@ _WORKING = (OrdStatus.NEW, OrdStatus.PARTIALLY_FILLED)
 
 
 @dataclass(frozen=True, slots=True)
+class _PendingCut:
+    ticket_id: TicketId
+    quantity: int | None  # None: cancel what is not allocated
+    reason: str
+    reduction: int  # shares the cut takes off the parent's target
+
+
+@dataclass(frozen=True, slots=True)
 class TicketRequest:
     """A client order as it arrives (GUI, basket row, OMS over FIX), before validation."""
 
@@ -74,6 +82,7 @@ class TicketFlow:
         self.risk = risk
         self.parents = parents
         self._next_parent = 1
+        self._pending_cuts: dict[ParentId, list[_PendingCut]] = {}
 
     def continue_numbering(self, next_parent: int) -> None:
         """After a replay: parent ids go on from the journal's."""
@@ -217,6 +226,7 @@ class TicketFlow:
     def on_parent_done(self, parent_id: ParentId) -> None:
         if self.desk.is_closed(parent_id):
             return
+        self.apply_pending_cuts(parent_id)  # cuts that waited for the venues apply before the block closes
         before = {t: self.desk.row(t).allocated for t in self.desk.ticket_ids(parent_id)}
         reconciliation = self.desk.close(parent_id)
         if reconciliation is None:
@@ -342,25 +352,37 @@ class TicketFlow:
         self.cross(symbol)
         return SubmitResult(True, parent_id, ticket_id=ticket_id)
 
-    def _changeable(self, ticket_id: TicketId, quantity: int | None, command: str) -> ParentId | CommandResult:
-        """The ticket's working parent, or the refusal of a change to it (unknown, parent done, bad quantity)."""
+    def _changeable(
+        self, ticket_id: TicketId, quantity: int | None, command: str, *, waited: bool = False
+    ) -> ParentId | CommandResult:
+        """The ticket's working parent, or the refusal of a change to it (unknown, parent done, bad quantity).
+        A cut that `waited` was accepted while the parent worked: it applies until the block is closed."""
         desk = self.desk
         if not desk.has_ticket(ticket_id):
             return self.uow.refuse(command, ticket_id, f"unknown ticket {ticket_id}")
         parent_id = desk.parent_of_ticket(ticket_id) or ParentId("")
         status = self.store.parent(parent_id).status
-        if status not in _WORKING:
+        if waited and not desk.is_closed(parent_id):
+            pass
+        elif status not in _WORKING:
             return self.uow.refuse(command, ticket_id, f"parent {parent_id} is {status.name}")
         if quantity is not None and type(quantity) is not int:
             return self.uow.refuse(command, ticket_id, f"quantity must be a whole number, got {quantity!r}")
         return parent_id
 
-    def _change(self, ticket_id: TicketId, quantity: int | None, reason: str) -> CommandResult:
+    def _change(
+        self, ticket_id: TicketId, quantity: int | None, reason: str, *, may_wait: bool = True
+    ) -> CommandResult:
         desk = self.desk
         command = "CancelTicket" if quantity is None else "AmendTicket"
-        parent_id = self._changeable(ticket_id, quantity, command)
+        parent_id = self._changeable(ticket_id, quantity, command, waited=not may_wait)
         if isinstance(parent_id, CommandResult):
             return parent_id
+        if any(cut.ticket_id == ticket_id for cut in self._pending_cuts.get(parent_id, ())):
+            return self.uow.refuse(command, ticket_id, "an earlier change of this ticket waits for its parent's "
+                                                       "working orders to be canceled at their venues")
+        if may_wait and self._cut_must_wait(parent_id, ticket_id, quantity, reason):
+            return CommandResult(True, pending=True)
         changed = desk.amend(ticket_id, quantity)
         if isinstance(changed, records.TicketRejected):
             return self.uow.refuse(command, ticket_id, changed.reason)
@@ -369,6 +391,61 @@ class TicketFlow:
         desk.set_text(ticket_id, reason)
         self.follow_block(parent_id)
         return CommandResult(True)
+
+    def _cut_must_wait(self, parent_id: ParentId, ticket_id: TicketId, quantity: int | None, reason: str) -> bool:
+        """A cut that would leave shares still out at venues without a ticket waits (TicketCutPending): the
+        working children are canceled, fills until the venues confirm go to the tickets as they stand, then
+        the cut is applied (`apply_pending_cuts`). Never lets a fill arrive that no ticket can take."""
+        row = self.desk.row(ticket_id)
+        new_quantity = row.allocated if quantity is None else quantity
+        reduction = row.quantity - new_quantity
+        if reduction <= 0 or (quantity is not None and self.desk.amend_problem(ticket_id, quantity)):
+            return False  # a raise, or a cut refused anyway: no wait
+        block = self.desk.block_view(parent_id)
+        parent = self.store.parent(parent_id)
+        if block is None or parent.working_qty == 0:
+            return False
+        room = block.market_quantity - self._pending_reduction(parent_id) - reduction
+        if room >= parent.cum_qty + parent.working_qty:
+            return False
+        self.uow.emit(ev.TicketCutPending(self.clock.now_ns(), ticket_id, parent_id, quantity, reason))
+        self._pending_cuts.setdefault(parent_id, []).append(_PendingCut(ticket_id, quantity, reason, reduction))
+        self.desk.set_text(ticket_id, f"{reason}: waiting for working orders to be canceled")
+        # the parent keeps its quantity (so it cannot fill up artificially) but sends nothing new (`held`)
+        self.parents.gateway.cancel_all(parent_id, f"ticket {ticket_id}: {reason}")
+        return True
+
+    def apply_pending_cuts(self, parent_id: ParentId) -> None:
+        """Apply the cuts that waited, once the parent has nothing out at venues (or refuse them, journaled,
+        when the fills since made them impossible, e.g. the parent filled)."""
+        if self.store.live_child_ids(parent_id):
+            return
+        for cut in self._pending_cuts.pop(parent_id, []):
+            self._change(cut.ticket_id, cut.quantity, cut.reason, may_wait=False)
+
+    def has_pending_cuts(self, parent_id: ParentId) -> bool:
+        """Whether a ticket cut waits on this parent: it is held (sends no new child) until then."""
+        return bool(self._pending_cuts.get(parent_id))
+
+    def replay(self, event: ev.Event) -> None:
+        """Rebuild the cuts still waiting from the journal (after a restart)."""
+        if isinstance(event, ev.TicketCutPending):
+            row = self.desk.row(event.ticket_id) if self.desk.has_ticket(event.ticket_id) else None
+            new_quantity = (row.allocated if event.quantity is None else event.quantity) if row else 0
+            reduction = (row.quantity - new_quantity) if row else 0
+            self._pending_cuts.setdefault(event.parent_id, []).append(
+                _PendingCut(event.ticket_id, event.quantity, event.reason, reduction))
+        elif isinstance(event, ev.TicketAmended | ev.CommandRejected):
+            ticket_id = event.ticket_id if isinstance(event, ev.TicketAmended) else event.target
+            for parent_id, cuts in list(self._pending_cuts.items()):
+                kept = [cut for cut in cuts if cut.ticket_id != ticket_id]
+                if kept:
+                    self._pending_cuts[parent_id] = kept
+                else:
+                    del self._pending_cuts[parent_id]
+
+    def _pending_reduction(self, parent_id: ParentId) -> int:
+        return sum(cut.reduction for cut in self._pending_cuts.get(parent_id, ()))
 
     def follow_block(self, parent_id: ParentId) -> None:
         """Resize a working parent to what its tickets now need at market.

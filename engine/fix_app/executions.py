@@ -72,6 +72,10 @@ class ExecutionFeed:
             order = app.order(event.ticket_id)
             if order is not None:
                 app.on_ticket_changed(order, event.new_quantity, canceled=event.canceled, reason=event.reason)
+        elif isinstance(event, ev.CommandRejected) and event.command in ("CancelTicket", "AmendTicket"):
+            order = app.order(TicketId(event.target))
+            if order is not None and order.pending_change and not app.changing(order.ticket_id):
+                app.on_change_refused(order, event.reason)
         elif isinstance(event, ev.ParentCanceled):
             self._ending[event.parent_id] = (OrdStatus.CANCELED, event.reason)
         elif isinstance(event, ev.ParentExpired):

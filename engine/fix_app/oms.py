@@ -22,7 +22,7 @@ from engine.engine import Engine
 from engine.fix.config import SessionId
 from engine.fix.framing import FixMessage
 from engine.fix_app.executions import ExecutionFeed
-from engine.fix_app.orders import OmsOrder, OmsOrderStore
+from engine.fix_app.orders import OmsOrder, OmsOrderStore, PendingChange
 from engine.fix_app.outbox import OmsOutbox, OmsWire
 from engine.fix_app.requests import (
     GOOD_TILL_DATE,
@@ -311,6 +311,7 @@ class OmsApplication:
                            orig_cl_ord_id=request.orig_cl_ord_id)
         changing = self._changing = _Changing(order.ticket_id, request.cl_ord_id, request.orig_cl_ord_id, cancel)
         before = (order.price, order.time_in_force, order.expire_ns)
+        waiting = False
         try:
             if isinstance(request, ReplaceRequest):
                 new_price = request.limit_price if request.limit_price != order.price else None
@@ -322,11 +323,15 @@ class OmsApplication:
                 result = self.engine.amend_ticket(order.ticket_id, request.quantity, new_price, new_end)
             else:
                 result = self.engine.cancel_ticket(order.ticket_id, "OMS cancel")
-            if result.ok and not changing.reported:  # accepted without a quantity change (same quantity)
+            waiting = result.ok and result.pending and not changing.reported
+            if waiting:  # the engine applies it once the venues confirm: answered then (on_ticket_changed)
+                order.pending_change = PendingChange(request.cl_ord_id, request.orig_cl_ord_id, cancel).encode()
+                self.outbox.store.save(order)
+            elif result.ok and not changing.reported:  # accepted without a quantity change (same quantity)
                 self.on_ticket_changed(order, order.order_qty, canceled=cancel, reason="")
         finally:
             self._changing = None
-            if not changing.reported:  # refused (or failed): the order keeps its terms
+            if not changing.reported and not waiting:  # refused (or failed): the order keeps its terms
                 order.price, order.time_in_force, order.expire_ns = before
         if not result.ok:
             reason = CxlRejReason.TOO_LATE if order.done else CxlRejReason.OTHER
@@ -338,9 +343,16 @@ class OmsApplication:
         return self._changing is not None and self._changing.ticket_id == ticket_id
 
     def on_ticket_changed(self, order: OmsOrder, quantity: int, *, canceled: bool, reason: str) -> None:
-        """Called by the feed on TicketAmended: our own cancel/replace, or a change made by the desk."""
+        """Called by the feed on TicketAmended: our own cancel/replace (now, or one that waited for the
+        venues), or a change made by the desk."""
         changing = self._changing
         solicited = changing is not None and changing.ticket_id == order.ticket_id and not changing.reported
+        if not solicited and order.pending_change:
+            waited = PendingChange.decode(order.pending_change)
+            order.pending_change = ""
+            if waited is not None:
+                changing = _Changing(order.ticket_id, waited.cl_ord_id, waited.orig_cl_ord_id, waited.cancel)
+                solicited = True
         if order.done and not solicited:
             return
         order.order_qty = quantity
@@ -362,6 +374,18 @@ class OmsApplication:
         else:
             order.status = order.working_status()
             self.outbox.report(order, ExecType.REPLACED, orig_cl_ord_id=orig)
+
+    def on_change_refused(self, order: OmsOrder, reason: str) -> None:
+        """Called by the feed on a CommandRejected for a ticket whose OMS change waited: OrderCancelReject."""
+        waited = PendingChange.decode(order.pending_change)
+        order.pending_change = ""
+        self.outbox.store.save(order)
+        if waited is None:
+            return
+        order.status = OrdStatus.FILLED if order.cum_qty >= order.order_qty else order.working_status()
+        response_to = CxlRejResponseTo.CANCEL if waited.cancel else CxlRejResponseTo.REPLACE
+        self.outbox.cancel_reject_ids(order, waited.cl_ord_id, waited.orig_cl_ord_id, response_to,
+                                      CxlRejReason.TOO_LATE if order.done else CxlRejReason.OTHER, reason)
 
     # --- status ------------------------------------------------------------------------------------------
 

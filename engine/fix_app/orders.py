@@ -24,6 +24,7 @@ from engine.model import OrdStatus, ParentId, Side, TicketId
 _ORDER_COLUMNS = (
     "ticket_id", "session_id", "day", "first_cl_ord_id", "cl_ord_id", "account", "symbol", "side", "ord_type",
     "price", "time_in_force", "order_qty", "cum_qty", "avg_px", "exec_seq", "status", "parent_id", "expire_ns",
+    "pending_change",
 )
 
 
@@ -53,6 +54,7 @@ class OmsOrder:
     status: OrdStatus = OrdStatus.PENDING_NEW
     parent_id: ParentId = _NO_PARENT
     expire_ns: int | None = None  # ExpireTime (126) as the order stands: the client's, or the desk's change
+    pending_change: str = ""  # a cancel/replace accepted but waiting for the venues: PendingChange.encode()
 
     @property
     def done(self) -> bool:
@@ -88,8 +90,12 @@ class OmsOrderStore:
             db["oms_orders"].create(  # type: ignore[union-attr]
                 {name: (int if name in _INT_COLUMNS else str) for name in _ORDER_COLUMNS}, pk="ticket_id",
             )
-        elif "expire_ns" not in db["oms_orders"].columns_dict:
-            db["oms_orders"].add_column("expire_ns", int)  # type: ignore[union-attr]  # a store from before 126
+        else:  # a store from before these columns
+            columns = db["oms_orders"].columns_dict
+            if "expire_ns" not in columns:
+                db["oms_orders"].add_column("expire_ns", int)  # type: ignore[union-attr]
+            if "pending_change" not in columns:
+                db["oms_orders"].add_column("pending_change", str)  # type: ignore[union-attr]
         if "oms_cl_ord_ids" not in tables:
             db["oms_cl_ord_ids"].create(  # type: ignore[union-attr]
                 {"session_id": str, "cl_ord_id": str, "ticket_id": str, "day": str}, pk=("session_id", "cl_ord_id")
@@ -171,8 +177,25 @@ def _order(row: tuple[object, ...]) -> OmsOrder:
         Side(values["side"]), str(values["ord_type"]), _decimal(values["price"]), str(values["time_in_force"]),
         int(str(values["order_qty"])), int(str(values["cum_qty"])), _decimal(values["avg_px"]),
         int(str(values["exec_seq"])), OrdStatus(values["status"]), ParentId(str(values["parent_id"] or "")),
-        None if values["expire_ns"] is None else int(str(values["expire_ns"])),
+        None if values["expire_ns"] is None else int(str(values["expire_ns"])), str(values["pending_change"] or ""),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class PendingChange:
+    """An OMS cancel/replace the engine accepted but applies later (its ticket's shares were out at venues)."""
+
+    cl_ord_id: str
+    orig_cl_ord_id: str
+    cancel: bool
+
+    def encode(self) -> str:
+        return "\x1f".join(("C" if self.cancel else "R", self.cl_ord_id, self.orig_cl_ord_id))
+
+    @staticmethod
+    def decode(text: str) -> PendingChange | None:
+        parts = text.split("\x1f")
+        return PendingChange(parts[1], parts[2], parts[0] == "C") if len(parts) == 3 else None
 
 
 def _decimal(value: object) -> Decimal | None:

@@ -99,6 +99,14 @@ class OmsOutbox:
             orig_cl_ord_id=message.get_str(AppTag.ORIG_CL_ORD_ID) or "", order=order, response_to=response_to,
             reason=reason, text=text, transact_ns=self._clock.now_ns()))
 
+    def cancel_reject_ids(
+        self, order: OmsOrder, cl_ord_id: str, orig_cl_ord_id: str, response_to: str, reason: int, text: str
+    ) -> None:
+        """OrderCancelReject of a cancel/replace that waited (its ClOrdIDs kept on the order)."""
+        self.send(order.session_id, AppMsgType.ORDER_CANCEL_REJECT, reports.cancel_reject(
+            cl_ord_id=cl_ord_id, orig_cl_ord_id=orig_cl_ord_id, order=order, response_to=response_to, reason=reason,
+            text=text, transact_ns=self._clock.now_ns()))
+
     def business_reject(self, session_id: SessionId, message: FixMessage, reason: int, text: str) -> None:
         self.send(session_id, AppMsgType.BUSINESS_MESSAGE_REJECT,
                   reports.business_reject(message, reason=reason, text=text))

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from engine import events as ev
 from engine.clock import Clock
 from engine.market import MarketView
-from engine.model import ChildId, Instrument, Symbol, VenueId
+from engine.model import ChildId, Instrument, ParentId, Symbol, VenueId
 from engine.pipeline.intent import ChildIntent
 from engine.pipeline.routing import route
 from engine.pipeline.venue_gateway import VenueGateway
@@ -21,7 +21,7 @@ class ChildPipeline:
 
     def __init__(
         self, uow: Turns, store: OrderStore, clock: Clock, market: MarketView, instruments: Mapping[Symbol, Instrument],
-        risk: PreTradeRisk, gateway: VenueGateway, venues: list[VenueId],
+        risk: PreTradeRisk, gateway: VenueGateway, venues: list[VenueId], held: Callable[[ParentId], bool],
     ) -> None:
         self._uow = uow
         self._store = store
@@ -31,9 +31,13 @@ class ChildPipeline:
         self._risk = risk
         self._gateway = gateway
         self._venues = venues
+        self._held = held
 
     def send(self, intent: ChildIntent) -> list[ChildId]:
-        """The children sent for `intent` (empty when nothing could be routed or risk blocked the first one)."""
+        """The children sent for `intent` (empty when nothing could be routed, risk blocked the first one, or
+        the parent is held while a ticket cut waits for its venues)."""
+        if self._held(intent.parent_id):
+            return []
         parent = self._store.parent(intent.parent_id)
         instrument = self._instruments[parent.symbol]
         sent: list[ChildId] = []

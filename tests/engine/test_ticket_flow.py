@@ -119,17 +119,18 @@ def test_ticket_cancel_lowers_the_parent_never_below_what_is_allocated(
     assert engine.store.parent(parent).quantity == 460  # 60 + t2's 400
     assert engine.cancel_ticket(t2).ok
     parent_view = engine.store.parent(parent)
-    # the child still out keeps its shares on the parent until the venue confirms its cancel
-    assert parent_view.quantity == 100 + parent_view.working_qty and parent_view.working_qty > 0
-    assert parent_view.status is OrdStatus.PARTIALLY_FILLED
-    for cid in engine.store.live_child_ids(parent):
-        assert engine.store.child(cid).status is OrdStatus.PENDING_CANCEL
-        venue.canceled(cid)
+    working = parent_view.working_qty
+    if working:  # shares still out: the cut waits for the venue, the parent keeps its size and is held
+        assert engine.ticket(t2).quantity == 400  # type: ignore[union-attr]
+        for cid in engine.store.live_child_ids(parent):
+            assert engine.store.child(cid).status is OrdStatus.PENDING_CANCEL
+            venue.canceled(cid)
     parent_view = engine.store.parent(parent)
     assert parent_view.quantity == parent_view.cum_qty == 100 and parent_view.status is OrdStatus.FILLED
+    assert engine.ticket(t2).quantity == 40  # type: ignore[union-attr]
 
 
-def test_a_fill_racing_a_ticket_cancel_is_booked_and_allocated_never_refused(
+def test_a_ticket_cut_while_shares_are_out_waits_and_the_fill_goes_to_the_ticket(
     engine: Engine, venue: ScriptedVenue, clock: VirtualClock
 ) -> None:
     parent, t1 = ticket(engine, 600)
@@ -140,15 +141,22 @@ def test_a_fill_racing_a_ticket_cancel_is_booked_and_allocated_never_refused(
     venue.ack(cid)
     out = engine.store.child(cid).leaves_qty
     assert out > 0
-    assert engine.cancel_ticket(t1).ok  # the OMS cancels while the child works at the venue
-    assert engine.store.parent(parent).quantity == 100 + out  # room kept for the shares still out
+    result = engine.cancel_ticket(t1)  # the OMS cancels while the child works at the venue
+    assert result.ok and result.pending
+    assert engine.store.child(cid).status is OrdStatus.PENDING_CANCEL
+    assert engine.store.parent(parent).quantity == 600 and engine.ticket(t1).quantity == 600  # type: ignore[union-attr]
+    clock.advance(30 * NS_PER_S)
+    assert engine.store.live_child_ids(parent) == [cid]  # held: nothing new is sent while the cut waits
     venue.fill(cid, out, "100.00")  # the venue executed them before our cancel arrived
     venue.cancel_rejected(cid)
     parent_view = engine.store.parent(parent)
+    row = engine.ticket(t1)
     assert parent_view.cum_qty == 100 + out and parent_view.status is OrdStatus.FILLED
-    fills = [r for r in engine.journal.replay() if isinstance(r, ev.ChildFilled)]
-    assert sum(f.quantity for f in fills) == 100 + out  # booked, not refused
-    assert not [r for r in engine.journal.replay() if isinstance(r, ev.ReportRefused)]
+    assert row is not None and row.quantity == row.allocated == 100 + out and row.status is OrdStatus.CANCELED
+    records = list(engine.journal.replay())
+    assert sum(r.quantity for r in records if isinstance(r, ev.ChildFilled)) == 100 + out  # booked
+    assert sum(r.quantity for r in records if isinstance(r, ev.TicketsAllocated)) == 100 + out  # and allocated
+    assert not [r for r in records if isinstance(r, ev.ReportRefused | ev.AlertRaised)]
 
 
 def test_cancelling_the_only_ticket_before_any_fill_cancels_the_parent(engine: Engine, venue: ScriptedVenue) -> None:

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 
 from engine.clock import NS_PER_S
+from engine import events as ev
 from engine.engine import Engine
 from engine.model import ParentId, Side, TicketId
 from tests.engine.conftest import OPEN_NS
@@ -207,6 +208,8 @@ def test_replace_changes_the_quantity_and_moves_the_cl_ord_id_chain(engine, venu
     row = engine.ticket(ticket)
     assert row is not None and row.quantity == 600
     oms1.cancel("A3", "A2")
+    for child in engine.store.live_child_ids(parent_of(engine, ticket)):  # shares out: the cancel waits
+        venue.canceled(child)
     assert [(r[150], r[11], r[41]) for r in wire.take()] == [("6", "A3", "A2"), ("4", "A3", "A2")]
 
 
@@ -307,10 +310,14 @@ def test_parent_end_time_reports_expired_with_the_final_cum_qty(engine, venue, c
     assert "end time reached" in last[58]
 
 
-def test_a_desk_cancel_of_an_oms_ticket_is_reported_unsolicited(engine, wire, oms1):
+def test_a_desk_cancel_of_an_oms_ticket_is_reported_unsolicited(engine, wire, oms1, venue):
     oms1.new_order("A1", 1000)
     wire.take()
-    assert engine.cancel_ticket(ticket_of_row(engine, "A1"), "trader pulled it").ok
+    ticket = ticket_of_row(engine, "A1")
+    assert engine.cancel_ticket(ticket, "trader pulled it").ok
+    assert wire.sent == []  # its child is still out: the cut waits for the venue
+    for child in engine.store.live_child_ids(parent_of(engine, ticket)):
+        venue.canceled(child)
     [canceled] = wire.sent
     assert (canceled[150], canceled[39], canceled[11], canceled[58]) == ("4", "4", "A1", "trader pulled it")
 
@@ -413,3 +420,53 @@ def test_after_close_orders_are_refused_and_nothing_more_is_reported(engine, ven
     oms1.new_order("A2", 500)
     [reject] = wire.sent
     assert (reject.msg_type, reject[380], reject[58]) == ("j", "4", "the EMS is shutting down")
+
+
+def test_an_oms_cancel_while_shares_are_out_waits_for_the_venue_and_fills_meanwhile_are_the_tickets(
+    engine, wire, oms1, venue, clock
+):
+    oms1.new_order("A1", 1000)
+    parent = parent_of(engine, ticket_of(wire, "A1"))
+    fill(engine, venue, clock, parent, 100)
+    while not engine.store.live_child_ids(parent):
+        clock.advance(NS_PER_S)
+    [child] = engine.store.live_child_ids(parent)
+    venue.ack(child)
+    out = engine.store.child(child).leaves_qty
+    wire.take()
+    oms1.cancel("A2", "A1")
+    [pending] = wire.take()
+    assert (pending[150], pending[39]) == ("6", "6")  # PendingCancel, nothing more yet
+    venue.fill(child, out, "100.00")  # executed at the venue before our cancel got there
+    venue.cancel_rejected(child)
+    reports = wire.take()
+    trades = [r for r in reports if r[150] == "F"]
+    assert sum(int(t[32]) for t in trades) == out  # the ticket's shares, reported once
+    canceled = reports[-1]
+    assert (canceled[150], canceled[39], canceled[11], canceled[41]) == ("4", "4", "A2", "A1")
+    assert int(canceled[14]) == 100 + out and canceled[151] == "0"
+    assert not [r for r in engine.journal.replay() if isinstance(r, ev.AlertRaised)]  # nothing unallocated
+
+
+def test_an_oms_replace_that_the_fills_made_impossible_is_rejected_when_the_venue_answers(
+    engine, wire, oms1, venue, clock
+):
+    oms1.new_order("A1", 1000)
+    parent = parent_of(engine, ticket_of(wire, "A1"))
+    fill(engine, venue, clock, parent, 100)
+    while not engine.store.live_child_ids(parent):
+        clock.advance(NS_PER_S)
+    [child] = engine.store.live_child_ids(parent)
+    venue.ack(child)
+    out = engine.store.child(child).leaves_qty
+    wire.take()
+    oms1.replace("A2", "A1", 100 + out - 1)  # below what may still fill
+    [pending] = wire.take()
+    assert (pending[150], pending[39]) == ("E", "E")
+    venue.fill(child, out, "100.00")
+    venue.cancel_rejected(child)
+    reports = wire.take()
+    reject = reports[-1]
+    assert (reject.msg_type, reject[11], reject[41], reject[434]) == ("9", "A2", "A1", "2")
+    assert "already allocated" in reject[58]
+    assert sum(int(r[32]) for r in reports if r.msg_type == "8" and r[150] == "F") == out

@@ -27,6 +27,8 @@ class Desk:
                              venues=[self.venue])
         self.engine.recover()
         self.engine.start()
+        for child_id in self.venue.status_requests:  # the venue restarted too: it knows none of them
+            self.venue.status(child_id, known=False)
         self.venue.book("AAPL", "100.00", "100.02")
         self.wire = FakeWire()
         self.app = OmsApplication(self.engine, OmsOrderStore(tmp_path / "orders.db"))
