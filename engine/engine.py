@@ -370,7 +370,8 @@ class Engine:
             return
         unconfirmed = sorted(recovery.asked)
         parents = tuple(
-            (p.parent_id, ("paused" if p.paused else "working") + f" {p.status.name.lower()}")
+            (p.parent_id, f"{'paused' if p.paused else 'working'}, {p.status.name.lower().replace('_', ' ')}, "
+                          f"{p.symbol} {p.side.name} {p.cum_qty:,} of {p.quantity:,} filled")
             for p in self.store.parents() if p.status.is_live
         )
         live = tuple(recovery.live) + tuple(ChildId(c) for c in unconfirmed)

@@ -221,7 +221,7 @@ def test_a_restart_shows_what_came_back_paused_and_what_the_venues_closed(
     later.advance(NS_PER_S)  # the venues' answers arrive (latency)
     notice = second.window.restart_notice
     assert notice is not None and notice.isVisible()
-    assert "records replayed" in notice.text and "P000001: paused" in notice.text
+    assert "records replayed" in notice.text and "P000001: paused, " in notice.text
     for child_id in live:  # the simulator restarted with the app: it knows none of them, so they are closed
         assert f"{child_id}: LIT" in notice.text or f"{child_id}: DARK" in notice.text
         assert second.engine.store.child(child_id).status is OrdStatus.CANCELED
