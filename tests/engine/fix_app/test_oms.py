@@ -9,7 +9,7 @@ import pytest
 from engine.clock import NS_PER_S
 from engine import events as ev
 from engine.engine import Engine
-from engine.model import ParentId, Side, TicketId
+from engine.model import ChildId, ParentId, Side, TicketId
 from tests.engine.conftest import OPEN_NS
 from tests.engine.fix_app.conftest import OMS1, OMS2, FakeWire, fill
 
@@ -422,9 +422,8 @@ def test_after_close_orders_are_refused_and_nothing_more_is_reported(engine, ven
     assert (reject.msg_type, reject[380], reject[58]) == ("j", "4", "the EMS is shutting down")
 
 
-def test_an_oms_cancel_while_shares_are_out_waits_for_the_venue_and_fills_meanwhile_are_the_tickets(
-    engine, wire, oms1, venue, clock
-):
+def _a_child_working_after_100_filled(engine, wire, oms1, venue, clock) -> tuple[ChildId, int]:
+    """Order A1 for 1,000 with 100 filled and a child acknowledged at the venue: (that child, its leaves)."""
     oms1.new_order("A1", 1000)
     parent = parent_of(engine, ticket_of(wire, "A1"))
     fill(engine, venue, clock, parent, 100)
@@ -432,8 +431,14 @@ def test_an_oms_cancel_while_shares_are_out_waits_for_the_venue_and_fills_meanwh
         clock.advance(NS_PER_S)
     [child] = engine.store.live_child_ids(parent)
     venue.ack(child)
-    out = engine.store.child(child).leaves_qty
     wire.take()
+    return child, engine.store.child(child).leaves_qty
+
+
+def test_an_oms_cancel_while_shares_are_out_waits_for_the_venue_and_fills_meanwhile_are_the_tickets(
+    engine, wire, oms1, venue, clock
+):
+    child, out = _a_child_working_after_100_filled(engine, wire, oms1, venue, clock)
     oms1.cancel("A2", "A1")
     [pending] = wire.take()
     assert (pending[150], pending[39]) == ("6", "6")  # PendingCancel, nothing more yet
@@ -451,15 +456,7 @@ def test_an_oms_cancel_while_shares_are_out_waits_for_the_venue_and_fills_meanwh
 def test_an_oms_replace_that_the_fills_made_impossible_is_rejected_when_the_venue_answers(
     engine, wire, oms1, venue, clock
 ):
-    oms1.new_order("A1", 1000)
-    parent = parent_of(engine, ticket_of(wire, "A1"))
-    fill(engine, venue, clock, parent, 100)
-    while not engine.store.live_child_ids(parent):
-        clock.advance(NS_PER_S)
-    [child] = engine.store.live_child_ids(parent)
-    venue.ack(child)
-    out = engine.store.child(child).leaves_qty
-    wire.take()
+    child, out = _a_child_working_after_100_filled(engine, wire, oms1, venue, clock)
     oms1.replace("A2", "A1", 100 + out - 1)  # below what may still fill
     [pending] = wire.take()
     assert (pending[150], pending[39]) == ("E", "E")
