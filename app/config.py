@@ -40,6 +40,7 @@ class AppConfig:
     raw: dict[str, Any] = field(default_factory=dict)
     aggregation: AggregationRules = field(default_factory=AggregationRules)
     crossing: CrossingPolicy = field(default_factory=CrossingPolicy)
+    checkpoint_on_close: bool = True
 
 
 def default_data_dir() -> Path:
@@ -102,8 +103,11 @@ def _build(raw: dict[str, Any], journal_override: str | None) -> AppConfig:
         price_band_pct=_decimal(risk, "price_band_pct"),
     )
     aggregation, crossing = _tickets(raw.get("tickets", {}))
+    checkpoint = journal.get("checkpoint_on_close", True)
+    if not isinstance(checkpoint, bool):
+        raise ConfigError(f"journal.checkpoint_on_close must be true or false, got {checkpoint!r}")
     return AppConfig(Path(path) if path else default_journal_path(), synchronous, market_cfg, limits, raw,
-                     aggregation, crossing)
+                     aggregation, crossing, checkpoint)
 
 
 def _tickets(section: dict[str, Any]) -> tuple[AggregationRules, CrossingPolicy]:

@@ -33,4 +33,5 @@ def build_engine(
         clock, tradable, config.market.seed, venues=config.market.lit_venues, with_dark=config.market.dark_pool
     )
     return Engine(clock=clock, journal=journal, instruments=tradable, venues=venues, risk_limits=config.risk,
-                  aggregation=config.aggregation, crossing=config.crossing)
+                  aggregation=config.aggregation, crossing=config.crossing,
+                  checkpoint_on_close=config.checkpoint_on_close)

@@ -26,6 +26,7 @@ from engine import events as ev
 from engine.algo_gateway import AlgoGateway
 from engine.algos.base import Algo
 from engine.algos.registry import ALGOS
+from engine.checkpoint import CheckpointError, counters_at, recover_with_checkpoint, write_checkpoint
 from engine.clock import NS_PER_S, Clock
 from engine.desk import TicketDesk
 from engine.journal import Journal
@@ -43,7 +44,7 @@ from engine.model import (
 from engine.parent_flow import ParentFlow
 from engine.pipeline.pipeline import ChildPipeline
 from engine.pipeline.venue_gateway import VenueGateway
-from engine.recovery import RecoveryReport, replay_into
+from engine.recovery import RecoveryReport
 from engine.results import CommandResult, SubmitResult
 from engine.risk import PreTradeRisk, RiskLimits
 from engine.store import OrderStore
@@ -89,8 +90,10 @@ class Engine:
         algos: Mapping[str, type[Algo]] | None = None,
         aggregation: AggregationRules | None = None,
         crossing: CrossingPolicy | None = None,
+        checkpoint_on_close: bool = False,
     ) -> None:
         self.clock = clock
+        self.checkpoint_on_close = checkpoint_on_close
         self.journal = journal
         self.instruments = dict(instruments)
         self.venues: dict[VenueId, Venue] = {v.venue_id: v for v in venues}
@@ -118,6 +121,7 @@ class Engine:
         self._subscribers: list[Subscriber] = []
         self._market_subscribers: list[Subscriber] = []
         self._recovery: _Recovery | None = None
+        self._journaled_events = 0
         self.events_processed = 0
 
     # --- lifecycle ----------------------------------------------------------------------------------------
@@ -129,7 +133,11 @@ class Engine:
         does not know or has closed are closed, the rest keep working. A `RestartRecovered` event (the
         GUI's restart notice) follows the venues' answers."""
         started = time.perf_counter()
-        report = replay_into(self.store, self.journal, self.desk, also=self._flow.replay)
+        outcome = recover_with_checkpoint(self.journal, self.store, self.desk, freeze=False, also=self._flow.replay)
+        for why in outcome.refused:
+            log.warning("checkpoint not used: %s", why)
+        report = outcome.report
+        self._journaled_events = report.events
         self._flow.continue_numbering(report.next_parent)
         self.gateway.continue_numbering(report.next_child)
         if reconcile:
@@ -163,7 +171,25 @@ class Engine:
         self._parents.stop_all()
         for venue in self.venues.values():
             venue.close()
+        if self.checkpoint_on_close:
+            self.checkpoint()
         self.journal.close()
+
+    def checkpoint(self) -> int:
+        """Write a checkpoint of the state at the journal's last record (between turns), so the next start
+        restores it and replays only what follows; returns its size in bytes (0: not taken, and why is
+        logged). Not while a ticket cut waits for its venues (that wait is the flows' own state)."""
+        if any(self._flow.has_pending_cuts(p.parent_id) for p in self.store.parents() if p.status.is_live):
+            log.warning("no checkpoint: a ticket cut waits for its venues")
+            return 0
+        seq = self.journal.last_seq()
+        events = self._journaled_events + self.turns.events_journaled
+        try:
+            return write_checkpoint(self.journal.ledger.conn, seq, self.store, self.desk,
+                                    counters_at(seq, self.store, events))
+        except CheckpointError as why:  # the journal stays the truth: the next start replays more
+            log.warning("no checkpoint: %s", why)
+            return 0
 
     # --- commands -------------------------------------------------------------------------------------------
     def submit_ticket(

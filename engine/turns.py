@@ -58,6 +58,7 @@ class Turns:
         self._outbox: list[Callable[[], None]] = []
         self._followers: list[Follower] = []
         self._depth = 0
+        self.events_journaled = 0
 
     # --- the unit of work ----------------------------------------------------------------------------
 
@@ -156,7 +157,9 @@ class Turns:
         try:
             while self._batch or self._outbox:
                 batch, self._batch = self._batch, []
-                self._journal.append([r for r in batch if not isinstance(r, _NOT_JOURNALED)])
+                journaled = [r for r in batch if not isinstance(r, _NOT_JOURNALED)]
+                self._journal.append(journaled)
+                self.events_journaled += sum(isinstance(r, ev.Event) for r in journaled)
                 outbox, self._outbox = self._outbox, []
                 for action in outbox:
                     action()

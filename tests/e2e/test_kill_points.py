@@ -99,12 +99,17 @@ class Headless:
         self.log = workdir / "ems.log"
         self.port = free_port()
         self.config = workdir / "ems.toml"
-        self.config.write_text(
-            f'[journal]\npath = "{self.journal}"\n[market]\nspeed = {SPEED}\nopen = "09:30:00"\n'
-            f'[fix]\nenabled = true\nport = {self.port}\n'
-            f'[[fix.sessions]]\nsender_comp_id = "EMS"\ntarget_comp_id = "{OMS}"\n')
+        self.write_config(checkpoint_on_close=False)  # these tests replay journals; one turns it on
         self.proc: subprocess.Popen[bytes] | None = None
         self._log_from = 0
+
+    def write_config(self, *, checkpoint_on_close: bool) -> None:
+        """The TOML the next lifetime reads."""
+        self.config.write_text(
+            f'[journal]\npath = "{self.journal}"\ncheckpoint_on_close = {str(checkpoint_on_close).lower()}\n'
+            f'[market]\nspeed = {SPEED}\nopen = "09:30:00"\n'
+            f'[fix]\nenabled = true\nport = {self.port}\n'
+            f'[[fix.sessions]]\nsender_comp_id = "EMS"\ntarget_comp_id = "{OMS}"\n')
 
     def start(self, failpoint: str = "", *, tap: Path | None = None) -> None:
         assert self.proc is None or self.proc.poll() is not None, "the previous lifetime is still running"
@@ -427,6 +432,20 @@ async def test_kill_while_replaying_the_journal_leaves_it_whole_and_the_next_sta
     for order in desk.oms.orders.values():
         ticket, = journal.tickets_for(SOURCE, order.cl_ord_id)
         assert received(order, "I")[-1] == f"8:I/{ticket.oms_status}/{ticket.allocated}", (order.history, ticket)
+
+    # fourth lifetime writes a checkpoint at its clean stop; the fifth restores it and replays only the rest
+    desk.engine.write_config(checkpoint_on_close=True)
+    assert await desk.engine.stop() == 0, desk.tail()
+    await desk.oms.drop()
+    await desk.restart()
+    assert await desk.engine.stop() == 0, desk.tail()
+    await desk.oms.drop()
+    notices = len(restart_notices(desk.journal))
+    await desk.restart()
+    await until(lambda: len(restart_notices(desk.journal)) > notices, "the fifth start's restart notice")
+    restored = restart_notices(desk.journal)[-1]
+    assert restored.from_checkpoint, restored
+    assert dict(live_parents(restored)) == expected_live_parents(read_state(desk.journal))
     await desk.wind_down()
 
     state = read_state(desk.journal)
