@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import json
 import os
 import signal
 import socket
@@ -487,6 +488,10 @@ def report(out: dict[str, Any]) -> str:
     width = max(map(len, keys))
     lines = [f"{key:<{width}}  {out[key]!s:>10}" for key in keys]
     lines.append(f"{'kill_modes':<{width}}  {out['kill_modes']}")
+    for label in ("10k", "100k", "1m"):
+        if f"recover_s_at_{label}_records" in out:
+            lines.append(f"recovery at {label:>4} records: {out[f'recover_s_at_{label}_records']} s from a checkpoint, "
+                         f"{out.get(f'recover_s_replay_only_at_{label}')} s replaying everything")
     for key, examples in out["examples"].items():
         lines.append(f"\n{key} (first seen at {out['first_seen'].get(key, '?')}), first {len(examples)}:")
         lines += [f"  {example}" for example in examples]
@@ -506,6 +511,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1, help="seed of the kill points and of the OMS flow")
     parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (journal, config, engine log)")
+    parser.add_argument("--recovery-sizes", action="store_true",
+                        help="also measure recovery at 10k, 100k and 1M journal records (bench.restart, minutes)")
     args = parser.parse_args(argv)
     if args.kills < 0:
         parser.error("--kills must be >= 0")
@@ -514,7 +521,11 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     asyncio.run(bench.execute())
     out = figures(bench, time.monotonic() - started)
-    print("recover_s_at_1m_records: null (measured by another benchmark, not by this one)", file=sys.stderr)
+    if args.recovery_sizes:
+        out.update(recovery_sizes())
+    else:
+        print("recover_s_at_1m_records: null (run with --recovery-sizes to measure it here, via bench.restart)",
+              file=sys.stderr)
     print(report(out))
     emit(out, args.json)
     if args.keep or failed(out):
@@ -524,6 +535,26 @@ def main(argv: list[str] | None = None) -> int:
             path.unlink()
         workdir.rmdir()
     return 1 if failed(out) else 0
+
+
+def recovery_sizes() -> dict[str, Any]:
+    """Recovery time at 10k, 100k and 1M records, from a checkpoint and by full replay (bench.restart, in a
+    subprocess of this run, so the figures come from the same machine state)."""
+    with tempfile.TemporaryDirectory(prefix="crash-recovery-sizes-") as scratch:
+        target = Path(scratch) / "restart.json"
+        done = subprocess.run([sys.executable, "-m", "bench.restart", "--json", str(target)], check=False,
+                              capture_output=True, text=True)
+        if done.returncode != 0 or not target.exists():
+            print(f"bench.restart failed: {done.stderr[-2000:]}", file=sys.stderr)
+            return {}
+        measured = json.loads(target.read_text())
+    out: dict[str, Any] = {}
+    for label in ("10k", "100k", "1m"):
+        for key in (f"recover_s_replay_only_at_{label}", f"recover_s_at_{label}_records"):
+            value = measured.get(key)
+            out[key] = None if value is None else round(float(value), 3)
+    print(f"recovery (bench.restart): {json.dumps(out)}", file=sys.stderr)
+    return out
 
 
 if __name__ == "__main__":

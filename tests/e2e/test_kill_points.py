@@ -20,12 +20,10 @@ shows which turn the kill rolled back).
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import json
 import os
 import re
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -37,6 +35,7 @@ from pathlib import Path
 
 import pytest
 
+from bench.crash_recovery import free_port, market_open_ns
 from bench.crash_state import CrashState, TicketState, read_state
 from bench.oms_client import ClientOrder, MarketClock, OmsClient
 from engine import events as ev
@@ -47,7 +46,6 @@ REPO = Path(__file__).resolve().parents[2]
 OMS = "OMS1"
 SOURCE = f"fix:{OMS}"
 SPEED = 30.0
-OPEN_S = 9 * 3600 + 30 * 60
 WAIT_S = 10.0  # every wait is bounded by this (a start, a death, a settle, a stop)
 KILLED = -signal.SIGKILL
 pytestmark = pytest.mark.timeout(60)  # a backstop: each test takes 1-3 s
@@ -310,18 +308,6 @@ async def until(condition: Callable[[], bool], what: str, timeout_s: float = WAI
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out ({timeout_s} s) waiting for {what}")
         await asyncio.sleep(0.02)
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def market_open_ns() -> int:
-    """Today's open as the engine encodes market time (exchange-local wall time as epoch ns)."""
-    today = dt.date.today()
-    return (int(dt.datetime(today.year, today.month, today.day, tzinfo=dt.UTC).timestamp()) + OPEN_S) * 10**9
 
 
 # --- the kill points ------------------------------------------------------------------------------------------
