@@ -34,4 +34,5 @@ def build_engine(
     )
     return Engine(clock=clock, journal=journal, instruments=tradable, venues=venues, risk_limits=config.risk,
                   aggregation=config.aggregation, crossing=config.crossing,
-                  checkpoint_on_close=config.checkpoint_on_close)
+                  checkpoint_on_close=config.checkpoint_on_close,
+                  checkpoint_every_records=config.checkpoint_every_records)

@@ -77,7 +77,8 @@ def write_session(
 ) -> Session:
     """A real engine session on the simulated market until about `records` records, drained to idle.
     `between_turns` is called at every step (the engine is then between turns)."""
-    config = dataclasses.replace(load_config(journal_override=str(path)), checkpoint_on_close=False)
+    config = dataclasses.replace(load_config(journal_override=str(path)), checkpoint_on_close=False,
+                                 checkpoint_every_records=0)
     clock = VirtualClock(session_epoch_ns(DAY, config.market.open_s))
     journal = Journal(config.journal_path, synchronous=config.synchronous)
     engine = build_engine(config, clock, journal)

@@ -90,7 +90,14 @@ _ALLOCATOR_INIT = ("weights",)
 _NUMBER = re.compile(r"(\d+)$")
 _CREATE = """CREATE TABLE IF NOT EXISTS checkpoints (
     id INTEGER PRIMARY KEY, seq INTEGER NOT NULL, format INTEGER NOT NULL, digest TEXT NOT NULL,
-    created_ns INTEGER NOT NULL, blob BLOB NOT NULL)"""
+    created_ns INTEGER NOT NULL, blob BLOB NOT NULL, anchor TEXT)"""
+
+
+def journal_anchor(conn: sqlite3.Connection, seq: int) -> str:
+    """SHA-256 of the journal's record at `seq`: ties a checkpoint to the journal it was taken from (a side
+    file left beside another journal of the same name is refused)."""
+    row = conn.execute("SELECT ts_ns, type, payload FROM journal WHERE seq = ?", (seq,)).fetchone()
+    return "" if row is None else hashlib.sha256(f"{row[0]}|{row[1]}|{row[2]}".encode()).hexdigest()
 
 
 class CheckpointError(Exception):
@@ -427,11 +434,13 @@ _REDUCERS: Mapping[type[Any], Callable[[Any], tuple[Any, ...]]] = {
 
 def ensure_table(conn: sqlite3.Connection) -> None:
     conn.execute(_CREATE)
+    if "anchor" not in {row[1] for row in conn.execute("PRAGMA table_info(checkpoints)")}:
+        conn.execute("ALTER TABLE checkpoints ADD COLUMN anchor TEXT")
 
 
 def write_checkpoint(
     conn: sqlite3.Connection, seq: int, store: OrderStore, desk: TicketDesk, counters: Counters, *,
-    now_ns: int | None = None, keep: int = KEEP, at_head: bool = True,
+    now_ns: int | None = None, keep: int = KEEP, at_head: bool = True, side_file: bool = False, anchor: str = "",
 ) -> int:
     """Store a checkpoint of the state at journal `seq` in its own transaction on `conn` (which must have
     none open); the older ones beyond `keep` go. Returns the blob's size.
@@ -444,12 +453,14 @@ def write_checkpoint(
     ensure_table(conn)
     conn.execute("BEGIN IMMEDIATE")
     try:
-        last = conn.execute("SELECT MAX(seq) FROM journal").fetchone()[0] or 0
+        last = seq if side_file else conn.execute("SELECT MAX(seq) FROM journal").fetchone()[0] or 0
         if last < seq or (at_head and last != seq):
             raise CheckpointError(f"the journal is at seq {last}, the state at {seq}: not between turns")
+        if not side_file and not anchor:
+            anchor = journal_anchor(conn, seq)
         conn.execute(
-            "INSERT INTO checkpoints (seq, format, digest, created_ns, blob) VALUES (?, ?, ?, ?, ?)",
-            (seq, FORMAT, _DIGEST, time.time_ns() if now_ns is None else now_ns, blob),
+            "INSERT INTO checkpoints (seq, format, digest, created_ns, blob, anchor) VALUES (?, ?, ?, ?, ?, ?)",
+            (seq, FORMAT, _DIGEST, time.time_ns() if now_ns is None else now_ns, blob, anchor),
         )
         conn.execute("DELETE FROM checkpoints WHERE id NOT IN (SELECT id FROM checkpoints ORDER BY seq DESC, id DESC "
                      "LIMIT ?)", (max(1, keep),))
@@ -462,7 +473,7 @@ def write_checkpoint(
 
 def load_latest(
     conn: sqlite3.Connection, store: OrderStore, desk: TicketDesk, refused: list[str] | None = None, *,
-    freeze: bool = True,
+    freeze: bool = True, max_seq: int | None = None, journal: sqlite3.Connection | None = None,
 ) -> Restored | None:
     """Restore the newest checkpoint this code can trust into the empty `store` and `desk` (the restoring
     engine's own, built with its configuration: its flows hold them); None when there is none. Each
@@ -470,9 +481,14 @@ def load_latest(
     if not _has_table(conn):
         return None
     # the blobs are read one at a time (sorting rows with their blobs would read them all)
-    rows = conn.execute("SELECT id, seq, format, digest FROM checkpoints ORDER BY seq DESC, id DESC").fetchall()
-    for row_id, seq, fmt, digest in rows:
+    ensure_table(conn)
+    rows = conn.execute("SELECT id, seq, format, digest, anchor FROM checkpoints ORDER BY seq DESC, id DESC")
+    for row_id, seq, fmt, digest, anchor in rows.fetchall():
         reason = _header_problem(fmt, digest)
+        if reason is None and max_seq is not None and seq > max_seq:
+            reason = f"past the journal's last record {max_seq} (another journal's checkpoint)"
+        if reason is None and journal is not None and anchor != journal_anchor(journal, seq):
+            reason = "taken from another journal (its record at that seq differs)"
         if reason is None:
             blob = conn.execute("SELECT blob FROM checkpoints WHERE id = ?", (row_id,)).fetchone()[0]
             try:
@@ -513,7 +529,7 @@ def recover_with_checkpoint(
     source = Journal(journal) if not isinstance(journal, Journal) else journal
     try:
         refused: list[str] = []
-        restored = load_latest(source.ledger.conn, store, desk, refused, freeze=freeze)
+        restored = _load_newest(source, store, desk, refused, freeze)
         start = Counters() if restored is None else restored.counters
         after = 0 if restored is None else restored.seq
         counters, tail = apply_records(store, desk, source.replay(after), start, also)
@@ -522,6 +538,39 @@ def recover_with_checkpoint(
             source.close()
     report = counters.report(store.fill_count, from_checkpoint=restored is not None)
     return CheckpointRecovery(report, None if restored is None else restored.seq, tail, tuple(refused))
+
+
+def side_path(journal_path: Path) -> Path:
+    """The side database background checkpoints go to (`journal-DAY.db` -> `journal-DAY.checkpoints.db`): a
+    forked child must never use the file its parent has open (SQLite's locks are per process)."""
+    return journal_path.with_name(f"{journal_path.stem}.checkpoints{journal_path.suffix or '.db'}")
+
+
+def _load_newest(
+    journal: Journal, store: OrderStore, desk: TicketDesk, refused: list[str], freeze: bool
+) -> Restored | None:
+    """The newest trusted checkpoint of the journal's own table or of its side file (not past the journal's
+    last record: a side file from another journal at that path is refused)."""
+    conn = journal.ledger.conn
+    candidates = []
+    if _has_table(conn):
+        candidates.append(conn)
+    side = side_path(journal.path)
+    side_conn = sqlite3.connect(str(side)) if journal.path.name != ":memory:" and side.exists() else None
+    try:
+        if side_conn is not None and _has_table(side_conn):
+            candidates.append(side_conn)
+        last = journal.last_seq()
+        newest = sorted(candidates, key=lambda c: -(c.execute("SELECT MAX(seq) FROM checkpoints WHERE seq <= ?",
+                                                              (last,)).fetchone()[0] or 0))
+        for candidate in newest:
+            restored = load_latest(candidate, store, desk, refused, freeze=freeze, max_seq=last, journal=conn)
+            if restored is not None:
+                return restored
+        return None
+    finally:
+        if side_conn is not None:
+            side_conn.close()
 
 
 def replay_tail(store: OrderStore, desk: TicketDesk, records: Iterator[Any], start: Counters) -> tuple[Counters, int]:

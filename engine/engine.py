@@ -26,6 +26,7 @@ from engine import events as ev
 from engine.algo_gateway import AlgoGateway
 from engine.algos.base import Algo
 from engine.algos.registry import ALGOS
+from engine.background_checkpoints import BackgroundCheckpoints
 from engine.checkpoint import CheckpointError, counters_at, recover_with_checkpoint, write_checkpoint
 from engine.clock import NS_PER_S, Clock
 from engine.desk import TicketDesk
@@ -91,9 +92,11 @@ class Engine:
         aggregation: AggregationRules | None = None,
         crossing: CrossingPolicy | None = None,
         checkpoint_on_close: bool = False,
+        checkpoint_every_records: int = 0,
     ) -> None:
         self.clock = clock
         self.checkpoint_on_close = checkpoint_on_close
+        self.checkpoints = BackgroundCheckpoints(journal, checkpoint_every_records)
         self.journal = journal
         self.instruments = dict(instruments)
         self.venues: dict[VenueId, Venue] = {v.venue_id: v for v in venues}
@@ -103,7 +106,7 @@ class Engine:
         self.store = OrderStore()
         self.desk = TicketDesk(self.instruments, aggregation, crossing)
         self.turns = Turns(self.store, journal, now_ns=clock.now_ns, on_applied=self._on_applied,
-                           on_problem=self._on_problem, dispatch=self._dispatch)
+                           on_problem=self._on_problem, dispatch=self._dispatch, between_turns=self._between_turns)
         """The unit of work the flows get (emit, record, send, refuse)."""
         uow = self.turns
         self.gateway = VenueGateway(uow, self.store, clock, self.venues)
@@ -138,6 +141,7 @@ class Engine:
             log.warning("checkpoint not used: %s", why)
         report = outcome.report
         self._journaled_events = report.events
+        self.checkpoints.recovered_at(report.records)
         self._flow.continue_numbering(report.next_parent)
         self.gateway.continue_numbering(report.next_child)
         if reconcile:
@@ -171,15 +175,26 @@ class Engine:
         self._parents.stop_all()
         for venue in self.venues.values():
             venue.close()
+        self.checkpoints.wait()
         if self.checkpoint_on_close:
             self.checkpoint()
         self.journal.close()
+
+    def _between_turns(self) -> None:
+        """After each outermost turn (store, desk and journal agree): a background checkpoint when due."""
+        if self.checkpoints.due() and not self._cuts_pending():
+            seq = self.journal.last_seq()
+            self.checkpoints.start(seq, self.store, self.desk,
+                                   counters_at(seq, self.store, self._journaled_events + self.turns.events_journaled))
+
+    def _cuts_pending(self) -> bool:
+        return any(self._flow.has_pending_cuts(p.parent_id) for p in self.store.parents() if p.status.is_live)
 
     def checkpoint(self) -> int:
         """Write a checkpoint of the state at the journal's last record (between turns), so the next start
         restores it and replays only what follows; returns its size in bytes (0: not taken, and why is
         logged). Not while a ticket cut waits for its venues (that wait is the flows' own state)."""
-        if any(self._flow.has_pending_cuts(p.parent_id) for p in self.store.parents() if p.status.is_live):
+        if self._cuts_pending():
             log.warning("no checkpoint: a ticket cut waits for its venues")
             return 0
         seq = self.journal.last_seq()

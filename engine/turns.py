@@ -47,6 +47,7 @@ class Turns:
         on_applied: Callable[[ev.Event], None],
         on_problem: Callable[[str, str, str, str], None],
         dispatch: Callable[[ev.Event], None],
+        between_turns: Callable[[], None] | None = None,
     ) -> None:
         self._store = store
         self._journal = journal
@@ -54,6 +55,7 @@ class Turns:
         self._on_applied = on_applied
         self._on_problem = on_problem
         self._dispatch = dispatch
+        self._between_turns = between_turns
         self._batch: list[ev.Event | cmd.Command] = []
         self._outbox: list[Callable[[], None]] = []
         self._followers: list[Follower] = []
@@ -168,3 +170,5 @@ class Turns:
                         self._dispatch(record)
         finally:
             self._depth -= 1
+        if self._depth == 0 and self._between_turns is not None:
+            self._between_turns()

@@ -101,10 +101,11 @@ class Headless:
         self.proc: subprocess.Popen[bytes] | None = None
         self._log_from = 0
 
-    def write_config(self, *, checkpoint_on_close: bool) -> None:
+    def write_config(self, *, checkpoint_on_close: bool, checkpoint_every_records: int = 0) -> None:
         """The TOML the next lifetime reads."""
         self.config.write_text(
             f'[journal]\npath = "{self.journal}"\ncheckpoint_on_close = {str(checkpoint_on_close).lower()}\n'
+            f'checkpoint_every_records = {checkpoint_every_records}\n'
             f'[market]\nspeed = {SPEED}\nopen = "09:30:00"\n'
             f'[fix]\nenabled = true\nport = {self.port}\n'
             f'[[fix.sessions]]\nsender_comp_id = "EMS"\ntarget_comp_id = "{OMS}"\n')
@@ -501,4 +502,33 @@ async def test_kill_before_a_fill_turn_commits_loses_the_fill_whole_and_reports_
     assert not {f.key for f in state.fills} & set(fills), "the rolled-back fill came back"
     ticket, = state.tickets_for(SOURCE, order.cl_ord_id)
     assert order.trade_qty == order.cum_qty == ticket.allocated == sum(f.quantity for f in state.fills if f.applied)
+    assert_nothing_lost_or_repeated(desk, state)
+
+
+async def test_a_kill_late_in_the_day_restarts_from_a_background_checkpoint(desk: Desk) -> None:
+    # checkpoints every 1,000 records, written by a forked child into the side file; then kill -9
+    desk.engine.write_config(checkpoint_on_close=False, checkpoint_every_records=1000)
+    desk.engine.start()
+    await desk.logon()
+    swept = [desk.order(symbol, 5000, through=str(Decimal("0.01") + Decimal(n) / 500), end_s=20)
+             for n in range(6) for symbol in ("AAPL", "AMZN", "MSFT", "NVDA")]
+    working = desk.order("MSFT", 4000, end_s=1800)
+    await until(lambda: all(o.done for o in swept) and working.got_new, "the swept orders filled", 20.0)
+    await until(lambda: desk.oms.settled, "the OMS settled")
+    records = journal_records(desk.journal)
+    assert records >= 2000, f"only {records} records"
+    side = desk.journal.with_name("journal.checkpoints.db")
+    await until(side.exists, "a background checkpoint")
+    desk.engine.kill()
+    await desk.oms.drop()
+
+    notices = len(restart_notices(desk.journal))
+    await desk.restart()
+    await until(lambda: len(restart_notices(desk.journal)) > notices, "the restart notice")
+    recovered = restart_notices(desk.journal)[-1]
+    assert recovered.from_checkpoint, recovered  # not the whole day again
+    assert dict(live_parents(recovered)) == expected_live_parents(read_state(desk.journal))
+    await desk.wind_down()
+    state = read_state(desk.journal)
+    assert sum(t.allocated for t in state.tickets.values()) == sum(f.quantity for f in state.fills if f.applied)
     assert_nothing_lost_or_repeated(desk, state)
