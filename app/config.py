@@ -41,7 +41,7 @@ class AppConfig:
     aggregation: AggregationRules = field(default_factory=AggregationRules)
     crossing: CrossingPolicy = field(default_factory=CrossingPolicy)
     checkpoint_on_close: bool = True
-    checkpoint_every_records: int = 20_000
+    checkpoint_every_records: int = 5_000
 
 
 def default_data_dir() -> Path:
@@ -107,7 +107,7 @@ def _build(raw: dict[str, Any], journal_override: str | None) -> AppConfig:
     checkpoint = journal.get("checkpoint_on_close", True)
     if not isinstance(checkpoint, bool):
         raise ConfigError(f"journal.checkpoint_on_close must be true or false, got {checkpoint!r}")
-    every = journal.get("checkpoint_every_records", 20_000)
+    every = journal.get("checkpoint_every_records", 5_000)
     if type(every) is not int or every < 0:
         raise ConfigError(f"journal.checkpoint_every_records must be a whole number >= 0, got {every!r}")
     return AppConfig(Path(path) if path else default_journal_path(), synchronous, market_cfg, limits, raw,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 import time
@@ -21,6 +22,7 @@ async def run_headless(config: AppConfig, *, status_every_s: float = 10.0) -> No
     clock = RealClock(loop, market_start_ns(config, journal), config.market.speed)
     engine = build_engine(config, clock, journal)
     report = engine.recover()
+    gc.freeze()  # what recovery built lives all day: out of the collector's working set (app/gc_policy.py)
     log.info("journal %s: %d records replayed, %d parents", config.journal_path, report.records, report.parents)
     engine.start()
     gateway = await start_oms_gateway(

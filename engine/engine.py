@@ -384,6 +384,10 @@ class Engine:
     def _on_status(self, report: ev.ChildStatusReported) -> None:
         """A venue's answer about a child after a restart: close what it does not know or has closed."""
         recovery = self._recovery
+        if not self.store.has_child(report.child_id):
+            self._parents.alert("warning", f"venue {report.venue}", "",
+                                f"status of an order this engine never sent: {report.child_id}")
+            return
         child = self.store.child(report.child_id)
         if recovery is not None:
             recovery.asked.discard(report.child_id)

@@ -39,6 +39,9 @@ def test_ticket_rules_and_crossing_policy_come_from_the_file(tmp_path: Path) -> 
         ("[market]\nspeed = 0\n", "market.speed"),
         ('[market]\nopen = "9h30"\n', "market.open"),
         ('[journal]\nsynchronous = "OFF"\n', "journal.synchronous"),
+        ('[journal]\ncheckpoint_on_close = "yes"\n', "journal.checkpoint_on_close"),
+        ("[journal]\ncheckpoint_every_records = -1\n", "journal.checkpoint_every_records"),
+        ("[journal]\ncheckpoint_every_records = 1.5\n", "journal.checkpoint_every_records"),
         ('[risk]\nmax_child_notional = "lots"\n', "risk.max_child_notional"),
     ],
 )

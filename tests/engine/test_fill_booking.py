@@ -87,3 +87,9 @@ def test_a_fill_resent_after_a_restart_is_recognized_from_the_journal(
     assert sum(a.quantity for a in allocated) == 5  # allocated once, across the restart
     assert fresh.store.child(cid).status.is_live  # the venue still works it: not closed on a guess
     fresh.close()
+
+
+def test_a_status_report_about_an_order_never_sent_is_shown_not_raised(engine: Engine, venue: ScriptedVenue) -> None:
+    venue.status(ChildId("C9999999"), known=True, status=OrdStatus.NEW)
+    alerts = [a for a in _journaled(engine, ev.AlertRaised) if isinstance(a, ev.AlertRaised)]
+    assert alerts and "never sent: C9999999" in alerts[-1].text
