@@ -55,6 +55,9 @@ class BackgroundCheckpoints:
         pid = os.fork()
         if pid == 0:  # the child: touch nothing of the parent's (no logging, no parent connections)
             code = 1
+            # the parent's sockets and files stay the parent's: a listening port or a closed FIX connection
+            # must not outlive the parent in its child (a restart could not bind; a peer would wait for FIN)
+            os.closerange(3, _max_fd())
             signal.alarm(CHILD_LIMIT_S)  # a child that hangs is ended by the kernel, never left behind
             try:
                 conn = sqlite3.connect(str(target), isolation_level=None, timeout=30)
@@ -86,3 +89,10 @@ class BackgroundCheckpoints:
                         self._last_seq, os.waitstatus_to_exitcode(status))
         self._child = None
         return False
+
+
+def _max_fd() -> int:
+    try:
+        return int(os.sysconf("SC_OPEN_MAX"))
+    except (ValueError, OSError):
+        return 65536
