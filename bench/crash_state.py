@@ -80,6 +80,7 @@ class ParentState:
 @dataclass(slots=True)
 class CrashState:
     records: int = 0
+    restarts_from_checkpoint: int = 0  # RestartRecovered notices of starts that restored a checkpoint
     tickets: dict[str, TicketState] = field(default_factory=dict)
     tickets_by_order: dict[tuple[str, str], list[str]] = field(default_factory=lambda: defaultdict(list))
     rejected_orders: set[tuple[str, str]] = field(default_factory=set)
@@ -116,6 +117,8 @@ def _fold(journal: Journal) -> CrashState:
 
     for record in journal.replay():
         state.records += 1
+        if isinstance(record, ev.RestartRecovered) and record.from_checkpoint:
+            state.restarts_from_checkpoint += 1
         if isinstance(record, ev.IllegalTransition):
             # the store refuses an event right after journaling it: the refused one is the record before
             if last_fill is not None and record.event_type == "ChildFilled" and record.order_id == last_fill.child_id:
