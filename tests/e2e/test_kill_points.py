@@ -35,8 +35,8 @@ from pathlib import Path
 
 import pytest
 
-from bench.crash_recovery import free_port, market_open_ns
-from bench.crash_state import CrashState, TicketState, read_state
+from bench.crash_recovery import free_port, market_open_ns, state_mismatch
+from bench.crash_state import CrashState, read_state
 from bench.oms_client import ClientOrder, MarketClock, OmsClient
 from engine import events as ev
 from engine.journal import Journal
@@ -253,7 +253,7 @@ def violations(state: CrashState, oms: OmsClient) -> dict[str, list[str]]:
             found["shares_reported_twice"].append(
                 f"{ident}: LastQty over distinct ExecIDs {order.trade_qty} vs CumQty {order.cum_qty};"
                 f" ExecIDs repeated without PossDup {order.repeated_exec_ids}")
-        if len(tickets) == 1 and (mismatch := state_mismatch(order, tickets[0])):
+        if len(tickets) == 1 and (mismatch := state_mismatch(order, tickets)):
             found["state_mismatches"].append(f"{ident}: {mismatch} (received {' '.join(order.history)})")
     for (source, cl_ord_id), ticket_ids in state.tickets_by_order.items():
         if len(ticket_ids) != 1 or source != SOURCE or cl_ord_id not in oms.orders:
@@ -275,20 +275,6 @@ def violations(state: CrashState, oms: OmsClient) -> dict[str, list[str]]:
     stats = oms.stats
     found["session_errors"] += stats.seq_too_low + stats.engine_seq_regressions + stats.unknown_reports
     return found
-
-
-def state_mismatch(order: ClientOrder, ticket: TicketState) -> str:
-    """How the OMS's last word on `order` differs from its ticket in the journal ('' when it does not)."""
-    if order.rejected:
-        return f"rejected to the OMS but ticket {ticket.ticket_id} is journaled"
-    problems = []
-    if order.cum_qty != ticket.allocated:
-        problems.append(f"CumQty {order.cum_qty} vs allocated {ticket.allocated}")
-    if order.order_qty != ticket.quantity:
-        problems.append(f"OrderQty {order.order_qty} vs quantity {ticket.quantity}")
-    if order.status != ticket.oms_status:
-        problems.append(f"OrdStatus {order.status or '-'} vs {ticket.oms_status}")
-    return "; ".join(problems)
 
 
 def assert_nothing_lost_or_repeated(desk: Desk, state: CrashState) -> None:
