@@ -11,6 +11,7 @@ missing (not POSIX), only the checkpoint at a clean stop is written.
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import signal
@@ -58,6 +59,7 @@ class BackgroundCheckpoints:
             # the parent's sockets and files stay the parent's: a listening port or a closed FIX connection
             # must not outlive the parent in its child (a restart could not bind; a peer would wait for FIN)
             os.closerange(3, _max_fd())
+            gc.disable()  # no finalizer of a parent's object may run here (its descriptor number may be reused)
             signal.alarm(CHILD_LIMIT_S)  # a child that hangs is ended by the kernel, never left behind
             try:
                 conn = sqlite3.connect(str(target), isolation_level=None, timeout=30)
