@@ -588,10 +588,10 @@ def counters_at(seq: int, store: OrderStore, events: int) -> Counters:
     """The counters at journal `seq` for a live engine between turns: records = seq (journal rows are
     never deleted, so seqs run 1..n), the highest parent and child numbers from the store (every
     ParentAccepted and ChildSubmitted replay counts is in it), `events` as the engine counted them."""
-    parents, children = store.parents(), store.children()
-    last_parent = max((_number(p.parent_id) for p in parents), default=0)
-    last_child = max((_number(c.child_id) for c in children), default=0)
-    return Counters(seq, events, last_parent, last_child, len(parents), len(children))
+    parent_ids, child_ids = store.parent_ids(), store.child_ids()  # ids only: no view per order on the loop
+    last_parent = max((_number(p) for p in parent_ids[-1:]), default=0)  # ids are issued in increasing order
+    last_child = max((_number(c) for c in child_ids[-1:]), default=0)
+    return Counters(seq, events, last_parent, last_child, len(parent_ids), len(child_ids))
 
 
 def _number(order_id: str) -> int:

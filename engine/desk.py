@@ -158,6 +158,10 @@ class TicketDesk:
     def has_ticket(self, ticket_id: str) -> bool:
         return ticket_id in self._accepted
 
+    def open_parent_ids(self) -> list[ParentId]:
+        """Parents whose blocks are not closed yet (few: the working ones and any a kill left unclosed)."""
+        return [pid for pid in self._block_of if pid not in self._closed]
+
     def is_closed(self, parent_id: ParentId) -> bool:
         return parent_id in self._closed or parent_id not in self._block_of
 

@@ -148,11 +148,11 @@ class Engine:
             with self.turns.turn():
                 for parent_id in self.store.live_parent_ids():
                     self._parents.adopt_recovered(parent_id)
-                for parent in self.store.parents():
-                    if parent.status.is_terminal and not self.desk.is_closed(parent.parent_id):
-                        self._flow.on_parent_done(parent.parent_id)  # the kill came between fill and close
-                    elif self._flow.has_pending_cuts(parent.parent_id):
-                        self._flow.apply_pending_cuts(parent.parent_id)  # (waits while children are live)
+                for parent_id in self.desk.open_parent_ids():  # not every parent: restart time stays bounded
+                    if self.store.parent(parent_id).status.is_terminal:
+                        self._flow.on_parent_done(parent_id)  # the kill came between fill and close
+                    elif self._flow.has_pending_cuts(parent_id):
+                        self._flow.apply_pending_cuts(parent_id)  # (waits while children are live)
             if report.records:  # a fresh journal has nothing to report back on
                 self._recovery = _Recovery(report, set(self.store.live_child_ids()), started)
         return report
@@ -188,7 +188,7 @@ class Engine:
                                    counters_at(seq, self.store, self._journaled_events + self.turns.events_journaled))
 
     def _cuts_pending(self) -> bool:
-        return any(self._flow.has_pending_cuts(p.parent_id) for p in self.store.parents() if p.status.is_live)
+        return self._flow.any_pending_cuts()
 
     def checkpoint(self) -> int:
         """Write a checkpoint of the state at the journal's last record (between turns), so the next start
@@ -417,7 +417,7 @@ class Engine:
         parents = tuple(
             (p.parent_id, f"{'paused' if p.paused else 'working'}, {p.status.name.lower().replace('_', ' ')}, "
                           f"{p.symbol} {p.side.name} {p.cum_qty:,} of {p.quantity:,} filled")
-            for p in self.store.parents() if p.status.is_live
+            for p in map(self.store.parent, self.store.live_parent_ids())
         )
         live = tuple(recovery.live) + tuple(ChildId(c) for c in unconfirmed)
         with self.turns.turn():

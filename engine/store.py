@@ -321,6 +321,14 @@ class OrderStore:
     def child(self, child_id: ChildId) -> ChildView:
         return self._child_view(child_id, self._child(child_id))
 
+    def parent_ids(self) -> list[ParentId]:
+        """Every parent id, in the order they were accepted (no views built)."""
+        return list(self._parents)
+
+    def child_ids(self) -> list[ChildId]:
+        """Every child id, in the order they were submitted (no views built)."""
+        return list(self._children)
+
     def submitted(self, child_id: ChildId) -> ev.ChildSubmitted:
         """The order as it was sent (what a venue status request names)."""
         return self._child(child_id).submitted

@@ -423,6 +423,9 @@ class TicketFlow:
         for cut in self._pending_cuts.pop(parent_id, []):
             self._change(cut.ticket_id, cut.quantity, cut.reason, may_wait=False)
 
+    def any_pending_cuts(self) -> bool:
+        return bool(self._pending_cuts)
+
     def has_pending_cuts(self, parent_id: ParentId) -> bool:
         """Whether a ticket cut waits on this parent: it is held (sends no new child) until then."""
         return bool(self._pending_cuts.get(parent_id))
