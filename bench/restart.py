@@ -53,7 +53,7 @@ from engine.desk import TicketDesk
 from engine.engine import Engine
 from engine.journal import Journal
 from engine.model import Side
-from engine.recovery import replay_into
+from engine.recovery import apply_records, replay_into
 from engine.store import OrderStore
 from engine.tickets import IMPLEMENTATION
 from engine.venues.sim.market import default_instruments
@@ -246,7 +246,7 @@ def take_checkpoints(path: Path, seqs: list[int], repeats: int) -> dict[int, tup
     conn = sqlite3.connect(path, isolation_level=None)
     counters, done, out = ck.Counters(), 0, {}
     for seq in seqs:
-        counters, _ = ck.replay_tail(store, desk, islice(journal.replay(done), seq - done), counters)
+        counters, _ = apply_records(store, desk, islice(journal.replay(done), seq - done), counters)
         done = seq
         runs = []
         for _ in range(repeats if seq == seqs[-1] else 1):

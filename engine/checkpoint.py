@@ -40,7 +40,7 @@ import threading
 import time
 from array import array
 from collections import deque
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import Enum
@@ -571,11 +571,6 @@ def _load_newest(
     finally:
         if side_conn is not None:
             side_conn.close()
-
-
-def replay_tail(store: OrderStore, desk: TicketDesk, records: Iterator[Any], start: Counters) -> tuple[Counters, int]:
-    """`replay_into`'s per-record step over `records`, counting on from `start` (see `apply_records`)."""
-    return apply_records(store, desk, records, start)
 
 
 def counters_of(report: RecoveryReport) -> Counters:

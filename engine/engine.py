@@ -45,7 +45,7 @@ from engine.model import (
 from engine.parent_flow import ParentFlow
 from engine.pipeline.pipeline import ChildPipeline
 from engine.pipeline.venue_gateway import VenueGateway
-from engine.recovery import RecoveryReport
+from engine.recovery import Counters, RecoveryReport
 from engine.results import CommandResult, SubmitResult
 from engine.risk import PreTradeRisk, RiskLimits
 from engine.store import OrderStore
@@ -182,26 +182,25 @@ class Engine:
 
     def _between_turns(self) -> None:
         """After each outermost turn (store, desk and journal agree): a background checkpoint when due."""
-        if self.checkpoints.due() and not self._cuts_pending():
-            seq = self.journal.last_seq()
-            self.checkpoints.start(seq, self.store, self.desk,
-                                   counters_at(seq, self.store, self._journaled_events + self.turns.events_journaled))
+        if self.checkpoints.due() and not self._flow.any_pending_cuts():
+            seq, counters = self._counters_now()
+            self.checkpoints.start(seq, self.store, self.desk, counters)
 
-    def _cuts_pending(self) -> bool:
-        return self._flow.any_pending_cuts()
+    def _counters_now(self) -> tuple[int, Counters]:
+        """The journal's last seq and the replay counters the state stands for (between turns)."""
+        seq = self.journal.last_seq()
+        return seq, counters_at(seq, self.store, self._journaled_events + self.turns.events_journaled)
 
     def checkpoint(self) -> int:
         """Write a checkpoint of the state at the journal's last record (between turns), so the next start
         restores it and replays only what follows; returns its size in bytes (0: not taken, and why is
         logged). Not while a ticket cut waits for its venues (that wait is the flows' own state)."""
-        if self._cuts_pending():
+        if self._flow.any_pending_cuts():
             log.warning("no checkpoint: a ticket cut waits for its venues")
             return 0
-        seq = self.journal.last_seq()
-        events = self._journaled_events + self.turns.events_journaled
+        seq, counters = self._counters_now()
         try:
-            return write_checkpoint(self.journal.ledger.conn, seq, self.store, self.desk,
-                                    counters_at(seq, self.store, events))
+            return write_checkpoint(self.journal.ledger.conn, seq, self.store, self.desk, counters)
         except CheckpointError as why:  # the journal stays the truth: the next start replays more
             log.warning("no checkpoint: %s", why)
             return 0
@@ -388,24 +387,21 @@ class Engine:
             self._parents.alert("warning", f"venue {report.venue}", "",
                                 f"status of an order this engine never sent: {report.child_id}")
             return
-        child = self.store.child(report.child_id)
+        was_live = self.store.child(report.child_id).status.is_live
+        reason = ""
+        if was_live and not report.known:
+            reason = f"{report.venue} does not know the order after the restart: {report.text or 'closed'}"
+        elif was_live and report.status is not None and report.status.is_terminal \
+                and report.status is not OrdStatus.FILLED:
+            reason = f"{report.venue} reports it {report.status.name.lower()}: {report.text}"
+        if reason:
+            self.turns.emit(ev.ChildCanceled(report.ts_ns, report.child_id, reason))
         if recovery is not None:
             recovery.asked.discard(report.child_id)
-        if child.status.is_terminal:
-            return
-        if not report.known:
-            reason = f"{report.venue} does not know the order after the restart: {report.text or 'closed'}"
-        elif report.status is not None and report.status.is_terminal and report.status is not OrdStatus.FILLED:
-            reason = f"{report.venue} reports it {report.status.name.lower()}: {report.text}"
-        else:
-            if recovery is not None:
+            if reason:
+                recovery.closed.append((report.child_id, reason))
+            elif was_live:
                 recovery.live.append(report.child_id)
-            if recovery is not None and not recovery.asked:
-                self.clock.call_later(0, self._finish_recovery)
-            return
-        self.turns.emit(ev.ChildCanceled(report.ts_ns, report.child_id, reason))
-        if recovery is not None:
-            recovery.closed.append((report.child_id, reason))
             if not recovery.asked:
                 self.clock.call_later(0, self._finish_recovery)
 

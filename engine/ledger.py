@@ -57,9 +57,6 @@ class Ledger:
             self._writers.append(writer)
         self._owners += 1
 
-    def has_pending(self) -> bool:
-        return any(writer.has_pending() for writer in self._writers)
-
     def commit(self) -> None:
         """Write everything staged by every writer in one transaction; a failure rolls all of it back
         and raises (the staged rows stay staged)."""

@@ -362,9 +362,7 @@ class TicketFlow:
             return self.uow.refuse(command, ticket_id, f"unknown ticket {ticket_id}")
         parent_id = desk.parent_of_ticket(ticket_id) or ParentId("")
         status = self.store.parent(parent_id).status
-        if waited and not desk.is_closed(parent_id):
-            pass
-        elif status not in _WORKING:
+        if status not in _WORKING and not (waited and not desk.is_closed(parent_id)):
             return self.uow.refuse(command, ticket_id, f"parent {parent_id} is {status.name}")
         if quantity is not None and type(quantity) is not int:
             return self.uow.refuse(command, ticket_id, f"quantity must be a whole number, got {quantity!r}")
@@ -396,9 +394,7 @@ class TicketFlow:
         """A cut that would leave shares still out at venues without a ticket waits (TicketCutPending): the
         working children are canceled, fills until the venues confirm go to the tickets as they stand, then
         the cut is applied (`apply_pending_cuts`). Never lets a fill arrive that no ticket can take."""
-        row = self.desk.row(ticket_id)
-        new_quantity = row.allocated if quantity is None else quantity
-        reduction = row.quantity - new_quantity
+        reduction = self._reduction(ticket_id, quantity)
         if reduction <= 0 or (quantity is not None and self.desk.amend_problem(ticket_id, quantity)):
             return False  # a raise, or a cut refused anyway: no wait
         block = self.desk.block_view(parent_id)
@@ -433,9 +429,7 @@ class TicketFlow:
     def replay(self, event: ev.Event) -> None:
         """Rebuild the cuts still waiting from the journal (after a restart)."""
         if isinstance(event, ev.TicketCutPending):
-            row = self.desk.row(event.ticket_id) if self.desk.has_ticket(event.ticket_id) else None
-            new_quantity = (row.allocated if event.quantity is None else event.quantity) if row else 0
-            reduction = (row.quantity - new_quantity) if row else 0
+            reduction = self._reduction(event.ticket_id, event.quantity) if self.desk.has_ticket(event.ticket_id) else 0
             self._pending_cuts.setdefault(event.parent_id, []).append(
                 _PendingCut(event.ticket_id, event.quantity, event.reason, reduction))
         elif isinstance(event, ev.TicketAmended | ev.CommandRejected):
@@ -446,6 +440,11 @@ class TicketFlow:
                     self._pending_cuts[parent_id] = kept
                 else:
                     del self._pending_cuts[parent_id]
+
+    def _reduction(self, ticket_id: TicketId, quantity: int | None) -> int:
+        """Shares a cut of the ticket to `quantity` (None: cancel, down to what is allocated) takes off it."""
+        row = self.desk.row(ticket_id)
+        return row.quantity - (row.allocated if quantity is None else quantity)
 
     def _pending_reduction(self, parent_id: ParentId) -> int:
         return sum(cut.reduction for cut in self._pending_cuts.get(parent_id, ()))

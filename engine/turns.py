@@ -17,6 +17,7 @@ commit (an algo's next child, a settled parent) are turns of their own.
 from __future__ import annotations
 
 import logging
+import typing
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -31,8 +32,7 @@ log = logging.getLogger(__name__)
 
 Follower = Callable[[ev.Event], None]
 _NOT_JOURNALED = (ev.BookUpdated, ev.TradePrinted, ev.AlgoProgress)
-_VENUE_REPORTS = (ev.ChildAccepted, ev.ChildRejected, ev.ChildFilled, ev.ChildCanceled, ev.ChildCancelRejected,
-                  ev.ChildReplaced, ev.ChildReplaceRejected, ev.ChildExpired)
+_VENUE_REPORTS = typing.get_args(ev.VenueOrderEvent)
 
 
 class Turns:

@@ -382,7 +382,7 @@ class OmsApplication:
         self.outbox.store.save(order)
         if waited is None:
             return
-        order.status = OrdStatus.FILLED if order.cum_qty >= order.order_qty else order.working_status()
+        order.status = order.working_status()
         response_to = CxlRejResponseTo.CANCEL if waited.cancel else CxlRejResponseTo.REPLACE
         self.outbox.cancel_reject_ids(order, waited.cl_ord_id, waited.orig_cl_ord_id, response_to,
                                       CxlRejReason.TOO_LATE if order.done else CxlRejReason.OTHER, reason)

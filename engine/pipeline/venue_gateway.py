@@ -56,9 +56,9 @@ class VenueGateway:
         for child_id in self._store.live_child_ids(parent_id):
             self.cancel(child_id, reason)
 
-    def ask_status(self) -> int:
+    def ask_status(self) -> None:
         """Ask each venue for the status of every child the journal holds live; answers arrive as
-        ChildStatusReported (and fills as ChildFilled). Returns how many children were asked about."""
+        ChildStatusReported (and fills as ChildFilled)."""
         by_venue: dict[VenueId, list[ev.ChildSubmitted]] = {}
         for child_id in self._store.live_child_ids():
             child = self._store.child(child_id)
@@ -67,4 +67,3 @@ class VenueGateway:
             venue = self._venues.get(venue_id)
             if venue is not None:
                 self._uow.send(functools.partial(venue.request_status, tuple(orders)))
-        return sum(len(o) for o in by_venue.values())

@@ -19,6 +19,7 @@ from app.config import load_config
 from engine import checkpoint as ck
 from engine.desk import TicketDesk
 from engine.journal import Journal
+from engine.recovery import apply_records
 from engine.store import OrderStore
 from engine.tickets import IMPLEMENTATION
 from engine.venues.sim.market import default_instruments
@@ -40,7 +41,7 @@ def fingerprint(store: OrderStore, desk: TicketDesk) -> str:
 def write_at(path: Path, seq: int) -> None:
     store, desk = fresh_state()
     journal = Journal(path)
-    counters, _ = ck.replay_tail(store, desk, islice(journal.replay(), seq), ck.Counters())
+    counters, _ = apply_records(store, desk, islice(journal.replay(), seq), ck.Counters())
     journal.close()
     conn = sqlite3.connect(path, isolation_level=None)
     ck.write_checkpoint(conn, seq, store, desk, counters, at_head=False)

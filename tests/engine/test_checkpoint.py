@@ -23,7 +23,7 @@ from engine.desk import TicketDesk
 from engine.engine import Engine
 from engine.journal import Journal
 from engine.model import Instrument, Symbol
-from engine.recovery import replay_into
+from engine.recovery import apply_records, replay_into
 from engine.store import OrderStore
 from engine.tickets import IMPLEMENTATION, native
 from engine.venues.sim.market import default_instruments
@@ -99,14 +99,14 @@ def test_checkpoint_plus_tail_equals_full_replay_at_every_position(session: tupl
     journal = Journal(path)
     counters, done = ck.Counters(), 0
     for seq in positions(day, 6):
-        counters, _ = ck.replay_tail(store, desk, islice(journal.replay(done), seq - done), counters)
+        counters, _ = apply_records(store, desk, islice(journal.replay(done), seq - done), counters)
         done = seq
         blob = ck.snapshot(store, desk, counters)
         assert state(store, desk) != expected  # a real midpoint: the tail still changes things
         restored_store, restored_desk = fresh_state()
         assert ck.restore(blob, restored_store, restored_desk, freeze=False) == counters
         assert state(restored_store, restored_desk) == state(store, desk)
-        final, applied = ck.replay_tail(restored_store, restored_desk, journal.replay(seq), counters)
+        final, applied = apply_records(restored_store, restored_desk, journal.replay(seq), counters)
         assert applied == day.records - seq
         assert state(restored_store, restored_desk) == expected
         assert (final.records, final.events, final.last_parent + 1, final.last_child + 1) == (
@@ -230,7 +230,7 @@ def test_a_live_checkpoint_is_refused_unless_the_state_is_the_journal_up_to_its_
     seq = positions(session[1], 3)[1]
     store, desk = fresh_state()
     journal = Journal(journal_copy)
-    counters, _ = ck.replay_tail(store, desk, islice(journal.replay(), seq), ck.Counters())
+    counters, _ = apply_records(store, desk, islice(journal.replay(), seq), ck.Counters())
     journal.close()
     conn = sqlite3.connect(journal_copy, isolation_level=None)
     with pytest.raises(ck.CheckpointError, match="not between turns"):

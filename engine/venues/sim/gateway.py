@@ -329,12 +329,5 @@ _STATUS_OF_CLOSED = {"filled": OrdStatus.FILLED, "canceled": OrdStatus.CANCELED,
 
 
 def session_tag(now_ns: int) -> str:
-    """A venue session's id part: its start time in milliseconds, base 36 (short, sortable, unique per start)."""
-    value = now_ns // 1_000_000
-    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
-    out = ""
-    while True:
-        value, rem = divmod(value, 36)
-        out = digits[rem] + out
-        if value == 0:
-            return out
+    """A venue session's id part: its start time in milliseconds, in hex (short, unique per start)."""
+    return format(now_ns // 1_000_000, "x")
