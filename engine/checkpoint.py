@@ -19,8 +19,8 @@ pickle (`snapshot`, `restore`). Why not pickle the objects as they are:
   records, go as columns of field values set with C-level maps; each distinct Decimal goes once; a
   column of few distinct strs or enums goes as codes. With the collector off while the objects are made,
   a 1M-record day restores in about 0.9 s here (bench/restart.py).
-The store and desk go as their whole `__dict__`, so a field added there is checkpointed without a change
-here; the book's split into state and configuration is checked against its class (`_book_fields`). A
+Each owner says what its state is (`export_state` / `import_state` of the store, the desk and its ticket
+book; the book leaves out what it derives from its configuration, and `configuration()` is compared). A
 checkpoint from other code (`code_digest`) or in another format is refused: recovery replays more.
 
 A checkpoint may be taken only between engine turns, when the store and desk hold exactly what the
@@ -60,9 +60,8 @@ from engine.tickets import IMPLEMENTATION, native
 from engine.tickets import model as tickets_model
 from engine.tickets.allocation import ContinuousAllocator
 from engine.tickets.blocks import Block
-from engine.tickets.book import TicketBook
 
-FORMAT = 1
+FORMAT = 2
 """Bumped whenever the layout of a checkpoint changes; another format is never read."""
 
 KEEP = 2
@@ -71,17 +70,6 @@ KEEP = 2
 _ENGINE = Path(__file__).resolve().parent
 _DIGESTED = ("checkpoint.py", "desk.py", "events.py", "model.py", "recovery.py", "states.py", "store.py", "views.py")
 
-# TicketBook attributes set from its configuration at construction: taken from the restoring engine's
-# own book, never from a checkpoint. Every other attribute is state. `_book_fields` checks the split
-# against the class, so a new attribute cannot be missed silently.
-_BOOK_CONFIG = frozenset({
-    "_instruments", "_rules", "_crossing", "_crossing_everywhere", "_block_prefix", "_cross_prefix", "_simple",
-    "_key", "_inline_key", "_exact_only",
-})
-_BOOK_STATE = frozenset({
-    "_open_exact", "_blocks", "_open", "_open_by_symbol", "_block_of", "_last_arrival", "_half_ticks", "_money",
-    "_crosses",
-})
 # Constructor arguments of the compiled classes, by attribute name (a compiled object can only be made
 # through its constructor; every attribute is then set from the checkpoint).
 _BLOCK_INIT = ("block_id", "seq", "instrument", "side", "open_key", "crossable", "mandate_fields", "price_grid",
@@ -288,12 +276,7 @@ def _decoded(column: list[Any] | tuple[list[Any], str, bytes]) -> list[Any]:
 
 def snapshot(store: OrderStore, desk: TicketDesk, counters: Counters) -> bytes:
     """The state as bytes (the caller guarantees it is between turns)."""
-    book = desk.book
-    state = {
-        "store": dict(vars(store)),
-        "desk": {name: value for name, value in vars(desk).items() if name != "book"},
-        "book": {name: getattr(book, name) for name in sorted(_book_fields(book))},
-    }
+    state = {"store": store.export_state(), "desk": desk.export_state()}
     collecting = gc.isenabled()
     gc.disable()  # millions of new objects: the collector would walk them all again and again
     try:
@@ -303,7 +286,7 @@ def snapshot(store: OrderStore, desk: TicketDesk, counters: Counters) -> bytes:
             "format": FORMAT,
             "digest": _DIGEST,
             "written_by": IMPLEMENTATION.describe(),
-            "config": (dict(book._instruments), book._rules, book._crossing),  # checked on restore
+            "config": desk.book.configuration(),  # checked on restore
             "counters": counters,
             "leaves": [(cls, _LEAF_FIELDS[cls]) for cls in classes],
             "kinds": kinds,
@@ -336,9 +319,7 @@ def restore(blob: bytes, store: OrderStore, desk: TicketDesk, *, freeze: bool = 
         raise Refused(f"format {header.get('format') if isinstance(header, dict) else '?'}, this code reads {FORMAT}")
     if header.get("digest") != _DIGEST:
         raise Refused("written by other code (source digest differs)")
-    book = desk.book
-    instruments, rules, crossing = header["config"]
-    if instruments != dict(book._instruments) or rules != book._rules or crossing != book._crossing:
+    if header["config"] != desk.book.configuration():
         raise Refused("taken under another configuration (instruments, aggregation rules or crossing policy)")
     if any(_LEAF_FIELDS.get(cls) != names for cls, names in header["leaves"]):
         raise Refused("a recorded class's fields differ")
@@ -350,13 +331,11 @@ def restore(blob: bytes, store: OrderStore, desk: TicketDesk, *, freeze: bool = 
                 state = _read_body(stream, [cls for cls, _ in header["leaves"]], header["kinds"], header["decimals"])
         except Exception as error:
             raise Refused(f"unreadable: {type(error).__name__}: {error}") from error
-        if set(state["book"]) != _book_fields(book):
-            raise Refused("the ticket book's fields differ")
-        vars(store).clear()
-        vars(store).update(state["store"])
-        for name, value in state["book"].items():
-            setattr(book, name, value)
-        vars(desk).update(state["desk"])
+        try:
+            desk.import_state(state["desk"])
+            store.import_state(state["store"])
+        except (KeyError, TypeError) as error:
+            raise Refused(f"not this code's state: {error}") from error
         if freeze:
             gc.freeze()
     finally:
@@ -381,14 +360,6 @@ def _read_body(stream: io.BytesIO, classes: list[type[Any]], kinds: bytes, decim
     finally:
         _LEAVES.clear()
         _DECIMALS.clear()
-
-
-def _book_fields(book: TicketBook) -> frozenset[str]:
-    fields = _attributes_of_class(type(book)) if hasattr(type(book), "__mypyc_attrs__") else frozenset(vars(book))
-    if fields != _BOOK_CONFIG | _BOOK_STATE:
-        unknown = sorted(fields ^ (_BOOK_CONFIG | _BOOK_STATE))
-        raise CheckpointError(f"TicketBook's attributes changed ({', '.join(unknown)}): update engine/checkpoint.py")
-    return _BOOK_STATE
 
 
 def _attributes_of_class(cls: type[Any]) -> frozenset[str]:
@@ -490,7 +461,8 @@ def load_latest(
         if reason is None and journal is not None and anchor != journal_anchor(journal, seq):
             reason = "taken from another journal (its record at that seq differs)"
         if reason is None:
-            blob = conn.execute("SELECT blob FROM checkpoints WHERE id = ?", (row_id,)).fetchone()[0]
+            with conn.blobopen("checkpoints", "blob", row_id, readonly=True) as stored:
+                blob = stored.read()  # ~4x faster than SELECT for a blob of tens of MB
             try:
                 counters = restore(blob, store, desk, freeze=freeze)
             except Refused as why:

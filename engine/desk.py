@@ -7,6 +7,7 @@ emits the event that records the call, so `replay(event)` over the journal rebui
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from decimal import Decimal
 
@@ -34,7 +35,11 @@ class TicketDesk:
         self.book = TicketBook(instruments, rules, crossing)
         self._parent_of: dict[BlockId, ParentId] = {}
         self._block_of: dict[ParentId, BlockId] = {}
-        self._accepted: dict[TicketId, ev.TicketAccepted] = {}
+        # what a ticket row shows beyond the book's view of the ticket (not the whole TicketAccepted: at a
+        # million journal records a second copy of every ticket is a tenth of a restart)
+        self._accepted_ns: dict[TicketId, int] = {}  # every accepted ticket, in arrival order
+        self._source: dict[TicketId, str] = {}
+        self._client_order_id: dict[TicketId, str] = {}  # only those that have one
         self._tickets_of: dict[BlockId, list[TicketId]] = {}
         self._crossed: dict[TicketId, int] = {}
         self._closed: set[ParentId] = set()
@@ -44,18 +49,23 @@ class TicketDesk:
 
     # --- live calls (each paired with the event the engine emits) -------------------------------------
 
-    def new_ticket_id(self) -> tuple[TicketId, int]:
-        ticket_id, arrival = TicketId(f"T{self.next_ticket:06d}"), self.next_arrival
-        self.next_ticket += 1
-        self.next_arrival += 1
-        return ticket_id, arrival
+    def next_ticket_id(self) -> tuple[TicketId, int]:
+        """The id and arrival number the next ticket gets. Only a ticket the book takes uses them up (in
+        `join`, live and in replay alike), so a refused ticket leaves no gap that replay would not see."""
+        return TicketId(f"T{self.next_ticket:06d}"), self.next_arrival
 
     def join(self, accepted: ev.TicketAccepted) -> records.TicketJoined | records.TicketRejected:
         """Record: TicketAccepted."""
         joined = self.book.add_ticket(_ticket(accepted))
         if isinstance(joined, records.TicketJoined):
-            self._accepted[accepted.ticket_id] = accepted
+            ticket_id = accepted.ticket_id
+            self._accepted_ns[ticket_id] = accepted.ts_ns
+            self._source[ticket_id] = sys.intern(accepted.source)  # a few sources: one str each
+            if accepted.client_order_id:
+                self._client_order_id[ticket_id] = accepted.client_order_id
             self._tickets_of.setdefault(joined.block_id, []).append(accepted.ticket_id)
+            self.next_ticket = max(self.next_ticket, _number(ticket_id) + 1)
+            self.next_arrival = max(self.next_arrival, accepted.arrival_seq + 1)
         return joined
 
     def link(self, block_id: BlockId, parent_id: ParentId) -> None:
@@ -122,8 +132,6 @@ class TicketDesk:
         """Re-drive the book from a journaled record event (others are ignored)."""
         if isinstance(event, ev.TicketAccepted):
             self.join(event)
-            self.next_ticket = max(self.next_ticket, _number(event.ticket_id) + 1)
-            self.next_arrival = max(self.next_arrival, event.arrival_seq + 1)
         elif isinstance(event, ev.TicketJoined) and event.new_parent:
             block_id = self.book.block_of(event.ticket_id)
             if block_id is not None:
@@ -156,7 +164,7 @@ class TicketDesk:
         return None if block_id is None else self.book.block(block_id)
 
     def has_ticket(self, ticket_id: str) -> bool:
-        return ticket_id in self._accepted
+        return ticket_id in self._accepted_ns
 
     def open_parent_ids(self) -> list[ParentId]:
         """Parents whose blocks are not closed yet (few: the working ones and any a kill left unclosed)."""
@@ -168,33 +176,55 @@ class TicketDesk:
     def ticket_ids(self, parent_id: ParentId | None = None) -> list[TicketId]:
         """All tickets, or a parent's tickets in arrival order."""
         if parent_id is None:
-            return list(self._accepted)
+            return list(self._accepted_ns)
         block_id = self._block_of.get(parent_id)
         return list(self._tickets_of.get(block_id, ())) if block_id is not None else []
 
     def row(self, ticket_id: TicketId) -> TicketRow:
-        accepted = self._accepted[ticket_id]
         view = self.book.ticket(ticket_id)
         assert view is not None
         status = view.status
         if status is OrdStatus.PENDING_NEW:
             status = OrdStatus.NEW
         return TicketRow(
-            ticket_id, self.parent_of_ticket(ticket_id) or ParentId(""), accepted.account, accepted.source,
-            accepted.client_order_id, accepted.symbol, accepted.side, view.requested, view.quantity, view.allocated,
-            view.leaves, self._crossed.get(ticket_id, 0), view.avg_price, status, self._text.get(ticket_id, ""),
-            accepted.ts_ns, view.limit_price, view.end_ns,
+            ticket_id, self.parent_of_ticket(ticket_id) or ParentId(""), view.account, self._source[ticket_id],
+            self._client_order_id.get(ticket_id, ""), view.symbol, view.side, view.requested, view.quantity,
+            view.allocated, view.leaves, self._crossed.get(ticket_id, 0), view.avg_price, status,
+            self._text.get(ticket_id, ""), self._accepted_ns[ticket_id], view.limit_price, view.end_ns,
         )
 
     def rows(self) -> list[TicketRow]:
-        return [self.row(t) for t in self._accepted]
+        return [self.row(t) for t in self._accepted_ns]
+
+    # --- checkpoints (engine/checkpoint.py) -----------------------------------------------------------
+
+    def export_state(self) -> dict[str, object]:
+        """The desk's state and its book's, by name (to checkpoint between turns; nothing is copied)."""
+        state: dict[str, object] = {name: value for name, value in vars(self).items() if name != "book"}
+        state["book"] = self.book.export_state()
+        return state
+
+    def import_state(self, state: Mapping[str, object]) -> None:
+        """Take what `export_state` gave, into this empty desk (built with the same configuration);
+        raises KeyError or TypeError, changing nothing, when it is not such a state."""
+        own = {name for name in vars(self) if name != "book"}
+        if set(state) != own | {"book"}:
+            raise KeyError(f"desk state has fields {sorted(state)}, this desk {sorted(own | {'book'})}")
+        book = state["book"]
+        if not isinstance(book, Mapping):
+            raise TypeError("desk state without a ticket book state")
+        self.book.import_state(book)
+        vars(self).update((name, value) for name, value in state.items() if name != "book")
 
 
 def _ticket(accepted: ev.TicketAccepted) -> Ticket:
+    """The book's ticket; the strs many tickets share are interned (one object each: the book's blocks
+    keep them in their keys, and a checkpoint writes each once)."""
+    intern = sys.intern
     return Ticket(
-        accepted.ticket_id, accepted.account, accepted.source, accepted.symbol, accepted.side, accepted.quantity,
-        accepted.limit_price, mandate_algo(accepted.algo, accepted.params), accepted.urgency, accepted.start_ns,
-        accepted.end_ns, accepted.arrival_seq, accepted.allow_cross,
+        accepted.ticket_id, intern(accepted.account), intern(accepted.source), Symbol(intern(accepted.symbol)),
+        accepted.side, accepted.quantity, accepted.limit_price, mandate_algo(accepted.algo, accepted.params),
+        intern(accepted.urgency), accepted.start_ns, accepted.end_ns, accepted.arrival_seq, accepted.allow_cross,
     )
 
 
@@ -202,8 +232,9 @@ def mandate_algo(algo: str, params: ev.AlgoParams) -> str:
     """The algo as the aggregation rules compare it: its parameters are part of the mandate, so a
     POV at 10% and a POV at 20% (or a static and a dynamic VWAP) are never worked as one parent."""
     if not params:
-        return algo
-    return algo + "[" + ";".join(f"{name}={value}" for name, value in params) + "]"
+        return sys.intern(algo)
+    # interned: a few mandates among many tickets, one str each (in memory and in a checkpoint)
+    return sys.intern(algo + "[" + ";".join(f"{name}={value}" for name, value in params) + "]")
 
 
 def _number(ticket_id: str) -> int:

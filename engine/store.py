@@ -13,7 +13,7 @@ booked and comes back as a `FillAnomaly` event (the engine raises an alert and p
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -302,6 +302,20 @@ class OrderStore:
         if child is None:
             raise UnknownOrder(child_id)
         return child
+
+    # --- checkpoints (engine/checkpoint.py) -----------------------------------------------------------
+
+    def export_state(self) -> dict[str, object]:
+        """Every attribute, by name (to checkpoint between turns; nothing is copied). The order records are
+        the store's own classes; a checkpoint carries them as they are."""
+        return dict(vars(self))
+
+    def import_state(self, state: Mapping[str, object]) -> None:
+        """Take what `export_state` gave, into this empty store; raises KeyError, changing nothing, when its
+        fields are not this store's."""
+        if set(state) != set(vars(self)):
+            raise KeyError(f"order store state has fields {sorted(state)}, this store {sorted(vars(self))}")
+        vars(self).update(state)
 
     # --- reading ----------------------------------------------------------------------------------------
 

@@ -315,7 +315,7 @@ class TicketFlow:
         desk = self.desk
         now = self.clock.now_ns()
         symbol = valid.instrument.symbol
-        ticket_id, arrival = desk.new_ticket_id()
+        ticket_id, arrival = desk.next_ticket_id()
         algo_params = dict(request.params)
         if any(spec.name == "urgency" for spec in valid.algo.params_spec):
             algo_params.setdefault("urgency", request.urgency.upper())  # the ticket's urgency drives the algo

@@ -374,6 +374,38 @@ class TicketBook:
 
     # --- internals ------------------------------------------------------------------------------------
 
+    # --- checkpoints (engine/checkpoint.py) --------------------------------------------------------------
+
+    def configuration(self) -> tuple[Mapping[Symbol, Instrument], AggregationRules, CrossingPolicy]:
+        """What the book was built with (instruments, aggregation rules, crossing policy): not state. A
+        checkpoint is restored only into a book built with an equal configuration."""
+        return dict(self._instruments), self._rules, self._crossing
+
+    def export_state(self) -> dict[str, object]:
+        """Every attribute that changes as tickets come and go, by name (to checkpoint between turns). What
+        the constructor derives from the configuration is left out: the restoring book has its own."""
+        return {
+            "open_exact": self._open_exact, "blocks": self._blocks, "open": self._open,
+            "open_by_symbol": self._open_by_symbol, "block_of": self._block_of, "last_arrival": self._last_arrival,
+            "half_ticks": self._half_ticks, "money": self._money, "crosses": self._crosses,
+        }
+
+    def import_state(self, state: Mapping[str, object]) -> None:
+        """Take the state `export_state` gave (of a book with an equal configuration); raises KeyError or
+        TypeError, changing nothing, when it is not such a state."""
+        if set(state) != set(self.export_state()):
+            raise KeyError(f"ticket book state has fields {sorted(state)}")
+        blocks, open_by_symbol, block_of = state["blocks"], state["open_by_symbol"], state["block_of"]
+        open_exact, open_, last_arrival = state["open_exact"], state["open"], state["last_arrival"]
+        half_ticks, money, crosses = state["half_ticks"], state["money"], state["crosses"]
+        if not (isinstance(blocks, dict) and isinstance(open_by_symbol, dict) and isinstance(block_of, dict)
+                and isinstance(open_exact, dict) and isinstance(open_, dict) and isinstance(half_ticks, dict)
+                and isinstance(money, dict) and isinstance(last_arrival, int) and isinstance(crosses, int)):
+            raise TypeError("ticket book state of the wrong types")
+        self._blocks, self._open_by_symbol, self._block_of = blocks, open_by_symbol, block_of
+        self._open_exact, self._open, self._last_arrival = open_exact, open_, last_arrival
+        self._half_ticks, self._money, self._crosses = half_ticks, money, crosses
+
     def _check(self, ticket: Ticket, last_arrival: int) -> int | str | None:
         """The ticket's limit in ticks when it is acceptable, else the reason it is not."""
         return ticket_problem(ticket, self._instruments.get(ticket.symbol), self._block_of, last_arrival,

@@ -25,7 +25,7 @@ from engine.journal import Journal
 from engine.model import Instrument, Symbol
 from engine.recovery import apply_records, replay_into
 from engine.store import OrderStore
-from engine.tickets import IMPLEMENTATION, native
+from engine.tickets import IMPLEMENTATION, TicketBook, native
 from engine.venues.sim.market import default_instruments
 from tests.engine.checkpoint_build import fingerprint, fresh_state, write_at
 
@@ -267,14 +267,34 @@ def test_the_policy_checkpoints_every_n_records_or_t_seconds(records: int, secon
     assert ck.CheckpointPolicy().due(records, seconds * 1_000_000_000) is due
 
 
-def test_a_new_ticket_book_attribute_stops_checkpoints_until_this_module_knows_it() -> None:
-    class Grown:
-        def __init__(self) -> None:
-            for name in ck._BOOK_CONFIG | ck._BOOK_STATE | {"_new_index"}:
-                setattr(self, name, None)
+# TicketBook attributes its constructor derives from the configuration: the only ones a checkpoint may leave
+# out (the restoring book has its own). Every other attribute is state and must be exported.
+_BOOK_CONFIGURATION = {
+    "_instruments", "_rules", "_crossing", "_crossing_everywhere", "_block_prefix", "_cross_prefix", "_simple",
+    "_key", "_inline_key", "_exact_only",
+}
 
-    with pytest.raises(ck.CheckpointError, match="_new_index"):
-        ck._book_fields(Grown())  # type: ignore[arg-type]
+
+def test_the_ticket_book_exports_every_attribute_that_is_not_configuration() -> None:
+    """A new attribute of the book (compiled or not) that `export_state` forgets fails here."""
+    book = TicketBook(default_instruments())
+    names = getattr(type(book), "__mypyc_attrs__", None) or vars(book)
+    state = {name for name in names if name not in ("__dict__", "__weakref__")} - _BOOK_CONFIGURATION
+    assert {"_" + name for name in book.export_state()} == state
+
+
+def test_a_state_of_other_fields_is_refused_and_changes_nothing() -> None:
+    desk = TicketDesk(default_instruments())
+    exported = desk.export_state()
+    with pytest.raises(KeyError, match="unknown"):
+        desk.import_state({**exported, "unknown": 1})
+    book_state = dict(desk.book.export_state())
+    book_state.pop("crosses")
+    with pytest.raises(KeyError):
+        desk.import_state({**exported, "book": book_state})
+    store = OrderStore()
+    with pytest.raises(KeyError, match="unknown"):
+        store.import_state({**store.export_state(), "unknown": 1})
 
 
 def test_checkpoints_taken_by_a_live_engine_between_turns_recover_its_state(tmp_path: Path) -> None:
