@@ -19,6 +19,7 @@ import pytest
 
 from bench.restart import Session, write_session
 from engine import checkpoint as ck
+from engine import checkpoint_codec
 from engine.desk import TicketDesk
 from engine.engine import Engine
 from engine.journal import Journal
@@ -187,7 +188,7 @@ def test_an_untrusted_checkpoint_is_refused_and_the_whole_journal_replayed(
 def test_a_checkpoint_from_other_code_is_refused_even_when_its_row_claims_ours(
     session: tuple[Path, Session], journal_copy: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(ck, "_DIGEST", "0" * 64)
+    monkeypatch.setattr(checkpoint_codec, "_DIGEST", "0" * 64)
     write_at(journal_copy, positions(session[1], 3)[1])
     monkeypatch.undo()
     _tamper(journal_copy, "UPDATE checkpoints SET digest = ?", ck.code_digest())
