@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
-from bench.crash_recovery import final_checks
+from bench.crash_checks import final_checks
 from bench.crash_state import read_state
 from bench.oms_client import ClientOrder, MarketClock, OmsClient
 from engine import events as ev
