@@ -163,6 +163,11 @@ class TicketDesk:
         block_id = self._block_of.get(parent_id)
         return None if block_id is None else self.book.block(block_id)
 
+    def block_leaves(self, parent_id: ParentId) -> int:
+        """What the parent's tickets still need (0 for a parent that works no tickets), without a view."""
+        block_id = self._block_of.get(parent_id)
+        return 0 if block_id is None else self.book.leaves(block_id)
+
     def has_ticket(self, ticket_id: str) -> bool:
         return ticket_id in self._accepted_ns
 

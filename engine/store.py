@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from engine import events as ev
-from engine.model import ChildId, OrdStatus, ParentId, Side
+from engine.model import ChildId, OrdStatus, ParentId, Side, Symbol
 from engine.states import IllegalTransitionError, Trigger, next_state
 from engine.views import ChildView, FillView, ParentView
 
@@ -95,6 +95,7 @@ class OrderStore:
         self._parents: dict[ParentId, _Parent] = {}
         self._children: dict[ChildId, _Child] = {}
         self._live_children: dict[ChildId, _Child] = {}
+        self._live_parents: dict[ParentId, _Parent] = {}  # not in a terminal state (few, beside the day's many)
         self._fills: list[FillView] = []
         self._fill_keys: set[tuple[str, str]] = set()  # (venue, execution id): unique per venue
         self.kill_engaged = False
@@ -126,8 +127,17 @@ class OrderStore:
         )
         if new in (OrdStatus.PENDING_CANCEL, OrdStatus.PENDING_REPLACE) and order.status != new:
             order.prior = order.status
-        order.status = new
+        self._set_status(order_id, order, new)
         order.updated_ns = ts_ns
+
+    def _set_status(self, order_id: str, order: _Order, new: OrdStatus) -> None:
+        """Every status change goes here: it keeps the index of live parents."""
+        order.status = new
+        if isinstance(order, _Parent):
+            if new.is_live:
+                self._live_parents.setdefault(ParentId(order_id), order)
+            else:
+                self._live_parents.pop(ParentId(order_id), None)
 
     def _on_parent_accepted(self, e: ev.ParentAccepted) -> None:
         if e.parent_id in self._parents:
@@ -256,7 +266,7 @@ class OrderStore:
                              prior=order.prior)
         except IllegalTransitionError:
             return [f"{what} {order_id} filled while {order.status.name}"]
-        order.status = new
+        self._set_status(order_id, order, new)
         return []
 
     def _on_ticket_joined(self, e: ev.TicketJoined) -> None:
@@ -332,6 +342,10 @@ class OrderStore:
     def parent(self, parent_id: ParentId) -> ParentView:
         return self._parent_view(parent_id, self._parent(parent_id))
 
+    def parent_status(self, parent_id: ParentId) -> OrdStatus:
+        """The parent's status alone (no view built)."""
+        return self._parent(parent_id).status
+
     def child(self, child_id: ChildId) -> ChildView:
         return self._child_view(child_id, self._child(child_id))
 
@@ -366,7 +380,14 @@ class OrderStore:
         return len(self._fills)
 
     def live_parent_ids(self) -> list[ParentId]:
-        return [pid for pid, p in self._parents.items() if p.status.is_live]
+        """Parents not in a terminal state, oldest first (from an index: not a walk over the day's parents)."""
+        return list(self._live_parents)
+
+    def live_parent_states(self, symbol: Symbol) -> list[tuple[ParentId, OrdStatus, bool, int]]:
+        """(parent, status, paused, quantity out at venues and not yet filled) of each live parent of
+        `symbol`: what netting needs, without building a view per parent."""
+        return [(pid, p.status, p.paused, sum(c.quantity - c.cum_qty for c in p.live.values()))
+                for pid, p in self._live_parents.items() if p.accepted.symbol == symbol]
 
     def live_child_ids(self, parent_id: ParentId | None = None) -> list[ChildId]:
         return list(self._live_children if parent_id is None else self._parent(parent_id).live)

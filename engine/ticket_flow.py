@@ -249,14 +249,12 @@ class TicketFlow:
         if quote.bid is None or quote.ask is None:
             return
         working: dict[ParentId, int] = {}
-        for parent_id in self.store.live_parent_ids():
-            parent = self.store.parent(parent_id)
-            if parent.symbol != symbol:
-                continue
-            block = self.desk.block_view(parent_id)
+        for parent_id, status, paused, working_qty in self.store.live_parent_states(symbol):
             # a parent that is paused, being canceled or amended keeps everything out of the cross
-            unavailable = parent.working_qty if parent.status in _WORKING and not parent.paused else None
-            working[parent_id] = unavailable if unavailable is not None else (block.leaves if block else 0)
+            if status in _WORKING and not paused:
+                working[parent_id] = working_qty
+            else:
+                working[parent_id] = self.desk.block_leaves(parent_id)
         now = self.clock.now_ns()
         crossed = self.desk.net(symbol, quote.bid, quote.ask, now, working)
         if isinstance(crossed, records.NoCross):
@@ -343,13 +341,15 @@ class TicketFlow:
         else:
             parent_id = desk.parent_of_block(joined.block_id) or ParentId("")
             self.uow.emit(ev.TicketJoined(now, ticket_id, parent_id, False, joined.block_quantity))
-            parent = self.store.parent(parent_id)
-            if parent.status not in _WORKING:
-                reason = f"parent {parent_id} is {parent.status.name}: ticket canceled, resubmit"
+            status = self.store.parent_status(parent_id)
+            if status not in _WORKING:
+                reason = f"parent {parent_id} is {status.name}: ticket canceled, resubmit"
                 self._change(ticket_id, None, reason)
                 return SubmitResult(False, parent_id, reason, None, ticket_id)
-            self.follow_block(parent_id)
-        self.cross(symbol)
+            # once per parent and symbol at the end of the turn, not once per ticket: a basket or a socket
+            # read of many orders resizes each parent and crosses each symbol once (same order as before)
+            self.uow.at_end(("follow", parent_id), lambda: self.follow_block(parent_id))
+        self.uow.at_end(("cross", symbol), lambda: self.cross(symbol))
         return SubmitResult(True, parent_id, ticket_id=ticket_id)
 
     def _changeable(

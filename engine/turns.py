@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 import typing
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 
 from engine import commands as cmd
@@ -59,6 +59,7 @@ class Turns:
         self._batch: list[ev.Event | cmd.Command] = []
         self._outbox: list[Callable[[], None]] = []
         self._followers: list[Follower] = []
+        self._at_end: dict[Hashable, Callable[[], None]] = {}
         self._depth = 0
         self.events_journaled = 0
 
@@ -71,9 +72,23 @@ class Turns:
         try:
             yield
         finally:
-            self._depth -= 1
-            if self._depth == 0:
-                self._flush()
+            try:
+                if self._depth == 1:
+                    self._run_at_end()
+            finally:
+                self._depth -= 1
+                if self._depth == 0:
+                    self._flush()
+
+    def at_end(self, key: Hashable, action: Callable[[], None]) -> None:
+        """Run `action` once at the end of the outermost turn, before it commits: work a batch needs once,
+        not once per item (a basket or a socket read of many orders crosses a symbol and resizes a parent
+        once). A later call with the same key is dropped; actions may emit and add more. Outside a turn
+        it runs at once."""
+        if self._depth == 0:
+            action()
+        elif key not in self._at_end:
+            self._at_end[key] = action
 
     def emit(self, event: ev.Event) -> bool:
         """Apply `event` to the order store and stage it; False when the store refused it.
@@ -123,6 +138,11 @@ class Turns:
         return lambda: self._followers.remove(follower) if follower in self._followers else None
 
     # --- internals -------------------------------------------------------------------------------------
+
+    def _run_at_end(self) -> None:
+        while self._at_end:
+            key = next(iter(self._at_end))
+            self._at_end.pop(key)()
 
     def _refuse_report(self, report: ev.Event, problem: ev.IllegalTransition) -> None:
         venue = str(getattr(report, "venue", "")) or self._venue_of(problem.order_id)

@@ -11,8 +11,9 @@ unique per session and day, and the engine's ticket ids start over with each day
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import astuple, dataclass, fields
+from dataclasses import dataclass, fields
 from decimal import Decimal
+from operator import attrgetter
 from pathlib import Path
 
 import sqlite_utils
@@ -159,12 +160,17 @@ class OmsOrderStore:
         self.ledger.leave(self)
 
 
+_VALUES = attrgetter(*_ORDER_COLUMNS)
+_SIDE, _STATUS = _ORDER_COLUMNS.index("side"), _ORDER_COLUMNS.index("status")
+_PRICE, _AVG_PX = _ORDER_COLUMNS.index("price"), _ORDER_COLUMNS.index("avg_px")
+
+
 def _row(order: OmsOrder) -> tuple[object, ...]:
-    values = list(astuple(order))
-    values[_ORDER_COLUMNS.index("side")] = order.side.value
-    values[_ORDER_COLUMNS.index("status")] = order.status.value
-    for name in ("price", "avg_px"):
-        index = _ORDER_COLUMNS.index(name)
+    """The order's columns (its fields are flat values: no generic deep copy, which was most of a commit)."""
+    values = list(_VALUES(order))
+    values[_SIDE] = order.side.value
+    values[_STATUS] = order.status.value
+    for index in (_PRICE, _AVG_PX):
         values[index] = None if values[index] is None else str(values[index])
     return tuple(values)
 

@@ -1,0 +1,166 @@
+"""OMS intake end to end: NewOrderSingles over FIX into `ems headless`, acknowledged, journaled, worked.
+
+`python -m bench.oms_intake [--json FILE] [--orders 10000,100000] [--sessions 1,2,4] [--repeats 3]`
+
+Per (orders, sessions): a fresh journal, the real `ems headless` (simulated market, FIX acceptor on a free
+loopback port), and one OMS client process per session (bench/intake_client.py: plain sockets, every order
+encoded before the clock starts, written in chunks of 64 as fast as the socket takes them). The orders are
+split evenly across the sessions and sent at once. Measured: orders acknowledged (New, ExecType 0) per
+second from the first byte sent to the last New, over all sessions; send-to-New latency p50 / p99 / max;
+journal rows written; median of `--repeats`. Then a 10,000-row basket through the engine API
+(`Engine.submit_basket`) in this process: rows per second.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.common import emit, parser
+
+REPO = Path(__file__).resolve().parent.parent
+START_TIMEOUT_S = 30.0
+
+
+def engine_config(journal: Path, port: int, sessions: int) -> str:
+    fix_sessions = "".join(f'[[fix.sessions]]\nsender_comp_id = "EMS"\ntarget_comp_id = "OMS{n}"\n'
+                           for n in range(1, sessions + 1))
+    return (f'[journal]\npath = "{journal}"\n[market]\nspeed = 1.0\nopen = "09:30:00"\n'
+            f'[fix]\nenabled = true\nport = {port}\n{fix_sessions}')
+
+
+def free_port() -> int:
+    import socket
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def start_engine(folder: Path, sessions: int) -> tuple[subprocess.Popen[bytes], int, Path]:
+    port = free_port()
+    config = folder / "ems.toml"
+    config.write_text(engine_config(folder / "journal.db", port, sessions))
+    log = folder / "engine.log"
+    with log.open("wb") as err:
+        proc = subprocess.Popen([sys.executable, "-m", "app.main", "headless", "--config", str(config)], cwd=REPO,
+                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err)
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while b"FIX acceptor listening" not in log.read_bytes():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            raise RuntimeError(f"ems headless did not start: {log.read_text()[-2000:]}")
+        time.sleep(0.05)
+    return proc, port, log
+
+
+def stop_engine(proc: subprocess.Popen[bytes]) -> int:
+    proc.send_signal(signal.SIGTERM)
+    try:
+        return proc.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        return proc.wait()
+
+
+def journal_rows(path: Path) -> int:
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+        return int(conn.execute("SELECT COUNT(*) FROM journal").fetchone()[0])
+
+
+def intake_once(orders: int, sessions: int, seed: int) -> dict[str, Any]:
+    """One engine, `sessions` client processes sending `orders` in all; the merged figures."""
+    with tempfile.TemporaryDirectory(prefix="oms-intake-", dir="/tmp") as scratch:
+        folder = Path(scratch)
+        proc, port, log = start_engine(folder, sessions)
+        try:
+            share = [orders // sessions + (1 if n < orders % sessions else 0) for n in range(sessions)]
+            clients = [subprocess.Popen(
+                [sys.executable, "-m", "bench.intake_client", "--port", str(port), "--comp-id", f"OMS{n + 1}",
+                 "--orders", str(count), "--seed", str(seed + n)], cwd=REPO, stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE) for n, count in enumerate(share)]
+            results = []
+            for client in clients:
+                out, err = client.communicate(timeout=900)
+                if client.returncode != 0:
+                    raise RuntimeError(f"intake client failed: {err.decode()[-2000:]}")
+                results.append(json.loads(out))
+        finally:
+            code = stop_engine(proc)
+        if any("error" in r for r in results):
+            raise RuntimeError(f"intake client: {results}")
+        rows = journal_rows(folder / "journal.db")
+        errors = [line for line in log.read_text(errors="replace").splitlines() if " ERROR " in line]
+    acked = sum(r["acked"] for r in results)
+    seconds = (max(r["last_ack_ns"] for r in results) - min(r["started_ns"] for r in results)) / 1e9
+    return {
+        "orders": orders, "sessions": sessions, "acked": acked, "rejected": sum(r["rejected"] for r in results),
+        "first_rejects": [x for r in results for x in r["first_rejects"]][:3],
+        "seconds": round(seconds, 3), "acked_per_s": round(acked / seconds) if seconds > 0 else None,
+        "ack_ms_p50": round(statistics.median(r["ack_ms_p50"] for r in results), 2),
+        "ack_ms_p99": round(max(r["ack_ms_p99"] for r in results), 2),
+        "ack_ms_max": round(max(r["ack_ms_max"] for r in results), 2),
+        "journal_rows": rows, "engine_exit": code, "engine_errors": len(errors),
+    }
+
+
+def intake(orders: int, sessions: int, repeats: int, seed: int) -> dict[str, Any]:
+    runs = [intake_once(orders, sessions, seed + 100 * n) for n in range(repeats)]
+    median = sorted(runs, key=lambda r: r["acked_per_s"] or 0)[len(runs) // 2]
+    return {**median, "runs_acked_per_s": [r["acked_per_s"] for r in runs]}
+
+
+def basket_rows_per_s(rows: int, repeats: int) -> tuple[float, list[float]]:
+    """`Engine.submit_basket` of `rows` ticket requests on a fresh engine and journal, median rows/s."""
+    from bench.basket_intake import submit_basket_once
+    runs = [submit_basket_once(rows, seed=n) for n in range(repeats)]
+    return statistics.median(runs), runs
+
+
+def render(results: list[dict[str, Any]], basket: float) -> str:
+    head = f"{'orders':>8} {'sessions':>8} {'acked/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'acked':>8} " \
+           f"{'rejected':>8} {'journal rows':>12}"
+    lines = [head]
+    for r in results:
+        lines.append(f"{r['orders']:>8,} {r['sessions']:>8} {r['acked_per_s'] or 0:>9,} {r['ack_ms_p50']:>8} "
+                     f"{r['ack_ms_p99']:>8} {r['ack_ms_max']:>8} {r['acked']:>8,} {r['rejected']:>8,} "
+                     f"{r['journal_rows']:>12,}")
+    lines.append(f"basket through Engine.submit_basket: {basket:,.0f} rows/s")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    p = parser(__doc__ or "")
+    p.add_argument("--orders", default="10000,100000", help="comma-separated order counts")
+    p.add_argument("--sessions", default="1,2,4", help="comma-separated session counts")
+    p.add_argument("--basket-rows", type=int, default=10_000)
+    p.add_argument("--seed", type=int, default=1)
+    args = p.parse_args()
+    results = []
+    for orders in map(int, args.orders.split(",")):
+        for sessions in map(int, args.sessions.split(",")):
+            results.append(intake(orders, sessions, args.repeats, args.seed))
+            print(f"{orders:,} orders over {sessions} session(s): {results[-1]['acked_per_s']:,} acked/s",
+                  file=sys.stderr)
+    basket, basket_runs = basket_rows_per_s(args.basket_rows, args.repeats)
+    print(render(results, basket))
+    one = [r for r in results if r["sessions"] == 1]
+    headline = max(one, key=lambda r: r["orders"]) if one else results[0]
+    emit({
+        "orders": headline["orders"], "sessions": headline["sessions"], "acked_per_s": headline["acked_per_s"],
+        "ack_ms_p50": headline["ack_ms_p50"], "ack_ms_p99": headline["ack_ms_p99"],
+        "basket_rows_per_s": round(basket), "basket_runs_rows_per_s": [round(x) for x in basket_runs],
+        "runs": results, "pid": os.getpid(),
+    }, args.json)
+
+
+if __name__ == "__main__":
+    main()
