@@ -8,9 +8,11 @@ Virtual time runs as fast as the CPU allows, so events/s is the engine's process
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from app.config import load_config, session_epoch_ns
 from app.wiring import build_engine, open_journal
@@ -22,7 +24,9 @@ from engine.venues.sim.market import default_instruments
 DAY = dt.date(2026, 1, 5)
 
 
-def measure(minutes: int, parents_per_symbol: int) -> dict[str, float]:
+def measure(minutes: int, parents_per_symbol: int, distinct: int = 0) -> dict[str, float]:
+    """One run. `distinct` > 0: that many parents that cannot aggregate or cross (each its own end time,
+    crossing off), spread over the symbols, instead of `parents_per_symbol` tickets per symbol."""
     with tempfile.TemporaryDirectory(prefix="ems-bench-") as scratch:
         config = load_config(journal_override=str(Path(scratch) / "bench.db"))
         clock = VirtualClock(session_epoch_ns(DAY, config.market.open_s))
@@ -31,11 +35,20 @@ def measure(minutes: int, parents_per_symbol: int) -> dict[str, float]:
         engine.start()
         clock.advance(5 * NS_PER_S)
         end_ns = clock.now_ns() + minutes * 60 * NS_PER_S
-        for i, symbol in enumerate(default_instruments()):
+        symbols = list(default_instruments())
+        if distinct:
+            for k in range(distinct):
+                side = Side.BUY if k % 2 == 0 else Side.SELL
+                result = engine.submit_ticket(symbol=symbols[k % len(symbols)], side=side, quantity=2_000,
+                                              limit_price=None, algo="TWAP", end_ns=end_ns + k * NS_PER_S,
+                                              params={"slice_seconds": "30"}, allow_cross=False)
+                assert result.accepted, result.reason
+        for i, symbol in enumerate(symbols if not distinct else []):
             for k in range(parents_per_symbol):
                 side = Side.BUY if (i + k) % 2 == 0 else Side.SELL
                 engine.submit_ticket(symbol=symbol, side=side, quantity=20_000, limit_price=None, algo="TWAP",
                                      end_ns=end_ns, params={"slice_seconds": "30"})
+        parents = len(engine.store.parent_ids())
         before = engine.events_processed
         started = time.perf_counter()
         clock.run_until(end_ns)
@@ -49,6 +62,7 @@ def measure(minutes: int, parents_per_symbol: int) -> dict[str, float]:
         "wall_s": elapsed,
         "market_seconds_per_wall_second": minutes * 60 / elapsed,
         "children": len(snap.children),
+        "parents": parents,
         "fills": len(snap.fills),
         "journal_records": float(journal.appended),
     }
@@ -58,7 +72,18 @@ def main() -> None:
     p = parser(__doc__ or "")
     p.add_argument("--minutes", type=int, default=20, help="market minutes simulated per run")
     p.add_argument("--parents-per-symbol", type=int, default=2)
+    p.add_argument("--parents", default="", help="comma-separated counts of distinct parents (e.g. 100,1000,2000): "
+                   "market s per wall s at each")
     args = p.parse_args()
+    if args.parents:
+        by_count: dict[int, dict[str, Any]] = {}
+        for count in map(int, args.parents.split(",")):
+            by_count[count] = median_of(args.repeats, functools.partial(measure, args.minutes, 0, count))
+            print(f"{count:>6,} parents: {by_count[count]['market_seconds_per_wall_second']:8.1f} market s per wall s, "
+                  f"{by_count[count]['events_per_s']:,.0f} events/s, {by_count[count]['children']:,.0f} children")
+        emit({"minutes": args.minutes, "parents": {str(k): v for k, v in by_count.items()},
+              "events_per_s": by_count[min(by_count)]["events_per_s"]}, args.json)
+        return
     figures = median_of(args.repeats, lambda: measure(args.minutes, args.parents_per_symbol))
     figures["minutes"] = args.minutes
     print(table([

@@ -46,10 +46,10 @@ class AlgoGateway:
         return self._store.parent(parent_id)
 
     def instrument_of(self, parent_id: ParentId) -> Instrument:
-        return self._instruments[self._store.parent(parent_id).symbol]
+        return self._instruments[self._store.parent_symbol(parent_id)]
 
     def quote_of(self, parent_id: ParentId) -> Quote:
-        return self._market.quote(self._store.parent(parent_id).symbol)
+        return self._market.quote(self._store.parent_symbol(parent_id))
 
     def live_children(self, parent_id: ParentId) -> list[ChildView]:
         store = self._store

@@ -297,7 +297,7 @@ class ParentFlow:
 
     def market_since_start(self, parent_id: ParentId) -> tuple[int, Decimal | None]:
         """Market volume and VWAP since the parent was accepted."""
-        symbol = self.store.parent(parent_id).symbol
+        symbol = self.store.parent_symbol(parent_id)
         mark = self._start_marks.get(parent_id)
         if mark is None:
             mark = self._start_marks[parent_id] = self.market.mark(symbol)
@@ -306,7 +306,7 @@ class ParentFlow:
     def live_parent_problem(self, parent_id: ParentId) -> str:
         if not self.store.has_parent(parent_id):
             return f"unknown parent {parent_id}"
-        status = self.store.parent(parent_id).status
+        status = self.store.parent_status(parent_id)
         return f"parent is {status.name}" if status.is_terminal else ""
 
     def _tickets(self) -> TicketSide:

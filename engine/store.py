@@ -346,6 +346,10 @@ class OrderStore:
         """The parent's status alone (no view built)."""
         return self._parent(parent_id).status
 
+    def parent_symbol(self, parent_id: ParentId) -> Symbol:
+        """The parent's instrument alone (no view built: algos ask on every wake)."""
+        return self._parent(parent_id).accepted.symbol
+
     def child(self, child_id: ChildId) -> ChildView:
         return self._child_view(child_id, self._child(child_id))
 
