@@ -52,6 +52,8 @@ class ClientOrder:
     exec_ids: set[str] = field(default_factory=set)
     repeated_exec_ids: list[str] = field(default_factory=list)  # a known ExecID again without PossDupFlag
     pending_change: str = ""  # ClOrdID of an unanswered cancel / replace
+    ord_type: str = "1"  # OrdType (40) and Price (44) as sent: a replace repeats them (40 is required on G)
+    price: Decimal | None = None
     resent: int = 0
     history: list[str] = field(default_factory=list)  # what was received on it, compactly (for debugging)
 
@@ -194,7 +196,8 @@ class OmsClient:
         self, cl_ord_id: str, symbol: str, side: str, quantity: int, price: Decimal | None, expire_ns: int
     ) -> ClientOrder:
         """A TWAP NewOrderSingle (TargetStrategy 1000) ending at `expire_ns` market time."""
-        order = ClientOrder(cl_ord_id, symbol, side, quantity, current_cl_ord_id=cl_ord_id, order_qty=quantity)
+        order = ClientOrder(cl_ord_id, symbol, side, quantity, current_cl_ord_id=cl_ord_id, order_qty=quantity,
+                            ord_type="1" if price is None else "2", price=price)
         self.orders[cl_ord_id] = order
         self._order_of[cl_ord_id] = cl_ord_id
         fields: list[tuple[int, FieldValue]] = [(11, cl_ord_id), (55, symbol), (54, side), (38, quantity)]
@@ -208,8 +211,11 @@ class OmsClient:
         self._change(order, cl_ord_id, "F", [])
 
     def replace(self, order: ClientOrder, cl_ord_id: str, quantity: int) -> None:
-        """OrderQty change; OrdType and Price are not sent, so they stay as they are."""
-        self._change(order, cl_ord_id, "G", [(38, quantity)])
+        """OrderQty change; OrdType (required on G) and Price are repeated as they were sent."""
+        terms: list[tuple[int, FieldValue]] = [(38, quantity), (40, order.ord_type)]
+        if order.price is not None:
+            terms.append((44, order.price))
+        self._change(order, cl_ord_id, "G", terms)
 
     def _change(self, order: ClientOrder, cl_ord_id: str, msg_type: str, extra: list[tuple[int, FieldValue]]) -> None:
         self.changes[cl_ord_id] = ChangeRequest(cl_ord_id, order.cl_ord_id, msg_type)

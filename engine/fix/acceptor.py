@@ -1,9 +1,14 @@
 """The FIX 4.4 acceptor OMS clients connect to: asyncio server, logon gate, one session per CompID pair.
 
-Only configured (SenderCompID, TargetCompID) pairs get a session; anything else is answered with a
-Logout naming the problem and the connection is closed, without creating any state. Each socket
-read is framed, verified and handed to the session as one batch; everything the batch produced
+Only configured (SenderCompID, TargetCompID) pairs get a session. As in QuickFIX, a connection whose
+first message is not a Logon for a configured, currently unconnected session (right BeginString and
+CompIDs), or whose Logon is garbled, is closed without a reply and without creating any state. Each
+socket read is framed, verified and handed to the session as one batch; everything the batch produced
 (sequence numbers, stored messages) is committed to the store once, then written to the socket.
+
+Sessions cannot hurt each other: an exception while one connection's read is handled (its application,
+its store rows) closes that connection only, its uncommitted rows are discarded, and `on_error` is told;
+a peer that stops reading is dropped once `MAX_WRITE_BUFFER_BYTES` wait for it.
 """
 
 from __future__ import annotations
@@ -16,15 +21,18 @@ from pathlib import Path
 
 from engine import failpoints
 from engine.clock import NS_PER_S, Clock, TimerHandle
-from engine.fix.codec import FieldValue, MsgType, Tag, encode, encode_body, utc_timestamp
+from engine.fix.codec import FieldValue, MsgType, Tag
 from engine.fix.config import AcceptorConfig, SessionId
 from engine.fix.framing import FixFramer, FixMessage
 from engine.fix.protocols import FixApplication
-from engine.fix.session import FixSession, SessionState
+from engine.fix.session import ErrorHandler, FixSession, SessionState
 from engine.fix.store import SessionStore
 from engine.ledger import Ledger
 
 log = logging.getLogger(__name__)
+
+MAX_WRITE_BUFFER_BYTES = 16 << 20
+"""A connection with this much written and not yet taken by its peer is dropped (a peer that stopped reading)."""
 
 
 class UnknownSession(KeyError):
@@ -48,6 +56,7 @@ class FixAcceptor:
         *,
         wall_time_ns: Callable[[], int] | None = None,
         unit_of_work: Callable[[], AbstractContextManager[None]] | None = None,
+        on_error: ErrorHandler | None = None,
     ) -> None:
         self.config = config
         self._unit_of_work = unit_of_work or nullcontext
@@ -67,7 +76,10 @@ class FixAcceptor:
                 logout_timeout_s=config.logout_timeout_s,
                 heartbeat_margin=config.heartbeat_margin,
                 max_heartbeat_s=config.max_heartbeat_s,
+                min_heartbeat_s=config.min_heartbeat_s,
+                settings=config.settings,
                 wall_time_ns=self._wall_ns,
+                on_error=on_error,
             )
             self._sessions[session.session_id] = session
             self._by_comp_ids[(session_config.sender_comp_id, session_config.target_comp_id)] = session
@@ -142,9 +154,18 @@ class FixAcceptor:
     def is_logged_on(self, session_id: SessionId) -> bool:
         return self.session(session_id).logged_on
 
-    def send(self, session_id: SessionId, msg_type: str, fields: Iterable[tuple[int, FieldValue]]) -> bool:
-        """Send an application message; True if it went on the wire now, False if stored for resend."""
-        sent = self.session(session_id).send(msg_type, fields)
+    def send(
+        self,
+        session_id: SessionId,
+        msg_type: str,
+        fields: Iterable[tuple[int, FieldValue]],
+        *,
+        header: Iterable[tuple[int, FieldValue]] = (),
+    ) -> bool:
+        """Send an application message; True if it went on the wire now, False if stored for resend.
+
+        `header` adds header fields beyond the standard ones (e.g. DeliverToCompID 128)."""
+        sent = self.session(session_id).send(msg_type, fields, header=header)
         self._schedule_flush()
         return sent
 
@@ -172,38 +193,47 @@ class FixAcceptor:
     # ----- connections ------------------------------------------------------------------------------
 
     def _bind(self, connection: _Connection, logon: FixMessage) -> FixSession | None:
-        """The session a connection's first message claims, or None after refusing it."""
+        """The session a connection's first message claims, or None after closing the connection.
+
+        Nothing is sent back to a stranger (QuickFIX does the same): no session state exists for it.
+        """
         their_sender = logon.get_str(Tag.SENDER_COMP_ID) or ""
         their_target = logon.get_str(Tag.TARGET_COMP_ID) or ""
-        if logon.msg_type != MsgType.LOGON:
-            log.warning("FIX %s: first message is 35=%s, not Logon; closing", connection.peer, logon.msg_type)
-            connection.disconnect()
-            return None
-        session = self._by_comp_ids.get((their_target, their_sender))
         begin_string = logon.get_str(Tag.BEGIN_STRING)
-        if session is None or begin_string != session.config.begin_string:
-            reason = f"unknown session: BeginString={begin_string} SenderCompID={their_sender} "
-            reason += f"TargetCompID={their_target}"
+        session = self._by_comp_ids.get((their_target, their_sender))
+        if logon.msg_type != MsgType.LOGON:
+            reason = f"first message is 35={logon.msg_type}, not Logon"
+        elif session is None or begin_string != session.config.begin_string:
+            reason = f"unknown session {begin_string}:{their_target}->{their_sender} (ours first)"
         elif session.state is not SessionState.DISCONNECTED:
             reason = f"session {session.session_id} is already connected"
         else:
             session.attach(connection)
             return session
-        log.warning("FIX %s: Logon refused: %s", connection.peer, reason)
-        # Outside any session's numbering: no state is created for a stranger.
-        connection.write(
-            encode(
-                MsgType.LOGOUT,
-                encode_body([(Tag.TEXT, reason)]),
-                begin_string=begin_string or "FIX.4.4",
-                sender_comp_id=their_target or "UNKNOWN",
-                target_comp_id=their_sender or "UNKNOWN",
-                seq_num=1,
-                sending_time=utc_timestamp(self._wall_ns()),
-            )
-        )
+        log.warning("FIX %s: %s; disconnecting", connection.peer, reason)
         connection.disconnect()
         return None
+
+    def _failed(self, connection: _Connection, exc: Exception) -> None:
+        """Handling one connection's read raised (its application, or the commit of its turn): close that
+        connection only, with nothing of its turn sent, and keep the others going."""
+        session = connection.session
+        log.error("FIX %s: closing after an error: %r", session.session_id if session else connection.peer, exc,
+                  exc_info=exc)
+        if session is not None:
+            self._close_failed(session, f"{type(exc).__name__}: {exc}")
+        else:
+            self._dirty.discard(connection)
+            connection.abort()
+
+    def _close_failed(self, session: FixSession, reason: str) -> None:
+        """Drop what `session` staged and sent nothing of, close its connection, tell `on_error`."""
+        for connection in [c for c in self._connections if c.session is session]:
+            self._dirty.discard(connection)
+            connection.abort()
+        self.store.discard(session.session_id)
+        session.reload()
+        session.fail(reason, tell_peer=False)
 
     def _mark_dirty(self, connection: _Connection) -> None:
         self._dirty.add(connection)
@@ -216,11 +246,14 @@ class FixAcceptor:
 
     def _flush(self) -> None:
         """Commit the ledger (the session store with the rest of the turn), then put every pending byte on
-        the wire (FIX: store before send; the ledger's invariant: nothing leaves before its commit)."""
+        the wire (FIX: store before send; the ledger's invariant: nothing leaves before its commit).
+
+        A session whose rows cannot be committed is closed without sending them; the others go on."""
         self._flush_scheduled = False
         if self._stopped:
             return
-        self.store.commit()
+        for session_id, error in self.store.commit_isolating():
+            self._close_failed(self._sessions[session_id], f"its session store rows could not be committed: {error}")
         dirty, self._dirty = self._dirty, set()
         for connection in dirty:
             connection.flush()
@@ -261,20 +294,31 @@ class _Connection(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         if self._closing:
             return
+        try:
+            self._handle(data)
+        except Exception as exc:  # this connection's problem: the others go on
+            self._acceptor._failed(self, exc)
+        self._acceptor._flush()
+
+    def _handle(self, data: bytes) -> None:
         messages, errors = self._framer.feed(data)
         for error in errors:
             log.warning("FIX %s: dropped garbled data: %s", self.peer, error)
-        if messages:
-            session = self.session
-            if session is None:
-                session = self.session = self._acceptor._bind(self, messages[0])
-            if session is not None:
-                with self._acceptor._unit_of_work():
-                    session.on_messages(messages)
-                if session.state is not SessionState.AWAITING_LOGON and self._logon_timer is not None:
-                    self._logon_timer.cancel()
-                    self._logon_timer = None
-        self._acceptor._flush()
+            if self.session is None and error.msg_type == MsgType.LOGON:
+                log.warning("FIX %s: garbled Logon; disconnecting", self.peer)
+                self.disconnect()
+                return
+        if not messages:
+            return
+        session = self.session
+        if session is None:
+            session = self.session = self._acceptor._bind(self, messages[0])
+        if session is not None:
+            with self._acceptor._unit_of_work():
+                session.on_messages(messages)
+            if session.state is not SessionState.AWAITING_LOGON and self._logon_timer is not None:
+                self._logon_timer.cancel()
+                self._logon_timer = None
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._closing = True
@@ -306,10 +350,19 @@ class _Connection(asyncio.Protocol):
             failpoints.hit("acceptor.before_write")
             transport.write(b"".join(self._pending))
             self._pending.clear()
+            waiting = transport.get_write_buffer_size()
+            if waiting > MAX_WRITE_BUFFER_BYTES:
+                log.warning("FIX %s: peer is not reading (%s bytes waiting); dropping it", self.peer, waiting)
+                if self.session is not None:
+                    self.session.fail(f"peer stopped reading ({waiting:,} bytes waiting)", tell_peer=False)
+                transport.abort()
+                return
         if self._closing:
             transport.close()
 
     def abort(self) -> None:
+        self._closing = True
+        self._pending.clear()
         if self._transport is not None:
             self._transport.abort()
 

@@ -7,12 +7,14 @@ so a resend re-frames the same body with PossDupFlag and OrigSendingTime.
 
 from __future__ import annotations
 
+import calendar
 import time
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Final
 
 from engine.fix.framing import checksum
+from engine.fixnum import format_fix_decimal
 
 NS_PER_S = 1_000_000_000
 NS_PER_MS = 1_000_000
@@ -32,12 +34,19 @@ class Tag:
     MSG_TYPE: Final = 35
     NEW_SEQ_NO: Final = 36
     POSS_DUP_FLAG: Final = 43
+    POSS_RESEND: Final = 97
     REF_SEQ_NUM: Final = 45
     SENDER_COMP_ID: Final = 49
     SENDING_TIME: Final = 52
     TARGET_COMP_ID: Final = 56
     TEXT: Final = 58
     ENCRYPT_METHOD: Final = 98
+    ON_BEHALF_OF_COMP_ID: Final = 115
+    ON_BEHALF_OF_SUB_ID: Final = 116
+    DELIVER_TO_COMP_ID: Final = 128
+    DELIVER_TO_SUB_ID: Final = 129
+    ON_BEHALF_OF_LOCATION_ID: Final = 144
+    DELIVER_TO_LOCATION_ID: Final = 145
     HEART_BT_INT: Final = 108
     TEST_REQ_ID: Final = 112
     ORIG_SENDING_TIME: Final = 122
@@ -46,6 +55,7 @@ class Tag:
     REF_TAG_ID: Final = 371
     REF_MSG_TYPE: Final = 372
     SESSION_REJECT_REASON: Final = 373
+    BUSINESS_REJECT_REASON: Final = 380
     USERNAME: Final = 553
     PASSWORD: Final = 554
 
@@ -60,6 +70,7 @@ class MsgType:
     SEQUENCE_RESET: Final = "4"
     LOGOUT: Final = "5"
     LOGON: Final = "A"
+    BUSINESS_MESSAGE_REJECT: Final = "j"
 
 
 ADMIN_MSG_TYPES: Final = frozenset({"0", "1", "2", "3", "4", "5", "A"})
@@ -78,6 +89,27 @@ class SessionRejectReason:
     COMPID_PROBLEM: Final = 9
     SENDING_TIME_ACCURACY: Final = 10
     INVALID_MSG_TYPE: Final = 11
+    TAG_APPEARS_MORE_THAN_ONCE: Final = 13
+    TAG_OUT_OF_ORDER: Final = 14
+    INCORRECT_NUM_IN_GROUP_COUNT: Final = 16
+
+
+REJECT_TEXT: Final = {
+    SessionRejectReason.INVALID_TAG_NUMBER: "Invalid tag number",
+    SessionRejectReason.REQUIRED_TAG_MISSING: "Required tag missing",
+    SessionRejectReason.TAG_NOT_DEFINED_FOR_MSG_TYPE: "Tag not defined for this message type",
+    SessionRejectReason.UNDEFINED_TAG: "Undefined Tag",
+    SessionRejectReason.TAG_WITHOUT_VALUE: "Tag specified without a value",
+    SessionRejectReason.VALUE_INCORRECT: "Value is incorrect (out of range) for this tag",
+    SessionRejectReason.INCORRECT_DATA_FORMAT: "Incorrect data format for value",
+    SessionRejectReason.COMPID_PROBLEM: "CompID problem",
+    SessionRejectReason.SENDING_TIME_ACCURACY: "SendingTime accuracy problem",
+    SessionRejectReason.INVALID_MSG_TYPE: "Invalid MsgType",
+    SessionRejectReason.TAG_APPEARS_MORE_THAN_ONCE: "Tag appears more than once",
+    SessionRejectReason.TAG_OUT_OF_ORDER: "Tag specified out of required order",
+    SessionRejectReason.INCORRECT_NUM_IN_GROUP_COUNT: "Incorrect NumInGroup count for repeating group",
+}
+"""Text (58) of a session Reject, in QuickFIX's wording (its acceptance tests compare it)."""
 
 
 _timestamp_cache: tuple[int, str] = (-1, "")
@@ -94,8 +126,19 @@ def utc_timestamp(ns: int) -> str:
     return f"{prefix}.{rem // NS_PER_MS:03d}"
 
 
+def parse_utc_timestamp(value: bytes) -> int:
+    """Nanoseconds since the epoch of a UTCTimestamp the dictionary has already checked the format of."""
+    seconds = calendar.timegm(
+        (int(value[0:4]), int(value[4:6]), int(value[6:8]), int(value[9:11]), int(value[12:14]), int(value[15:17]))
+    )
+    fraction = value[18:]
+    nanos = int(fraction.ljust(9, b"0")) if fraction else 0
+    return seconds * NS_PER_S + nanos
+
+
 def format_value(value: FieldValue) -> bytes:
-    """Wire text of one field value: bool as Y/N, Decimal without exponent; floats are refused."""
+    """Wire text of one field value: bool as Y/N, Decimal without exponent (at most 30 digits: ValueError
+    past that, without building the text); floats are refused."""
     if isinstance(value, bytes):
         out = value
     elif isinstance(value, str):
@@ -105,7 +148,7 @@ def format_value(value: FieldValue) -> bytes:
     elif isinstance(value, int):
         out = str(value).encode("ascii")
     elif isinstance(value, Decimal):
-        out = format(value, "f").encode("ascii")
+        out = format_fix_decimal(value).encode("ascii")  # bounded: never builds an unbounded text
     else:
         raise TypeError(f"FIX field value must be str, bytes, int or Decimal, got {type(value).__name__}")
     if b"\x01" in out:
@@ -145,14 +188,27 @@ def encode(
     sending_time: str,
     poss_dup: bool = False,
     orig_sending_time: str | None = None,
+    header: Iterable[tuple[int, FieldValue]] = (),
 ) -> bytes:
-    """A whole frame: 8, 9, 35, 49, 56, 34, [43], 52, [122], body, 10."""
-    header = f"35={msg_type}\x0149={sender_comp_id}\x0156={target_comp_id}\x0134={seq_num}\x01"
-    if poss_dup:
-        header += "43=Y\x01"
-    header += f"52={sending_time}\x01"
-    if orig_sending_time is not None:
-        header += f"122={orig_sending_time}\x01"
-    rest = header.encode("latin-1") + body
+    """A whole frame: 8, 9, 35, the standard header in ascending tag order as QuickFIX writes it (34, [43],
+    49, 52, 56, [122], plus any `header` fields such as OnBehalfOfCompID 115 in their place), body, 10."""
+    extra = list(header)
+    if extra:
+        fields: list[tuple[int, FieldValue]] = [(34, seq_num), (49, sender_comp_id), (52, sending_time),
+                                                (56, target_comp_id), *extra]
+        if poss_dup:
+            fields.append((43, "Y"))
+        if orig_sending_time is not None:
+            fields.append((122, orig_sending_time))
+        fields.sort(key=lambda field: field[0])
+        rest = b"35=%s\x01" % msg_type.encode("latin-1") + encode_body(fields) + body
+    else:
+        head = f"35={msg_type}\x0134={seq_num}\x01"
+        if poss_dup:
+            head += "43=Y\x01"
+        head += f"49={sender_comp_id}\x0152={sending_time}\x0156={target_comp_id}\x01"
+        if orig_sending_time is not None:
+            head += f"122={orig_sending_time}\x01"
+        rest = head.encode("latin-1") + body
     frame = b"8=%s\x019=%d\x01%s" % (begin_string.encode("ascii"), len(rest), rest)
     return frame + b"10=%03d\x01" % checksum(frame)

@@ -5,19 +5,35 @@ field straight to the trailer, so a socket read with many messages costs one pas
 plus one `split` per message. Frames that fail a check are dropped with a typed `FramingError`
 (the FIX spec's "garbled message": ignored, no sequence number consumed).
 
+Where a broken frame ends (FIX leaves it open; QuickFIX's parser is the reference):
+- a fragment that reaches no CheckSum (10) before the next `8=FIX...|9=` is unterminated: it is dropped
+  and framing resumes at that next message, which is kept;
+- a frame that has its own CheckSum but a BodyLength that does not end there runs, as in QuickFIX, to the
+  first CheckSum at or after the declared length: a BodyLength that is too long takes the message(s)
+  starting inside that length with it (QuickFIX acceptance test 2m), one that is too short only itself.
+
 Limitation: data fields that may contain SOH (RawData 96, XmlData 213, ...) are not supported.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import NamedTuple
 
 SOH = b"\x01"
 _BEGIN = b"8=FIX"
-_TRAILER_LEN = 7  # b"10=NNN\x01"
+_NEXT_MESSAGE = re.compile(rb"8=FIX[^\x01=]{0,16}\x019=[0-9]")
+"""Where a new message can start: a BeginString followed by BodyLength (no legal body holds this)."""
+_TRAILER = b"\x0110="
+_MAX_CHECKSUM_TEXT = 8
 DEFAULT_MAX_BODY_LENGTH = 1 << 20
+"""Larger declared BodyLengths are refused without waiting for them."""
+MAX_FIELDS = 4096
+"""A frame with more fields is dropped: splitting and validating any accepted frame stays within a few
+milliseconds (an OMS message has tens of fields)."""
+_MAX_TAG_DIGITS = 9
 
 
 class FieldFormatError(ValueError):
@@ -92,6 +108,15 @@ class FramingError:
     reason: str
     data: bytes
 
+    @property
+    def msg_type(self) -> str | None:
+        """MsgType (35) of the dropped frame when it can be read (a garbled Logon closes a new connection)."""
+        at = self.data.find(b"\x0135=", 0, 64)
+        if at < 0:
+            return None
+        end = self.data.find(SOH, at + 4, at + 12)
+        return None if end < 0 else self.data[at + 4 : end].decode("latin-1")
+
     def __str__(self) -> str:
         snippet = self.data[:80].replace(SOH, b"|").decode("latin-1")
         return f"{self.reason}: {snippet!r}"
@@ -102,13 +127,21 @@ class Framed(NamedTuple):
     errors: list[FramingError]
 
 
+def _is_tag(text: bytes) -> bool:
+    """A tag is digits, optionally negative (QuickFIX parses `-1=x` and rejects it as an invalid tag)."""
+    digits = text[1:] if text[:1] == b"-" else text
+    return 0 < len(digits) <= _MAX_TAG_DIGITS and digits.isdigit()
+
+
 def parse_fields(raw: bytes) -> list[tuple[int, bytes]]:
     """Split a whole frame (ending in SOH) into (tag, value) pairs; raises ValueError on a bad field."""
+    if raw.count(SOH) > MAX_FIELDS:
+        raise ValueError(f"more than {MAX_FIELDS} fields")
     pairs: list[tuple[int, bytes]] = []
     append = pairs.append
     for field in raw[:-1].split(SOH):
         tag, sep, value = field.partition(b"=")
-        if not sep or not tag.isdigit():
+        if not sep or not _is_tag(tag):
             raise ValueError(f"malformed field {field[:40]!r}")
         append((int(tag), value))
     return pairs
@@ -117,6 +150,13 @@ def parse_fields(raw: bytes) -> list[tuple[int, bytes]]:
 def checksum(data: bytes) -> int:
     """FIX CheckSum: byte sum modulo 256 of everything before the `10=` field."""
     return sum(data) & 0xFF
+
+
+class _Wait:
+    """The frame is not complete yet: keep the bytes and wait for more."""
+
+
+_WAIT = _Wait()
 
 
 class FixFramer:
@@ -151,72 +191,98 @@ class FixFramer:
             if start > pos:
                 errors.append(FramingError("garbage between messages", buf[pos:start]))
                 pos = start
-            soh1 = buf.find(SOH, start)
-            if soh1 < 0:
-                if end - start > 32:
-                    errors.append(FramingError("BeginString (8) is not terminated", buf[start:end]))
-                    pos = start + 1
-                    continue
+            step = self._frame(buf, start, end)
+            if step is _WAIT:
                 break
-            if buf[soh1 + 1 : soh1 + 3] != b"9=":
-                if end < soh1 + 3:
-                    break
-                errors.append(FramingError("second field is not BodyLength (9)", buf[start : soh1 + 3]))
-                pos = start + 1
-                continue
-            soh2 = buf.find(SOH, soh1 + 3)
-            if soh2 < 0:
-                if end - soh1 > 12:
-                    errors.append(FramingError("BodyLength (9) is not a number", buf[start:end]))
-                    pos = start + 1
-                    continue
-                break
-            length_text = buf[soh1 + 3 : soh2]
-            if not length_text.isdigit() or int(length_text) > self._max_body_length:
-                errors.append(FramingError(f"BodyLength (9) {length_text!r} is not valid", buf[start:soh2]))
-                pos = start + 1
-                continue
-            body_end = soh2 + 1 + int(length_text)
-            frame_end = body_end + _TRAILER_LEN
-            if frame_end > end:
-                # A declared length running over the start of the next message cannot be right:
-                # resynchronise now instead of stalling until that many bytes have arrived.
-                if buf.find(b"\x018=FIX", soh2, end) < 0:
-                    break
-                errors.append(
-                    FramingError(f"BodyLength (9) {int(length_text)} overruns the next message", buf[start:end])
-                )
-                pos = start + 1
-                continue
-            if buf[body_end : body_end + 3] != b"10=" or buf[frame_end - 1] != 1:
-                errors.append(
-                    FramingError(
-                        f"BodyLength (9) {int(length_text)} does not end at CheckSum (10)", buf[start:frame_end]
-                    )
-                )
-                pos = start + 1
-                continue
-            declared = buf[body_end + 3 : frame_end - 1]
-            if not declared.isdigit() or int(declared) != checksum(buf[start:body_end]):
-                errors.append(
-                    FramingError(
-                        f"CheckSum (10) {declared.decode('latin-1')!r} does not match "
-                        f"{checksum(buf[start:body_end]):03d}",
-                        buf[start:frame_end],
-                    )
-                )
-                pos = frame_end
-                continue
-            raw = buf[start:frame_end]
-            pos = frame_end
-            try:
-                pairs = parse_fields(raw)
-            except ValueError as exc:
-                errors.append(FramingError(str(exc), raw))
-                continue
-            if len(pairs) < 4 or pairs[2][0] != 35:
-                errors.append(FramingError("third field is not MsgType (35)", raw))
-                continue
-            messages.append(FixMessage(raw, pairs))
+            assert isinstance(step, tuple)
+            pos, message, error = step
+            if message is not None:
+                messages.append(message)
+            if error is not None:
+                errors.append(error)
         self._buffer = buf[pos:]
         return Framed(messages, errors)
+
+    def _frame(
+        self, buf: bytes, start: int, end: int
+    ) -> _Wait | tuple[int, FixMessage | None, FramingError | None]:
+        """The frame starting at `start`: wait, or (where framing resumes, the message, the error)."""
+        soh1 = buf.find(SOH, start)
+        if soh1 < 0:
+            if end - start > 32:
+                return start + 1, None, FramingError("BeginString (8) is not terminated", buf[start:end])
+            return _WAIT
+        interrupted = buf.find(_BEGIN, start + 1, soh1)
+        if interrupted >= 0:  # a torn BeginString ("8=FIX.4" then a whole message): resume at the next one
+            return interrupted, None, FramingError("BeginString (8) is cut off by the next message",
+                                                   buf[start:interrupted])
+        if buf[soh1 + 1 : soh1 + 3] != b"9=":
+            if end < soh1 + 3:
+                return _WAIT
+            return start + 1, None, FramingError("second field is not BodyLength (9)", buf[start : soh1 + 3])
+        soh2 = buf.find(SOH, soh1 + 3)
+        if soh2 < 0:
+            if end - soh1 > 12:
+                return start + 1, None, FramingError("BodyLength (9) is not a number", buf[start:end])
+            return _WAIT
+        length_text = buf[soh1 + 3 : soh2]
+        if not length_text.isdigit() or int(length_text) > self._max_body_length:
+            return start + 1, None, FramingError(f"BodyLength (9) {length_text!r} is not valid", buf[start:soh2])
+        body_end = soh2 + 1 + int(length_text)
+        if buf[body_end - 1 : body_end + 3] == b"\x0110=":
+            close = buf.find(SOH, body_end + 3, body_end + 3 + _MAX_CHECKSUM_TEXT)
+            if close >= 0:
+                return self._verified(buf, start, body_end, close + 1)
+            if end < body_end + 3 + _MAX_CHECKSUM_TEXT:
+                return _WAIT
+        return self._misframed(buf, start, soh2, body_end, end, int(length_text))
+
+    def _verified(
+        self, buf: bytes, start: int, body_end: int, frame_end: int
+    ) -> tuple[int, FixMessage | None, FramingError | None]:
+        """A frame whose BodyLength ends at its CheckSum field: check the sum, then split the fields."""
+        raw = buf[start:frame_end]
+        declared = buf[body_end + 3 : frame_end - 1]
+        expected = checksum(buf[start:body_end])
+        if len(declared) != 3 or not declared.isdigit() or int(declared) != expected:
+            shown = declared.decode("latin-1")
+            return frame_end, None, FramingError(f"CheckSum (10) {shown!r} does not match {expected:03d}", raw)
+        try:
+            pairs = parse_fields(raw)
+        except ValueError as exc:
+            return frame_end, None, FramingError(str(exc), raw)
+        if len(pairs) < 4 or pairs[2][0] != 35:
+            return frame_end, None, FramingError("third field is not MsgType (35)", raw)
+        return frame_end, FixMessage(raw, pairs), None
+
+    def _misframed(
+        self, buf: bytes, start: int, soh2: int, body_end: int, end: int, length: int
+    ) -> _Wait | tuple[int, FixMessage | None, FramingError | None]:
+        """BodyLength does not end at a CheckSum field (or the frame is still arriving)."""
+        own = buf.find(_TRAILER, soh2 - 1)
+        following = _NEXT_MESSAGE.search(buf, start + 1)
+        next_start = following.start() if following else -1
+        if own < 0 or 0 <= next_start < own:
+            # No CheckSum of its own before the next message: an unterminated fragment.
+            if next_start >= 0:
+                reason = f"frame (BodyLength (9) {length}) is not terminated before the next message"
+                return next_start, None, FramingError(reason, buf[start:next_start])
+            if body_end + _MAX_CHECKSUM_TEXT + 3 < end:
+                return start + 1, None, FramingError(f"no CheckSum (10) after BodyLength (9) {length}", buf[start:end])
+            return _WAIT
+        # It has a CheckSum of its own: it runs to the first one at or after the declared length.
+        search_from = max(own, body_end - 1)
+        trailer = buf.find(_TRAILER, search_from)
+        later = _NEXT_MESSAGE.search(buf, max(body_end, own + 1))
+        if later is not None and (trailer < 0 or later.start() < trailer):
+            reason = f"BodyLength (9) {length} does not end at CheckSum (10)"
+            return later.start(), None, FramingError(reason, buf[start : later.start()])
+        if trailer < 0:
+            return _WAIT
+        close = buf.find(SOH, trailer + 4, trailer + 4 + _MAX_CHECKSUM_TEXT)
+        if close < 0:
+            if end < trailer + 4 + _MAX_CHECKSUM_TEXT:
+                return _WAIT
+            close = trailer + 3
+        reason = f"BodyLength (9) {length} does not end at CheckSum (10)"
+        return close + 1, None, FramingError(reason, buf[start : close + 1])

@@ -3,6 +3,8 @@
 Pure functions of the session's clocks: the session keeps one timer and asks `next_check_ns` when to
 wake. The peer gets a TestRequest after HeartBtInt x (1 + margin) of silence and is dropped after
 twice that (FIX: "if there is still no heartbeat after the same interval, the connection is lost").
+While a TestRequest is unanswered no Heartbeat is sent (QuickFIX's rule: the next thing the peer
+hears from us after it is the disconnect).
 """
 
 from __future__ import annotations
@@ -29,9 +31,9 @@ def heartbeat_action(
         return HeartbeatAction.NOTHING
     limit = silence_limit_ns(heartbeat_ns, margin)
     silence = now_ns - last_received_ns
-    if test_pending and silence >= 2 * limit:
-        return HeartbeatAction.DISCONNECT
-    if not test_pending and silence >= limit:
+    if test_pending:
+        return HeartbeatAction.DISCONNECT if silence >= 2 * limit else HeartbeatAction.NOTHING
+    if silence >= limit:
         return HeartbeatAction.SEND_TEST_REQUEST
     if now_ns - last_sent_ns >= heartbeat_ns:
         return HeartbeatAction.SEND_HEARTBEAT
@@ -45,7 +47,9 @@ def next_check_ns(
     if heartbeat_ns <= 0:
         return None
     limit = silence_limit_ns(heartbeat_ns, margin)
-    return min(last_sent_ns + heartbeat_ns, last_received_ns + limit * (2 if test_pending else 1))
+    if test_pending:
+        return last_received_ns + 2 * limit
+    return min(last_sent_ns + heartbeat_ns, last_received_ns + limit)
 
 
 class HeartbeatMonitor:

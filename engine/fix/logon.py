@@ -26,8 +26,14 @@ class LogonRefused:
     reason: str
 
 
-def validate_logon(message: FixMessage, config: SessionConfig, max_heartbeat_s: int) -> LogonAccepted | LogonRefused:
-    """Check a Logon against the configured session: identity, password, HeartBtInt, EncryptMethod."""
+def validate_logon(
+    message: FixMessage, config: SessionConfig, max_heartbeat_s: int, min_heartbeat_s: int = 0
+) -> LogonAccepted | LogonRefused:
+    """Check a Logon against the configured session: identity, password, HeartBtInt, EncryptMethod.
+
+    The acceptor has already matched BeginString and CompIDs (a stranger is disconnected without a word);
+    a refusal here is answered with a Logout naming the reason, as QuickFIX answers a RejectLogon.
+    """
     if message.msg_type != MsgType.LOGON:
         return LogonRefused(f"first message must be Logon (35=A), got 35={message.msg_type}")
     begin_string = message.get_str(Tag.BEGIN_STRING)
@@ -55,8 +61,10 @@ def validate_logon(message: FixMessage, config: SessionConfig, max_heartbeat_s: 
         return LogonRefused("SendingTime (52) is required")
     if heartbeat_s is None:
         return LogonRefused("HeartBtInt (108) is required")
-    if not 0 <= heartbeat_s <= max_heartbeat_s:
-        return LogonRefused(f"HeartBtInt (108) must be 0..{max_heartbeat_s} seconds, got {heartbeat_s}")
+    if not min_heartbeat_s <= heartbeat_s <= max_heartbeat_s:
+        return LogonRefused(
+            f"HeartBtInt (108) must be {min_heartbeat_s}..{max_heartbeat_s} seconds, got {heartbeat_s}"
+        )
     if encrypt_method is None:
         return LogonRefused("EncryptMethod (98) is required")
     if encrypt_method != 0:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from engine.fix import resend
-from engine.fix.codec import encode, utc_timestamp
+from engine.fix.codec import FieldValue, encode, encode_body, utc_timestamp
 from engine.fix.config import SessionConfig
 from engine.fix.store import SessionStore
 
@@ -22,14 +22,21 @@ class OutboundSequence:
         self._wall_ns = wall_ns
         self.next_seq = store.seq_nums(self._session_id).next_sender
 
-    def frame(self, msg_type: str, body: bytes, *, keep: bool) -> bytes:
-        """Take the next MsgSeqNum for this message and frame it; `keep` stores it for resend."""
+    def frame(
+        self, msg_type: str, body: bytes, *, keep: bool, header: Sequence[tuple[int, FieldValue]] = ()
+    ) -> bytes:
+        """Take the next MsgSeqNum for this message and frame it; `keep` stores it for resend.
+
+        `header` holds header fields beyond the standard ones (e.g. DeliverToCompID 128); a stored message
+        keeps them in front of its body, where a resend finds them again.
+        """
         seq = self.next_seq
         sending_time = utc_timestamp(self._wall_ns())
         self.next_seq = seq + 1
         self._store.set_next_sender(self._session_id, seq + 1)
         if keep:
-            self._store.save_outbound(self._session_id, seq, msg_type, sending_time, body)
+            stored = encode_body(header) + body if header else body
+            self._store.save_outbound(self._session_id, seq, msg_type, sending_time, stored)
         config = self._config
         return encode(
             msg_type,
@@ -39,6 +46,7 @@ class OutboundSequence:
             target_comp_id=config.target_comp_id,
             seq_num=seq,
             sending_time=sending_time,
+            header=header,
         )
 
     def resend(self, begin: int, end: int) -> tuple[list[bytes], int, int] | None:

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from engine.fix.codec import MsgType, Tag, encode, encode_body
+from engine.fix.codec import FieldValue, MsgType, Tag, encode, encode_body
 from engine.fix.config import SessionConfig
+from engine.fix.dictionary import fix44
 from engine.fix.store import StoredMessage
 
 
 def gap_fill(config: SessionConfig, seq_num: int, new_seq_no: int, sending_time: str) -> bytes:
     """SequenceReset-GapFill (35=4, 123=Y) numbered `seq_num`, telling the peer to expect `new_seq_no`."""
-    body = encode_body([(Tag.GAP_FILL_FLAG, "Y"), (Tag.NEW_SEQ_NO, new_seq_no)])
+    body = encode_body([(Tag.NEW_SEQ_NO, new_seq_no), (Tag.GAP_FILL_FLAG, "Y")])
     return encode(
         MsgType.SEQUENCE_RESET,
         body,
@@ -35,10 +36,11 @@ def answer(
     for message in stored:
         if message.seq_num > gap_start:
             frames.append(gap_fill(config, gap_start, message.seq_num, sending_time))
+        header, body = split_header(message.body)
         frames.append(
             encode(
                 message.msg_type,
-                message.body,
+                body,
                 begin_string=config.begin_string,
                 sender_comp_id=config.sender_comp_id,
                 target_comp_id=config.target_comp_id,
@@ -46,9 +48,25 @@ def answer(
                 sending_time=sending_time,
                 poss_dup=True,
                 orig_sending_time=message.sending_time,
+                header=header,
             )
         )
         gap_start = message.seq_num + 1
     if gap_start <= end:
         frames.append(gap_fill(config, gap_start, end + 1, sending_time))
     return frames
+
+
+def split_header(stored: bytes) -> tuple[list[tuple[int, FieldValue]], bytes]:
+    """A stored message's leading header fields (see `OutboundSequence.frame`) and the body after them."""
+    header_tags = fix44().header.fields
+    header: list[tuple[int, FieldValue]] = []
+    pos = 0
+    while pos < len(stored):
+        end = stored.find(b"\x01", pos)
+        tag, _, value = stored[pos:end].partition(b"=")
+        if not tag.isdigit() or int(tag) not in header_tags:
+            break
+        header.append((int(tag), value))
+        pos = end + 1
+    return header, stored[pos:]

@@ -45,6 +45,15 @@ class StoredMessage:
     body: bytes
 
 
+class _Staged(NamedTuple):
+    """One session's rows staged since the last commit."""
+
+    session_id: SessionId
+    rows: list[tuple[str, int, str, str, bytes]]
+    dirty: bool
+    reset: bool
+
+
 class SessionStore:
     """SQLite-backed sequence numbers and outbound messages for every session of one acceptor."""
 
@@ -138,12 +147,66 @@ class SessionStore:
         """Commit the ledger: every pending sequence number and message, with the rest of the turn."""
         self.ledger.commit()
 
+    def commit_isolating(self) -> list[tuple[SessionId, str]]:
+        """Commit; if that fails, commit the other writers' rows without ours, then each session's rows in a
+        transaction of its own, and drop the rows of every session whose commit fails (returned with the
+        error: they must be closed). Raises, with our rows still staged, when the failure is not in our rows."""
+        try:
+            self.commit()
+            return []
+        except Exception:
+            staged = {sid: self._take(sid) for sid in self.staged_sessions()}
+            if not staged:
+                raise
+        try:
+            self.commit()
+        except Exception:
+            for part in staged.values():
+                self._put(part)
+            raise
+        failed: list[tuple[SessionId, str]] = []
+        for session_id, part in staged.items():
+            self._put(part)
+            try:
+                self.commit()
+            except Exception as exc:
+                self.discard(session_id)
+                failed.append((session_id, f"{type(exc).__name__}: {exc}"))
+        return failed
+
+    def _take(self, session_id: SessionId) -> _Staged:
+        rows = [row for row in self._pending if row[0] == session_id]
+        part = _Staged(session_id, rows, session_id in self._dirty, session_id in self._resets)
+        self._pending = [row for row in self._pending if row[0] != session_id]
+        self._dirty.discard(session_id)
+        self._resets.discard(session_id)
+        return part
+
+    def _put(self, part: _Staged) -> None:
+        self._pending.extend(part.rows)
+        if part.dirty:
+            self._dirty.add(part.session_id)
+        if part.reset:
+            self._resets.add(part.session_id)
+
     def reset(self, session_id: SessionId) -> None:
         """Start the session over: both sequence numbers back to 1, stored messages forgotten."""
         self._pending = [row for row in self._pending if row[0] != session_id]
         self._seqs[session_id] = [1, 1]
         self._dirty.add(session_id)
         self._resets.add(session_id)
+
+    def staged_sessions(self) -> list[SessionId]:
+        """Sessions with rows staged since the last commit, in a stable order."""
+        return sorted(self._dirty | {SessionId(row[0]) for row in self._pending} | self._resets)
+
+    def discard(self, session_id: SessionId) -> None:
+        """Forget what `session_id` staged since the last commit (its numbers go back to the committed ones):
+        a session closed because the commit failed must not leave rows behind that fail every later one."""
+        self._pending = [row for row in self._pending if row[0] != session_id]
+        self._dirty.discard(session_id)
+        self._resets.discard(session_id)
+        self._seqs.pop(session_id, None)
 
     def close(self) -> None:
         self.ledger.leave(self)

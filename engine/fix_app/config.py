@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -34,9 +35,19 @@ from typing import Any
 from engine.clock import Clock, RealClock
 from engine.engine import Engine
 from engine.fix.acceptor import FixAcceptor
-from engine.fix.config import AcceptorConfig, SessionConfig
+from engine.fix.config import (
+    SESSION_SETTING_KEYS,
+    AcceptorConfig,
+    SessionConfig,
+    SessionId,
+    SettingsError,
+    parse_heartbeat_min,
+    parse_session_settings,
+)
 from engine.fix_app.oms import OmsApplication
 from engine.fix_app.orders import OmsOrderStore
+
+log = logging.getLogger(__name__)
 
 DEFAULT_PORT = 9878
 
@@ -56,7 +67,7 @@ class GatewayConfig:
 def parse_fix_section(section: Mapping[str, Any]) -> GatewayConfig:
     """Validate the `[fix]` table (already loaded from TOML); every problem names its key."""
     known = {"enabled", "host", "port", "heartbeat_max_s", "logon_timeout_s", "logout_timeout_s", "default_algo",
-             "session_close", "sessions"}
+             "session_close", "sessions", *SESSION_SETTING_KEYS}
     for key, why in _RETIRED.items():
         if key in section:
             raise FixConfigError(f"fix.{key} is no longer used: {why}; remove it")
@@ -80,7 +91,11 @@ def parse_fix_section(section: Mapping[str, Any]) -> GatewayConfig:
             logon_timeout_s=_positive(section, "logon_timeout_s", 10.0),
             logout_timeout_s=_positive(section, "logout_timeout_s", 2.0),
             max_heartbeat_s=_int(section, "heartbeat_max_s", 3600),
+            min_heartbeat_s=parse_heartbeat_min(section),
+            settings=parse_session_settings(section),
         )
+    except SettingsError as err:
+        raise FixConfigError(str(err)) from None
     except ValueError as err:
         raise FixConfigError(f"fix: {err}") from None
     algo = section.get("default_algo", "")
@@ -132,8 +147,16 @@ async def start_oms_gateway(
     application = OmsApplication(engine, orders, session_close_s=config.session_close_s or session_close_s,
                                  default_algo=config.default_algo)
     clock = session_clock or RealClock(asyncio.get_running_loop(), wall_time_ns())
+    def session_failed(session: SessionId, reason: str) -> None:
+        """A session closed on an error of ours: the trader sees it (if even the alert cannot be journaled,
+        the log has it)."""
+        try:
+            engine.alert("error", f"fix {session}", f"FIX session closed on an error: {reason}")
+        except Exception:
+            log.exception("FIX session %s closed on an error (%s); the alert could not be raised", session, reason)
+
     acceptor = FixAcceptor(config.acceptor, ledger, clock, application, wall_time_ns=wall_time_ns,
-                           unit_of_work=engine.turn)
+                           unit_of_work=engine.turn, on_error=session_failed)
     application.attach(acceptor)
     try:
         await acceptor.start()

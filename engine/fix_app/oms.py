@@ -21,11 +21,11 @@ from engine import failpoints
 from engine.engine import Engine
 from engine.fix.config import SessionId
 from engine.fix.framing import FixMessage
+from engine.fix_app.admission import admit_new_order, admit_replace, unchangeable
 from engine.fix_app.executions import ExecutionFeed
 from engine.fix_app.orders import OmsOrder, OmsOrderStore, PendingChange
 from engine.fix_app.outbox import OmsOutbox, OmsWire
 from engine.fix_app.requests import (
-    GOOD_TILL_DATE,
     CancelRequest,
     NewOrder,
     Refusal,
@@ -137,7 +137,10 @@ class OmsApplication:
         log.info("OMS %s logged on", session_id)
 
     def on_logout(self, session_id: SessionId) -> None:
+        """A logout or a dropped connection: the risk layer decides what happens to that OMS's tickets."""
         log.info("OMS %s logged out", session_id)
+        if not self._closed:
+            self.engine.on_session_lost(f"fix:{_client(session_id)}")
 
     def on_message(self, session_id: SessionId, message: FixMessage) -> None:
         if self._closed:
@@ -159,7 +162,8 @@ class OmsApplication:
                                             f"unsupported message type {msg_type}: this gateway takes D, F, G and H")
         except Exception as exc:  # one bad message must not take the session (or the desk) down
             log.exception("FIX %s: failed on %r", session_id, message)
-            self.outbox.business_reject(session_id, message, BusinessRejectReason.OTHER, f"internal error: {exc}")
+            self.outbox.business_reject(session_id, message, BusinessRejectReason.OTHER,
+                                        f"internal error: {type(exc).__name__}: {str(exc)[:200]}")
         finally:
             self.outbox.schedule_commit()
 
@@ -170,6 +174,9 @@ class OmsApplication:
         client = _client(session_id)
         request = read_new_order(message, client=client)
         if isinstance(request, Refusal):
+            cl_ord_id = message.get_str(AppTag.CL_ORD_ID)
+            if not request.session_level and cl_ord_id and (session_id, cl_ord_id) not in self._cl_ord_ids:
+                self._remember(session_id, cl_ord_id, None)  # answered, hence used (never over a live order's)
             self._refuse_order(session_id, message, request)
             return
         key = (session_id, request.cl_ord_id)
@@ -181,14 +188,20 @@ class OmsApplication:
                     f"duplicate ClOrdID {request.cl_ord_id!r}", AppTag.CL_ORD_ID,
                     ord_rej_reason=OrdRejReason.DUPLICATE_ORDER))
             return
-        self._remember(session_id, request.cl_ord_id, None)
         now = self.engine.clock.now_ns()
+        algo = request.algo or self.default_algo
+        end_ns = request.end_ns if request.end_ns is not None else self.session_close_ns(now)
+        refusal = admit_new_order(request, algo=algo, end_ns=end_ns, now_ns=now, instruments=self.engine.instruments,
+                                  algos=self.engine.algos)
+        self._remember(session_id, request.cl_ord_id, None)  # the OMS map keeps refused ClOrdIDs too
+        if refusal is not None:  # refused before the engine: nothing of it is journaled
+            self._refuse_order(session_id, message, refusal)
+            return
         entering = self._entering = _Entering(session_id, request, f"fix:{client}", request.account or client)
         try:
             result = self.engine.submit_ticket(
                 symbol=request.symbol, side=request.side, quantity=request.quantity,
-                limit_price=request.limit_price, algo=request.algo or self.default_algo,
-                end_ns=request.end_ns if request.end_ns is not None else self.session_close_ns(now),
+                limit_price=request.limit_price, algo=algo, end_ns=end_ns,
                 start_ns=request.start_ns, params=dict(request.params), account=entering.account,
                 source=entering.source, urgency=request.urgency, allow_cross=request.allow_cross,
                 client_order_id=request.cl_ord_id,
@@ -247,7 +260,11 @@ class OmsApplication:
     def _on_cancel(self, session_id: SessionId, message: FixMessage) -> None:
         request = read_cancel(message)
         if isinstance(request, Refusal):
-            self.outbox.session_reject(session_id, message, request)
+            if request.session_level:
+                self.outbox.session_reject(session_id, message, request)
+            else:
+                self.outbox.cancel_reject(session_id, message, None, CxlRejResponseTo.CANCEL, CxlRejReason.OTHER,
+                                          request.reason)
             return
         order = self._change_target(session_id, message, request, CxlRejResponseTo.CANCEL)
         if order is None:
@@ -266,10 +283,10 @@ class OmsApplication:
         order = self._change_target(session_id, message, request, CxlRejResponseTo.REPLACE)
         if order is None:
             return
-        unchangeable = _unchangeable(order, request)
-        if unchangeable:
-            self.outbox.cancel_reject(session_id, message, order, CxlRejResponseTo.REPLACE, CxlRejReason.OTHER,
-                                      unchangeable)
+        instrument = self.engine.instruments.get(order.symbol)  # type: ignore[call-overload]
+        why = unchangeable(order, request) or admit_replace(order, request, instrument, self.engine.clock.now_ns())
+        if why:
+            self.outbox.cancel_reject(session_id, message, order, CxlRejResponseTo.REPLACE, CxlRejReason.OTHER, why)
             return
         self._change(order, request, message, cancel=False)
 
@@ -436,21 +453,3 @@ def _poss_dup(message: FixMessage) -> bool:
 
 
 _POSS_RESEND = 97
-
-
-def _unchangeable(order: OmsOrder, request: ReplaceRequest) -> str:
-    """Why the replace changes something other than OrderQty, a limit order's Price and its end ('' when it
-    does not; a day order may become good-till-date with an ExpireTime, not the reverse).
-
-    A new Price is the engine's to accept or refuse (a ticket worked with others keeps its limit)."""
-    if request.ord_type is not None and request.ord_type != order.ord_type:
-        return f"OrdType (40) cannot change from {order.ord_type} to {request.ord_type}: only OrderQty (38) can"
-    if request.limit_price is not None and order.price is None and request.ord_type != "1":
-        return "Price (44) cannot be added to a market order: cancel it and send a limit order"
-    tif = request.time_in_force
-    to_dated = tif == GOOD_TILL_DATE and request.end_ns is not None
-    if tif is not None and tif != order.time_in_force and not to_dated:
-        return (f"TimeInForce (59) cannot change from {order.time_in_force} to {tif}: send ExpireTime (126) "
-                "to change when the order ends")
-    return ""
-

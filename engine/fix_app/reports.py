@@ -1,7 +1,9 @@
 """Outbound OMS messages as (tag, value) lists: ExecutionReport, OrderCancelReject, BusinessMessageReject.
 
 Only FIX 4.4 dictionary fields of each message type are written (a validating peer such as
-QuickFIX rejects unknown ones), with every field the dictionary requires.
+QuickFIX rejects unknown ones), with every field the dictionary requires. Prices are written through
+`format_fix_decimal` (a bounded number of digits, never an unbounded Decimal's text); what a rejected
+message said is echoed only when it is short and well formed; Text is at most `MAX_TEXT` characters.
 """
 
 from __future__ import annotations
@@ -10,12 +12,16 @@ from decimal import Decimal
 
 from engine.fix.codec import FieldValue, utc_timestamp
 from engine.fix.framing import FixMessage
+from engine.fix_app.fields import MAX_ACCOUNT_LENGTH, MAX_ID_LENGTH, MAX_SYMBOL_LENGTH
 from engine.fix_app.orders import OmsOrder
-from engine.fix_app.tags import AppTag
+from engine.fix_app.tags import FIX_SIDES, AppTag
+from engine.fixnum import format_fix_decimal, is_fix_float
 from engine.model import OrdStatus
 
 Fields = list[tuple[int, FieldValue]]
 NONE = "NONE"  # OrderID of an order we never took (FIX convention)
+MAX_TEXT = 512  # characters of Text (58)
+PRICE_DIGITS = 40  # digits of a price written: ours are on a tick, AvgPx a few digits finer; more is a bug
 
 
 def execution_report(
@@ -51,16 +57,16 @@ def execution_report(
         (AppTag.ORD_TYPE, order.ord_type),
     ]
     if order.price is not None:
-        fields.append((AppTag.PRICE, order.price))
+        fields.append((AppTag.PRICE, _price(order.price)))
     fields.append((AppTag.TIME_IN_FORCE, order.time_in_force))
     if order.expire_ns is not None:
         fields.append((AppTag.EXPIRE_TIME, utc_timestamp(order.expire_ns)))
     if last_qty:
-        fields += [(AppTag.LAST_QTY, last_qty), (AppTag.LAST_PX, last_px or Decimal(0))]
+        fields += [(AppTag.LAST_QTY, last_qty), (AppTag.LAST_PX, _price(last_px or Decimal(0)))]
     fields += [
         (AppTag.LEAVES_QTY, order.leaves_qty),
         (AppTag.CUM_QTY, order.cum_qty),
-        (AppTag.AVG_PX, order.avg_px or Decimal(0)),
+        (AppTag.AVG_PX, _price(order.avg_px or Decimal(0))),
         (AppTag.TRANSACT_TIME, utc_timestamp(transact_ns)),
     ]
     if text:
@@ -74,18 +80,18 @@ def rejected_order(
     """ExecutionReport Rejected for an order we did not take (or do not know), echoing what it said."""
     fields: Fields = [
         (AppTag.ORDER_ID, NONE),
-        (AppTag.CL_ORD_ID, message.get(AppTag.CL_ORD_ID) or b""),
+        (AppTag.CL_ORD_ID, _echo(message, AppTag.CL_ORD_ID, MAX_ID_LENGTH) or b""),
         (AppTag.EXEC_ID, exec_id),
         (AppTag.EXEC_TYPE, exec_type),
         (AppTag.ORD_STATUS, OrdStatus.REJECTED.value),
         (AppTag.ORD_REJ_REASON, ord_rej_reason),
     ]
-    for tag in (AppTag.ACCOUNT, AppTag.SYMBOL, AppTag.SIDE):
-        value = message.get(tag)
-        if value:
+    for tag, bound in ((AppTag.ACCOUNT, MAX_ACCOUNT_LENGTH), (AppTag.SYMBOL, MAX_SYMBOL_LENGTH), (AppTag.SIDE, 1)):
+        value = _echo(message, tag, bound)
+        if value and (tag != AppTag.SIDE or value.decode("latin-1") in FIX_SIDES):
             fields.append((tag, value))
     quantity = message.get(AppTag.ORDER_QTY)
-    if quantity and _is_number(quantity):
+    if quantity and is_fix_float(quantity, signed=False):
         fields.append((AppTag.ORDER_QTY, quantity))
     fields += [
         (AppTag.LEAVES_QTY, 0),
@@ -131,7 +137,7 @@ def business_reject(message: FixMessage, *, reason: int, text: str) -> Fields:
         (AppTag.REF_SEQ_NUM, message.get(AppTag.MSG_SEQ_NUM) or b"0"),
         (AppTag.REF_MSG_TYPE, message.msg_type),
     ]
-    ref_id = message.get(AppTag.CL_ORD_ID)
+    ref_id = _echo(message, AppTag.CL_ORD_ID, MAX_ID_LENGTH)
     if ref_id:
         fields.append((AppTag.BUSINESS_REJECT_REF_ID, ref_id))
     fields += [(AppTag.BUSINESS_REJECT_REASON, reason), (AppTag.TEXT, _text(text))]
@@ -139,9 +145,17 @@ def business_reject(message: FixMessage, *, reason: int, text: str) -> Fields:
 
 
 def _text(text: str) -> str:
-    # Text (58) is a plain string field: no SOH, latin-1 on the wire.
+    # Text (58) is a plain string field: no SOH, latin-1 on the wire, bounded.
+    if len(text) > MAX_TEXT:
+        text = text[: MAX_TEXT - 3] + "..."
     return text.replace("\x01", " ").encode("latin-1", "replace").decode("latin-1")
 
 
-def _is_number(raw: bytes) -> bool:
-    return raw.replace(b".", b"", 1).isdigit()
+def _price(value: Decimal) -> str:
+    return format_fix_decimal(value, max_digits=PRICE_DIGITS)
+
+
+def _echo(message: FixMessage, tag: int, bound: int) -> bytes | None:
+    """A field of the message we answer, when it is short enough to repeat."""
+    value = message.get(tag)
+    return value if value is not None and len(value) <= bound else None

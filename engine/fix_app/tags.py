@@ -21,6 +21,7 @@ class AppTag:
     AVG_PX: Final = 6
     BEGIN_STRING: Final = 8
     CL_ORD_ID: Final = 11
+    HANDL_INST: Final = 21
     CUM_QTY: Final = 14
     EXEC_ID: Final = 17
     LAST_PX: Final = 31
@@ -124,3 +125,6 @@ TARGET_STRATEGIES: Final = {1: "VWAP", 2: "POV", 1000: "TWAP", 1001: "IS"}
 
 # Side (54) values FIX 4.4 defines; only buy and sell are traded here.
 FIX_SIDES: Final = frozenset("123456789ABCDEFG")
+
+# HandlInst (21): 1 automated private, 2 automated public, 3 manual; every one is worked by an algo here.
+HANDL_INSTS: Final = frozenset("123")

@@ -241,19 +241,23 @@ async def test_acceptor_asks_for_a_gap_in_the_oms_sequence_and_accepts_the_gap_f
     assert desk.acceptor.session(OMS1).next_target_seq >= 7
 
 
-@pytest.mark.parametrize(
-    ("sender", "password", "reason"),
-    [("INTRUDER", PASSWORD, "unknown session"), ("OMS1", "guess", "wrong Password (554)")],
-)
-async def test_wrong_comp_id_or_password_is_refused(desk, tmp_path, sender, password, reason):
-    run = await run_initiator(oms(desk, tmp_path, sender=sender, password=password, steps=[REFUSAL]))
+async def test_wrong_password_is_refused_with_a_logout_naming_it(desk, tmp_path):
+    run = await run_initiator(oms(desk, tmp_path, password="guess", steps=[REFUSAL]))
     assert not run.logged_on
     logouts = run.messages("from_admin", "5")
-    assert logouts and reason in logouts[0].get(58, ""), run.events
+    assert logouts and "wrong Password (554)" in logouts[0].get(58, ""), run.events
     assert desk.app.events == [] and desk.app.orders == []
-    if sender == "INTRUDER":
-        peek = SessionStore(desk.store_path)
-        assert peek.seq_nums(SessionId("FIX.4.4:EMS->INTRUDER")) == (1, 1)
+
+
+async def test_unknown_comp_id_is_disconnected_without_a_word_and_leaves_no_state(desk, tmp_path):
+    """As QuickFIX does: nothing is sent to a stranger (its acceptance test 1c_InvalidSenderCompID)."""
+    dropped = {"op": "wait_logout", "timeout": 5}  # QuickFIX tells its application when the link drops
+    run = await run_initiator(oms(desk, tmp_path, sender="INTRUDER", steps=[dropped]))
+    assert not run.logged_on and not run.named("timeout"), run.events
+    assert run.messages("from_admin") == [] and run.messages("from_app") == []
+    assert desk.app.events == [] and desk.app.orders == []
+    peek = SessionStore(desk.store_path)
+    assert peek.seq_nums(SessionId("FIX.4.4:EMS->INTRUDER")) == (1, 1)
 
 
 async def test_refused_password_does_not_break_the_next_correct_logon(desk, tmp_path):

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
+from pathlib import Path
 
-from engine.fix.codec import FieldValue, encode, encode_body
-from engine.fix.config import SessionId
+from engine.clock import VirtualClock
+from engine.fix.codec import FieldValue, encode, encode_body, utc_timestamp
+from engine.fix.config import SessionConfig, SessionId, SessionSettings
 from engine.fix.framing import FixFramer, FixMessage
+from engine.fix.session import FixSession
+from engine.fix.store import SessionStore
 
 CLIENT = "OMS1"
 US = "EMS"
-SENDING_TIME = "20240102-09:30:00.000"
 
 
 def frame(
@@ -23,8 +27,9 @@ def frame(
     poss_dup: bool = False,
     orig_sending_time: str | None = None,
     begin_string: str = "FIX.4.4",
+    sending_time: str | None = None,
 ) -> bytes:
-    """Bytes a client would send."""
+    """Bytes a client would send; SendingTime is the wall clock's now unless given (sessions check it)."""
     return encode(
         msg_type,
         encode_body(fields),
@@ -32,7 +37,7 @@ def frame(
         sender_comp_id=sender,
         target_comp_id=target,
         seq_num=seq,
-        sending_time=SENDING_TIME,
+        sending_time=sending_time or utc_timestamp(time.time_ns()),
         poss_dup=poss_dup,
         orig_sending_time=orig_sending_time,
     )
@@ -104,3 +109,43 @@ class RecordingApp:
 
     def seqs(self) -> list[int]:
         return [m.get_int(34) or 0 for _, m in self.messages]
+
+
+class Harness:
+    """One FixSession on a VirtualClock started at the wall clock's now, with a fake transport."""
+
+    def __init__(self, path: Path, password: str | None = "secret", settings: SessionSettings | None = None) -> None:
+        self.path = path
+        self.settings = settings
+        self.errors: list[tuple[SessionId, str]] = []
+        self.clock = VirtualClock(time.time_ns())  # now: the session checks SendingTime against it
+        self.store = SessionStore(path)
+        self.app = RecordingApp()
+        self.config = SessionConfig("EMS", "OMS1", password=password)
+        self.session = self._new_session()
+        self.transport = FakeTransport()
+
+    def _new_session(self) -> FixSession:
+        return FixSession(self.config, self.store, self.clock, self.app, logout_timeout_s=2, settings=self.settings,
+                          on_error=lambda sid, reason: self.errors.append((sid, reason)))
+
+    def restart(self) -> None:
+        self.session.detach()
+        self.store.close()
+        self.store = SessionStore(self.path)
+        self.session = self._new_session()
+
+    def connect(self) -> None:
+        self.transport = FakeTransport()
+        self.session.attach(self.transport)
+
+    def feed(self, *messages: FixMessage) -> None:
+        self.session.on_messages(list(messages))
+
+    def logon(self, seq: int = 1, sending_time: str | None = None, **kwargs: object) -> list[FixMessage]:
+        self.connect()
+        self.feed(message("A", seq, logon_fields(**kwargs), sending_time=sending_time))  # type: ignore[arg-type]
+        return self.transport.take()
+
+    def drop(self) -> None:
+        self.session.detach()

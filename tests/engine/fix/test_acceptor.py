@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ from tests.engine.fix.helpers import RecordingApp, frame, logon_fields
 START = 1_704_187_800 * NS_PER_S
 OMS1 = SessionId("FIX.4.4:EMS->OMS1")
 OMS2 = SessionId("FIX.4.4:EMS->OMS2")
-ORDER = [(11, "C1"), (55, "AAPL"), (54, 1), (38, 100), (40, 1)]
+ORDER = [(11, "C1"), (55, "AAPL"), (54, 1), (60, "20240102-09:30:00"), (38, 100), (40, 1)]
 TIMEOUT = 5.0
 
 
@@ -76,7 +77,7 @@ async def acceptor(tmp_path: Path):
         logon_timeout_s=1.0,
     )
     app = EchoApp()
-    acc = FixAcceptor(config, tmp_path / "fix.db", VirtualClock(START), app)
+    acc = FixAcceptor(config, tmp_path / "fix.db", VirtualClock(START), app, wall_time_ns=time.time_ns)
     app.acceptor = acc
     await acc.start()
     yield acc, app
@@ -107,8 +108,8 @@ async def test_logon_and_order_round_trip(acceptor):
 async def test_two_sessions_get_their_own_answers(acceptor):
     acc, _ = acceptor
     one, two = await Client.connect(acc.port), await Client.connect(acc.port)
-    one.send(_logon("OMS1"), frame("D", 2, [(11, "A1")], sender="OMS1"))
-    two.send(_logon("OMS2", password=None), frame("D", 2, [(11, "B1")], sender="OMS2"))
+    one.send(_logon("OMS1"), frame("D", 2, [(11, "A1"), *ORDER[1:]], sender="OMS1"))
+    two.send(_logon("OMS2", password=None), frame("D", 2, [(11, "B1"), *ORDER[1:]], sender="OMS2"))
     _, report_one = await one.receive(2)
     _, report_two = await two.receive(2)
     assert (report_one.get(11), report_one.get(56)) == (b"A1", b"OMS1")
@@ -118,19 +119,31 @@ async def test_two_sessions_get_their_own_answers(acceptor):
 
 
 @pytest.mark.parametrize(
-    ("logon", "reason"),
+    "logon",
     [
-        (_logon(sender="INTRUDER"), "unknown session"),
-        (frame("A", 1, logon_fields(), sender="OMS1", target="NOT_EMS"), "unknown session"),
-        (_logon(password="guess"), "wrong Password (554)"),
+        _logon(sender="INTRUDER"),
+        frame("A", 1, logon_fields(), sender="OMS1", target="NOT_EMS"),
+        frame("A", 1, logon_fields(), begin_string="FIX.4.2"),
+        frame("A", 1, logon_fields(), sending_time="20010101-00:00:00"),  # SendingTime accuracy
+        frame("A", 1, [(98, 0), (108, "x30"), (554, "secret")]),  # fails validation: nothing to reject it in
+        frame("A", 1, logon_fields())[:-4] + b"000\x01",  # garbled (bad CheckSum)
     ],
+    ids=["stranger", "wrong-target", "begin-string", "sending-time", "invalid", "garbled"],
 )
-async def test_wrong_identity_is_refused_with_logout_and_closed(acceptor, logon, reason):
+async def test_a_bad_logon_is_disconnected_without_a_word(acceptor, logon):
     acc, app = acceptor
     client = await Client.connect(acc.port)
     client.send(logon)
+    assert await client.closed()
+    assert client.inbox == [] and app.events == []
+
+
+async def test_a_wrong_password_is_answered_with_a_logout_naming_it(acceptor):
+    acc, app = acceptor
+    client = await Client.connect(acc.port)
+    client.send(_logon(password="guess"))
     [logout] = await client.receive(1)
-    assert logout.msg_type == "5" and reason in (logout.get_str(58) or "")
+    assert logout.msg_type == "5" and "wrong Password (554)" in (logout.get_str(58) or "")
     assert await client.closed()
     assert app.events == []
 
@@ -159,9 +172,11 @@ async def test_second_connection_for_a_live_session_is_refused(acceptor):
     await first.receive(1)
     second = await Client.connect(acc.port)
     second.send(_logon(seq=2))
-    [logout] = await second.receive(1)
-    assert "already connected" in (logout.get_str(58) or "")
-    assert acc.is_logged_on(OMS1)
+    assert await second.closed()
+    assert second.inbox == [] and acc.is_logged_on(OMS1)
+    first.send(frame("1", 2, [(112, "still here")], sender="OMS1"))
+    [heartbeat] = await first.receive(1)
+    assert heartbeat.get(112) == b"still here"
     first.close()
 
 

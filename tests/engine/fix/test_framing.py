@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -162,5 +163,112 @@ def test_garbage_never_raises_and_a_following_message_is_recovered(garbage):
 
 def test_torn_header_with_long_body_length_does_not_stall_following_messages():
     framed = FixFramer().feed(b"8=FIX.4.4\x019=50000\x0135=D\x0111=X\x01" + HEARTBEAT + ORDER)
-    assert "overruns the next message" in framed.errors[0].reason
+    assert "not terminated before the next message" in framed.errors[0].reason
     assert [m.raw for m in framed.messages] == [HEARTBEAT, ORDER]
+
+
+# ----- where a broken frame ends ------------------------------------------------------------------------
+
+
+def _with_body_length(data: bytes, length: int) -> bytes:
+    start = data.index(b"\x019=") + 3
+    return data[:start] + str(length).encode() + data[data.index(b"\x01", start) :]
+
+
+def _body_length(data: bytes) -> int:
+    start = data.index(b"\x019=") + 3
+    return int(data[start : data.index(b"\x01", start)])
+
+
+@pytest.mark.parametrize("split", [False, True], ids=["one-read", "two-reads"])
+@pytest.mark.parametrize(
+    "fragment",
+    [
+        b"8=FIX.4.4\x019=120\x0135=D\x0134=2\x01",  # header of a frame that never comes
+        b"8=FIX.4.4\x019=30\x0135=D\x0134=2",  # cut in the middle of a field (no SOH before the next 8=)
+        b"8=FIX.4.4\x019=5000\x0135=D\x0111=X\x01",  # a long declared length
+        b"8=FIX.4.4\x019=",
+    ],
+)
+def test_an_unterminated_fragment_never_swallows_the_message_after_it(fragment, split):
+    framer = FixFramer()
+    if split:
+        first = framer.feed(fragment)
+        assert first.messages == []
+        framed = framer.feed(ORDER + HEARTBEAT)
+        errors = first.errors + framed.errors
+    else:
+        framed = framer.feed(fragment + ORDER + HEARTBEAT)
+        errors = framed.errors
+    assert [m.raw for m in framed.messages] == [ORDER, HEARTBEAT]
+    assert errors and errors[0].data.startswith(fragment[:9])
+
+
+def test_a_body_length_too_long_takes_the_message_starting_inside_it_with_it():
+    # QuickFIX acceptance test 2m: the frame runs to the first CheckSum after its declared length.
+    too_long = _with_body_length(ORDER, _body_length(ORDER) + 10)
+    framer = FixFramer()
+    assert framer.feed(too_long).messages == []  # waits: the declared length is not there yet
+    framed = framer.feed(HEARTBEAT + ORDER)
+    assert [m.raw for m in framed.messages] == [ORDER]
+    [error] = framed.errors
+    assert error.data == too_long + HEARTBEAT and "does not end at CheckSum" in error.reason
+
+
+def test_a_body_length_too_long_stops_at_a_message_starting_after_the_declared_end():
+    too_long = _with_body_length(HEARTBEAT, _body_length(HEARTBEAT) + 9)  # ends inside the trailer's reach
+    framed = FixFramer().feed(too_long + b"junk-junk-junk" + ORDER)
+    assert [m.raw for m in framed.messages] == [ORDER]
+
+
+def test_fields_are_bounded_in_number_and_tags_in_digits():
+    many = frame("0", 2, [(58, "x")] * 5000)
+    long_tag = frame("0", 2, [(1234567890, "x")])
+    framed = FixFramer().feed(many + long_tag + HEARTBEAT)
+    assert [m.raw for m in framed.messages] == [HEARTBEAT]
+    assert "more than 4096 fields" in framed.errors[0].reason and "malformed field" in framed.errors[1].reason
+
+
+def test_negative_and_zero_tags_are_parsed_for_the_validator_to_reject():
+    [message] = FixFramer().feed(frame("0", 2, [(0, "HI"), (-1, "HI")])).messages
+    assert [t for t, _ in message.pairs][-3:] == [0, -1, 10]
+
+
+def test_a_dropped_frame_says_which_message_type_it_was():
+    garbled = _with_checksum(frame("A", 1), 0)
+    [error] = FixFramer().feed(garbled).errors
+    assert error.msg_type == "A"
+    assert FixFramer().feed(b"8=FIX.4.4\x019=abc\x01").errors[0].msg_type is None
+
+
+@given(st.data())
+def test_a_corrupted_byte_in_one_body_costs_that_message_only(data):
+    stream = [HEARTBEAT, ORDER, frame("8", 9, [(17, "E1"), (58, "x" * 50)]), HEARTBEAT]
+    victim = data.draw(st.integers(0, len(stream) - 1))
+    raw = stream[victim]
+    first = raw.index(b"\x0135=") + 1
+    position = data.draw(st.integers(first, raw.rindex(b"\x0110=") - 1))
+    replacement = data.draw(st.integers(0x21, 0x7E).filter(lambda b: b != raw[position] and b != ord("=")))
+    stream[victim] = raw[:position] + bytes([replacement]) + raw[position + 1 :]
+    framed = FixFramer().feed(b"".join(stream))
+    assert [m.raw for m in framed.messages] == [m for i, m in enumerate(stream) if i != victim]
+    assert len(framed.errors) == 1
+
+
+@pytest.mark.parametrize("torn", [b"8=FIX", b"8=FIX.4", b"8=FIX.4.", b"8=FIX.4.4"])
+def test_a_torn_begin_string_before_a_whole_message_costs_only_itself(torn: bytes) -> None:
+    """"8=FIX.4" and then two whole messages: both arrive (the torn start used to swallow the first)."""
+    first, second = frame("0", 1), frame("0", 2)
+    out = FixFramer().feed(torn + first + second)
+    assert [m.get_str(34) for m in out.messages] == ["1", "2"]
+    assert len(out.errors) == 1 and "cut off" in out.errors[0].reason
+
+
+def test_a_decimal_past_the_digit_bound_is_refused_without_building_its_text() -> None:
+    from decimal import Decimal
+
+    from engine.fix.codec import format_value
+
+    assert format_value(Decimal("121.235")) == b"121.235"
+    with pytest.raises(ValueError, match="digit bound"):
+        format_value(Decimal("1E-999999999"))  # formatting it would build a billion digits

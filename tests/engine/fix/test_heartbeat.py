@@ -19,6 +19,7 @@ HB = 30 * S
         (30 * S, 0, 20 * S, False, HeartbeatAction.SEND_HEARTBEAT),
         (36 * S, 30 * S, 0, False, HeartbeatAction.SEND_TEST_REQUEST),  # 30 s + 20 % of silence
         (71 * S, 60 * S, 0, True, HeartbeatAction.NOTHING),  # test request sent, still waiting
+        (71 * S, 40 * S, 0, True, HeartbeatAction.NOTHING),  # no Heartbeat while it is unanswered (QuickFIX)
         (72 * S, 60 * S, 0, True, HeartbeatAction.DISCONNECT),
     ],
 )

@@ -6,51 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from engine.clock import NS_PER_S, VirtualClock
-from engine.fix.config import SessionConfig
+from engine.clock import NS_PER_S
 from engine.fix.framing import FixMessage
-from engine.fix.session import FixSession, SessionState
-from engine.fix.store import SessionStore
-from tests.engine.fix.helpers import FakeTransport, RecordingApp, logon_fields, message
+from engine.fix.session import SessionState
+from tests.engine.fix.helpers import Harness, message
 
-START = 1_704_187_800 * NS_PER_S
-ORDER = [(11, "C1"), (55, "AAPL"), (54, 1), (38, 100), (40, 1)]
+ORDER = [(11, "C1"), (55, "AAPL"), (54, 1), (60, "20240102-09:30:00"), (38, 100), (40, 1)]
 REPORT = [(37, "O1"), (17, "E1"), (150, "0"), (39, "0"), (55, "AAPL"), (54, 1), (151, 100), (14, 0), (6, 0)]
-
-
-class Harness:
-    def __init__(self, path: Path, password: str | None = "secret") -> None:
-        self.path = path
-        self.clock = VirtualClock(START)
-        self.store = SessionStore(path)
-        self.app = RecordingApp()
-        self.config = SessionConfig("EMS", "OMS1", password=password)
-        self.session = self._new_session()
-        self.transport = FakeTransport()
-
-    def _new_session(self) -> FixSession:
-        return FixSession(self.config, self.store, self.clock, self.app, logout_timeout_s=2)
-
-    def restart(self) -> None:
-        self.session.detach()
-        self.store.close()
-        self.store = SessionStore(self.path)
-        self.session = self._new_session()
-
-    def connect(self) -> None:
-        self.transport = FakeTransport()
-        self.session.attach(self.transport)
-
-    def feed(self, *messages: FixMessage) -> None:
-        self.session.on_messages(list(messages))
-
-    def logon(self, seq: int = 1, **kwargs: object) -> list[FixMessage]:
-        self.connect()
-        self.feed(message("A", seq, logon_fields(**kwargs)))  # type: ignore[arg-type]
-        return self.transport.take()
-
-    def drop(self) -> None:
-        self.session.detach()
 
 
 @pytest.fixture
@@ -152,9 +114,10 @@ def test_peer_silence_brings_a_test_request_then_a_disconnect(h):
     sent = h.transport.take()
     assert [m.msg_type for m in sent] == ["1"] and sent[0].get(112)
     assert not h.transport.disconnected
-    h.clock.advance(12 * NS_PER_S)
-    logout = [m for m in h.transport.take() if m.msg_type == "5"]
-    assert logout and "after TestRequest" in (logout[0].get_str(58) or "")
+    h.clock.advance(12 * NS_PER_S - 1)
+    assert h.transport.take() == [] and not h.transport.disconnected  # no Heartbeat while it is unanswered
+    h.clock.advance(1)
+    assert h.transport.take() == []  # QuickFIX drops the connection without a Logout
     assert h.transport.disconnected
 
 
@@ -223,7 +186,8 @@ def test_sequence_reset_mode_moves_expected_forward_whatever_its_own_number(h):
     assert h.session.next_target_seq == 10
     h.feed(message("4", 1, [(36, 5)]))
     [reject] = h.transport.take()
-    assert reject.msg_type == "3" and reject.get(373) == b"5" and reject.get(371) == b"36"
+    assert reject.msg_type == "3" and reject.get(373) == b"5" and reject.get(45) == b"1"
+    assert reject.get(371) is None  # as QuickFIX: the reason, not the tag
     assert h.session.next_target_seq == 10
 
 
@@ -284,7 +248,7 @@ def test_test_request_without_id_is_rejected_and_session_stays_up(h):
     [reject] = h.transport.take()
     assert reject.msg_type == "3"
     assert (reject.get(45), reject.get(371), reject.get(372), reject.get(373)) == (b"2", b"112", b"1", b"1")
-    assert "required tag missing" in (reject.get_str(58) or "")
+    assert reject.get_str(58) == "Required tag missing"
     assert h.session.logged_on and h.session.next_target_seq == 3
     h.feed(message("D", 3, ORDER))
     assert h.app.seqs() == [3]
@@ -297,18 +261,23 @@ def test_resend_request_with_non_numeric_range_is_rejected(h):
     assert reject.msg_type == "3" and reject.get(373) == b"6" and reject.get(371) == b"7"
 
 
-def test_possdup_without_orig_sending_time_is_rejected(h):
+def test_possdup_without_orig_sending_time_is_processed_in_sequence_but_rejected_below_it(h):
     h.logon()
+    h.feed(message("D", 2, ORDER, poss_dup=True))  # QuickFIX checks OrigSendingTime only on a duplicate
+    assert h.app.seqs() == [2] and h.transport.take() == []
     h.feed(message("D", 2, ORDER, poss_dup=True))
     [reject] = h.transport.take()
-    assert reject.msg_type == "3" and reject.get(371) == b"122"
-    assert h.app.messages == []
+    assert (reject.msg_type, reject.get(45), reject.get(371), reject.get(373)) == ("3", b"2", b"122", b"1")
+    assert h.app.seqs() == [2] and h.session.next_target_seq == 3
 
 
 def test_wrong_comp_id_mid_session_is_rejected_and_logged_out(h):
     h.logon()
     h.feed(message("D", 2, ORDER, sender="OMS9"))
-    assert h.transport.types() == ["3", "5"]
+    reject, logout = h.transport.take()
+    assert (reject.msg_type, reject.get(373), reject.get_str(58), logout.msg_type) == ("3", b"9", "CompID problem", "5")
+    assert h.session.state is SessionState.LOGOUT_SENT and h.app.messages == []
+    h.clock.advance(2 * NS_PER_S)  # no answer within LogoutTimeout
     assert h.transport.disconnected
 
 

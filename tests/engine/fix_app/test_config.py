@@ -84,8 +84,8 @@ async def test_the_gateway_answers_orders_over_a_loopback_socket(engine, tmp_pat
         writer.write(frame("A", 1, logon_fields(password="pw")))
         [logon] = await receive(1)
         assert logon.msg_type == "A"
-        writer.write(frame("D", 2, [(11, "C1"), (55, "AAPL"), (54, "2"), (38, 300), (40, "1"), (9100, "TWAP"),
-                                    (126, "19700101-10:00:00")]))
+        writer.write(frame("D", 2, [(11, "C1"), (55, "AAPL"), (54, "2"), (60, "19700101-09:30:00"), (38, 300),
+                                    (40, "1"), (9100, "TWAP"), (126, "19700101-10:00:00")]))
         pending, new = await receive(2)
         assert [(m.get_str(150), m.get_str(39), m.get_str(11)) for m in (pending, new)] == [
             ("A", "A", "C1"), ("0", "0", "C1")]

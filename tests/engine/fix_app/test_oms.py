@@ -60,16 +60,16 @@ def test_mandate_tags_reach_the_ticket(engine, wire, oms1):
 
 
 @pytest.mark.parametrize(("tags", "text"), [
-    ({38: 0}, "quantity must be positive"),
+    ({38: 0}, "OrderQty (38) '0' must be positive"),
     ({55: "ZZZZ"}, "unknown symbol 'ZZZZ'"),
-    ({38: "12.5"}, "OrderQty (38) must be a whole number"),
+    ({38: "12.5"}, "OrderQty (38) '12.5' is not a whole number"),
     ({40: "2"}, "Price (44) is required"),
-    ({40: "3"}, "OrdType (40) 3 is not supported"),
-    ({59: "3"}, "TimeInForce (59) 3 is not supported"),
+    ({40: "3"}, "OrdType (40) '3' is not supported"),
+    ({59: "3"}, "TimeInForce (59) '3' is not supported"),
     ({126: "tomorrow"}, "ExpireTime (126) must be a UTC timestamp"),
     ({126: "19700101-09:00:00"}, "end time is already past"),
     ({9100: "FOO"}, "unknown algo 'FOO'"),
-    ({9101: "ASAP"}, "urgency must be one of"),
+    ({9101: "ASAP"}, "Urgency (9101) 'ASAP' is not known"),
     ({54: "5"}, "Side (54) 5 is not supported"),
     ({55: None}, "Symbol (55) is required"),
     ({40: "2", 44: "100.001"}, "not on the AAPL tick"),
@@ -105,7 +105,11 @@ def test_duplicate_cl_ord_id_is_rejected_and_the_first_order_untouched(engine, w
 def test_a_rejected_cl_ord_id_cannot_be_reused(wire, oms1):
     oms1.new_order("A1", 0)
     oms1.new_order("A1", 500)
-    assert [r[58] for r in wire.reports()] == ["quantity must be positive, got 0", "duplicate ClOrdID 'A1'"]
+    oms1.new_order("A2", 500, tags={55: "ZZZZ"})  # refused by the engine's checks, at the gateway
+    oms1.new_order("A2", 500)
+    assert [r[58] for r in wire.reports()] == [
+        "OrderQty (38) '0' must be positive", "duplicate ClOrdID 'A1'",
+        "Symbol (55): unknown symbol 'ZZZZ'; tradable: AAPL, LOTS", "duplicate ClOrdID 'A2'"]
 
 
 def test_poss_dup_resend_of_a_known_order_gets_its_status_and_no_second_ticket(engine, wire, oms1):
@@ -227,10 +231,10 @@ def test_replace_below_what_is_filled_is_rejected_with_the_engines_reason(engine
     fill(engine, venue, clock, parent_of(engine, ticket_of(wire, "A1")), 400)
     wire.take()
     oms1.replace("A2", "A1", 300)
-    pending, reject = wire.take()
-    assert pending[150] == "E"
+    [reject] = wire.take()  # refused at the gateway by the engine's own check: no PendingReplace, no AmendTicket
     assert (reject.msg_type, reject[434], reject[39]) == ("9", "2", "1")
-    assert "400" in reject[58]
+    assert reject[58] == "OrderQty (38): quantity 300 is below the 400 already filled"
+    assert not [r for r in engine.journal.replay() if type(r).__name__ == "AmendTicket"]
     oms1.cancel("A3", "A1")  # the order still answers to its old ClOrdID
     assert wire.take()[-1][150] == "4"
 

@@ -13,7 +13,8 @@ from engine.fix_app.requests import NewOrder, Refusal, ReplaceRequest, parse_utc
 from engine.model import Side
 from tests.engine.fix.helpers import message
 
-BASE = [(11, "C1"), (55, "AAPL"), (54, "1"), (38, "500"), (40, "1")]
+BASE = [(11, "C1"), (55, "AAPL"), (54, "1"), (60, "20240102-09:30:00"), (38, "500"), (40, "1")]
+CHANGE = [(55, "AAPL"), (54, "1"), (60, "20240102-09:30:00")]
 
 
 def new_order(*extra: tuple[int, str]) -> NewOrder | Refusal:
@@ -49,12 +50,13 @@ def test_strategy_parameters_are_key_value_pairs():
 
 
 @pytest.mark.parametrize(("extra", "tag", "text"), [
-    ((847, "7"), 847, "TargetStrategy (847) 7 is not known"),
-    ((9102, "maybe"), 9102, "AllowCross (9102) must be Y or N"),
+    ((847, "7"), 847, "TargetStrategy (847) '7' is not known"),
+    ((9102, "maybe"), 9102, "AllowCross (9102) 'maybe' is not a valid value: use N, Y"),
     ((59, "6"), 126, "needs ExpireTime (126)"),
     ((168, "20240102 09:30"), 168, "EffectiveTime (168) must be a UTC timestamp"),
-    ((44, "abc"), 44, None),  # a Price on a market order is ignored
-    ((38, "1e3"), None, None),  # 1000 written in exponent form is still a whole number
+    ((44, "100.5"), 44, None),  # a Price on a market order is ignored (when it is a price)
+    ((44, "abc"), 44, "Price (44) 'abc' is not a decimal number"),
+    ((38, "1e3"), 38, "OrderQty (38) '1e3' has an exponent"),  # FIX numbers have none
 ])
 def test_optional_tags_are_checked(extra, tag, text):
     result = new_order(extra)
@@ -76,21 +78,23 @@ def test_a_side_outside_fix_cannot_be_answered_with_an_execution_report():
 
 
 def test_replace_reads_quantity_and_optional_price():
-    request = read_replace(message("G", 1, [(11, "C2"), (41, "C1"), (38, "700"), (44, "10.5")]))
-    assert request == ReplaceRequest("C2", "C1", 700, None, None, None, Decimal("10.5"))
-    missing = read_replace(message("G", 1, [(11, "C2"), (38, "700")]))
+    request = read_replace(message("G", 1, [(11, "C2"), (41, "C1"), *CHANGE, (38, "700"), (40, "2"), (44, "10.5")]))
+    assert request == ReplaceRequest("C2", "C1", 700, "AAPL", "1", "2", Decimal("10.5"))
+    missing = read_replace(message("G", 1, [(11, "C2"), *CHANGE, (38, "700"), (40, "1")]))
     assert isinstance(missing, Refusal) and missing.session_level and missing.tag == 41
+    no_type = read_replace(message("G", 1, [(11, "C2"), (41, "C1"), *CHANGE, (38, "700")]))
+    assert isinstance(no_type, Refusal) and no_type.tag == 40 and "OrdType (40) is required" in no_type.reason
 
 
 def test_replace_reads_an_optional_time_in_force_and_expire_time():
-    dated = read_replace(message("G", 1, [(11, "C2"), (41, "C1"), (38, "700"), (59, "6"),
+    dated = read_replace(message("G", 1, [(11, "C2"), (41, "C1"), *CHANGE, (38, "700"), (40, "1"), (59, "6"),
                                           (126, "19700101-11:00:00")]))
     assert isinstance(dated, ReplaceRequest) and (dated.time_in_force, dated.end_ns) == ("6", 11 * 3600 * 10**9)
-    undated = read_replace(message("G", 1, [(11, "C2"), (41, "C1"), (38, "700")]))
+    undated = read_replace(message("G", 1, [(11, "C2"), (41, "C1"), *CHANGE, (38, "700"), (40, "1")]))
     assert isinstance(undated, ReplaceRequest) and (undated.time_in_force, undated.end_ns) == (None, None)
-    for fields, text in (([(59, "6")], "needs ExpireTime (126)"), ([(59, "1")], "TimeInForce (59) 1 is not"),
+    for fields, text in (([(59, "6")], "needs ExpireTime (126)"), ([(59, "1")], "TimeInForce (59) '1' is not"),
                          ([(126, "11:00")], "ExpireTime (126) must be a UTC timestamp")):
-        refused = read_replace(message("G", 1, [(11, "C2"), (41, "C1"), (38, "700"), *fields]))
+        refused = read_replace(message("G", 1, [(11, "C2"), (41, "C1"), *CHANGE, (38, "700"), (40, "1"), *fields]))
         assert isinstance(refused, Refusal) and text in refused.reason and not refused.session_level
 
 
