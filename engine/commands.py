@@ -81,3 +81,48 @@ class EngageKill(Command):
 @dataclass(frozen=True, slots=True)
 class ReleaseKill(Command):
     by: str = "trader"
+
+
+@dataclass(frozen=True, slots=True)
+class KillScope(Command):
+    """Kill one scope (desk, account, instrument, parent, venue); the firm-wide kill is `EngageKill`."""
+
+    scope: str
+    key: str
+    reason: str
+    by: str = "trader"
+
+
+@dataclass(frozen=True, slots=True)
+class ReenableScope(Command):
+    """Re-enable a killed (or reducing) scope, with the reason; parents stay paused."""
+
+    scope: str
+    key: str
+    reason: str
+    by: str = "trader"
+
+
+@dataclass(frozen=True, slots=True)
+class SetTradingState(Command):
+    scope: str
+    key: str
+    state: str
+    reason: str
+    by: str = "trader"
+
+
+@dataclass(frozen=True, slots=True)
+class ResumeParents(Command):
+    """Resume every paused parent in a scope (after a re-enable)."""
+
+    scope: str
+    key: str
+    by: str = "trader"
+
+
+@dataclass(frozen=True, slots=True)
+class SessionLost(Command):
+    """An order source's session dropped (an OMS over FIX: `fix:<client>`)."""
+
+    source: str

@@ -16,6 +16,8 @@ class SubmitResult:
     reason: str = ""
     field: str | None = None
     ticket_id: TicketId | None = None
+    needs_confirmation: bool = False
+    """Refused only because soft risk limits are breached: resubmitting with `confirmed=True` accepts it."""
 
 
 @dataclass(frozen=True, slots=True)

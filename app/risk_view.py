@@ -1,0 +1,56 @@
+"""The risk dock and the ticket's soft-limit confirmation, wired to the engine.
+
+The panel (`widgets.risk_panel.RiskPanel`) is refreshed from `Engine.risk_snapshot()` on its own timer (2 Hz: a
+snapshot walks positions and limits, not orders) and asks for bulk resumes. A ticket that breaches only soft
+limits comes back `needs_confirmation`: the ticket shows the warnings and "Submit again to confirm"; the same
+ticket submitted again goes in confirmed (journaled as such), any other ticket starts over.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, QTimer
+
+from engine import events as ev
+from engine.engine import Engine
+from engine.results import SubmitResult
+from widgets.main_window import MainWindow
+from widgets.risk_panel import RiskPanel
+from widgets.ticket_form import TicketForm
+
+REFRESH_MS = 500
+
+
+class RiskView(QObject):
+    """Owns the Risk dock and the pending soft-limit confirmation of the order ticket."""
+
+    def __init__(self, engine: Engine, window: MainWindow) -> None:
+        super().__init__(window)
+        self.engine = engine
+        self.window = window
+        self.panel = RiskPanel()
+        self.dock = window.add_right_dock("Risk", self.panel)
+        self.panel.resume_all_requested.connect(self.resume_all)
+        self._unconfirmed: TicketForm | None = None
+        self._timer = QTimer(self)
+        self._timer.setInterval(REFRESH_MS)
+        self._timer.timeout.connect(self.refresh)
+        self._timer.start()
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.panel.show_snapshot(self.engine.risk_snapshot())
+
+    def resume_all(self, scope: str, key: str) -> None:
+        self.engine.resume_all(scope=ev.RiskScope(scope), key=key)
+        self.refresh()
+
+    # --- the ticket's confirmation -----------------------------------------------------------------------
+
+    def confirmed(self, form: TicketForm) -> bool:
+        """Whether this ticket is the one whose soft-limit warnings the trader was shown (and submits again)."""
+        confirmed, self._unconfirmed = form == self._unconfirmed, None
+        return confirmed
+
+    def ask_confirmation(self, form: TicketForm, result: SubmitResult) -> None:
+        self._unconfirmed = form
+        self.window.ticket.show_result(False, f"{result.reason} - press Submit again to confirm", result.field)

@@ -1,0 +1,314 @@
+"""The risk owner at run time: pre-trade checks on tickets (`check_ticket`) and on children (`child_batch`),
+what is in flight, the rates, and the decisions' journal records.
+
+Positions and trading states are the store's (`engine.risk.state`, checkpointed with it); what this object
+keeps is live (in flight, rates, marks) and rebuilt from the store and desk after a restart (`rebuild`). It
+sees every applied event in its turn (`on_event`), so an order counts against the limits the moment it is
+journaled, before it is sent. Cancels are never checked, only counted as messages.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from decimal import Decimal
+
+from engine import events as ev
+from engine.clock import Clock
+from engine.market import MarketView
+from engine.model import ChildId, Instrument, Side, Symbol, TicketId, VenueId
+from engine.risk.child_checks import ChildBatch
+from engine.risk.config import RiskConfig
+from engine.risk.exposure import Exposure
+from engine.risk.marks import Marks
+from engine.risk.state import Position
+from engine.risk.throttles import FIRM_KEY, Rate, Recent
+from engine.risk.ticket_checks import order_verdicts, ticket_verdicts
+from engine.risk.verdict import RiskVerdict
+from engine.store import OrderStore
+from engine.turns import Turns
+from engine.views import ParentView
+
+FIRM = ev.RiskScope.FIRM
+PASSES_PER_RECORD = 1_000
+"""Passed checks are journaled as one `RiskChecksPassed` per this many (and before each warning or block)."""
+RECENT = 200
+_RATE_CAP = 100_000
+"""Timestamps a window keeps per key: past it a count reads "at least this many" (bounded memory in a storm)."""
+_ZERO = Decimal(0)
+
+
+@dataclass(frozen=True, slots=True)
+class TicketCheck:
+    """A ticket's verdict: the hard control that blocks it (None: none), and the soft ones it breaches."""
+
+    block: RiskVerdict | None
+    warnings: tuple[RiskVerdict, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """One warning, block, kill or state change, for the risk panel's recent list."""
+
+    ts_ns: int
+    kind: str  # "block", "warn", "kill", "state"
+    target: str
+    rule: str
+    text: str
+
+
+class RiskEngine:
+    """Pre-trade controls and in-flight tallies; positions and states read from the store."""
+
+    def __init__(self, config: RiskConfig, store: OrderStore, market: MarketView,
+                 instruments: Mapping[Symbol, Instrument], clock: Clock, uow: Turns) -> None:
+        self.config = config
+        self.store = store
+        self.market = market
+        self.instruments = instruments
+        self.clock = clock
+        self.uow = uow
+        self.exposure = Exposure()
+        self.marks = Marks(store.risk, market)
+        self.disconnected: set[VenueId] = set()
+        self.child_warned: dict[tuple[str, str], int] = {}
+        c = config
+        self.ticket_rate = Rate(c.ticket_rate.window_ns, _RATE_CAP)
+        self.child_rate = Rate(c.child_rate.window_ns, _RATE_CAP)
+        self.message_rate = Rate(c.message_rate.window_ns, _RATE_CAP)
+        self.repeated = Rate(c.repeated_execution.window_ns, _RATE_CAP)
+        self.duplicates = Recent(c.duplicate_order.window_ns)
+        self.desk_accounts: dict[str, tuple[str, ...]] = {}
+        for account, desk in c.desks.items():
+            self.desk_accounts[desk] = (*self.desk_accounts.get(desk, ()), account)
+        self.recent: deque[Decision] = deque(maxlen=RECENT)
+        self._passed = [0, 0]  # tickets, children
+        self._passed_since = clock.now_ns()
+        self._tentative: list[TicketId] | None = None
+        self._tentative_keys: set[tuple[object, ...]] = set()
+        self._listeners: list[Callable[[ev.Event], None]] = []
+        self._handlers: dict[type[ev.Event], Callable[[ev.Event], None]] = {
+            ev.ChildSubmitted: self._child_submitted, ev.ChildFilled: self._child_filled,  # type: ignore[dict-item]
+            ev.ChildCanceled: self._child_done, ev.ChildRejected: self._child_done,  # type: ignore[dict-item]
+            ev.ChildExpired: self._child_done, ev.TicketAccepted: self._ticket_accepted,  # type: ignore[dict-item]
+            ev.TicketJoined: self._ticket_joined, ev.TicketsAllocated: self._allocated,  # type: ignore[dict-item]
+            ev.TicketAmended: self._ticket_amended, ev.BlockReconciled: self._closed,  # type: ignore[dict-item]
+            ev.ChildCancelRequested: self._message, ev.ChildReplaceRequested: self._message,  # type: ignore[dict-item]
+            ev.RiskBlocked: self._remember, ev.RiskWarned: self._remember,  # type: ignore[dict-item]
+            ev.ScopeKilled: self._remember, ev.TradingStateChanged: self._remember,  # type: ignore[dict-item]
+        }
+
+    def set_limits(self, config: RiskConfig) -> None:
+        """New limits from now on (what is in flight and the rates so far are kept; a window's length is not)."""
+        self.config = config
+
+    # --- the event feed (in the turn) ---------------------------------------------------------------------
+
+    def on_event(self, event: ev.Event) -> None:
+        handler = self._handlers.get(type(event))
+        if handler is not None:
+            handler(event)
+        for listener in self._listeners:
+            listener(event)
+
+    def listen(self, listener: Callable[[ev.Event], None]) -> None:
+        """Also tell `listener` every applied event (the automatic kills)."""
+        self._listeners.append(listener)
+
+    def on_trade(self, trade: ev.TradePrinted) -> None:
+        self.marks.last_trade[trade.symbol] = trade.price
+
+    def _child_submitted(self, e: ev.ChildSubmitted) -> None:
+        valued = e.price if e.price is not None else (self.reference(e.symbol) or _ZERO)
+        self.exposure.child_sent(e.child_id, e.parent_id, e.symbol, e.side, e.venue, e.quantity, e.price, valued)
+        now = e.ts_ns
+        self.child_rate.add(FIRM_KEY, now)
+        self.child_rate.add(e.venue, now)
+        self.message_rate.add(FIRM_KEY, now)
+        self.message_rate.add(e.venue, now)
+        self.repeated.add(e.parent_id, now)
+
+    def _child_filled(self, e: ev.ChildFilled) -> None:
+        self.exposure.child_filled(e.child_id, e.quantity)
+        child = self.exposure.children.get(e.child_id)
+        if child is not None and child.leaves <= 0:
+            self.exposure.child_done(e.child_id)
+        self.marks.refresh_symbol(e.symbol)
+
+    def _child_done(self, e: ev.ChildCanceled | ev.ChildRejected | ev.ChildExpired) -> None:
+        self.exposure.child_done(e.child_id)
+
+    def _message(self, e: ev.ChildCancelRequested | ev.ChildReplaceRequested) -> None:
+        child = self.exposure.children.get(e.child_id)
+        self.message_rate.add(FIRM_KEY, e.ts_ns)
+        if child is not None:
+            self.message_rate.add(child.venue, e.ts_ns)
+
+    def _ticket_accepted(self, e: ev.TicketAccepted) -> None:
+        price = e.limit_price or self.reference(e.symbol) or _ZERO
+        self.exposure.ticket_accepted(e.ticket_id, e.account, e.symbol, e.side, e.quantity, price)
+        desk = self.config.desk_of(e.account)
+        for key in (FIRM_KEY, ("account", e.account), ("desk", desk) if desk else None):
+            if key is not None:
+                self.ticket_rate.add(key, e.ts_ns)
+        self.duplicates.add((e.account, e.symbol, e.side, e.quantity, e.limit_price), e.ts_ns)
+
+    def _ticket_joined(self, e: ev.TicketJoined) -> None:
+        self.exposure.ticket_joined(e.ticket_id, e.parent_id)
+
+    def _allocated(self, e: ev.TicketsAllocated) -> None:
+        for ticket_id, quantity in zip(e.ticket_ids, e.quantities, strict=True):
+            self.exposure.ticket_executed(ticket_id, quantity)
+        self.marks.refresh_accounts(e.ticket_ids)
+
+    def _ticket_amended(self, e: ev.TicketAmended) -> None:
+        self.exposure.ticket_resized(e.ticket_id, e.old_quantity, e.new_quantity)
+
+    def _closed(self, e: ev.BlockReconciled) -> None:
+        self.exposure.parent_closed(e.parent_id)
+
+    def _remember(self, e: ev.Event) -> None:
+        if isinstance(e, ev.RiskBlocked):
+            self.recent.append(Decision(e.ts_ns, "block", e.parent_id, e.rule, e.reason))
+        elif isinstance(e, ev.RiskWarned):
+            self.recent.append(Decision(e.ts_ns, "warn", e.target, e.rule, f"{e.reason} ({e.outcome})"))
+        elif isinstance(e, ev.ScopeKilled):
+            self.recent.append(Decision(e.ts_ns, "kill", f"{e.scope.value} {e.key}".strip(), "kill",
+                                        f"{len(e.children_canceled)} child(ren) canceled, "
+                                        f"{len(e.parents_paused)} parent(s) paused: {e.reason} (by {e.by})"))
+        elif isinstance(e, ev.TradingStateChanged):
+            self.recent.append(Decision(e.ts_ns, "state", f"{e.scope.value} {e.key}".strip(), e.state.value,
+                                        f"{e.state.name} by {e.by}: {e.reason}"))
+
+    # --- after a restart --------------------------------------------------------------------------------
+
+    def rebuild(self, tickets: Iterator[tuple[TicketId, str, Symbol, Side, int, Decimal | None, str]]) -> None:
+        """What is in flight, from the store's live children and the open tickets (ticket id, account, symbol,
+        side, leaves, limit, parent id) the desk holds."""
+        self.exposure = Exposure()
+        store = self.store
+        for child_id in store.live_child_ids():
+            c = store.child(child_id)
+            valued = c.price if c.price is not None else (self.reference(c.symbol) or _ZERO)
+            self.exposure.child_sent(child_id, c.parent_id, c.symbol, c.side, c.venue, c.leaves_qty, c.price, valued)
+        for ticket_id, account, symbol, side, leaves, limit, parent_id in tickets:
+            self.exposure.ticket_accepted(ticket_id, account, symbol, side, leaves, limit or _ZERO)
+            self.exposure.ticket_joined(ticket_id, parent_id)  # type: ignore[arg-type]
+        self.marks.refresh_all()
+
+    # --- references -----------------------------------------------------------------------------------------
+
+    def reference(self, symbol: Symbol) -> Decimal | None:
+        """A price to value an unpriced order at: the consolidated mid, else the last trade, else the previous
+        close."""
+        mid = self.market.mid(symbol)
+        if mid is not None:
+            return mid
+        last = self.marks.last_trade.get(symbol)
+        return last if last is not None else self.config.previous_close.get(symbol)
+
+    def state_of(self, scope: ev.RiskScope, key: str) -> ev.TradingState:
+        if scope is FIRM and self.store.kill_engaged:
+            return ev.TradingState.HALTED
+        return self.store.risk.state(scope, key)
+
+    def position(self, symbol: Symbol) -> int:
+        p = self.store.risk.instruments.get(symbol)
+        return 0 if p is None else p.buy_qty - p.sell_qty
+
+    def account_positions(self, accounts: tuple[str, ...], symbol: Symbol) -> Position:
+        """The summed position of some accounts in one instrument (a desk's)."""
+        total = Position()
+        for account in accounts:
+            p = self.store.risk.account_position(account, symbol)
+            if p is not None:
+                total.buy_qty += p.buy_qty
+                total.sell_qty += p.sell_qty
+                total.buy_notional += p.buy_notional
+                total.sell_notional += p.sell_notional
+                total.fees += p.fees
+        return total
+
+    # --- decisions --------------------------------------------------------------------------------------------
+
+    def passed(self, children: int = 0, tickets: int = 0) -> None:
+        """Count passes; every `PASSES_PER_RECORD` they are journaled as one record."""
+        passed = self._passed
+        passed[0] += tickets
+        passed[1] += children
+        if passed[0] + passed[1] >= PASSES_PER_RECORD:
+            self.flush_passes()
+
+    def flush_passes(self) -> None:
+        tickets, children = self._passed
+        if tickets or children:
+            now = self.clock.now_ns()
+            self._passed = [0, 0]
+            self.uow.emit(ev.RiskChecksPassed(now, self._passed_since, tickets, children))
+            self._passed_since = now
+
+    def warn(self, verdict: RiskVerdict, target: str, outcome: str, parent_id: str = "") -> None:
+        """Journal a soft breach (and what became of the order) and raise it as an alert."""
+        self.flush_passes()
+        now = self.clock.now_ns()
+        self.uow.emit(verdict.warned(now, target, outcome))
+        self.uow.emit(ev.AlertRaised(now, "warning", "risk", parent_id,
+                                     f"{target}: {verdict.rule}: {verdict.reason} ({outcome})"))
+
+    def block(self, verdict: RiskVerdict, target: str) -> None:
+        """Journal a block (the alerts panel shows `RiskBlocked` as it is)."""
+        self.flush_passes()
+        self.uow.emit(verdict.blocked(self.clock.now_ns(), target))
+
+    # --- tickets ------------------------------------------------------------------------------------------------
+
+    @contextmanager
+    def tentative(self) -> Iterator[None]:
+        """Tickets checked inside count against the limits of the ones checked after them (a basket is checked
+        whole before any row is accepted); they are taken out again at the end (their TicketAccepted counts)."""
+        self._tentative, self._tentative_keys = [], set()
+        try:
+            yield
+        finally:
+            for ticket_id in self._tentative:
+                self.exposure.remove_ticket(ticket_id)
+            self._tentative, self._tentative_keys = None, set()
+
+    def check_ticket(self, *, account: str, symbol: Symbol, side: Side, quantity: int, limit: Decimal | None,
+                     instrument: Instrument) -> TicketCheck:
+        """Every ticket control, in order; the first hard breach blocks, soft ones are collected."""
+        warnings: list[RiskVerdict] = []
+        for verdict in ticket_verdicts(self, account, symbol, side, quantity, limit, instrument):
+            if verdict.hard:
+                return TicketCheck(verdict, tuple(warnings))
+            warnings.append(verdict)
+        if self._tentative is not None:
+            ticket_id = TicketId(f"tentative-{len(self._tentative)}")
+            price = limit or self.reference(symbol) or _ZERO
+            self.exposure.ticket_accepted(ticket_id, account, symbol, side, quantity, price)
+            self._tentative.append(ticket_id)
+            self._tentative_keys.add((account, symbol, side, quantity, limit))
+        return TicketCheck(None, tuple(warnings))
+
+    def tentative_count(self) -> int:
+        return 0 if self._tentative is None else len(self._tentative)
+
+    def tentative_duplicate(self, key: tuple[object, ...]) -> bool:
+        return key in self._tentative_keys
+
+    def check_amend(self, *, symbol: Symbol, side: Side, quantity: int, limit: Decimal | None,
+                    instrument: Instrument) -> RiskVerdict | None:
+        """A parent's or ticket's new terms: the per-order controls (quantity, notional, collar); the first hard
+        breach (soft ones pass: the trader is amending on purpose)."""
+        verdicts = order_verdicts(self, "", "", symbol, side, quantity, limit, instrument)
+        return next((v for v in verdicts if v.hard), None)
+
+    def child_batch(self, parent: ParentView) -> ChildBatch:
+        """The checks of one intent's children (`ChildBatch.check` per routed child)."""
+        return ChildBatch(self, parent)
+
+    def live_children_at(self, venue: str) -> list[ChildId]:
+        return [cid for cid, child in self.exposure.children.items() if child.venue == venue]
+
