@@ -9,7 +9,10 @@ down), for engines that insist on on-tick fills. A locked, crossed or one-sided 
 midpoint: nothing trades until it is two-sided again.
 
 Order types: a LIMIT order's price caps the midpoint it accepts; a MARKET order is a pure midpoint
-peg. DAY orders rest until filled or canceled; IOC orders take resting contra and cancel the rest.
+peg. Minimum quantity (`DarkConfig.min_qty`, the pool's): an order of ours below it is rejected, and
+each execution is at least min(min_qty, what the order still needs) shares: smaller contra never
+trades with us (it keeps resting for others), which is what a block-minded pool promises.
+DAY orders rest until filled or canceled; IOC orders take resting contra and cancel the rest.
 Matching happens when our order arrives or is replaced, and when contra arrives (time priority
 among ours); a resting pair that becomes compatible only because the mid moved waits for the next
 arrival.
@@ -24,6 +27,7 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from engine.clock import Clock, TimerHandle
+from engine.events import ChildSubmitted
 from engine.model import ChildId, Instrument, Liquidity, Side, Symbol, TimeInForce, VenueId
 from engine.venues.base import VenueListener
 from engine.venues.sim.flow import geometric
@@ -50,6 +54,14 @@ class DarkConfig:
     mean_contra_lots: float = 5.0
     round_lot: int = 100
     half_tick_prices: bool = True
+    min_qty: int = 0
+    """Smallest order and execution the pool accepts from us (0: any)."""
+
+    def __post_init__(self) -> None:
+        if self.contra_rate_per_s < 0 or self.contra_lifetime_s <= 0 or self.mean_contra_lots < 1:
+            raise ValueError("dark contra rate must not be negative, lifetime and size must be positive")
+        if type(self.min_qty) is not int or not 0 <= self.min_qty <= 10_000_000:
+            raise ValueError(f"dark min_qty must be a whole number from 0 to 10,000,000, got {self.min_qty!r}")
 
 
 DARK_FEES = Fees(maker_per_share=Decimal("0.0010"), taker_per_share=Decimal("0.0010"))
@@ -89,6 +101,7 @@ class MidpointPool(SimGateway):
         fees: Fees = DARK_FEES,
         latency: LatencyModel | None = None,
         config: DarkConfig | None = None,
+        contra_scale: Mapping[Symbol, float] | None = None,
     ) -> None:
         super().__init__(
             venue_id,
@@ -100,6 +113,8 @@ class MidpointPool(SimGateway):
         )
         self._reference = reference
         self._config = config
+        self._min_qty = config.min_qty if config is not None else 0
+        self._contra_scale = dict(contra_scale or {})
         self._seed = seed
         self._ours: dict[tuple[Symbol, Side], dict[ChildId, ChildRecord]] = {}
         self._contra: dict[tuple[Symbol, Side], deque[list[int]]] = {}
@@ -136,6 +151,12 @@ class MidpointPool(SimGateway):
         return sum(quantity for expiry, quantity in self._contra.get((symbol, side), ()) if expiry > now)
 
     # --- our orders ----------------------------------------------------------------------------------
+
+    def _check_new(self, order: ChildSubmitted) -> str | None:
+        reason = super()._check_new(order)
+        if reason is None and order.quantity < self._min_qty:
+            reason = f"quantity {order.quantity} is below {self.venue_id}'s minimum quantity {self._min_qty}"
+        return reason
 
     def _on_accepted(self, record: ChildRecord) -> None:
         self._take_contra(record)
@@ -183,17 +204,21 @@ class MidpointPool(SimGateway):
         if price is None:
             return
         now = self._clock.now_ns()
-        while contra and record.closed is None:
-            expiry, quantity = contra[0]
+        i = 0
+        while i < len(contra) and record.closed is None:
+            expiry, quantity = contra[i]
             if expiry <= now:
-                contra.popleft()
+                del contra[i]
+                continue
+            if quantity < min(self._min_qty, record.leaves):
+                i += 1  # too small for our minimum: it stays for others
                 continue
             fill = min(quantity, record.leaves)
             self._report_fill(record, fill, price, Liquidity.REMOVED)
             if fill == quantity:
-                contra.popleft()
+                del contra[i]
             else:
-                contra[0][1] = quantity - fill
+                contra[i][1] = quantity - fill
 
     def _match_ours(self, symbol: Symbol, contra_side: Side, quantity: int) -> int:
         """Arriving contra meets our resting orders in time priority (we add liquidity)."""
@@ -203,7 +228,7 @@ class MidpointPool(SimGateway):
         done: list[ChildId] = []
         for child_id, record in queue.items():
             price = self._mid_for(record)
-            if price is None:
+            if price is None or quantity < min(self._min_qty, record.leaves):
                 continue
             fill = min(quantity, record.leaves)
             self._report_fill(record, fill, price, Liquidity.ADDED)
@@ -222,7 +247,8 @@ class MidpointPool(SimGateway):
         config = self._config
         assert config is not None
         rng = self._contra_rng(symbol)
-        rate = config.contra_rate_per_s * (volume_weight(self._clock.now_ns()) or config.off_session_weight)
+        scale = self._contra_scale.get(symbol, 1.0)
+        rate = config.contra_rate_per_s * scale * (volume_weight(self._clock.now_ns()) or config.off_session_weight)
         delay_ns = int(rng.expovariate(rate) * NS_PER_S) + 1 if rate > 0 else 60 * NS_PER_S
         self._timers[symbol] = self._clock.call_later(delay_ns, lambda: self._contra_arrives(symbol))
 

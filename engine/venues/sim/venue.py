@@ -8,7 +8,7 @@ random streams, so a run is a pure function of (seed, clock, requests).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 
 from engine.clock import Clock, TimerHandle
@@ -29,8 +29,10 @@ class SimVenue(SimGateway):
     """A lit venue with price-time-priority books; background flow runs once connected.
 
     `fair_values` and `flow` together switch on background participants for the symbols that have a
-    fair value; without them the books hold only what is placed (unit tests place background
-    liquidity by hand with `place_background`).
+    fair value (`flow_by_symbol` overrides the flow of some symbols: thinner or busier names); without
+    them the books hold only what is placed (unit tests place background liquidity by hand with
+    `place_background`). `add_book_listener` tells other participants (the cross-venue arbitrageur)
+    of every change to a book, as it happens.
     """
 
     def __init__(
@@ -46,6 +48,7 @@ class SimVenue(SimGateway):
         md_interval_ms: float = 100.0,
         fair_values: Mapping[Symbol, FairValue] | None = None,
         flow: FlowConfig | None = None,
+        flow_by_symbol: Mapping[Symbol, FlowConfig] | None = None,
     ) -> None:
         super().__init__(
             venue_id,
@@ -66,11 +69,13 @@ class SimVenue(SimGateway):
         self._md_last_book: dict[Symbol, tuple[list[tuple[int, int]], list[tuple[int, int]]]] = {}
         self._prices: dict[Symbol, dict[int, Decimal]] = {symbol: {} for symbol in self._instruments}
         self._flows: list[BackgroundFlow] = []
+        self._book_listeners: list[Callable[[Symbol], None]] = []
         if flow is not None and fair_values:
             for symbol, instrument in self._instruments.items():
                 if symbol in fair_values:
                     rng = derive_rng(seed, "flow", venue_id, symbol)
-                    self._flows.append(BackgroundFlow(self, instrument, fair_values[symbol], flow, rng, clock))
+                    config = (flow_by_symbol or {}).get(symbol, flow)
+                    self._flows.append(BackgroundFlow(self, instrument, fair_values[symbol], config, rng, clock))
         self.book_operations = 0
         """Book changes so far (ours and background), for measurement."""
 
@@ -116,6 +121,10 @@ class SimVenue(SimGateway):
     @property
     def flows(self) -> list[BackgroundFlow]:
         return self._flows
+
+    def add_book_listener(self, listener: Callable[[Symbol], None]) -> None:
+        """Call `listener(symbol)` after every change to a book of this venue (ours or background)."""
+        self._book_listeners.append(listener)
 
     # --- our orders ----------------------------------------------------------------------------------
 
@@ -186,6 +195,8 @@ class SimVenue(SimGateway):
 
     def _book_changed(self, symbol: Symbol) -> None:
         self.book_operations += 1
+        for listener in self._book_listeners:
+            listener(symbol)
         if symbol in self._md_timers or self._listener is None:
             return
         when = max(self._clock.now_ns(), self._md_last_ns.get(symbol, 0) + self._md_interval_ns)

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from engine.clock import VirtualClock
-from engine.events import ChildAccepted, ChildCanceled, ChildFilled, ChildReplaced
+from engine.events import ChildAccepted, ChildCanceled, ChildFilled, ChildRejected, ChildReplaced
 from engine.model import ChildId, Instrument, Liquidity, Side, Symbol, TimeInForce, VenueId
 from engine.venues.sim.dark import DarkConfig, MidpointPool, midpoint_price, nbbo_reference
 from engine.venues.sim.latency import LatencyModel
@@ -163,3 +163,45 @@ def test_nbbo_reference_takes_the_best_of_each_side() -> None:
     reference = nbbo_reference([lambda _: first, lambda _: second])
     assert reference(AAPL) == (18999, 19003)
     assert nbbo_reference([lambda _: OrderBook()])(AAPL) is None
+
+
+# --- minimum quantity ------------------------------------------------------------------------------------
+
+def test_order_below_the_pools_minimum_quantity_is_rejected_with_the_minimum() -> None:
+    clock, pool, recorder = dark_pool({AAPL: (18999, 19001)}, DarkConfig(contra_rate_per_s=0, min_qty=200))
+    pool.submit(dark_child(BUY, 100, None, child_id="SMALL"))  # type: ignore[arg-type]
+    clock.advance(10_000)
+    (rejected,) = recorder.orders
+    assert isinstance(rejected, ChildRejected) and "minimum quantity 200" in rejected.reason
+
+
+def test_contra_smaller_than_the_minimum_never_trades_with_us_and_stays_hidden() -> None:
+    clock, pool, recorder = dark_pool({AAPL: (18999, 19001)}, DarkConfig(contra_rate_per_s=0, min_qty=200))
+    pool.add_contra(AAPL, SELL, 100, LONG)  # too small for our minimum
+    pool.add_contra(AAPL, SELL, 300, LONG)
+    pool.submit(dark_child(BUY, 400, None, tif=TimeInForce.IOC))  # type: ignore[arg-type]
+    clock.advance(10_000)
+    assert [f.quantity for f in fills(recorder)] == [300]
+    assert pool.hidden_contra(AAPL, SELL) == 100  # still there for others
+
+
+def test_resting_order_ignores_arriving_contra_below_the_minimum() -> None:
+    clock, pool, recorder = dark_pool({AAPL: (18999, 19001)}, DarkConfig(contra_rate_per_s=0, min_qty=200))
+    pool.submit(dark_child(BUY, 500, None, child_id="REST"))  # type: ignore[arg-type]
+    clock.advance(10_000)
+    pool.add_contra(AAPL, SELL, 100, LONG)
+    pool.add_contra(AAPL, SELL, 200, LONG)
+    clock.advance(10_000)
+    assert [f.quantity for f in fills(recorder)] == [200]
+    assert pool.hidden_contra(AAPL, SELL) == 100
+
+
+def test_the_last_shares_of_an_order_may_trade_below_the_minimum() -> None:
+    # the minimum protects against small executions, not against finishing: min(min_qty, leaves)
+    clock, pool, recorder = dark_pool({AAPL: (18999, 19001)}, DarkConfig(contra_rate_per_s=0, min_qty=200))
+    pool.submit(dark_child(BUY, 300, None, child_id="REST"))  # type: ignore[arg-type]
+    clock.advance(10_000)
+    pool.add_contra(AAPL, SELL, 200, LONG)
+    pool.add_contra(AAPL, SELL, 100, LONG)
+    clock.advance(10_000)
+    assert [f.quantity for f in fills(recorder)] == [200, 100]

@@ -51,11 +51,11 @@ def trading_session(seed: int, seconds: int = 120) -> list[Event]:
     return recorder.events
 
 
-def test_default_market_is_two_lit_venues_and_a_dark_pool() -> None:
+def test_default_market_is_three_lit_venues_and_a_dark_pool() -> None:
     venues = build_sim_market(VirtualClock(OPEN_NS), default_instruments(), 1)
-    assert [v.venue_id for v in venues] == ["LIT1", "LIT2", "DARK1"]
-    assert isinstance(venues[0], SimVenue) and isinstance(venues[1], SimVenue)
-    assert isinstance(venues[2], MidpointPool)
+    assert [v.venue_id for v in venues] == ["LIT1", "LIT2", "LIT3", "DARK1"]
+    assert all(isinstance(v, SimVenue) for v in venues[:3])
+    assert isinstance(venues[3], MidpointPool)
     assert all(isinstance(v, Venue) for v in venues)
 
 
@@ -90,7 +90,7 @@ def test_lit_venues_trade_around_the_same_price() -> None:
             bid, ask = venue.book(AAPL).best_bid(), venue.book(AAPL).best_ask()
             assert bid is not None and ask is not None
             mids.append((bid + ask) / 2)
-        gaps.append(abs(mids[0] - mids[1]))
+        gaps.append(max(mids) - min(mids))
     assert statistics.median(gaps) <= 2.0
 
 
@@ -105,7 +105,8 @@ def test_venues_charge_their_own_fees() -> None:
         venue.submit(child(Side.BUY, 100, None, symbol=AAPL, venue=venue.venue_id))
     clock.advance(S)
     fees = {f.venue: f.fee / f.quantity for f in recorder.of(ChildFilled)}
-    assert fees == {VenueId("LIT1"): Decimal("0.0030"), VenueId("LIT2"): Decimal("-0.0005")}
+    assert fees == {VenueId("LIT1"): Decimal("0.0030"), VenueId("LIT2"): Decimal("-0.0005"),
+                    VenueId("LIT3"): Decimal("0.0010")}
 
 
 def test_without_background_the_books_are_empty_and_quiet() -> None:

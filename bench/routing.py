@@ -1,0 +1,179 @@
+"""Routing policies side by side on the simulated market: the same parents under sequential, parallel and
+liquidity-seeking routing, and the Cont-Kukanov split against fixed splits.
+
+Run: python -m bench.routing [--json FILE] [--seeds 1,...,10] (about 2.5 min for ten seeds). Parents: buys
+of 0.2x, 1x and 5x the displayed ask depth (within 4 ticks of the touch, all lit venues) of a liquid name
+(AAPL) and an illiquid one (ILLQ, see bench/routing_runs.py), worked by `RoutingBenchAlgo` in virtual time:
+slices rested at the touch for 120 s with the router placing them, then the rest taken within 5 (liquid) or
+10 (illiquid) ticks of the far touch for 45 s and at any price in the last 15 s. Every figure is the median
+over the seeds (fixed market seeds; each run has its own market and a fresh scorecard).
+
+Per policy: cost vs arrival (bps of the arrival mid, filled shares, positive = paid more), fees (bps of the
+notional filled), all-in (the shortfall with unfilled shares at the end mid, plus fees; what "cost" means
+in the targets), seconds to complete (None when a run did not complete: counted as never), fill rate,
+dark share of the filled quantity, markout +5 s (bps, positive = the mid moved our way after the fill).
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from bench.common import emit, parser
+from bench.routing_locks import measure as lock_measure
+from bench.routing_runs import ILLIQUID, LIQUID, Bucket, fixed_split, run
+
+POLICIES = ("SEQUENTIAL", "PARALLEL", "LIQUIDITY")
+SIZES = (0.2, 1.0, 5.0)
+METRICS = ("cost_vs_arrival_bps", "fees_bps", "all_in_bps", "seconds_to_complete", "fill_rate", "dark_share",
+           "markout_5s_bps")
+FIXED_SPLITS = {f"fixed m={m:g} {name}": (m, w) for m in (0.0, 0.5) for name, w in
+                (("equal", (1.0, 1.0, 1.0)), ("LIT1", (1.0, 0.0, 0.0)), ("LIT2", (0.0, 1.0, 0.0)),
+                 ("LIT3", (0.0, 0.0, 1.0)))} | {"fixed m=1 all market": (1.0, (1.0, 1.0, 1.0))}
+
+
+def buckets() -> list[Bucket]:
+    return [Bucket(symbol, size, 120, 60, 5 if symbol == LIQUID else 10) for symbol in (LIQUID, ILLIQUID)
+            for size in SIZES]
+
+
+def label(bucket: Bucket) -> str:
+    return f"{'liquid' if bucket.symbol == LIQUID else 'illiquid'} {bucket.symbol} {bucket.size_x_depth:g}x depth"
+
+
+def summarize(runs: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Medians over the seeds; time to complete counts an incomplete run as never (None if most were)."""
+    out: dict[str, Any] = {}
+    for key in METRICS:
+        values = [r[key] for r in runs]
+        if key == "seconds_to_complete":
+            ordered = sorted(float("inf") if v is None else v for v in values)
+            middle = statistics.median(ordered)
+            out[key] = None if middle == float("inf") else middle
+            out["completed_runs"] = sum(v is not None for v in values)
+        else:
+            present = [v for v in values if v is not None]
+            out[key] = statistics.median(present) if present else None
+    out["quantity"] = statistics.median(r["quantity"] for r in runs)
+    out["runs"] = len(runs)
+    return out
+
+
+def grid(seeds: Sequence[int], progress: Callable[[str], None]) -> list[dict[str, Any]]:
+    rows = []
+    for bucket in buckets():
+        row: dict[str, Any] = {"bucket": label(bucket), "symbol": bucket.symbol,
+                               "liquidity": "liquid" if bucket.symbol == LIQUID else "illiquid",
+                               "size_x_depth": bucket.size_x_depth, "policies": {}}
+        for policy in POLICIES:
+            progress(f"{label(bucket)} {policy}")
+            row["policies"][policy.lower()] = summarize([run(bucket, policy, seed) for seed in seeds])
+        rows.append(row)
+    return rows
+
+
+def splits(seeds: Sequence[int], progress: Callable[[str], None]) -> list[dict[str, Any]]:
+    """Liquidity-seeking with the Cont-Kukanov split vs every fixed split, on the large parents."""
+    rows = []
+    for bucket in [b for b in buckets() if b.size_x_depth == max(SIZES)]:
+        progress(f"{label(bucket)} splits")
+        ck_runs = [run(bucket, "LIQUIDITY", seed) for seed in seeds]
+        fixed_runs = {name: [run(bucket, "LIQUIDITY", seed, fixed_split(m, w)) for seed in seeds]
+                      for name, (m, w) in FIXED_SPLITS.items()}
+        ck, fixed = summarize(ck_runs), {name: summarize(runs) for name, runs in fixed_runs.items()}
+        best = min(fixed, key=lambda name: fixed[name]["all_in_bps"])
+        # same seed, same market: the paired difference is what the split changed
+        paired = statistics.median(c["all_in_bps"] - f["all_in_bps"]
+                                   for c, f in zip(ck_runs, fixed_runs[best], strict=True))
+        rows.append({"bucket": label(bucket), "cont_kukanov": ck, "fixed": fixed, "best_fixed": best,
+                     "ck_minus_best_fixed_paired_bps": paired,
+                     "ck_no_worse_than_best_fixed": ck["all_in_bps"] <= fixed[best]["all_in_bps"]})
+    return rows
+
+
+def verdicts(rows: list[dict[str, Any]], split_rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Where each policy should win, per bucket: did it?"""
+    def winner(row: dict[str, Any], key: str) -> str:
+        never = float("inf")
+        return min(row["policies"], key=lambda p: (row["policies"][p][key] if row["policies"][p][key] is not None
+                                                   else never, p))
+
+    fees = {r["bucket"]: winner(r, "fees_bps") for r in rows}
+    speed = {r["bucket"]: winner(r, "seconds_to_complete") for r in rows}
+    cost = {r["bucket"]: winner(r, "all_in_bps") for r in rows}
+    large_illiquid = next(r["bucket"] for r in rows if r["liquidity"] == "illiquid" and r["size_x_depth"] == 5.0)
+    return {
+        "lowest_fees_by_bucket": fees, "sequential_lowest_fees_buckets": sum(v == "sequential" for v in fees.values()),
+        "fastest_by_bucket": speed, "parallel_fastest_buckets": sum(v == "parallel" for v in speed.values()),
+        "lowest_all_in_by_bucket": cost,
+        "liquidity_lowest_cost_large_illiquid": cost[large_illiquid] == "liquidity",
+        "ck_no_worse_than_best_fixed": {r["bucket"]: r["ck_no_worse_than_best_fixed"] for r in split_rows},
+        "buckets": len(rows),
+    }
+
+
+def _fmt(value: Any, digits: int = 2) -> str:
+    if value is None:
+        return "-"
+    return f"{value:.{digits}f}" if isinstance(value, float) else str(value)
+
+
+def print_tables(rows: list[dict[str, Any]], split_rows: list[dict[str, Any]], verdict: dict[str, Any]) -> None:
+    head = f"{'bucket':<28} {'policy':<11} {'qty':>7} {'cost':>6} {'fees':>6} {'all-in':>7} {'secs':>7} " \
+           f"{'done':>4} {'fill':>5} {'dark':>5} {'mo+5s':>6}"
+    print(head)
+    for row in rows:
+        for name, m in row["policies"].items():
+            print(f"{row['bucket']:<28} {name:<11} {m['quantity']:>7.0f} {_fmt(m['cost_vs_arrival_bps']):>6} "
+                  f"{_fmt(m['fees_bps']):>6} {_fmt(m['all_in_bps']):>7} {_fmt(m['seconds_to_complete'], 1):>7} "
+                  f"{m['completed_runs']:>2}/{m['runs']} {_fmt(m['fill_rate']):>5} {_fmt(m['dark_share']):>5} "
+                  f"{_fmt(m['markout_5s_bps']):>6}")
+    print()
+    for row in split_rows:
+        print(f"{row['bucket']}: Cont-Kukanov all-in {_fmt(row['cont_kukanov']['all_in_bps'])} bps; best fixed "
+              f"({row['best_fixed']}) {_fmt(row['fixed'][row['best_fixed']]['all_in_bps'])} bps (paired median "
+              f"difference {_fmt(row['ck_minus_best_fixed_paired_bps'])}); "
+              + ", ".join(f"{name} {_fmt(m['all_in_bps'])}" for name, m in row["fixed"].items()))
+    print()
+    print(f"sequential lowest fees in {verdict['sequential_lowest_fees_buckets']}/{verdict['buckets']} buckets; "
+          f"parallel fastest in {verdict['parallel_fastest_buckets']}/{verdict['buckets']}; liquidity-seeking "
+          f"lowest all-in cost for the large illiquid parent: {verdict['liquidity_lowest_cost_large_illiquid']}; "
+          f"Cont-Kukanov no worse than the best fixed split: {verdict['ck_no_worse_than_best_fixed']}")
+
+
+def main() -> None:
+    p = parser(__doc__ or "")
+    p.add_argument("--seeds", default="1,2,3,4,5,6,7,8,9,10",
+                   help="market seeds (at least 3: every figure is their median)")
+    p.add_argument("--lock-seconds", type=int, default=900, help="market seconds watched for locked/crossed books")
+    args = p.parse_args()
+    seeds = [int(s) for s in args.seeds.split(",") if s.strip()]
+    if not seeds:
+        p.error("--seeds needs at least one seed")
+
+    def progress(text: str) -> None:
+        print(f"... {text}", file=sys.stderr, flush=True)
+
+    rows = grid(seeds, progress)
+    split_rows = splits(seeds, progress)
+    verdict = verdicts(rows, split_rows)
+    print_tables(rows, split_rows, verdict)
+    progress(f"locked/crossed markets over {args.lock_seconds} s")
+    locks = [lock_measure(args.lock_seconds, seeds[0], arbitrage) for arbitrage in (True, False)]
+    for lock in locks:
+        print(f"locked or crossed ({'with' if lock['arbitrage'] else 'without'} the arbitrageur, "
+              f"{lock['symbols']} symbols x {lock['seconds']} s): max {lock['max_ms_books']:.2f} ms in the books, "
+              f"{lock['max_ms_engine_view']:.1f} ms in the engine's view; "
+              f"{lock['share_of_time_books']:.2%} of the time")
+    overall = {policy.lower(): {key: statistics.median(v for v in (r["policies"][policy.lower()][key] for r in rows)
+                                                        if v is not None)
+                                if any(r["policies"][policy.lower()][key] is not None for r in rows) else None
+                                for key in METRICS} for policy in POLICIES}
+    emit({"policies": overall, "buckets": rows, "splits": split_rows, "targets": verdict, "seeds": seeds,
+          "locked_crossed": locks}, args.json)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,6 @@
+"""Smart order routing: pure decisions (policies, venue ranking, the Cont–Kukanov split) and the stateful
+trackers beside them (venue scorecard, queue outflows, sweep chains, parallel groups).
+
+`SmartRouter` (router.py) is what the child pipeline calls; every decision comes back as the
+`engine.router.RouteDecision` record the pipeline journals with the children. See docs/routing.md.
+"""

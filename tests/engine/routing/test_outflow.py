@@ -1,0 +1,82 @@
+"""Queue outflow windows (the ξ of the Cont–Kukanov split) and the split they drive in the router."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from engine import events as ev
+from engine.model import Side
+from engine.routing.outflow import OutflowTracker
+from engine.routing.policy import RoutingConfig
+from tests.engine.routing.helpers import (
+    AAPL,
+    DARK1,
+    DAY,
+    INSTRUMENT,
+    IOC,
+    LIT1,
+    LIT3,
+    VENUES,
+    S,
+    make_router,
+    parent,
+    passive,
+    route,
+)
+
+START = 1_000 * S
+
+
+def trade(venue: str, quantity: int, ts: int, aggressor: Side = Side.SELL) -> ev.TradePrinted:
+    return ev.TradePrinted(ts, venue, AAPL, Decimal("190.00"), quantity, aggressor)  # type: ignore[arg-type]
+
+
+def test_windows_are_aligned_across_venues_and_quiet_windows_count_as_zero() -> None:
+    tracker = OutflowTracker(window_s=10, history=5, min_windows=2)
+    tracker.observe_from(AAPL, START - 1)  # watching from the window starting at START
+    tracker.on_trade(trade("LIT1", 300, START + S))
+    tracker.on_trade(trade("LIT2", 100, START + 2 * S))
+    tracker.on_trade(trade("LIT1", 200, START + 25 * S))
+    tracker.on_trade(trade("LIT1", 999, START + 26 * S, aggressor=Side.BUY))  # eats asks, not bids
+    assert tracker.scenarios(AAPL, ["LIT1", "LIT2"], Side.BUY, START + 15 * S) is None  # one window only
+    scenarios = tracker.scenarios(AAPL, ["LIT1", "LIT2"], Side.BUY, START + 31 * S)  # type: ignore[list-item]
+    assert scenarios == ((300, 100), (0, 0), (200, 0))
+    assert tracker.scenarios(AAPL, ["LIT1"], Side.SELL, START + 31 * S) == ((0,), (0,), (999,))  # type: ignore[list-item]
+
+
+def test_with_outflow_history_a_passive_slice_is_split_by_cont_kukanov_across_lit_venues() -> None:
+    router, ports, clock = make_router(RoutingConfig(ck_horizon_s=10, ck_min_windows=3), view=parent(
+        5_000, routing="LIQUIDITY"))
+    router.outflow.observe_from(AAPL, clock.now_ns() - 1)
+    for window in range(6):  # LIT1's queue (900 ahead) never clears; LIT2's (500) and LIT3's (200) often do
+        t = clock.now_ns() + window * 10 * S
+        router.on_market_data(trade("LIT1", 300, t + S))
+        router.on_market_data(trade("LIT2", 900 if window % 2 else 200, t + S))
+        router.on_market_data(trade("LIT3", 700, t + S))
+    clock.advance(60 * S)
+    _, first, ids = route(router, ports, passive(600))
+    assert [c.venue for c in first] == [DARK1]  # dark first
+    router.on_event(ev.ChildCanceled(clock.now_ns(), ids[0], "no contra"))
+    decision, children = router.decide(passive(600), ports.view, INSTRUMENT, ports.market, VENUES)
+    assert "Cont-Kukanov split of 600" in decision.note, decision.note
+    resting = {c.venue: c.quantity for c in children if c.tif is DAY}
+    assert resting.get(LIT1, 0) == 0  # nothing behind a queue that never clears
+    assert resting.get(LIT3, 0) > 0 and all(c.price == Decimal("190.01") for c in children if c.tif is IOC)
+    assert sum(c.quantity for c in children) <= 2 * 600  # overbooking stays within the bound
+
+
+def book(venue: str, bid: str, size: int, ts: int) -> ev.BookUpdated:
+    return ev.BookUpdated(ts, venue, AAPL, ((Decimal(bid), size),), ((Decimal("190.05"), 100),))  # type: ignore[arg-type]
+
+
+def test_queue_depletion_seen_in_book_updates_counts_cancellations_the_prints_do_not_show() -> None:
+    tracker = OutflowTracker(window_s=10, history=5, min_windows=1)
+    tracker.observe_from(AAPL, START - 1)
+    tracker.on_book(book("LIT1", "190.00", 900, START + S))
+    tracker.on_book(book("LIT1", "190.00", 600, START + 2 * S))  # 300 left the queue (no print: cancels)
+    tracker.on_book(book("LIT1", "189.99", 500, START + 3 * S))  # the bid backed off: the other 600 left too
+    tracker.on_book(book("LIT1", "190.01", 200, START + 4 * S))  # a better bid: nothing left
+    tracker.on_trade(trade("LIT1", 100, START + 5 * S))  # prints smaller than the depletion add nothing
+    assert tracker.scenarios(AAPL, ["LIT1"], Side.BUY, START + 11 * S) == ((900,),)  # type: ignore[list-item]
+    tracker.on_trade(trade("LIT1", 1_500, START + 12 * S))  # a window where prints say more: prints count
+    assert tracker.scenarios(AAPL, ["LIT1"], Side.BUY, START + 21 * S) == ((900,), (1_500,))  # type: ignore[list-item]

@@ -1,0 +1,149 @@
+"""The venue scorecard learns from our own flow (fills, fees, rejects, time to fill, markouts) and keeps
+what it learned across a restart and across days, in its own file, written off the event loop."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from engine import events as ev
+from engine.clock import VirtualClock
+from engine.model import ChildId, FillId, Liquidity, OrdType, ParentId, Side, Symbol, TimeInForce, VenueId
+from engine.routing.scorecard import Scorecard, ScoreKey, size_bucket
+from engine.routing.scorecard_feed import NS_PER_DAY, ScorecardFeed, clock_day
+from engine.routing.scorecard_store import ScorecardStore, ScorecardStoreError
+
+S = 1_000_000_000
+AAPL = Symbol("AAPL")
+LIT1 = VenueId("LIT1")
+DAY0 = 20_000 * NS_PER_DAY + 34_200 * S  # 09:30 on some day
+KEY = ScoreKey(LIT1, "limit", size_bucket(300))
+
+
+def submitted(child: str, quantity: int = 300, ts: int = DAY0) -> ev.ChildSubmitted:
+    return ev.ChildSubmitted(ts, ChildId(child), ParentId("P1"), LIT1, AAPL, Side.BUY, quantity, Decimal("190.00"),
+                             OrdType.LIMIT, TimeInForce.DAY)
+
+
+def fill(child: str, quantity: int, price: str, fee: str, ts: int) -> ev.ChildFilled:
+    return ev.ChildFilled(ts, FillId(f"F{child}{ts}"), ChildId(child), ParentId("P1"), LIT1, AAPL, Side.BUY,
+                          quantity, Decimal(price), Decimal(fee), Liquidity.ADDED)
+
+
+class Mid:
+    def __init__(self) -> None:
+        self.value: Decimal | None = Decimal("190.00")
+
+    def __call__(self, symbol: Symbol) -> Decimal | None:
+        return self.value
+
+
+def feed_with(store: ScorecardStore | None = None) -> tuple[ScorecardFeed, VirtualClock, Mid]:
+    clock, mid = VirtualClock(DAY0), Mid()
+    return ScorecardFeed(Scorecard(), clock, mid, store, flush_s=30.0), clock, mid
+
+
+def test_fills_update_fill_rate_time_to_fill_fees_and_rebates() -> None:
+    feed, _clock, _ = feed_with()
+    feed.on_event(submitted("C1"))
+    feed.on_event(ev.ChildAccepted(DAY0 + 300_000, ChildId("C1"), "V1"))
+    feed.on_event(fill("C1", 100, "190.00", "-0.20", DAY0 + 2 * S))
+    feed.on_event(fill("C1", 50, "190.00", "0.05", DAY0 + 3 * S))
+    feed.on_event(ev.ChildCanceled(DAY0 + 4 * S, ChildId("C1"), "canceled"))
+    feed.on_event(submitted("C2"))
+    feed.on_event(ev.ChildRejected(DAY0, ChildId("C2"), "no"))
+    stats = feed.scorecard.today[KEY]
+    counts = (stats.orders, stats.shares_sent, stats.shares_filled, stats.orders_filled, stats.rejects)
+    assert counts == (2, 600, 150, 1, 1)
+    assert stats.fill_seconds == 2.0 and stats.ack_us == 300.0 and stats.acks == 1
+    assert (stats.fees_paid, stats.rebates_earned) == (Decimal("0.05"), Decimal("0.20"))
+    estimate = feed.scorecard.estimate(LIT1, "limit", 300)
+    assert 0.25 < estimate.fill_rate < 0.5 and estimate.fill_seconds == 2.0 and estimate.ack_us == 300.0
+    assert estimate.fee_per_share == Decimal("-0.001")
+
+
+def test_markouts_are_the_mid_one_five_and_sixty_seconds_after_each_fill() -> None:
+    feed, clock, mid = feed_with()
+    feed.on_event(submitted("C1"))
+    feed.on_event(fill("C1", 100, "190.00", "0", DAY0))
+    mid.value = Decimal("190.019")  # +1 bps for the buyer: the price went our way
+    clock.advance(S)
+    mid.value = Decimal("189.981")  # -1 bps: adverse selection
+    clock.advance(4 * S)
+    mid.value = None  # no two-sided market at +60 s: no markout taken
+    clock.advance(60 * S)
+    stats = feed.scorecard.today[KEY]
+    assert stats.markout_1s_bps / stats.markout_1s_shares == pytest.approx(1.0)
+    assert stats.markout_5s_bps / stats.markout_5s_shares == pytest.approx(-1.0)
+    assert stats.markout_60s_shares == 0
+    assert feed.scorecard.estimate(LIT1, "limit", 300).markout_5s_bps == pytest.approx(-1.0)
+
+
+def test_the_scorecard_persists_across_a_restart_and_past_days_fade_with_their_age(tmp_path: Path) -> None:
+    path = tmp_path / "venue_scorecard.db"
+    feed, _clock, _ = feed_with(ScorecardStore(path))
+    feed.on_event(submitted("C1"))
+    feed.on_event(fill("C1", 300, "190.00", "-0.60", DAY0 + S))
+    feed.close()  # a clean stop writes today's sums
+    # restart the same day: today's sums come back as today's, so the next write does not lose them
+    history, today = ScorecardStore(path).load(clock_day(DAY0), half_life_days=5.0, max_days=30)
+    assert history == [] and [(k, s.shares_filled, s.rebates_earned) for k, s in today] == [
+        (KEY, 300.0, Decimal("0.60"))]
+    # five days later it is history at half weight (half-life five days); fees stay exact Decimals
+    history, today = ScorecardStore(path).load(clock_day(DAY0 + 5 * NS_PER_DAY), 5.0, 30)
+    assert today == [] and [(k, s.shares_filled, s.rebates_earned) for k, s in history] == [
+        (KEY, 150.0, Decimal("0.300"))]
+    # beyond max_days it is forgotten
+    assert ScorecardStore(path).load(clock_day(DAY0 + 40 * NS_PER_DAY), 5.0, 30) == ([], [])
+
+
+def test_writes_happen_on_a_thread_of_their_own_never_on_the_caller(tmp_path: Path) -> None:
+    store = ScorecardStore(tmp_path / "card.db")
+    writers: list[str] = []
+    original = store._run
+
+    def spy() -> None:
+        writers.append(threading.current_thread().name)
+        original()
+
+    store._run = spy  # type: ignore[method-assign]
+    feed, clock, _ = feed_with(store)
+    feed.start()
+    feed.on_event(submitted("C1"))
+    clock.advance(31 * S)  # the flush timer hands the rows over
+    store.close()
+    assert writers == ["scorecard-writer"] and store.writes == 1
+
+
+def test_a_scorecard_file_that_is_not_ours_is_refused_with_the_reason(tmp_path: Path) -> None:
+    bad = tmp_path / "card.db"
+    bad.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(ScorecardStoreError, match="cannot be used"):
+        ScorecardStore(bad)
+
+
+def test_a_corrupted_fee_in_the_file_is_refused_by_name(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "card.db"
+    feed, _, _ = feed_with(ScorecardStore(path))
+    feed.on_event(submitted("C1"))
+    feed.on_event(fill("C1", 300, "190.00", "-0.60", DAY0 + S))
+    feed.close()
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE venue_scorecard SET rebates_earned = '1E-999999999'")
+    with pytest.raises(ScorecardStoreError, match="rebates_earned"):
+        ScorecardStore(path).load(clock_day(DAY0), 5.0, 30)
+
+
+def test_a_new_trading_day_turns_todays_sums_into_history() -> None:
+    feed, clock, _ = feed_with()
+    feed.on_event(submitted("C1"))
+    clock.advance(NS_PER_DAY)
+    feed.flush()
+    assert feed.scorecard.today == {} and feed.scorecard.history[KEY].orders == 1
+    assert clock_day(clock.now_ns()) == clock_day(DAY0) + dt.timedelta(days=1)
