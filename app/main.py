@@ -1,4 +1,4 @@
-"""The `ems` command: the GUI by default, `ems demo` and `ems headless` without one."""
+"""The `ems` command: the GUI by default (`ems` = `ems gui`), `ems demo` and `ems headless` without one."""
 
 from __future__ import annotations
 
@@ -10,11 +10,30 @@ import sys
 from dataclasses import replace
 
 from app.config import AppConfig, ConfigError, load_config
+from app.display import HELP, display_problem
 from app.gc_policy import apply_gc_policy
+from app.tca_cli import add_tca_parser, run_tca
+
+NO_DISPLAY_RC = 2
+
+
+def _gui_options(parser: argparse.ArgumentParser, *, on_subcommand: bool) -> None:
+    """The GUI's options, on `ems` itself and on `ems gui` (there they must not reset what `ems` got)."""
+    unset = argparse.SUPPRESS if on_subcommand else None
+    group = parser.add_argument_group("GUI options (ems, ems gui)")
+    group.add_argument("--screenshot", metavar="PNG", default=unset,
+                       help="save a screenshot of the main window to this PNG after --quit-after seconds "
+                            "(default 3) and exit")
+    group.add_argument("--quit-after", metavar="SECONDS", type=float, default=unset,
+                       help="quit after this many wall-clock seconds")
+    group.add_argument("--no-close-prompt", action="store_true", default=unset,
+                       help="close without asking while orders work ([gui] confirm_close = false)")
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="ems", description="Execution Management System")
+    parser = argparse.ArgumentParser(
+        prog="ems", description="Execution Management System. Without a command: the GUI (ems gui).",
+        epilog="No display? xvfb-run -a ems, or ems demo / ems headless.")
     parser.add_argument("--config", help="TOML configuration file (defaults: resources/default_config.toml)")
     parser.add_argument("--db", help="journal database path (default: one per day under the user data dir)")
     parser.add_argument("--speed", type=float, help="market time speed multiplier for the simulated market")
@@ -28,8 +47,12 @@ def _parser() -> argparse.ArgumentParser:
     headless.add_argument("--config", dest="headless_config", required=True)
     headless.add_argument("--db", dest="headless_db")
     gui = sub.add_parser("gui", help="the trader GUI (the default)")
-    gui.add_argument("--screenshot", help="save a screenshot of the main window to this PNG and exit")
-    gui.add_argument("--quit-after", type=float, help="quit after this many wall-clock seconds")
+    for flag, kind, text in (("--config", str, "TOML configuration file"), ("--db", str, "journal database path"),
+                             ("--speed", float, "market time speed multiplier")):
+        gui.add_argument(flag, type=kind, default=argparse.SUPPRESS, help=f"{text} (as before the command)")
+    _gui_options(parser, on_subcommand=False)
+    _gui_options(gui, on_subcommand=True)
+    add_tca_parser(sub)
     return parser
 
 
@@ -47,17 +70,23 @@ def main(argv: list[str] | None = None) -> int:
             json.dump(summary, sys.stdout, indent=2)
             sys.stdout.write("\n")
             return 0
+        if args.command == "tca":
+            return run_tca(args)
         if args.command == "headless":
             from app.headless import run_headless
 
             config = load_config(args.headless_config, journal_override=args.headless_db or args.db)
             asyncio.run(run_headless(_with_speed(config, args.speed)))
             return 0
+        config = load_config(args.config, journal_override=args.db)
+        problem = display_problem()
+        if problem is not None:  # before Qt, whose answer is an abort with a misleading hint
+            print(HELP.format(problem=problem), file=sys.stderr)
+            return NO_DISPLAY_RC
         from app.gui import run_gui
 
-        config = load_config(args.config, journal_override=args.db)
-        return run_gui(_with_speed(config, args.speed), screenshot=getattr(args, "screenshot", None),
-                       quit_after=getattr(args, "quit_after", None))
+        return run_gui(_with_speed(config, args.speed), screenshot=args.screenshot, quit_after=args.quit_after,
+                       close_prompt=False if args.no_close_prompt else None)
     except ConfigError as err:
         print(f"ems: configuration error: {err}", file=sys.stderr)
         return 2

@@ -2,6 +2,7 @@
 
 Specs are injected by the app (`set_specs`); each algo's page keeps what was typed in it, so
 switching algos back and forth loses nothing. Problems are shown beside the field they name.
+Participation rates are shown and typed as percentages (widgets/param_fields.py, `PERCENT_PARAMS`).
 """
 
 from __future__ import annotations
@@ -20,7 +21,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from widgets.param_fields import ParamField, ParamProblem, ParamsResult, check_params, problem_field
+from widgets.param_fields import (
+    PERCENT_PARAMS,
+    ParamField,
+    ParamProblem,
+    ParamsResult,
+    as_percent,
+    check_params,
+    problem_field,
+)
 
 SKIPPED_BY_DEFAULT = frozenset({"urgency"})
 """Parameters the ticket has a dedicated field for: not repeated in the section."""
@@ -80,12 +89,14 @@ class _FieldRow:
 
 
 def _range_hint(spec: ParamField) -> str:
-    parts = [f"default {spec.default}" if spec.default else "blank by default"]
+    unit = "%" if spec.percent else ""
+    parts = [f"default {spec.default}{unit}" if spec.default else "blank by default"]
     if spec.minimum is not None:
-        parts.append(f"min {spec.minimum:g}")
+        parts.append(f"min {spec.minimum:g}{unit}")
     if spec.maximum is not None:
-        parts.append(f"max {spec.maximum:g}")
-    return f"{spec.label} ({', '.join(parts)})"
+        parts.append(f"max {spec.maximum:g}{unit}")
+    hint = f"{spec.label} ({', '.join(parts)})"
+    return f"{hint}: type 10 for 10% of the market's volume" if spec.percent else hint
 
 
 class AlgoParamsPanel(QWidget):
@@ -124,7 +135,8 @@ class AlgoParamsPanel(QWidget):
         self._rows.clear()
         self._pages.clear()
         for algo, fields in specs.items():
-            shown = [field for field in fields if field.name not in self._skip]
+            shown = [as_percent(field) if field.name in PERCENT_PARAMS else field
+                     for field in fields if field.name not in self._skip]
             if shown:
                 self._pages[algo] = self.stack.addWidget(self._page(algo, shown))
         self.set_algo(self._algo)
@@ -219,7 +231,7 @@ class AlgoParamsPanel(QWidget):
         rows: dict[str, _FieldRow] = {}
         for spec in fields:
             row = _FieldRow(spec, page)
-            label = QLabel(spec.label, page)
+            label = QLabel(f"{spec.label} (%)" if spec.percent else spec.label, page)
             label.setBuddy(row.input)
             label.setWordWrap(True)
             cell = QWidget(page)

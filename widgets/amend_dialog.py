@@ -17,12 +17,12 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
     QLineEdit,
-    QTimeEdit,
     QVBoxLayout,
     QWidget,
 )
 
 from widgets.ticket_form import parse_limit, parse_quantity
+from widgets.time_field import TimeField
 
 PARENT, TICKET = "parent", "ticket"
 
@@ -94,8 +94,7 @@ class AmendDialog(QDialog):
         self.quantity = QLineEdit(f"{quantity:,}")
         self.limit = QLineEdit("" if limit_price is None else str(limit_price))
         self.limit.setPlaceholderText("market (blank: stays market)" if limit_price is None else "unchanged")
-        self.end = QTimeEdit()
-        self.end.setDisplayFormat("HH:mm:ss")
+        self.end = TimeField()  # select-all then type replaces the time
         if end_seconds is not None:
             self.end.setTime(QTime(0, 0).addSecs(end_seconds))
         self.error = QLabel("")

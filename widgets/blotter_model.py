@@ -28,7 +28,7 @@ from PySide6.QtCore import (
 )
 
 from widgets.columns import Column, as_is
-from widgets.row_order import Accepts, RowOrder, SortValue, SortValues
+from widgets.row_order import Accepts, RowOrder, SortValue, SortValues, dirty_ranges
 
 R = TypeVar("R")
 Index = QModelIndex | QPersistentModelIndex
@@ -48,37 +48,6 @@ IMMEDIATE_MOVES = 64
 """Up to this many rows whose sort value changed move at once; a bigger wave waits for the resort
 timer, so a sorted 100k-row blotter under thousands of updates/s re-sorts about once a second."""
 DEFAULT_MAX_RANGES = 16
-
-
-def dirty_ranges(rows: Sequence[int], max_ranges: int) -> list[tuple[int, int]]:
-    """Inclusive (first, last) ranges covering the sorted, distinct `rows`, at most `max_ranges` of them.
-
-    Contiguous rows share a range; past the cap the smallest gaps are bridged, so the few extra rows
-    repainted are the cheapest ones.
-    """
-    if not rows:
-        return []
-    ranges: list[tuple[int, int]] = []
-    first = last = rows[0]
-    for row in rows[1:]:
-        if row == last + 1:
-            last = row
-        else:
-            ranges.append((first, last))
-            first = last = row
-    ranges.append((first, last))
-    if len(ranges) <= max(1, max_ranges):
-        return ranges
-    # Keep the (max_ranges - 1) widest gaps as the only split points.
-    gaps = sorted(range(len(ranges) - 1), key=lambda i: ranges[i + 1][0] - ranges[i][1], reverse=True)
-    splits = sorted(gaps[: max(1, max_ranges) - 1])
-    merged: list[tuple[int, int]] = []
-    start = 0
-    for split in splits:
-        merged.append((ranges[start][0], ranges[split][1]))
-        start = split + 1
-    merged.append((ranges[start][0], ranges[-1][1]))
-    return merged
 
 
 class CoalescingTableModel(QAbstractTableModel, Generic[R]):
@@ -106,6 +75,8 @@ class CoalescingTableModel(QAbstractTableModel, Generic[R]):
         self._key = key
         self._filter_key = filter_key
         self._filter_value: str | None = None
+        self._row_filter: Callable[[R], bool] | None = None
+        self._newest_first = False
         self._max_ranges = max_ranges
         self._rows: list[R] = []
         self._index: dict[str, int] = {}
@@ -212,11 +183,44 @@ class CoalescingTableModel(QAbstractTableModel, Generic[R]):
         self._configure_order()
         self.endResetModel()
 
+    def set_row_filter(self, accepts: Callable[[R], bool] | None) -> None:
+        """Show only rows this predicate accepts (working only, a symbol, an account), on top of the
+        filter value; None drops it. Call again after what the predicate reads changed."""
+        self._row_filter = accepts
+        self._rebuild()
+
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        """Order rows by a column's raw value (Decimal, int, name); column -1 restores arrival order."""
+        """Order rows by a column's raw value (Decimal, int, name); column -1 restores arrival order
+        (newest first when `set_newest_first` asked for it)."""
         self._sort_column = column if 0 <= column < len(self._columns) else -1
         descending = order == Qt.SortOrder.DescendingOrder
+        if self._sort_column >= 0:
+            self._newest_first = False
         self._relayout(lambda: self._configure_order(descending))
+
+    def set_newest_first(self, newest_first: bool) -> None:
+        """Unsorted rows in reverse arrival order (the latest child on top); a column sort overrides it."""
+        self._newest_first = newest_first
+        if newest_first:
+            self._sort_column = -1
+        if self._sort_column < 0:
+            self._relayout(lambda: self._configure_order(newest_first))
+
+    @property
+    def newest_first(self) -> bool:
+        return self._newest_first and self._sort_column < 0
+
+    def distinct(self, value: Callable[[R], object]) -> list[str]:
+        """Sorted distinct non-empty texts a value takes over the stored rows (filter choices); each
+        member of a set, tuple or list value counts."""
+        seen: set[str] = set()
+        for found in map(value, self._rows):
+            if isinstance(found, set | frozenset | tuple | list):
+                seen.update(map(str, found))
+            elif found is not None:
+                seen.add(str(found))
+        seen.discard("")
+        return sorted(seen)
 
     # --- reading -----------------------------------------------------------------------------------
 
@@ -236,6 +240,11 @@ class CoalescingTableModel(QAbstractTableModel, Generic[R]):
     def stored_count(self) -> int:
         """Rows held, shown or filtered out."""
         return len(self._rows)
+
+    def get(self, key: str) -> R | None:
+        """The applied snapshot of a key, shown or filtered out (None when unknown)."""
+        at = self._index.get(key)
+        return None if at is None else self._rows[at]
 
     def row_at(self, row: int) -> R:
         """Snapshot shown at a visible row."""
@@ -293,7 +302,9 @@ class CoalescingTableModel(QAbstractTableModel, Generic[R]):
         column = self._sort_column
         value: SortValue | None = None
         values: SortValues | None = None
-        if column >= 0:
+        if column < 0 and self._newest_first:
+            value, values, descending = int, list, True  # the storage row is the arrival order
+        elif column >= 0:
             rows = self._rows
             getter, sort_key = self._columns[column].value, self._columns[column].sort_key
 
@@ -305,11 +316,23 @@ class CoalescingTableModel(QAbstractTableModel, Generic[R]):
                 return list(raw) if sort_key is as_is else list(map(sort_key, raw))
 
         accepts: Accepts | None = None
-        if self._filter_value is not None and self._filter_key is not None:
-            wanted, filter_key, rows = self._filter_value, self._filter_key, self._rows
+        rows, wanted, row_filter = self._rows, self._filter_value, self._row_filter
+        filter_key = self._filter_key if wanted is not None else None
+        if filter_key is not None and row_filter is not None:
+
+            def accepts(at: int) -> bool:
+                row = rows[at]
+                return filter_key(row) == wanted and row_filter(row)
+
+        elif filter_key is not None:
 
             def accepts(at: int) -> bool:
                 return filter_key(rows[at]) == wanted
+
+        elif row_filter is not None:
+
+            def accepts(at: int) -> bool:
+                return row_filter(rows[at])
 
         if descending is None:
             descending = self._order.descending

@@ -1,7 +1,9 @@
 """Book ladder: the consolidated top levels of every venue's book for one symbol, bids left, asks right.
 
 Books are stored as they come (`set_venue_book` per venue, or `set_book` for a whole consolidated
-book); only the shown symbol is merged and repainted, on a timer, however often books change.
+book); only the shown symbol is merged and repainted, on a timer, however often books change. A
+consolidated book whose best bid meets (locked) or passes (crossed) the best ask across venues is
+flagged in the summary line. Prices show the symbol's tick precision (`formatting.PRICES`).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QSizePolicy,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -31,6 +34,16 @@ DEFAULT_DEPTH = 10
 DEFAULT_REDRAW_HZ = 5.0
 _HEADERS = ("Venue", "Bid size", "Bid", "Ask", "Ask size", "Venue")
 _ALIGN = (LEFT, RIGHT, RIGHT, LEFT, LEFT, RIGHT)
+
+
+NORMAL, LOCKED, CROSSED = "", "locked", "crossed"
+
+
+def book_state(best_bid: Decimal | None, best_ask: Decimal | None) -> str:
+    """LOCKED when the best bid equals the best ask, CROSSED when it is above it, else NORMAL."""
+    if best_bid is None or best_ask is None or best_bid < best_ask:
+        return NORMAL
+    return LOCKED if best_bid == best_ask else CROSSED
 
 
 def consolidate(
@@ -55,9 +68,10 @@ class LadderModel(QAbstractTableModel):
         self._depth = depth
         self._bids: list[Level] = []
         self._asks: list[Level] = []
+        self._symbol = ""
 
-    def set_levels(self, bids: list[Level], asks: list[Level]) -> None:
-        self._bids, self._asks = bids, asks
+    def set_levels(self, bids: list[Level], asks: list[Level], symbol: str = "") -> None:
+        self._bids, self._asks, self._symbol = bids, asks, symbol
         self.dataChanged.emit(self.index(0, 0), self.index(self._depth - 1, len(_HEADERS) - 1))
 
     def levels(self) -> tuple[list[Level], list[Level]]:
@@ -87,7 +101,7 @@ class LadderModel(QAbstractTableModel):
         price, size, venue = levels[row]
         if role == Qt.ItemDataRole.DisplayRole:
             part = column if bid else 5 - column  # 0 venue, 1 size, 2 price (mirrored for asks)
-            return venue if part == 0 else fmt.integer(size) if part == 1 else fmt.decimal(price)
+            return venue if part == 0 else fmt.integer(size) if part == 1 else fmt.PRICES.price(self._symbol, price)
         if role == Qt.ItemDataRole.ForegroundRole and column in (2, 3):
             return theme.BUY if bid else theme.SELL
         return None
@@ -117,7 +131,11 @@ class BookLadder(QWidget):
         self.symbol.setCurrentIndex(-1)  # (set below, once the combo box drives `set_symbol`)
         self.symbol.setToolTip("Symbol shown (follows the selected parent order)")
         self.summary = QLabel("", self)
+        self.summary.setObjectName("bookSummary")
+        self.summary.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # never widens the dock
         self.summary.setProperty("role", "muted")
+        self.state = NORMAL
+        """NORMAL, LOCKED or CROSSED: the shown symbol's consolidated book as of the last repaint."""
         self.model = LadderModel(depth, self)
         self.table = QTableView(self)
         self.table.setObjectName("bookLadder")
@@ -175,21 +193,44 @@ class BookLadder(QWidget):
         if not self._dirty:
             return
         self._dirty = False
-        bids, asks = consolidate(self._books.get(self._symbol, {}), self._depth)
-        self.model.set_levels(bids, asks)
+        symbol = self._symbol
+        bids, asks = consolidate(self._books.get(symbol, {}), self._depth)
+        self.model.set_levels(bids, asks, symbol)
+        self.state = book_state(bids[0][0] if bids else None, asks[0][0] if asks else None)
         if bids and asks:
             spread = asks[0][0] - bids[0][0]
             mid = (asks[0][0] + bids[0][0]) / 2
             venues = len({level[2] for level in (*bids, *asks)})
-            self.summary.setText(f"mid {fmt.decimal(mid)}  spread {fmt.decimal(spread)}  {venues} venues")
+            text = (f"mid {fmt.PRICES.average(symbol, mid)}  spread {fmt.PRICES.price(symbol, spread)}  "
+                    f"{venues} venues")
+            if self.state:
+                where = f"bid {bids[0][2]} {'=' if self.state == LOCKED else '>'} ask {asks[0][2]}"
+                text = f"{self.state.upper()} ({where})  {text}"
+            self.summary.setText(text)
         else:
-            self.summary.setText("no book" if self._symbol else "")
+            self.summary.setText("no book" if symbol else "")
+        self.summary.setProperty("book", self.state)
+        self.summary.setToolTip("Locked: the best bid equals the best ask on another venue; crossed: it is "
+                                "above it. Passive orders there would trade at once." if self.state else "")
+        _restyle(self.summary)
 
     @property
     def shown_symbol(self) -> str:
         return self._symbol
 
+    def mid(self, symbol: str) -> Decimal | None:
+        """The consolidated mid of any symbol held (best bid and best ask across venues), else None."""
+        bids, asks = consolidate(self._books.get(symbol, {}), 1)
+        if not bids or not asks:
+            return None
+        return (bids[0][0] + asks[0][0]) / 2
+
     def _mark_dirty(self) -> None:
         self._dirty = True
         if not self._timer.isActive():
             self._timer.start()
+
+
+def _restyle(widget: QWidget) -> None:
+    widget.style().unpolish(widget)
+    widget.style().polish(widget)

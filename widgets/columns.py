@@ -10,7 +10,8 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
-from widgets import formatting
+from widgets import formatting, theme
+from widgets.rows import KILLED, PAUSED, shown_status
 
 LEFT = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
 RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -25,6 +26,18 @@ def as_is(value: object) -> object:
 def _by_name(value: object) -> object:
     """Enums sort by their name, so the order is the same whatever the enum's values are."""
     return getattr(value, "name", value)
+
+
+def _shown_status_colour(row: Any) -> QColor | None:
+    shown = shown_status(row)
+    return theme.ERROR if shown is KILLED else theme.WARN if shown is PAUSED else None
+
+
+DERIVED: dict[str, tuple[Callable[[Any], object], Callable[[Any], QColor | None]]] = {
+    "status": (shown_status, _shown_status_colour),
+}
+"""Attributes a column shows through the whole row, with the colour that goes with it: a paused parent's
+Status reads PAUSED (or KILLED), not the order status the engine keeps (rows.shown_status)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,9 +65,19 @@ class Column:
         tooltip: str = "",
         sample: str = "",
     ) -> Column:
-        """A column reading `row.<attribute>`; enums sort by name, everything else by raw value."""
+        """A column reading `row.<attribute>` (or its `DERIVED` reading); enums sort by name, everything
+        else by raw value."""
         sort_key = _by_name if fmt is formatting.enum_name else as_is
-        getter = operator.attrgetter(attribute)
+        getter: Callable[[Any], object] = operator.attrgetter(attribute)
+        derived = DERIVED.get(attribute)
+        if derived is not None:
+            getter, override = derived
+            base = foreground
+
+            def foreground(row: Any) -> QColor | None:
+                colour = override(row)
+                return colour if colour is not None or base is None else base(row)
+
         return cls(header, getter, fmt, align, sort_key, foreground, tooltip or header, sample)
 
     @classmethod

@@ -1,13 +1,15 @@
 """The main window: toolbar with the kill switch, ticket dock, Tickets | Parents | Children | Fills tabs,
-VWAP progress and book ladder docks, basket import, the Amend dialog, status bar.
+VWAP progress and book ladder docks, the alerts panel, basket import, the Amend dialog, status bar.
 
-It composes widgets and remembers their layout; app/ connects their signals to the engine.
+It composes widgets and remembers their layout; app/ connects their signals to the engine. Closing
+while orders work asks first (the app says what works; `confirm_close` turns the question off).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from decimal import Decimal
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
@@ -23,14 +25,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from widgets.alerts_panel import AlertsPanel
 from widgets.amend_dialog import PARENT, TICKET, AmendDialog
 from widgets.basket_import import BasketImportDialog, ChooseFile, Parse, ask_for_csv_file
 from widgets.blotter_model import DEFAULT_FLUSH_HZ
 from widgets.blotter_view import BlotterView
 from widgets.blotters import ChildBlotter, FillBlotter, ParentBlotter, TicketBlotter
 from widgets.book_ladder import BookLadder
-from widgets.formatting import NS_PER_DAY
-from widgets.kill_switch import Confirm, KillSwitch
+from widgets.desk_config import DeskConfig
+from widgets.desk_habits import DeskHabits
+from widgets.formatting import NS_PER_DAY, PRICES, time_of_day
+from widgets.kill_switch import Confirm, KillSwitch, ask_with_message_box
+from widgets.market_panel import MarketPanel
 from widgets.restart_notice import RestartNotice
 from widgets.status import StatusBar
 from widgets.ticket import OrderTicket
@@ -38,6 +44,7 @@ from widgets.vwap_progress import VwapProgress
 
 LAYOUT_VERSION = 2
 """Bump when docks change incompatibly: an older saved state is then ignored."""
+CLOSE_QUESTION = "{working}\n\nClose the EMS anyway? Working parents come back paused at the next start."
 
 
 def _slug(title: str) -> str:
@@ -46,8 +53,8 @@ def _slug(title: str) -> str:
 
 class MainWindow(QMainWindow):
     """The trader's window. Exposes its parts (ticket, tickets, parents, child_orders, fills, progress,
-    book, kill_switch, status) for the app to wire. A selected parent filters the tickets, children
-    and fills tabs, drives the VWAP progress and shows its symbol in the book ladder."""
+    book, alerts, kill_switch, status) for the app to wire. A selected parent filters the tickets,
+    children and fills tabs, drives the VWAP progress and shows its symbol in the book ladder."""
 
     basket_submitted = Signal(object)
     """The accepted rows of a previewed basket (a tuple of the parser's rows), to submit atomically."""
@@ -70,6 +77,10 @@ class MainWindow(QMainWindow):
         self.resize(1400, 850)
         self._settings_org = settings_org
         self._settings_app = settings_app
+        self._confirm: Confirm = confirm or ask_with_message_box
+        self.confirm_close = True
+        """Ask before closing while orders work (when the app has said what works: `set_working_orders`)."""
+        self._working_orders: Callable[[], str] | None = None
 
         self.ticket = OrderTicket(symbols, algos)
         self.tickets = TicketBlotter(flush_hz)
@@ -118,6 +129,7 @@ class MainWindow(QMainWindow):
         self.book_dock = self.add_right_dock("Book", self.book)
         self.resizeDocks([self.progress_dock, self.book_dock], [520, 300], Qt.Orientation.Vertical)
         self.resizeDocks([self.ticket_dock, self.progress_dock], [300, 420], Qt.Orientation.Horizontal)
+        self._build_alerts()
 
         self.basket_action: QAction | None = None
         self.basket_dialog: BasketImportDialog | None = None
@@ -128,6 +140,7 @@ class MainWindow(QMainWindow):
         self.parents.parent_selected.connect(self._on_parent_selected)
         self.parents.amend_requested.connect(lambda key: self.open_amend(PARENT, key))
         self.tickets.amend_requested.connect(lambda key: self.open_amend(TICKET, key))
+        self._install_desk_habits()
 
     # --- for app/ ----------------------------------------------------------------------------------
 
@@ -193,26 +206,26 @@ class MainWindow(QMainWindow):
         return self.amend_dialog
 
     def show_amend_result(self, ok: bool, message: str) -> None:
-        """The engine's answer to an amend: the dialog closes, or shows why it was refused."""
+        """The engine's answer to an amend: the dialog closes, or shows why it was refused (the engine's
+        refusal reaches the alerts panel as a refused command)."""
         if self.amend_dialog is not None:
             self.amend_dialog.show_result(ok, message)
-        if not ok:
-            self.status.set_error(f"Amend refused: {message}")
 
-    def show_restart_notice(self, title: str, lines: Sequence[str]) -> RestartNotice:
-        """What came back after a restart (non-modal); the status bar says it too."""
+    def show_restart_notice(self, title: str, lines: Sequence[str], severity: str = "info") -> RestartNotice:
+        """What came back after a restart (non-modal); the alerts panel keeps it too (a warning when the
+        venues closed orders)."""
         notice = RestartNotice(title, lines, self)
         self.restart_notice = notice
         notice.show()
-        self.status.set_error(title)
+        self.post_alert(severity, "restart", title, topic="restart")
         return notice
 
     def show_basket_result(self, message: str, ok: bool) -> None:
-        """The verdict on a submitted basket, shown in the preview (and the status bar when refused)."""
+        """The verdict on a submitted basket, shown in the preview (and in the alerts when refused)."""
         if self.basket_dialog is not None:
             self.basket_dialog.show_result(message, ok)
         if not ok:
-            self.status.set_error(f"Basket refused: {message}")
+            self.post_alert("warning", "basket", f"refused: {message}")
 
     def add_toolbar_action(self, text: str, callback: Callable[[], None], shortcut: str = "") -> QAction:
         """A toolbar button left of the kill switch (e.g. Import basket, Export TCA)."""
@@ -233,6 +246,7 @@ class MainWindow(QMainWindow):
         settings.setValue("window/state", self.saveState(LAYOUT_VERSION))
         for blotter, title in self._tab_titles:
             settings.setValue(f"columns{LAYOUT_VERSION}/{title}", blotter.table.horizontalHeader().saveState())
+        self.desk.save(settings)
         settings.sync()
 
     def restore_layout(self) -> bool:
@@ -249,11 +263,73 @@ class MainWindow(QMainWindow):
             columns = settings.value(f"columns{LAYOUT_VERSION}/{title}")
             if isinstance(columns, QByteArray):
                 blotter.table.horizontalHeader().restoreState(columns)
+        self.desk.restore(settings)
         return restored
 
+    # --- desk habits (hotkeys, market panel, confirmations: widgets/desk_habits.py) ----------------------
+
+    def _install_desk_habits(self) -> None:
+        """The market panel (last, volume, time & sales beside the book) in the book's dock; hotkeys with
+        their help overlay (F1); confirmations; bulk actions on selected rows; prices at tick precision."""
+        self.market = MarketPanel(self.book)
+        self.book_dock.setWidget(self.market)
+        self.book_dock.setWindowTitle("Market")
+        self.resizeDocks([self.progress_dock, self.book_dock], [420, 400], Qt.Orientation.Vertical)
+        self.desk = DeskHabits(self, self._confirm)
+
+    def configure_desk(self, config: DeskConfig) -> None:
+        """The configuration's `[desk]` table: when to ask before sending or cancelling, price decimals."""
+        self.desk.configure(config)
+
+    def set_tick_sizes(self, ticks: Mapping[str, Decimal]) -> None:
+        """Tick size by symbol (the engine's instruments): prices everywhere show that precision."""
+        PRICES.set_ticks(ticks)
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self._may_close():
+            event.ignore()
+            return
         self.save_layout()
         super().closeEvent(event)
+
+    # --- alerts and closing ------------------------------------------------------------------------
+
+    def post_alert(self, severity: str, source: str, text: str, *, parent_id: str = "", topic: str = "") -> None:
+        """A message for the alerts panel (and, while unacknowledged, the status bar)."""
+        self.alerts.model.post(severity, source, text, parent_id=parent_id, topic=topic)
+
+    def show_alerts(self) -> None:
+        """Show and raise the alerts panel."""
+        self.alerts_dock.show()
+        self.alerts_dock.raise_()
+
+    def set_working_orders(self, describe: Callable[[], str] | None) -> None:
+        """`describe()` says what still works ("" when nothing): closing then asks for confirmation."""
+        self._working_orders = describe
+
+    def _may_close(self) -> bool:
+        working = self._working_orders() if self._working_orders is not None and self.confirm_close else ""
+        return not working or self._confirm(self, "Close the EMS", CLOSE_QUESTION.format(working=working))
+
+    def _build_alerts(self) -> None:
+        self.alerts = AlertsPanel(parent=self)
+        self.alerts_dock = QDockWidget("Alerts", self)
+        self.alerts_dock.setObjectName("dock_alerts")
+        self.alerts_dock.setWidget(self.alerts)
+        # under the blotters only: the ticket and the right-hand docks keep their full height
+        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.alerts_dock)
+        self.resizeDocks([self.alerts_dock], [190], Qt.Orientation.Vertical)
+        self._panels_menu.addAction(self.alerts_dock.toggleViewAction())
+        self.alerts.model.summary_changed.connect(self._show_alert_summary)
+        self.status.alerts_requested.connect(self.show_alerts)
+
+    def _show_alert_summary(self) -> None:
+        model = self.alerts.model
+        latest = model.latest_unacknowledged()
+        text = f"{time_of_day(latest.ts_ns)[:8]} {latest.source}: {latest.text}" if latest is not None else ""
+        self.status.show_alert_summary(text, latest.severity if latest else "", model.unacknowledged)
 
     # --- internals ---------------------------------------------------------------------------------
 

@@ -3,19 +3,28 @@
 The app turns the engine's parameter specs into `ParamField`s; the ticket validates what the trader
 typed with the same rules (number, range, choice, "at most another") so most mistakes are caught
 beside the field before anything is sent. The engine validates again and has the last word.
+
+Participation rates are typed as percentages (`PERCENT_PARAMS`, `as_percent`: 10 means 10%, "10%"
+too) and sent as the fraction the engine takes (0.1).
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from typing import Literal
 
 ParamKind = Literal["int", "float", "decimal", "choice", "text"]
 NUMERIC_KINDS: tuple[ParamKind, ...] = ("int", "float", "decimal")
 _NOUN = {"int": "a whole number", "float": "a number", "decimal": "a number"}
+PERCENT_PARAMS = frozenset({"rate", "min_rate", "max_rate", "max_participation"})
+"""Parameters the engine takes as a fraction of market volume and the trader types as a percentage."""
+_HUNDRED = Decimal(100)
+_PERCENT_TEXT = re.compile(r"^[+-]?(\d{1,12}(\.\d{0,12})?|\.\d{1,12})$")
+"""A percentage as typed: plain digits, bounded (no exponent, which a fraction's text could not hold)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +45,8 @@ class ParamField:
     optional: bool = False
     at_most: str | None = None
     tooltip: str = ""
+    percent: bool = False
+    """Typed and shown as a percentage (default, minimum and maximum too); sent as a fraction."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,11 +69,38 @@ class ParamsResult:
         return not self.problems
 
 
+def _plain(number: Decimal) -> str:
+    """Shortest fixed-point text: 10.00 -> "10", 0.10 -> "0.1", 1E+2 -> "100"."""
+    return format(number.normalize(), "f")
+
+
+def as_percent(field: ParamField) -> ParamField:
+    """The same parameter typed as a percentage: default, minimum and maximum times 100."""
+    if field.percent or field.kind not in ("float", "decimal"):
+        return field
+    default = _number(field, normalize(field, field.default)) if field.default.strip() else None
+
+    def scaled(bound: float | None) -> float | None:
+        return None if bound is None else float(Decimal(repr(bound)) * _HUNDRED)
+
+    return replace(field, percent=True, minimum=scaled(field.minimum), maximum=scaled(field.maximum),
+                   default="" if default is None else _plain(default * _HUNDRED))
+
+
+def to_engine(field: ParamField, value: str) -> str:
+    """A valid normalized value as the engine takes it (a percentage becomes a fraction: "10" -> "0.1")."""
+    if not field.percent or not value:
+        return value
+    return _plain(Decimal(value) / _HUNDRED)
+
+
 def normalize(field: ParamField, text: str) -> str:
-    """Trimmed text; numbers lose thousands separators ("1,000" -> "1000"); choices in upper case."""
+    """Trimmed text; numbers lose thousands separators ("1,000" -> "1000") and a percentage its "%";
+    choices in upper case."""
     value = text.strip()
     if field.kind in NUMERIC_KINDS:
-        return value.replace(",", "").replace("_", "").replace(" ", "")
+        value = value.replace(",", "").replace("_", "").replace(" ", "")
+        return value[:-1] if field.percent and value.endswith("%") else value
     if field.kind == "choice":
         return value.upper()
     return value
@@ -95,15 +133,18 @@ def check_param(field: ParamField, text: str) -> str | ParamProblem:
         return value
     if field.kind == "text":
         return value
+    if field.percent and not _PERCENT_TEXT.match(value):
+        return ParamProblem(field.name, f"{label}: '{text.strip()}' is not a percentage such as 10 or 12.5")
     number = _number(field, value)
     if number is None:
         return ParamProblem(field.name, f"{label}: '{text.strip()}' is not {_NOUN[field.kind]}")
     if not number.is_finite() or not math.isfinite(float(number)):
         return ParamProblem(field.name, f"{label}: '{text.strip()}' is not a finite number")
+    unit = "%" if field.percent else ""
     if field.minimum is not None and float(number) < field.minimum:
-        return ParamProblem(field.name, f"{label}: {value} is below the minimum {field.minimum:g}")
+        return ParamProblem(field.name, f"{label}: {value}{unit} is below the minimum {field.minimum:g}{unit}")
     if field.maximum is not None and float(number) > field.maximum:
-        return ParamProblem(field.name, f"{label}: {value} is above the maximum {field.maximum:g}")
+        return ParamProblem(field.name, f"{label}: {value}{unit} is above the maximum {field.maximum:g}{unit}")
     return value
 
 
@@ -138,12 +179,15 @@ def check_params(fields: Sequence[ParamField], raw: Mapping[str, str]) -> Params
         value, bound = normalized.get(field.name), normalized.get(other.name) if other else None
         if other is None or not value or not bound or field.kind not in NUMERIC_KINDS:
             continue
-        if Decimal(value) > Decimal(bound):
-            problems.append(ParamProblem(field.name, f"{field.label}: {value} is above {other.label} {bound}"))
+        if Decimal(to_engine(field, value)) > Decimal(to_engine(other, bound)):
+            unit, other_unit = ("%" if field.percent else ""), ("%" if other.percent else "")
+            problems.append(ParamProblem(
+                field.name, f"{field.label}: {value}{unit} is above {other.label} {bound}{other_unit}"))
     if problems:
         return ParamsResult((), tuple(problems))
     values = tuple(
-        (field.name, normalized[field.name]) for field in fields if not is_default(field, normalized[field.name])
+        (field.name, to_engine(field, normalized[field.name]))
+        for field in fields if not is_default(field, normalized[field.name])
     )
     return ParamsResult(values, ())
 

@@ -259,3 +259,34 @@ class RowOrder:
             return
         for row in rows:
             order.insert(bisect_left(order, placed[row], key=placed.__getitem__), row)
+
+
+def dirty_ranges(rows: Sequence[int], max_ranges: int) -> list[tuple[int, int]]:
+    """Inclusive (first, last) ranges covering the sorted, distinct `rows`, at most `max_ranges` of them.
+
+    Contiguous rows share a range; past the cap the smallest gaps are bridged, so the few extra rows
+    repainted are the cheapest ones.
+    """
+    if not rows:
+        return []
+    ranges: list[tuple[int, int]] = []
+    first = last = rows[0]
+    for row in rows[1:]:
+        if row == last + 1:
+            last = row
+        else:
+            ranges.append((first, last))
+            first = last = row
+    ranges.append((first, last))
+    if len(ranges) <= max(1, max_ranges):
+        return ranges
+    # Keep the (max_ranges - 1) widest gaps as the only split points.
+    gaps = sorted(range(len(ranges) - 1), key=lambda i: ranges[i + 1][0] - ranges[i][1], reverse=True)
+    splits = sorted(gaps[: max(1, max_ranges) - 1])
+    merged: list[tuple[int, int]] = []
+    start = 0
+    for split in splits:
+        merged.append((ranges[start][0], ranges[split][1]))
+        start = split + 1
+    merged.append((ranges[start][0], ranges[-1][1]))
+    return merged

@@ -8,8 +8,9 @@ shown. Enums are read through `.name` only.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import Protocol
+from typing import Any, Protocol
 
 
 class Named(Protocol):
@@ -54,6 +55,31 @@ class ParentRow(Protocol):
     def filled_pct(self) -> float: ...
     @property
     def arrival_slippage_bps(self) -> float | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ShownStatus:
+    """A state a Status column shows that is not an order status: the parent works no more until resumed."""
+
+    name: str
+
+
+PAUSED = ShownStatus("PAUSED")
+KILLED = ShownStatus("KILLED")
+"""Paused by the kill switch (its row's `text` names it); stays until the parent is resumed."""
+_FINISHED = frozenset({"FILLED", "CANCELED", "REJECTED", "EXPIRED"})
+
+
+def shown_status(row: Any) -> object:
+    """What a Status column says: PAUSED or KILLED for a live parent that is paused, else its status.
+
+    A row without `paused` (child, fill, ticket) shows its status as it is; a finished order shows how it
+    finished even if it was paused on the way.
+    """
+    status = row.status
+    if not getattr(row, "paused", False) or getattr(status, "name", status) in _FINISHED:
+        return status
+    return KILLED if "kill switch" in str(getattr(row, "text", "")) else PAUSED
 
 
 class ChildRow(Protocol):

@@ -1,12 +1,19 @@
 """The order ticket: account, symbol, side, quantity, limit, algo, urgency, start/end and the chosen
-algo's parameters; validated before it is sent."""
+algo's parameters; validated before it is sent.
+
+Enter moves to the next field, never sends: Ctrl+Enter or Submit does, after a confirmation when the
+order is large, far from the market or repeats one sent a moment ago (widgets/confirmations.py). A limit
+belongs to its symbol: changing the symbol clears it. Submit sits below the scrolling form: never moves.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
+from decimal import Decimal
 
 from PySide6.QtCore import QTime, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -16,15 +23,16 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
-    QScrollArea,
-    QTimeEdit,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from widgets.algo_params import AlgoParamsPanel
+from widgets.confirmations import OrderGate, confirmation_text
+from widgets.field_walk import focus_next, is_enter, is_send
 from widgets.formatting import NS_PER_DAY
+from widgets.kill_switch import Confirm, ask_with_message_box
 from widgets.param_fields import ParamField
 from widgets.ticket_form import (
     ACCOUNT,
@@ -48,9 +56,13 @@ from widgets.ticket_form import (
     field_name,
     validate_ticket,
 )
+from widgets.time_field import TimeField
+from widgets.vertical_scroll import VerticalScrollArea
 
 DEFAULT_START = QTime(9, 30)
 DEFAULT_END = QTime(16, 0)
+STATUS_LINES = 2
+"""The status line under Submit always keeps room for this many lines (longer text: see its tooltip)."""
 
 
 def _seconds(time: QTime) -> int:
@@ -64,16 +76,24 @@ def _restyle(widget: QWidget) -> None:
 
 
 class OrderTicket(QWidget):
-    """Order entry. Emits `submitted(TicketForm)` only for input that passed local validation."""
+    """Order entry. Emits `submitted(TicketForm)` only for input that passed local validation (and the
+    trader's confirmation when one is due)."""
 
     submitted = Signal(object)
     """A `TicketForm`."""
+    symbol_changed = Signal(str)
+    """A known symbol was chosen or typed (the market panel follows it)."""
 
     def __init__(self, symbols: Sequence[str] = (), algos: Sequence[str] = (), parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._symbols = [s.upper() for s in symbols]
         self._algos = list(algos)
         self._now_seconds: int | None = None
+        self._limit_symbol = ""
+        self.gate = OrderGate()
+        """Decides when a send needs confirming (configured by `set_confirmations`)."""
+        self._confirm: Confirm = ask_with_message_box
+        self._mid_of: Callable[[str], Decimal | None] = lambda _symbol: None
 
         self.symbol = QComboBox(self)
         self.symbol.setEditable(True)
@@ -100,28 +120,27 @@ class OrderTicket(QWidget):
         self.account.setPlaceholderText("account the fills are booked to")
         self.start_now = QCheckBox("Now", self)
         self.start_now.setChecked(True)
-        self.start = QTimeEdit(DEFAULT_START, self)
+        self.start = TimeField(DEFAULT_START, self)
         self.start.setEnabled(False)
-        self.end = QTimeEdit(DEFAULT_END, self)
-        for time_edit in (self.start, self.end):
-            time_edit.setDisplayFormat("HH:mm:ss")
+        self.end = TimeField(DEFAULT_END, self)
         self.submit_button = QPushButton("Submit", self)
         self.submit_button.setObjectName("submitButton")
-        self.submit_button.setDefault(True)
+        self.submit_button.setToolTip("Send the order (Ctrl+Enter). Enter moves to the next field.")
+        self.submit_button.setAutoDefault(False)  # Enter on the focused button must not send either
         self.status = QLabel("", self)
         self.status.setObjectName("ticketStatus")
         self.status.setWordWrap(True)
+        self.status.setFixedHeight(STATUS_LINES * self.status.fontMetrics().lineSpacing() + 6)
         self.params = AlgoParamsPanel(parent=self)
         self.params_toggle = QToolButton(self)
         self.params_toggle.setObjectName("paramsToggle")
         self.params_toggle.setCheckable(True)
         self.params_toggle.setChecked(True)
         self.params_toggle.setToolTip("Show or hide the chosen algo's parameters")
-        self.params_area = QScrollArea(self)
-        self.params_area.setObjectName("paramsArea")
-        self.params_area.setWidgetResizable(True)
-        self.params_area.setFrameShape(QFrame.Shape.NoFrame)
-        self.params_area.setWidget(self.params)
+        self.params_area = QWidget(self)
+        params_layout = QVBoxLayout(self.params_area)
+        params_layout.setContentsMargins(0, 0, 0, 0)
+        params_layout.addWidget(self.params)
 
         self._inputs: dict[str, QWidget] = {
             SYMBOL: self.symbol,
@@ -141,8 +160,8 @@ class OrderTicket(QWidget):
         self.params_toggle.toggled.connect(self._show_params_area)
         self.start_now.toggled.connect(lambda now: self.start.setEnabled(not now))
         self.submit_button.clicked.connect(self.submit)
-        for edit in (self.quantity, self.limit, self.symbol_edit, self.account):
-            edit.returnPressed.connect(self.submit)
+        self.symbol.currentTextChanged.connect(self._on_symbol_text)
+        self.limit.textChanged.connect(self._on_limit_text)
         self._show_side(self.side.currentText())
         self._show_algo(self.algo.currentText())
 
@@ -163,10 +182,30 @@ class OrderTicket(QWidget):
         """Exchange-local clock (epoch ns), used to refuse an end time that has already passed."""
         self._now_seconds = (ns % NS_PER_DAY) // 1_000_000_000
 
+    def set_confirmations(
+        self, gate: OrderGate, confirm: Confirm | None = None, mid_of: Callable[[str], Decimal | None] | None = None
+    ) -> None:
+        """When to ask before sending (`gate`), how to ask (`confirm`, a modal question defaulting to No)
+        and where the market's mid comes from (to judge size and distance from the market)."""
+        self.gate = gate
+        if confirm is not None:
+            self._confirm = confirm
+        if mid_of is not None:
+            self._mid_of = mid_of
+
     def focus_entry(self) -> None:
         """Put the cursor in the symbol field, text selected, ready to type a new order."""
         self.symbol.setFocus()
         self.symbol_edit.selectAll()
+
+    def new_order(self, side: str) -> None:
+        """A fresh buy or sell ticket (hotkeys): side set, quantity and limit cleared, cursor in the symbol."""
+        self.side.setCurrentText(side)
+        self.quantity.clear()
+        self.limit.clear()
+        self._clear_errors()
+        self._set_status(f"New {side.lower()} order: symbol, quantity, then Ctrl+Enter", ok=True)
+        self.focus_entry()
 
     def form_input(self) -> TicketInput:
         return TicketInput(
@@ -197,7 +236,12 @@ class OrderTicket(QWidget):
             self._set_status("Fix the highlighted fields", ok=False)
             return None
         result = replace(result, params=params.values)
+        reasons = self.gate.reasons(result, self._mid_of(result.symbol))
+        if reasons and not self._confirm(self, *confirmation_text(result, reasons)):
+            self._set_status(f"Not sent: {reasons[0]}", ok=False)
+            return None
         self._set_status(f"Sending {result.side} {result.quantity:,} {result.symbol} ({result.algo})…", ok=True)
+        self.gate.sent(result)
         self.submitted.emit(result)
         return result
 
@@ -224,6 +268,37 @@ class OrderTicket(QWidget):
         return label.text() if label is not None and label.isVisibleTo(self) else ""
 
     # --- internals ---------------------------------------------------------------------------------
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Enter (from any field, which all pass it on) moves to the next field; Ctrl+Enter sends."""
+        if not is_enter(event):
+            super().keyPressEvent(event)
+            return
+        event.accept()
+        if is_send(event):
+            self.submit()
+        elif not focus_next(self.entry_chain()):
+            self._set_status("Last field: Ctrl+Enter or Submit sends the order", ok=True)
+
+    def entry_chain(self) -> list[QWidget]:
+        """The fields Enter walks through, in order (disabled and hidden ones left out)."""
+        fields: list[QWidget] = [self.account, self.symbol, self.side, self.quantity, self.limit, self.algo,
+                                 self.urgency, self.start, self.end]
+        if not self.params_area.isHidden():
+            fields += [self.params.input(spec.name) for spec in self.params.fields()]
+        return [field for field in fields if field.isEnabled() and not field.isHidden()]
+
+    def _on_symbol_text(self, text: str) -> None:
+        symbol = text.strip().upper()
+        if self._limit_symbol and symbol != self._limit_symbol and self.limit.text().strip():
+            self._set_status(f"Limit {self.limit.text().strip()} was for {self._limit_symbol}: cleared", ok=True)
+            self.limit.clear()
+        if symbol and (not self._symbols or symbol in self._symbols):
+            self.symbol_changed.emit(symbol)
+
+    def _on_limit_text(self, text: str) -> None:
+        if text.strip():
+            self._limit_symbol = self.symbol.currentText().strip().upper()
 
     def _layout(self) -> None:
         grid = QGridLayout()
@@ -258,15 +333,25 @@ class OrderTicket(QWidget):
             grid.addWidget(error, 2 * i + 1, 1)
             self.errors[name] = error
         grid.setColumnStretch(1, 1)
-        layout = QVBoxLayout(self)
-        layout.addLayout(grid)
-        layout.addWidget(self.params_toggle)
-        layout.addWidget(self.params_area, 10)  # the room left; scrolls when the dock is short
+        form = QWidget(self)
+        form.setObjectName("ticketForm")
+        column = QVBoxLayout(form)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addLayout(grid)
+        column.addWidget(self.params_toggle)
+        column.addWidget(self.params_area)
+        column.addStretch(1)
         self.params_toggle.hide()  # until the app tells which parameters each algo takes
         self.params_area.hide()
+        self.form_area = VerticalScrollArea(self)
+        self.form_area.setObjectName("paramsArea")
+        self.form_area.setWidgetResizable(True)
+        self.form_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.form_area.setWidget(form)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.form_area, 1)  # scrolls when the dock is short; errors grow it, not Submit
         layout.addWidget(self.submit_button)
         layout.addWidget(self.status)
-        layout.addStretch(1)
 
     def _show_side(self, side: str) -> None:
         self.side.setProperty("side", side)
@@ -314,5 +399,7 @@ class OrderTicket(QWidget):
 
     def _set_status(self, message: str, ok: bool) -> None:
         self.status.setText(message)
+        self.status.setToolTip(message)
         self.status.setProperty("state", "ok" if ok else "error")
         _restyle(self.status)
+

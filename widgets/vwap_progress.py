@@ -1,31 +1,43 @@
 """VWAP progress of the selected parent: schedule vs executed, market volume bars, our average price
 vs the market VWAP, participation and slippage.
 
-Snapshots (`add_progress`) are only stored; a timer redraws the selected parent's series a few
-times a second with `setData` on long-lived plot items (no per-event repaint, no item churn).
+Snapshots (`add_progress`) and the parent's own state (`update_parent`: its fills and working quantity,
+also after the algo's last report) are only stored; a timer redraws the selected parent's series a few
+times a second with `setData` on long-lived plot items (no per-event repaint, no item churn). After a
+restart, `rebuild_from_fills` puts back what the journal's fills say until the algo reports again.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
 
 from widgets import formatting as fmt
 from widgets import theme
 from widgets.progress_series import (
     DEFAULT_CAPACITY,
+    Execution,
     ProgressArrays,
     ProgressHistory,
     bps_better,
     nice_interval,
     volume_bars,
 )
-from widgets.rows import ProgressSnapshot
+from widgets.rows import FillRow, ParentRow, ProgressSnapshot, shown_status
 
 DEFAULT_REDRAW_HZ = 4.0
+MIN_PLOTS_HEIGHT = 300
+"""Three charts below this are unreadable: the dock takes the room from its neighbours instead."""
 _BAR_FILL = 0.8  # share of an interval a volume bar covers
+_ESTIMATED_ALPHA = 90  # bars spread over a gap in the samples (a pause) are drawn faint
+_FINISHED = frozenset({"FILLED", "CANCELED", "EXPIRED", "REJECTED"})
+_STATES = _FINISHED | {"PAUSED", "KILLED"}
+"""Parent states the title names (working states need no word)."""
 
 
 def _pen(name: str, width: float = 1.5, dashed: bool = False) -> pg.QtGui.QPen:
@@ -67,6 +79,7 @@ class VwapProgress(QWidget):
         self.vs_vwap = self._figure("Slip vs VWAP", "Average price vs market VWAP since start, bps; positive = better")
         self.plots = pg.GraphicsLayoutWidget(self)
         self.plots.setBackground(theme.color("surface"))
+        self.plots.setMinimumHeight(MIN_PLOTS_HEIGHT)
         self._build_plots()
         self._layout()
         self.plots.hide()
@@ -76,10 +89,30 @@ class VwapProgress(QWidget):
     def add_progress(self, snapshot: ProgressSnapshot) -> None:
         """Store a snapshot; the selected parent's charts redraw at the next timer tick."""
         parent_id = str(snapshot.parent_id)
+        self._history_of(parent_id).append(snapshot)
+        if parent_id == self._parent_id:
+            self._mark_dirty()
+
+    def update_parent(self, parent: ParentRow, ts_ns: int) -> None:
+        """The parent as it stands (filled, working, average price, status) at `ts_ns`: the executed line
+        follows every fill, also those after the algo's last report (a parent that completes or is paused)."""
+        parent_id = str(parent.parent_id)
         history = self._histories.get(parent_id)
         if history is None:
-            history = self._histories[parent_id] = ProgressHistory(self._capacity)
-        history.append(snapshot)
+            if not parent.cum_qty and not parent.working_qty:
+                return  # nothing to draw yet: no history for parents that never traded
+            history = self._history_of(parent_id)
+        status = str(getattr(shown_status(parent), "name", ""))  # PAUSED / KILLED while stopped
+        previous = history.last_execution
+        changed = history.append_execution(Execution(ts_ns, parent.cum_qty, parent.working_qty, parent.avg_price,
+                                                     parent.quantity, status, parent.arrival_mid))
+        if parent_id == self._parent_id and (changed or previous is None or previous.status != status):
+            self._mark_dirty()
+
+    def rebuild_from_fills(self, parent: ParentRow, fills: Sequence[FillRow]) -> None:
+        """After a restart: the parent's executed line and average price from its journaled fills."""
+        parent_id = str(parent.parent_id)
+        self._history_of(parent_id).rebuild_from_fills(fills, parent.arrival_mid, parent.quantity)
         if parent_id == self._parent_id:
             self._mark_dirty()
 
@@ -108,6 +141,12 @@ class VwapProgress(QWidget):
     def history(self, parent_id: str) -> ProgressHistory | None:
         return self._histories.get(parent_id)
 
+    def _history_of(self, parent_id: str) -> ProgressHistory:
+        history = self._histories.get(parent_id)
+        if history is None:
+            history = self._histories[parent_id] = ProgressHistory(self._capacity)
+        return history
+
     def forget(self, parent_id: str) -> None:
         """Drop a parent's history (e.g. when its row leaves the blotter)."""
         self._histories.pop(parent_id, None)
@@ -117,24 +156,29 @@ class VwapProgress(QWidget):
     # --- drawing -----------------------------------------------------------------------------------
 
     def _draw(self, series: ProgressArrays | None) -> None:
-        if series is None or len(series.t) == 0:
+        if series is None or len(series.t) < 2:
             empty = np.empty(0)
             for curve in (self.target_curve, self.filled_curve, self.working_curve, self.vwap_curve, self.avg_curve):
                 curve.setData(empty, empty)
             self.volume_bars.setOpts(x=empty, height=empty, width=1.0)
             self.arrival_line.hide()
-            self.plots.hide()  # empty axes would only show meaningless ticks
+            self.plots.hide()  # empty axes (or one point) would only show meaningless ticks
             return
         self.plots.show()
         t = series.t
-        self.target_curve.setData(t, series.target)
+        # each series from its own samples: execution points carry no schedule, volume or VWAP
+        scheduled = np.isfinite(series.target)
+        self.target_curve.setData(t[scheduled], series.target[scheduled])
         self.filled_curve.setData(t, series.filled)
         self.working_curve.setData(t, series.filled + series.working)
         width = nice_interval(float(t[-1] - t[0]))
-        centres, volumes = volume_bars(t, series.market_volume, width)
-        self.volume_bars.setOpts(x=centres, height=volumes, width=width * _BAR_FILL)
-        self.volume_plot.setTitle(f"Market volume per {_interval_text(width)}", size="8pt")
-        self.vwap_curve.setData(t, series.market_vwap)
+        centres, volumes, estimated = volume_bars(t, series.market_volume, width)
+        brushes = [self._estimated_brush if guess else self._volume_brush for guess in estimated]
+        self.volume_bars.setOpts(x=centres, height=volumes, width=width * _BAR_FILL, brushes=brushes)
+        gap = " (faint: spread over a gap in the algo's reports)" if estimated.any() else ""
+        self.volume_plot.setTitle(f"Market volume per {_interval_text(width)}{gap}", size="8pt")
+        priced = np.isfinite(series.market_vwap)
+        self.vwap_curve.setData(t[priced], series.market_vwap[priced])
         self.avg_curve.setData(t, series.avg_price)
         arrival = series.arrival[-1]
         if np.isfinite(arrival):
@@ -145,22 +189,33 @@ class VwapProgress(QWidget):
 
     def _show_figures(self, history: ProgressHistory | None) -> None:
         last = history.last if history is not None else None
-        if last is None:
+        execution = history.last_execution if history is not None else None
+        if history is None or (last is None and execution is None):
             self.title.setText(f"{self._parent_id}: no progress yet" if self._parent_id else "No parent selected")
             for figure in (self.schedule, self.participation, self.slippage, self.vs_vwap):
                 figure.setText("—")
                 figure.setProperty("tone", "")
                 _restyle(figure)
             return
+        state = execution.status if execution is not None and execution.status in _STATES else ""
+        if execution is not None and last is not None and last.ts_ns > execution.ts_ns:
+            execution = None  # the algo's report is the newer word
         side = f" {self._side}" if self._side else ""
-        self.title.setText(f"{self._parent_id}{side} — {fmt.time_of_day(last.ts_ns)[:8]}")
-        ahead = last.filled_qty - last.target_qty
-        position = "on schedule" if ahead == 0 else f"{'ahead' if ahead > 0 else 'behind'} {abs(ahead):,}"
-        self._set(self.schedule, f"{last.filled_qty:,} / {last.target_qty:,} ({position})", "")
-        rate = 100.0 * last.filled_qty / last.market_volume if last.market_volume else None
+        newest = execution.ts_ns if execution is not None else last.ts_ns  # type: ignore[union-attr]
+        title = f"{self._parent_id}{side} — {fmt.time_of_day(newest)[:8]}"
+        if state:
+            title += f" · {state.replace('_', ' ')}"
+        if last is None and history.rebuilt_fills:
+            title += f" · rebuilt from {history.rebuilt_fills:,} fills; the schedule resumes with the algo"
+        self.title.setText(title)
+        self._set(self.schedule, _schedule_text(last, execution), "")
+        rate = 100.0 * last.filled_qty / last.market_volume if last is not None and last.market_volume else None
         self._set(self.participation, fmt.percent(rate) or "—", "")
-        self._set_bps(self.slippage, last.slippage_bps)
-        self._set_bps(self.vs_vwap, bps_better(last.market_vwap, last.avg_price, self._side))
+        if execution is not None:
+            self._set_bps(self.slippage, bps_better(execution.arrival_mid, execution.avg_price, self._side))
+        else:
+            self._set_bps(self.slippage, last.slippage_bps if last is not None else None)
+        self._set_bps(self.vs_vwap, bps_better(last.market_vwap, last.avg_price, self._side) if last else None)
 
     def _set_bps(self, figure: QLabel, value: float | None) -> None:
         tone = "" if value is None or value == 0 else ("good" if value > 0 else "bad")
@@ -215,8 +270,12 @@ class VwapProgress(QWidget):
         self.working_curve = self.qty_plot.plot(name="filled + working", pen=_pen("chart_working", 1.0),
                                                 stepMode="left")
         self.filled_curve = self.qty_plot.plot(name="executed", pen=_pen("chart_filled", 2.0), stepMode="left")
+        self._volume_brush = pg.mkBrush(theme.color("chart_volume"))
+        faint = QColor(theme.color("chart_volume"))
+        faint.setAlpha(_ESTIMATED_ALPHA)
+        self._estimated_brush = pg.mkBrush(faint)
         self.volume_bars = pg.BarGraphItem(x=np.empty(0), height=np.empty(0), width=1.0,
-                                           brush=theme.color("chart_volume"), pen=pg.mkPen(None))
+                                           brush=self._volume_brush, pen=pg.mkPen(None))
         self.volume_plot.addItem(self.volume_bars)
         self.volume_plot.setTitle("Market volume", size="8pt")
         self.vwap_curve = self.price_plot.plot(name="market VWAP", pen=_pen("chart_vwap", 1.5), connect="finite")
@@ -246,6 +305,20 @@ class VwapProgress(QWidget):
         layout.addLayout(figures)
         layout.addWidget(self.plots, 1)
         layout.addStretch()  # keeps the figures at the top while there is nothing to plot
+
+
+def _schedule_text(last: ProgressSnapshot | None, execution: Execution | None) -> str:
+    """Filled against the schedule; against the quantity when the algo has not reported (a rebuilt
+    history) or the parent is finished."""
+    if execution is not None and (last is None or execution.status in _FINISHED):
+        of = f" of {execution.quantity:,}" if execution.quantity is not None else ""
+        done = f" — {execution.status.replace('_', ' ')}" if execution.status in _FINISHED else " filled"
+        return f"{execution.filled_qty:,}{of}{done}"
+    assert last is not None
+    filled = execution.filled_qty if execution is not None else last.filled_qty
+    ahead = filled - last.target_qty
+    position = "on schedule" if ahead == 0 else f"{'ahead' if ahead > 0 else 'behind'} {abs(ahead):,}"
+    return f"{filled:,} / {last.target_qty:,} ({position})"
 
 
 def _swatch(colour: str, text: str) -> str:

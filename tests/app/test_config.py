@@ -19,7 +19,7 @@ def write(tmp_path: Path, text: str) -> Path:
 def test_defaults_load_and_db_override_wins(tmp_path: Path) -> None:
     config = load_config(journal_override=str(tmp_path / "x.db"))
     assert config.journal_path == tmp_path / "x.db"
-    assert config.market.lit_venues == ("LIT1", "LIT2") and config.aggregation.limit_tolerance_ticks == 0
+    assert config.market.lit_venues == ("LIT1", "LIT2", "LIT3") and config.aggregation.limit_tolerance_ticks == 0
 
 
 def test_ticket_rules_and_crossing_policy_come_from_the_file(tmp_path: Path) -> None:

@@ -31,15 +31,16 @@ def session(tmp_path: Path, qtbot: QtBot) -> Iterator[tuple[GuiSession, VirtualC
     gui.close()
 
 
-def enter_ticket(gui: GuiSession, symbol: str, side: str, quantity: str, minutes: int = 10) -> None:
+def enter_ticket(gui: GuiSession, symbol: str, side: str, quantity: str, minutes: int = 10, *, limit: str = "",
+                 algo: str = "TWAP") -> None:
     ticket = gui.window.ticket
     ticket.symbol.setCurrentText(symbol)
     ticket.side.setCurrentText(side)
     ticket.quantity.setText(quantity)
-    ticket.limit.setText("")
-    ticket.algo.setCurrentText("TWAP")
+    ticket.limit.setText(limit)
+    ticket.algo.setCurrentText(algo)
     ticket.start_now.setChecked(True)
-    ticket.end.setTime(QTime(9, 30 + minutes))
+    ticket.end.setTime(QTime(9, 30).addSecs(minutes * 60))  # QTime(9, 60) would be invalid: the close
     ticket.submit_button.click()
 
 
@@ -184,7 +185,9 @@ def test_amend_from_the_blotters_reaches_the_engine_and_a_refusal_stays_in_the_d
     dialog.quantity.setText("100")  # below what is already allocated
     dialog.ok_button.click()
     assert dialog.isVisible() and "already allocated" in dialog.error.text()
-    assert window.status.last_error.text().startswith("Amend refused: ")
+    window.alerts.model.flush()  # the engine's refusal is an alert; the status bar shows the newest
+    assert "T000001 refused: " in window.status.last_error.text()
+    assert "already allocated" in window.status.last_error.text()
     assert engine.ticket(TicketId("T000001")).quantity == 3_000  # type: ignore[union-attr]
     dialog.quantity.setText("3,000")
     dialog.end.setTime(QTime(9, 39))  # the ticket's own end (the client's terms), 09:40 -> 09:39
@@ -226,4 +229,7 @@ def test_a_restart_shows_what_came_back_paused_and_what_the_venues_closed(
         assert f"{child_id}: LIT" in notice.text or f"{child_id}: DARK" in notice.text
         assert second.engine.store.child(child_id).status is OrdStatus.CANCELED
     assert second.engine.store.parent(ParentId("P000001")).paused
+    second.window.alerts.model.flush()  # the alerts panel keeps it: a warning, the venues closed orders
+    assert [(a.severity, a.text) for a in second.window.alerts.model.alerts() if a.source == "restart"] == [
+        ("warning", notice.title.text())]
     second.close()

@@ -54,6 +54,7 @@ class Parent:
     arrival_mid: Decimal | None = Decimal("100.00")
     working_qty: int = 0
     paused: bool = False
+    text: str = ""
 
     @property
     def filled_pct(self) -> float:

@@ -54,7 +54,7 @@ def test_ladder_shows_the_selected_symbol_after_a_flush(qtbot: QtBot) -> None:
     assert text(ladder, 0) == ["LIT-B", "1,500", "100.01", "100.02", "200", "LIT-A"]
     assert text(ladder, 1) == ["LIT-A", "300", "100.00", "100.03", "100", "LIT-B"]
     assert text(ladder, 2) == [None] * 6
-    assert ladder.summary.text() == "mid 100.015  spread 0.01  2 venues"
+    assert ladder.summary.text() == "mid 100.0150  spread 0.01  2 venues"
     model = ladder.model
     assert model.data(model.index(0, 2), Qt.ItemDataRole.ForegroundRole) == theme.BUY
     assert model.data(model.index(0, 3), Qt.ItemDataRole.ForegroundRole) == theme.SELL

@@ -161,5 +161,6 @@ def test_basket_import_goes_from_toolbar_to_preview_to_submitted_rows(qtbot: QtB
     assert blocker.args == [rows]
     window.show_basket_result("kill switch engaged", ok=False)
     assert dialog.status.text() == "kill switch engaged"
-    assert window.status.last_error.text() == "Basket refused: kill switch engaged"
+    window.alerts.model.flush()
+    assert window.status.last_error.text().endswith(" basket: refused: kill switch engaged")
     assert window.open_basket_import() is dialog  # one preview, kept between uses

@@ -74,7 +74,7 @@ def test_what_was_typed_for_an_algo_survives_switching_away_and_back(ticket: Ord
     [
         ("VWAP", "slice_seconds", "abc", "Slice (s): 'abc' is not a whole number"),
         ("VWAP", "slice_seconds", "0", "Slice (s): 0 is below the minimum 1"),
-        ("POV", "rate", "1.5", "Participation rate: 1.5 is above the maximum 1"),
+        ("POV", "rate", "150", "Participation rate: 150% is above the maximum 100%"),  # typed as a percentage
     ],
 )
 def test_bad_parameter_is_refused_with_its_message_beside_the_field(
