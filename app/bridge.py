@@ -1,6 +1,7 @@
 """The bridge between engine and widgets: engine events mark ids dirty, a timer turns them into row
 snapshots for the blotters (one refresh per tick, however many events arrived), and widget signals
-become engine commands whose verdicts go back to the widget that asked."""
+become engine commands whose verdicts go back to the widget that asked. Rejects, refusals, risk
+blocks, venue changes and engine alerts go to the alerts panel (app/alerts.py says which and how)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,9 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer
 
+from app.alerts import ALERTING, RESOLVES, alert_for
+from app.audit_tca import AuditAndTca
+from app.risk_view import RiskView
 from engine import events as ev
 from engine.algos.base import Algo
 from engine.clock import NS_PER_S
@@ -24,7 +28,6 @@ from widgets.param_fields import ParamField, ParamKind
 from widgets.ticket_form import TicketForm
 
 DAY_NS = 86_400 * NS_PER_S
-_ERRORS = (ev.IllegalTransition, ev.CommandRejected, ev.RiskBlocked, ev.AlertRaised)
 _PARENT_DONE = (ev.ParentCanceled, ev.ParentExpired, ev.BlockReconciled)
 _PARAM_KINDS: dict[type, ParamKind] = {int: "int", float: "float", Decimal: "decimal", str: "text"}
 
@@ -54,9 +57,12 @@ class EngineBridge(QObject):
         self._dirty_tickets: set[TicketId] = set()
         self._fills_shown = 0
         self._rate_mark = (time.monotonic(), 0)
+        window.alerts.model.set_clock(engine.clock.now_ns)
+        window.set_working_orders(self.working_orders)
         self._unsubscribe = engine.subscribe(self._on_event)
         self._unsubscribe_market = engine.subscribe(self._on_market, market=True)
         window.ticket.set_algo_params(param_fields(engine.algos))
+        window.set_tick_sizes({symbol: i.tick_size for symbol, i in engine.instruments.items()})
         window.set_basket_parser(self.parse_basket)
         window.basket_submitted.connect(self.submit_basket)
         window.amend_submitted.connect(self.amend)
@@ -73,6 +79,16 @@ class EngineBridge(QObject):
         self._timer.timeout.connect(self.refresh)
         self._timer.start()
         self._load_snapshot()
+        self.audit_tca = self.enable_audit_and_tca()
+        self.risk_view = self.enable_risk_view()
+
+    def enable_audit_and_tca(self) -> AuditAndTca:
+        """The Audit trail dock (follows the selected parent) and the Export TCA toolbar button."""
+        return AuditAndTca(self.engine, self.window)
+
+    def enable_risk_view(self) -> RiskView:
+        """The Risk dock (positions, P&L, limits, states, blocks) and the ticket's soft-limit confirmation."""
+        return RiskView(self.engine, self.window)
 
     # --- commands from the widgets ---------------------------------------------------------------------
 
@@ -83,8 +99,10 @@ class EngineBridge(QObject):
         result = self.engine.submit_ticket(
             symbol=form.symbol, side=Side[form.side], quantity=form.quantity, limit_price=form.limit_price,
             algo=form.algo, start_ns=start, end_ns=midnight + form.end_seconds * NS_PER_S, params=dict(form.params),
-            account=form.account, urgency=form.urgency,
+            account=form.account, urgency=form.urgency, confirmed=self.risk_view.confirmed(form),
         )
+        if result.needs_confirmation:
+            return self.risk_view.ask_confirmation(form, result)
         if result.accepted:
             self.window.ticket.show_result(True, f"{result.ticket_id} accepted into {result.parent_id}: {form.side} "
                                                  f"{form.quantity:,} {form.symbol} {form.algo}")
@@ -133,10 +151,17 @@ class EngineBridge(QObject):
         self.refresh()
 
     def _command(self, result: object) -> None:
-        ok = getattr(result, "ok", True)
-        if not ok:
-            self.window.status.set_error(str(getattr(result, "reason", "refused")))
+        """A refused command needs nothing here: the engine journals and publishes its refusal (an alert)."""
         self.refresh()
+
+    def working_orders(self) -> str:
+        """What still works, in words ("" when nothing): parents not paused and children at venues."""
+        snap = self.engine.snapshot()
+        parents = [p for p in snap.parents if p.status.is_live and not p.paused]
+        children = sum(1 for c in snap.children if c.status.is_live)
+        if not parents and not children:
+            return ""
+        return f"{len(parents)} parent order(s) working, {children} child order(s) live at venues."
 
     # --- events from the engine ------------------------------------------------------------------------
 
@@ -165,16 +190,35 @@ class EngineBridge(QObject):
         elif isinstance(event, ev.VenueStatusChanged):
             self.window.status.set_venue(event.venue, event.connected, event.detail)
         elif isinstance(event, ev.RestartRecovered):
-            self.window.show_restart_notice(*restart_notice(event))
-        elif isinstance(event, _ERRORS):
-            self.window.status.set_error(_describe(event))
+            self.window.show_restart_notice(*restart_notice(event), "warning" if event.children_closed else "info")
+        self._alert(event)
+
+    def _alert(self, event: ev.Event) -> None:
+        kind = type(event)
+        topic = RESOLVES.get(kind)
+        if topic is not None:
+            self.window.alerts.model.resolve(topic)  # e.g. trading re-enabled: what the kill caused is over
+        if kind not in ALERTING:
+            return  # fills, acks, progress: most events, passed in one set lookup
+        if isinstance(event, ev.TicketRejected) and event.source == "basket":
+            return  # one line for the whole basket (show_basket_result), not one per row
+        spec = alert_for(event, self._venue_of)
+        if spec is not None:
+            self.window.alerts.model.post(spec.severity, spec.source, spec.text, ts_ns=event.ts_ns,
+                                          parent_id=spec.parent_id, topic=spec.topic)
+
+    def _venue_of(self, child_id: str) -> str:
+        child = self.engine.child(ChildId(child_id))
+        return str(child.venue) if child is not None else ""
 
     def refresh(self) -> None:
         """Push what changed since the last refresh into the blotters (they repaint on their own timer)."""
         engine = self.engine
         if self._dirty_parents:
-            parents = [engine.parent(pid) for pid in sorted(self._dirty_parents)]
-            self.window.parents.upsert_many([p for p in parents if p is not None])
+            parents = [p for p in (engine.parent(pid) for pid in sorted(self._dirty_parents)) if p is not None]
+            self.window.parents.upsert_many(parents)
+            for parent in parents:  # the executed line follows the parent, also past the algo's last report
+                self.window.progress.update_parent(parent, parent.updated_ns)
             self._dirty_parents.clear()
         if self._dirty_children:
             children = [engine.child(cid) for cid in sorted(self._dirty_children)]
@@ -204,17 +248,32 @@ class EngineBridge(QObject):
         self.window.fills.upsert_many(list(snap.fills))
         self.window.tickets.upsert_many(self.engine.tickets())
         self._fills_shown = len(snap.fills)
+        self._rebuild_progress(snap.parents, snap.fills, snap.progress)
         for venue, connected in snap.venues:
             self.window.status.set_venue(venue, connected)
         self._show_kill_state()
 
+    def _rebuild_progress(self, parents: Sequence[Any], fills: Sequence[Any], progress: Sequence[Any]) -> None:
+        """After a restart the algos have published nothing yet: each parent's executed line and average
+        price come back from its journaled fills, then whatever progress the engine still holds."""
+        by_parent: dict[str, list[Any]] = {}
+        for fill in fills:
+            by_parent.setdefault(fill.parent_id, []).append(fill)
+        for parent in parents:
+            if parent.parent_id in by_parent:
+                self.window.progress.rebuild_from_fills(parent, by_parent[parent.parent_id])
+        for snapshot in progress:
+            self.window.progress.add_progress(snapshot)
+
     def _show_kill_state(self) -> None:
         engaged, reason = self.engine.kill_state()
-        self.window.kill_switch.set_engaged(engaged, f"KILLED — {reason}" if engaged else "")
+        self.window.kill_switch.set_engaged(engaged, reason if engaged else "")  # the banner says KILLED itself
 
     def _on_market(self, event: Any) -> None:
         if isinstance(event, ev.BookUpdated):
             self.window.book.set_venue_book(event.venue, event.symbol, event.bids, event.asks)
+        elif isinstance(event, ev.TradePrinted):  # last, day volume and time & sales beside the book
+            self.window.market.add_trade(event.ts_ns, event.venue, event.symbol, event.price, event.quantity)
 
     def close(self) -> None:
         self._timer.stop()
@@ -236,14 +295,3 @@ def restart_notice(event: ev.RestartRecovered) -> tuple[str, list[str]]:
         lines += [f"  {cid}" for cid in event.children_live]
     return title, lines
 
-
-def _describe(event: ev.Event) -> str:
-    if isinstance(event, ev.RiskBlocked):
-        return f"risk blocked {event.parent_id}: {event.reason}"
-    if isinstance(event, ev.CommandRejected):
-        return f"{event.command} {event.target}: {event.reason}"
-    if isinstance(event, ev.IllegalTransition):
-        return event.detail
-    if isinstance(event, ev.AlertRaised):
-        return f"{event.severity.upper()} {event.source}: {event.text}"
-    return type(event).__name__

@@ -5,16 +5,20 @@ from __future__ import annotations
 import datetime as dt
 import os
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from engine.clock import NS_PER_S
-from engine.risk import RiskLimits
+from engine.model import VenueId
+from engine.pipeline.sizing import ChildSizing
+from engine.risk import RiskConfig, RiskConfigError, RiskLimits
+from engine.routing.policy import RoutingConfig
 from engine.tickets.aggregation import AggregationRules, WindowRule
 from engine.tickets.netting import CrossingPolicy
+from engine.venues.sim.profiles import VenueProfile, parse_venues
 
 
 class ConfigError(ValueError):
@@ -27,7 +31,7 @@ class MarketConfig:
     speed: float = 1.0
     open_s: int = 9 * 3600 + 30 * 60
     close_s: int = 16 * 3600
-    lit_venues: tuple[str, ...] = ("LIT1", "LIT2")
+    lit_venues: tuple[str, ...] = ("LIT1", "LIT2", "LIT3")
     dark_pool: bool = True
 
 
@@ -42,6 +46,13 @@ class AppConfig:
     crossing: CrossingPolicy = field(default_factory=CrossingPolicy)
     checkpoint_on_close: bool = True
     checkpoint_every_records: int = 5_000
+    routing: RoutingConfig = field(default_factory=RoutingConfig)
+    venues: dict[VenueId, VenueProfile] = field(default_factory=dict)
+    """Fees, latency, depth (and the dark pool's minimum) per venue; empty: the built-in profiles."""
+    risk_config: RiskConfig = field(default_factory=RiskConfig)
+    """Every pre-trade control, kill permissions, automatic kills (`[risk]`; engine/risk/config.py)."""
+    child_sizing: ChildSizing = field(default_factory=ChildSizing)
+    """Children in round lots above a minimum, except the final remainder (`[algos]`)."""
 
 
 def default_data_dir() -> Path:
@@ -70,7 +81,24 @@ def load_config(path: str | Path | None = None, *, journal_override: str | None 
                 merged[section].update(values)
             else:
                 merged[section] = values
-    return _build(merged, journal_override)
+    return replace(_build(merged, journal_override), risk_config=risk_config(merged.get("risk", {})),
+                   child_sizing=child_sizing(merged.get("algos", {})))
+
+
+def child_sizing(section: dict[str, Any]) -> ChildSizing:
+    """The `[algos]` table's child sizing (round lot, minimum child); a bad value names its key."""
+    try:
+        return ChildSizing.from_config(section)
+    except ValueError as err:
+        raise ConfigError(f"algos: {err}") from None
+
+
+def risk_config(section: dict[str, Any]) -> RiskConfig:
+    """The `[risk]` table as the engine's risk configuration; a bad value names its key."""
+    try:
+        return RiskConfig.from_toml(section)
+    except RiskConfigError as err:
+        raise ConfigError(str(err)) from None
 
 
 def _build(raw: dict[str, Any], journal_override: str | None) -> AppConfig:
@@ -89,7 +117,7 @@ def _build(raw: dict[str, Any], journal_override: str | None) -> AppConfig:
         speed=speed,
         open_s=parse_time_of_day(str(market.get("open", "09:30:00")), "market.open"),
         close_s=parse_time_of_day(str(market.get("close", "16:00:00")), "market.close"),
-        lit_venues=tuple(str(v) for v in market.get("lit_venues", ["LIT1", "LIT2"])),
+        lit_venues=tuple(str(v) for v in market.get("lit_venues", ["LIT1", "LIT2", "LIT3"])),
         dark_pool=bool(market.get("dark_pool", True)),
     )
     if market_cfg.close_s <= market_cfg.open_s:
@@ -110,8 +138,20 @@ def _build(raw: dict[str, Any], journal_override: str | None) -> AppConfig:
     every = journal.get("checkpoint_every_records", 5_000)
     if type(every) is not int or every < 0:
         raise ConfigError(f"journal.checkpoint_every_records must be a whole number >= 0, got {every!r}")
+    routing, venues = _routing_and_venues(raw, market_cfg)
     return AppConfig(Path(path) if path else default_journal_path(), synchronous, market_cfg, limits, raw,
-                     aggregation, crossing, checkpoint, every)
+                     aggregation, crossing, checkpoint, every, routing, venues)
+
+
+def _routing_and_venues(raw: dict[str, Any], market: MarketConfig) -> tuple[RoutingConfig, dict[VenueId, VenueProfile]]:
+    """`[routing]` (the smart router) and `[venues.NAME]` (each venue's fees, latency, depth, minimum)."""
+    routing, venues = raw.get("routing", {}), raw.get("venues", {})
+    if not isinstance(routing, dict) or not isinstance(venues, dict):
+        raise ConfigError("routing and venues must be tables")
+    try:
+        return RoutingConfig.from_config(routing), parse_venues(venues, market.lit_venues, market.dark_pool)
+    except ValueError as err:
+        raise ConfigError(str(err)) from None
 
 
 def _tickets(section: dict[str, Any]) -> tuple[AggregationRules, CrossingPolicy]:

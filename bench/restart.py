@@ -117,8 +117,8 @@ def write_session(
         boundaries.append(journal.appended)
         if between_turns is not None:
             between_turns(engine)
-    engine.close()
-    return Session(boundaries[-1], tuple(sorted(set(boundaries))))
+    engine.close()  # may journal a last record (the risk checks' running tally): counted, not a boundary
+    return Session(journal.appended, tuple(sorted(set(boundaries))))
 
 
 _PARENT = re.compile(r"\bP(\d{6,})\b")

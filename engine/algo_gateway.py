@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from engine import events as ev
 from engine.clock import Clock
+from engine.events import DecisionReason
 from engine.market import MarketView, Quote
 from engine.model import ChildId, Instrument, ParentId, Symbol
 from engine.pipeline.intent import ChildIntent, IntentKind
@@ -58,12 +59,14 @@ class AlgoGateway:
     def market_since_start(self, parent_id: ParentId) -> tuple[int, Decimal | None]:
         return self._market_since_start(parent_id)
 
-    def send_passive(self, parent_id: ParentId, quantity: int, price: Decimal) -> ChildId | None:
-        sent = self._pipeline.send(ChildIntent(parent_id, IntentKind.PASSIVE, quantity, price))
+    def send_passive(self, parent_id: ParentId, quantity: int, price: Decimal, *,
+                     reason: DecisionReason | None = None, target_qty: int | None = None) -> ChildId | None:
+        sent = self._pipeline.send(ChildIntent(parent_id, IntentKind.PASSIVE, quantity, price, reason, target_qty))
         return sent[0] if sent else None
 
-    def send_aggressive(self, parent_id: ParentId, quantity: int, limit: Decimal | None) -> list[ChildId]:
-        return self._pipeline.send(ChildIntent(parent_id, IntentKind.SWEEP, quantity, limit))
+    def send_aggressive(self, parent_id: ParentId, quantity: int, limit: Decimal | None, *,
+                        reason: DecisionReason | None = None, target_qty: int | None = None) -> list[ChildId]:
+        return self._pipeline.send(ChildIntent(parent_id, IntentKind.SWEEP, quantity, limit, reason, target_qty))
 
     def cancel_child(self, child_id: ChildId, reason: str) -> None:
         with self._uow.turn():

@@ -76,13 +76,15 @@ class Refused(Exception):
 
 def code_digest() -> str:
     """SHA-256 over the sources that define the checkpointed state and how replay builds it: the ticket
-    package (engine/tickets/*.py, the compiled modules' sources included), the store, desk, events,
+    package (engine/tickets/*.py, the compiled modules' sources included), the risk package (positions live
+    in the store), the store, desk, events,
     views, model, state machine, recovery and this module. A checkpoint from any other code is refused."""
     return _DIGEST
 
 
 def _digest() -> str:
-    files = sorted((_ENGINE / "tickets").glob("*.py")) + [_ENGINE / name for name in _DIGESTED]
+    files = (sorted((_ENGINE / "tickets").glob("*.py")) + sorted((_ENGINE / "risk").glob("*.py"))
+             + [_ENGINE / name for name in _DIGESTED])
     total = hashlib.sha256()
     for path in files:  # each file's digest as the mypyc build stamps it
         total.update(f"{path.relative_to(_ENGINE.parent)}\0{native.source_digest(path)}\n".encode())

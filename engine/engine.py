@@ -44,10 +44,14 @@ from engine.model import (
 )
 from engine.parent_flow import ParentFlow
 from engine.pipeline.pipeline import ChildPipeline
+from engine.pipeline.sizing import ChildSizing
 from engine.pipeline.venue_gateway import VenueGateway
 from engine.recovery import Counters, RecoveryReport
 from engine.results import CommandResult, SubmitResult
-from engine.risk import PreTradeRisk, RiskLimits
+from engine.risk import RiskConfig, RiskLimits, from_limits
+from engine.risk.service import RiskService
+from engine.risk.snapshot import RiskSnapshot
+from engine.routing.router import SmartRouter
 from engine.store import OrderStore
 from engine.ticket_flow import TicketFlow, TicketRequest
 from engine.tickets.aggregation import AggregationRules
@@ -93,6 +97,9 @@ class Engine:
         crossing: CrossingPolicy | None = None,
         checkpoint_on_close: bool = False,
         checkpoint_every_records: int = 0,
+        child_sizing: ChildSizing | None = None,
+        risk_config: RiskConfig | None = None,
+        router: SmartRouter | None = None,
     ) -> None:
         self.clock = clock
         self.checkpoint_on_close = checkpoint_on_close
@@ -100,7 +107,6 @@ class Engine:
         self.journal = journal
         self.instruments = dict(instruments)
         self.venues: dict[VenueId, Venue] = {v.venue_id: v for v in venues}
-        self.risk = PreTradeRisk(risk_limits or RiskLimits())
         self.algos = dict(algos or ALGOS)
         self.market = MarketView()
         self.store = OrderStore()
@@ -111,10 +117,14 @@ class Engine:
         uow = self.turns
         self.gateway = VenueGateway(uow, self.store, clock, self.venues)
         self._parents = ParentFlow(uow, self.store, clock, self.market, self.instruments, self.algos, self.gateway)
+        self.risk = RiskService(risk_config or from_limits(risk_limits or RiskLimits()), self.store, self.desk,
+                                self.market, self.instruments, clock, uow, self.gateway, self._parents)
+        """Pre-trade controls, positions and P&L, kill switches at every scope (engine/risk/, docs/risk.md)."""
         self._flow = TicketFlow(uow, self.store, self.desk, clock, self.market, self.instruments, self.algos,
-                                self.risk, self._parents)
-        pipeline = ChildPipeline(uow, self.store, clock, self.market, self.instruments, self.risk, self.gateway,
-                                 list(self.venues), held=self._flow.has_pending_cuts)
+                                self.risk.checks, self._parents)
+        pipeline = ChildPipeline(uow, self.store, clock, self.market, self.instruments, self.risk.checks, self.gateway,
+                                 list(self.venues), held=self._flow.has_pending_cuts, sizing=child_sizing,
+                                 router=router)
         self.algo_gateway = AlgoGateway(uow, self.store, clock, self.market, self.instruments, pipeline, self.gateway,
                                         self._parents.market_since_start, self._publish_progress)
         """What algos may see and do (the `AlgoContext`); they never get the engine itself."""
@@ -126,6 +136,12 @@ class Engine:
         self._recovery: _Recovery | None = None
         self._journaled_events = 0
         self.events_processed = 0
+        self.router = router
+        """The smart order router (engine/routing/); None: the plain best-price router."""
+        if router is not None:  # it follows its children and learns its scorecard from committed events
+            router.attach(self.algo_gateway, self.market)
+            self.subscribe(router.on_event)
+            self.subscribe(router.on_market_data, market=True)
 
     # --- lifecycle ----------------------------------------------------------------------------------------
 
@@ -140,6 +156,7 @@ class Engine:
         for why in outcome.refused:
             log.warning("checkpoint not used: %s", why)
         report = outcome.report
+        self.risk.rebuild()  # positions came back with the store; what is in flight is rebuilt
         self._journaled_events = report.events
         self.checkpoints.recovered_at(report.records)
         self._flow.continue_numbering(report.next_parent)
@@ -172,9 +189,13 @@ class Engine:
                 self._finish_recovery()
 
     def close(self) -> None:
+        with self.turns.turn():
+            self.risk.checks.flush_passes()  # the passes counted since the last record
         self._parents.stop_all()
         for venue in self.venues.values():
             venue.close()
+        if self.router is not None:
+            self.router.close()  # writes the venue scorecard
         self.checkpoints.wait()
         if self.checkpoint_on_close:
             self.checkpoint()
@@ -222,16 +243,23 @@ class Engine:
         urgency: str = "MEDIUM",
         allow_cross: bool = True,
         client_order_id: str = "",
+        confirmed: bool = False,
     ) -> SubmitResult:
-        """A client ticket: validated, then joined to a compatible working parent (or a new one)."""
+        """A client ticket: validated, risk-checked, then joined to a compatible working parent (or a new one).
+        A ticket breaching only soft limits comes back `needs_confirmation`; `confirmed=True` accepts it."""
         return self._flow.submit(TicketRequest(
             symbol, side, quantity, limit_price, algo, end_ns, start_ns, tuple(sorted((params or {}).items())),
-            account, source, urgency, allow_cross, client_order_id,
+            account, source, urgency, allow_cross, client_order_id, confirmed,
         ))
 
     def submit_basket(self, requests: Sequence[TicketRequest]) -> list[SubmitResult]:
         """Many tickets at once, all or nothing, in one journal transaction."""
         return self._flow.submit_basket(requests)
+
+    def alert(self, severity: str, source: str, text: str, parent_id: str = "") -> None:
+        """Raise an alert the trader sees (journaled, in the alerts panel): for gateways and adapters that
+        meet a problem of their own (a FIX session closed on an error). An error about a live parent pauses it."""
+        self._parents.alert(severity, source, parent_id, text)
 
     def cancel_ticket(self, ticket_id: TicketId, reason: str = "client cancel") -> CommandResult:
         """Cancel a ticket's unallocated quantity; its parent shrinks accordingly."""
@@ -275,13 +303,35 @@ class Engine:
         """Send children again (refused while the kill switch is engaged)."""
         return self._parents.resume(parent_id)
 
-    def kill(self, reason: str = "kill switch", by: str = "trader") -> CommandResult:
-        """Block new parents, pause every live parent and cancel every working child, until `reenable`."""
-        return self._parents.kill(reason, by)
+    def kill(self, reason: str = "kill switch", by: str = "trader", *, scope: ev.RiskScope = ev.RiskScope.FIRM,
+             key: str = "") -> CommandResult:
+        """Kill a scope (the firm, a desk, account, instrument, parent or venue): new orders in it are blocked,
+        its parents paused and its working children canceled, until `reenable`."""
+        return self._parents.kill(reason, by, scope, key)
 
-    def reenable(self, by: str = "trader") -> CommandResult:
-        """Release the kill switch. Paused parents stay paused until resumed one by one."""
-        return self._parents.reenable(by)
+    def reenable(self, by: str = "trader", *, scope: ev.RiskScope = ev.RiskScope.FIRM, key: str = "",
+                 reason: str = "") -> CommandResult:
+        """Release a scope's kill (or REDUCING state), with the reason. Paused parents stay paused (`resume_all`)."""
+        return self._parents.reenable(by, scope, key, reason)
+
+    def resume_all(self, *, scope: ev.RiskScope = ev.RiskScope.FIRM, key: str = "",
+                   by: str = "trader") -> CommandResult:
+        """Resume every paused parent of a scope together (after a re-enable)."""
+        return self._parents.resume_all(scope, key, by)
+
+    def set_trading_state(self, scope: ev.RiskScope, key: str, state: ev.TradingState, reason: str,
+                          by: str = "trader") -> CommandResult:
+        """ACTIVE, REDUCING (only risk-reducing orders) or HALTED (a kill) for one scope."""
+        return self.risk.kills.set_state(scope, key, state, reason, by)
+
+    def on_session_lost(self, source: str) -> CommandResult:
+        """An order source's session dropped (the FIX acceptor: `fix:<client>`); with `[risk]
+        cancel_on_oms_disconnect` its open tickets are canceled, else they keep working (an alert says so)."""
+        return self.risk.session_lost(source, self._flow.cancel)
+
+    def risk_snapshot(self) -> RiskSnapshot:
+        """Positions and P&L, limit utilization, trading states and recent risk decisions (the risk panel)."""
+        return self.risk.snapshot()
 
     # --- reading ----------------------------------------------------------------------------------------------
 
@@ -359,6 +409,7 @@ class Engine:
             self.market.on_book(event)
         else:
             self.market.on_trade(event)
+        self.risk.on_market(event)
         self.events_processed += 1
         for subscriber in self._market_subscribers:
             self._deliver(subscriber, event)
@@ -367,6 +418,7 @@ class Engine:
         self._venue_up[event.venue] = event.connected
         with self.turns.turn():
             self.turns.emit(event)
+            self.risk.automatic.venue_status(event)  # cancel-on-disconnect
 
     # --- internals ----------------------------------------------------------------------------------------------
 
@@ -376,6 +428,7 @@ class Engine:
             self._flow.on_fill(event)
         elif isinstance(event, ev.ChildStatusReported):
             self._on_status(event)
+        self.risk.checks.on_event(event)  # in flight, rates, automatic kills
 
     def _on_problem(self, severity: str, source: str, parent_id: str, text: str) -> None:
         self._parents.alert(severity, source, parent_id, text)

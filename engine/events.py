@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from enum import Enum
 
 from engine.model import (
     ChildId,
@@ -239,6 +240,51 @@ class ChildSubmitted(Event):
     tif: TimeInForce
 
 
+class DecisionReason(Enum):
+    """Why an algo sent a child: the audit trail's answer to "why was this order sent"."""
+
+    PASSIVE_SLICE = "passive slice"  # the schedule's next slice, resting on our side
+    REPEG = "re-peg"  # a passive child re-posted at the touch after its price went stale
+    CATCH_UP_SWEEP = "catch-up sweep"  # behind the schedule beyond its tolerance: take liquidity
+    FINAL_SWEEP = "final sweep"  # inside the final slice of an algo that must complete
+    AMEND = "amend"  # the first child after the parent was amended (the schedule re-planned)
+    RESUME = "resume"  # the first child after a pause
+    RECOVERY = "recovery"  # the first child of a parent that came back after a restart
+
+
+VenueRank = tuple[VenueId, Decimal | None, int, int, float | None]
+"""One venue in a routing decision, best first: (venue, its best price on the side the policy looked at,
+displayed size it could use, quantity routed there, the policy's score; None: it showed no price)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ChildDecided(Event):
+    """Why the children listed were sent: the algo's intent and where it stood against its schedule, the
+    consolidated market it saw, and the router's decision. Journaled in the same turn as the children,
+    just before them; a decision whose first child pre-trade risk stopped names the rule (`risk_rule`) and
+    lists only what went out. Every ChildSubmitted is listed by exactly one ChildDecided."""
+
+    decision_id: str
+    parent_id: ParentId
+    algo: str
+    reason: DecisionReason
+    kind: str  # "passive" (rest at a price) or "sweep" (take displayed liquidity up to a limit)
+    quantity: int  # what the algo asked for
+    limit_price: Decimal | None  # the intent's price: the passive price, or the sweep's limit (None: none)
+    target_qty: int | None  # the schedule's target at that moment (None: the caller gave none)
+    filled_qty: int  # done at that moment
+    working_qty: int  # out at venues at that moment
+    bid: Decimal | None  # consolidated top of book when it decided
+    ask: Decimal | None
+    bid_size: int
+    ask_size: int
+    policy: str  # the routing policy and its ranking key
+    ranking: tuple[VenueRank, ...]
+    route_note: str  # what the router decided, in words
+    child_ids: tuple[ChildId, ...]
+    risk_rule: str = ""  # the pre-trade control that stopped the next child ("": none did)
+
+
 @dataclass(frozen=True, slots=True)
 class ChildAccepted(Event):
     child_id: ChildId
@@ -321,6 +367,10 @@ class RiskBlocked(Event):
     parent_id: str
     rule: str
     reason: str
+    scope: str = ""  # where the limit applies: firm, desk, account, instrument, venue, parent ("": not said)
+    key: str = ""  # which one of that scope (an account, a symbol, a venue ...)
+    value: str = ""  # what was measured, as text (exact decimals)
+    limit: str = ""  # the limit it was held against
 
 
 @dataclass(frozen=True, slots=True)
@@ -332,6 +382,83 @@ class KillEngaged(Event):
 @dataclass(frozen=True, slots=True)
 class KillReleased(Event):
     by: str
+
+
+class RiskScope(Enum):
+    """Where a trading state, a kill or a limit applies."""
+
+    FIRM = "firm"
+    DESK = "desk"
+    ACCOUNT = "account"
+    INSTRUMENT = "instrument"
+    PARENT = "parent"
+    VENUE = "venue"
+
+
+class TradingState(Enum):
+    """ACTIVE: trading; REDUCING: only orders that reduce the position; HALTED: nothing new (killed)."""
+
+    ACTIVE = "active"
+    REDUCING = "reducing"
+    HALTED = "halted"
+
+
+@dataclass(frozen=True, slots=True)
+class TradingStateChanged(Event):
+    """A scope's trading state changed (a kill, a re-enable, a move to REDUCING), by whom and why."""
+
+    scope: RiskScope
+    key: str  # "" for the firm
+    state: TradingState
+    reason: str
+    by: str
+    automatic: bool = False  # set by a risk trigger (loss limit, reject rate, message storm, disconnect)
+
+
+@dataclass(frozen=True, slots=True)
+class ScopeKilled(Event):
+    """What a kill did: the parents it paused and the child orders it canceled (new orders in scope are blocked
+    until the scope is re-enabled)."""
+
+    scope: RiskScope
+    key: str
+    reason: str
+    by: str
+    parents_paused: tuple[ParentId, ...]
+    children_canceled: tuple[ChildId, ...]
+    automatic: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class RiskWarned(Event):
+    """A soft control was breached: the order needs (or got) a confirmation, or went on with a warning."""
+
+    target: str  # the parent, or the ticket as it was entered
+    rule: str
+    scope: str
+    key: str
+    value: str
+    limit: str
+    reason: str
+    outcome: str  # "needs confirmation", "confirmed by <user>", "accepted with a warning"
+
+
+@dataclass(frozen=True, slots=True)
+class RiskChecksPassed(Event):
+    """How many pre-trade checks passed since the last such record (passes are counted, not journaled one by one)."""
+
+    since_ns: int
+    tickets: int
+    children: int
+
+
+@dataclass(frozen=True, slots=True)
+class VenueOrdersAtRisk(Event):
+    """A venue's session dropped with these children live there: they are canceled on reconnect unless the
+    venue reports them closed first."""
+
+    venue: VenueId
+    child_ids: tuple[ChildId, ...]
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,12 +21,14 @@ from engine.market import MarketView, VolumeMark
 from engine.model import Instrument, OrdStatus, ParentId, Symbol
 from engine.pipeline.venue_gateway import VenueGateway
 from engine.results import CommandResult
+from engine.risk.child_checks import TRANSIENT
 from engine.store import OrderStore
 from engine.turns import Turns
 from engine.validation import Invalid, check_end, check_limit, check_quantity
 from engine.views import ParentView
 
 log = logging.getLogger(__name__)
+FIRM = ev.RiskScope.FIRM
 
 
 class TicketSide(Protocol):
@@ -39,6 +41,18 @@ class TicketSide(Protocol):
     def on_parent_done(self, parent_id: ParentId) -> None: ...
 
     def follow_block(self, parent_id: ParentId) -> None: ...
+
+
+class Kills(Protocol):
+    """What the parent flow asks of the kill switches (engine/risk/kill.py)."""
+
+    def kill(self, scope: ev.RiskScope, key: str, reason: str, by: str) -> CommandResult: ...
+
+    def reenable(self, scope: ev.RiskScope, key: str, reason: str, by: str) -> CommandResult: ...
+
+    def resume_all(self, scope: ev.RiskScope, key: str, by: str) -> CommandResult: ...
+
+    def halted_scope(self, parent_id: ParentId) -> str: ...
 
 
 class ParentFlow:
@@ -57,6 +71,7 @@ class ParentFlow:
         self.gateway = gateway
         self.tickets: TicketSide | None = None
         self.algo_context: AlgoContext | None = None
+        self.kills: Kills | None = None
         self.running: dict[ParentId, Algo] = {}
         self._end_timers: dict[ParentId, TimerHandle] = {}
         self._expiring: set[ParentId] = set()
@@ -133,8 +148,9 @@ class ParentFlow:
             problem = self.live_parent_problem(parent_id)
             if problem:
                 return uow.refuse("ResumeParent", parent_id, problem)
-            if self.store.kill_engaged:
-                return uow.refuse("ResumeParent", parent_id, "kill switch engaged: re-enable first")
+            halted = self._kills().halted_scope(parent_id)
+            if halted:
+                return uow.refuse("ResumeParent", parent_id, f"{halted}: re-enable first")
             parent = self.store.parent(parent_id)
             if not parent.paused:
                 return uow.refuse("ResumeParent", parent_id, "not paused")
@@ -145,30 +161,20 @@ class ParentFlow:
             uow.send(algo.wake if algo.running else algo.start)
             return CommandResult(True)
 
-    def kill(self, reason: str = "kill switch", by: str = "trader") -> CommandResult:
-        """Block new parents, pause every live parent and cancel every working child, until `reenable`."""
-        uow = self.uow
-        now = self.clock.now_ns()
-        with uow.turn():
-            uow.record(cmd.EngageKill(now, reason, by))
-            if self.store.kill_engaged:
-                return uow.refuse("EngageKill", "", "kill switch already engaged")
-            uow.emit(ev.KillEngaged(now, reason, by))
-            for parent_id in self.store.live_parent_ids():
-                if not self.store.parent(parent_id).paused:
-                    uow.emit(ev.ParentPaused(now, parent_id, "kill switch"))
-            self.gateway.cancel_all(None, "kill switch")
-            return CommandResult(True)
+    def kill(self, reason: str = "kill switch", by: str = "trader", scope: ev.RiskScope = FIRM,
+             key: str = "") -> CommandResult:
+        """Block new orders in the scope, pause its live parents and cancel its working children, until
+        `reenable` (engine/risk/kill.py)."""
+        return self._kills().kill(scope, key, reason, by)
 
-    def reenable(self, by: str = "trader") -> CommandResult:
-        """Release the kill switch. Paused parents stay paused until resumed one by one."""
-        uow = self.uow
-        with uow.turn():
-            uow.record(cmd.ReleaseKill(self.clock.now_ns(), by))
-            if not self.store.kill_engaged:
-                return uow.refuse("ReleaseKill", "", "kill switch is not engaged")
-            uow.emit(ev.KillReleased(self.clock.now_ns(), by))
-            return CommandResult(True)
+    def reenable(self, by: str = "trader", scope: ev.RiskScope = FIRM, key: str = "",
+                 reason: str = "") -> CommandResult:
+        """Release a kill (or a REDUCING state), with the reason. Paused parents stay paused (`resume_all`)."""
+        return self._kills().reenable(scope, key, reason, by)
+
+    def resume_all(self, scope: ev.RiskScope = FIRM, key: str = "", by: str = "trader") -> CommandResult:
+        """Resume every paused parent in the scope together."""
+        return self._kills().resume_all(scope, key, by)
 
     # --- lifecycle ------------------------------------------------------------------------------------
 
@@ -288,8 +294,8 @@ class ParentFlow:
 
     def pause_on_risk_block(self, event: ev.RiskBlocked) -> None:
         """A blocked child stops its algo (it would retry forever); the trader decides what next."""
-        if event.rule == "kill_switch" or not self.store.has_parent(event.parent_id):
-            return
+        if event.rule in TRANSIENT or not self.store.has_parent(event.parent_id):
+            return  # a rate, a session or a scope the kill already paused: the algo tries again on its next wake
         parent = self.store.parent(ParentId(event.parent_id))
         if parent.status.is_live and not parent.paused:
             with self.uow.turn():
@@ -312,6 +318,10 @@ class ParentFlow:
     def _tickets(self) -> TicketSide:
         assert self.tickets is not None, "ParentFlow.bind() was not called"
         return self.tickets
+
+    def _kills(self) -> Kills:
+        assert self.kills is not None, "the engine binds the kill switches"
+        return self.kills
 
     def _context(self) -> AlgoContext:
         assert self.algo_context is not None, "ParentFlow.bind() was not called"

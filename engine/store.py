@@ -19,6 +19,7 @@ from typing import Any
 
 from engine import events as ev
 from engine.model import ChildId, OrdStatus, ParentId, Side, Symbol
+from engine.risk.state import RiskState
 from engine.states import IllegalTransitionError, Trigger, next_state
 from engine.views import ChildView, FillView, ParentView
 
@@ -100,6 +101,7 @@ class OrderStore:
         self._fill_keys: set[tuple[str, str]] = set()  # (venue, execution id): unique per venue
         self.kill_engaged = False
         self.kill_reason = ""
+        self.risk = RiskState()  # positions and trading states (engine/risk/state.py): checkpointed with the store
 
     # --- applying events ------------------------------------------------------------------------------
 
@@ -246,6 +248,7 @@ class OrderStore:
                              "(overfill)")
         self._retire_if_done(e.child_id, child)
         self._fill_keys.add(key)
+        self.risk.on_fill(e)
         self._fills.append(
             FillView(e.fill_id, e.child_id, e.parent_id, e.venue, e.symbol, e.side, e.quantity, e.price, e.fee,
                      e.liquidity, e.ts_ns)
@@ -271,6 +274,10 @@ class OrderStore:
 
     def _on_ticket_joined(self, e: ev.TicketJoined) -> None:
         self._parent(e.parent_id).tickets += 1
+        self.risk.apply(e)
+
+    def _on_risk_record(self, e: ev.Event) -> None:
+        self.risk.apply(e)
 
     def _on_tickets_crossed(self, e: ev.TicketsCrossed) -> None:
         for parent_id, shares in (*e.buys, *e.sells):
@@ -443,4 +450,5 @@ _HANDLERS: dict[type[ev.Event], Callable[[OrderStore, Any], list[ev.Event] | Non
     ev.TicketsCrossed: OrderStore._on_tickets_crossed,
     ev.KillEngaged: OrderStore._on_kill_engaged,
     ev.KillReleased: OrderStore._on_kill_released,
+    **dict.fromkeys(RiskState.RECORDS, OrderStore._on_risk_record),
 }

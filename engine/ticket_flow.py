@@ -24,7 +24,8 @@ from engine.market import MarketView
 from engine.model import Instrument, OrdStatus, ParentId, Side, Symbol, TicketId
 from engine.parent_flow import ParentFlow
 from engine.results import CommandResult, SubmitResult
-from engine.risk import PreTradeRisk
+from engine.risk.checks import RiskEngine
+from engine.risk.entry import NeedsConfirmation, screen
 from engine.store import OrderStore
 from engine.tickets import records
 from engine.tickets.book import UNCHANGED, Unchanged
@@ -62,6 +63,7 @@ class TicketRequest:
     urgency: str = "MEDIUM"
     allow_cross: bool = True
     client_order_id: str = ""
+    confirmed: bool = False  # the trader confirmed the soft risk warnings this ticket raised
 
 
 class TicketFlow:
@@ -69,7 +71,7 @@ class TicketFlow:
 
     def __init__(
         self, uow: Turns, store: OrderStore, desk: TicketDesk, clock: Clock, market: MarketView,
-        instruments: Mapping[Symbol, Instrument], algos: Mapping[str, type[Algo]], risk: PreTradeRisk,
+        instruments: Mapping[Symbol, Instrument], algos: Mapping[str, type[Algo]], risk: RiskEngine,
         parents: ParentFlow,
     ) -> None:
         self.uow = uow
@@ -101,6 +103,8 @@ class TicketFlow:
             verdict = self._check(request)
             if isinstance(verdict, Invalid):
                 return self._reject(request, verdict.reason, verdict.field)
+            if isinstance(verdict, NeedsConfirmation):
+                return SubmitResult(False, None, verdict.reason, verdict.field or None, needs_confirmation=True)
             return self._accept(request, verdict)
 
     def submit_basket(self, requests: Sequence[TicketRequest]) -> list[SubmitResult]:
@@ -108,7 +112,8 @@ class TicketFlow:
         with self.uow.turn():
             for request in requests:
                 self._record(request)
-            verdicts = [self._check(r) for r in requests]
+            with self.risk.tentative():  # each row counts against the limits of the rows after it
+                verdicts = [self._check(r) for r in requests]
             bad = sum(isinstance(v, Invalid) for v in verdicts)
             if bad:
                 results = []
@@ -118,6 +123,11 @@ class TicketFlow:
                     else:
                         results.append(self._reject(request, f"basket refused: {bad} other row(s) invalid", ""))
                 return results
+            unconfirmed = sum(isinstance(v, NeedsConfirmation) for v in verdicts)
+            if unconfirmed:
+                return [SubmitResult(False, None, v.reason if isinstance(v, NeedsConfirmation) else
+                                     f"basket waits: {unconfirmed} row(s) need confirmation", None,
+                                     needs_confirmation=True) for v in verdicts]
             if not requests:
                 return [SubmitResult(False, None, "empty basket", None)]
             return [self._accept(r, v) for r, v in zip(requests, verdicts, strict=True) if isinstance(v, ValidTicket)]
@@ -133,6 +143,9 @@ class TicketFlow:
     ) -> CommandResult:
         with self.uow.turn():
             self.uow.record(cmd.AmendTicket(self.clock.now_ns(), ticket_id, quantity, limit_price, end_ns))
+            blocked = self._amend_risk(ticket_id, quantity, limit_price)
+            if blocked is not None:
+                return blocked
             limit = UNCHANGED if limit_price is None else limit_price
             return self._amend(ticket_id, quantity, limit, end_ns, "amended")
 
@@ -145,6 +158,12 @@ class TicketFlow:
         `trader_limit` says whether the amend named a limit (or cleared one) rather than keeping it."""
         desk = self.desk
         pid = parent.parent_id
+        raised = quantity if quantity > parent.quantity else 0  # a size-down is never blocked
+        blocked = self.risk.check_amend(symbol=parent.symbol, side=parent.side, quantity=raised, limit=limit,
+                                        instrument=self.instruments[parent.symbol])
+        if blocked is not None:  # the parent's new terms pass the per-order controls (quantity, notional, collar)
+            self.risk.block(blocked, pid)
+            return self.uow.refuse("AmendParent", pid, blocked.reason)
         ticket_id: TicketId | None = None
         ticket_quantity = 0
         if quantity != parent.quantity:
@@ -280,7 +299,22 @@ class TicketFlow:
             request.account, request.urgency, request.allow_cross,
         ))
 
-    def _check(self, request: TicketRequest) -> ValidTicket | Invalid:
+    def _amend_risk(self, ticket_id: TicketId, quantity: int, limit_price: Decimal | None) -> CommandResult | None:
+        """A ticket's new quantity and limit pass the per-order controls (quantity, notional, collar), or the
+        amend is refused (journaled as a block)."""
+        if not self.desk.has_ticket(ticket_id) or type(quantity) is not int:
+            return None  # the amend's own checks refuse it
+        row = self.desk.row(ticket_id)
+        limit = limit_price if limit_price is not None else row.limit_price
+        raised = quantity if quantity > row.quantity else 0  # a size-down is never blocked
+        blocked = self.risk.check_amend(symbol=row.symbol, side=row.side, quantity=raised, limit=limit,
+                                        instrument=self.instruments[row.symbol])
+        if blocked is None:
+            return None
+        self.risk.block(blocked, ticket_id)
+        return self.uow.refuse("AmendTicket", ticket_id, blocked.reason)
+
+    def _check(self, request: TicketRequest) -> ValidTicket | Invalid | NeedsConfirmation:
         now = self.clock.now_ns()
         verdict = validate_ticket(
             symbol=request.symbol, side=request.side, quantity=request.quantity, limit_price=request.limit_price,
@@ -295,12 +329,9 @@ class TicketFlow:
             return Invalid("account", "account must not be empty")
         if self.store.kill_engaged:
             return Invalid("", "kill switch engaged: no new tickets")
-        mid = self.market.mid(verdict.instrument.symbol)
-        blocked = self.risk.check_parent(quantity=verdict.quantity, reference=verdict.limit_price or mid)
-        if blocked is not None:
-            self.uow.emit(ev.RiskBlocked(now, request.client_order_id, blocked.rule, blocked.reason))
-            return Invalid("quantity", blocked.reason)
-        return verdict
+        screened = screen(self.risk, verdict, account=request.account.strip(), source=request.source,
+                          client_order_id=request.client_order_id, confirmed=request.confirmed)
+        return verdict if screened is None else screened
 
     def _reject(self, request: TicketRequest, reason: str, field: str) -> SubmitResult:
         quantity = request.quantity if type(request.quantity) is int else None

@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Protocol
 
 from engine.clock import NS_PER_S, Clock, TimerHandle
-from engine.events import AlgoProgress, ChildFilled
+from engine.events import AlgoProgress, ChildFilled, DecisionReason
 from engine.market import Quote
 from engine.model import ChildId, Instrument, ParentId
 from engine.views import ChildView, ParentView
@@ -35,9 +35,11 @@ class AlgoContext(Protocol):
 
     def live_children(self, parent_id: ParentId) -> list[ChildView]: ...
 
-    def send_passive(self, parent_id: ParentId, quantity: int, price: Decimal) -> ChildId | None: ...
+    def send_passive(self, parent_id: ParentId, quantity: int, price: Decimal, *,
+                     reason: DecisionReason | None = None, target_qty: int | None = None) -> ChildId | None: ...
 
-    def send_aggressive(self, parent_id: ParentId, quantity: int, limit: Decimal | None) -> list[ChildId]: ...
+    def send_aggressive(self, parent_id: ParentId, quantity: int, limit: Decimal | None, *,
+                        reason: DecisionReason | None = None, target_qty: int | None = None) -> list[ChildId]: ...
 
     def cancel_child(self, child_id: ChildId, reason: str) -> None: ...
 

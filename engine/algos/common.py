@@ -32,12 +32,13 @@ from engine.algos.base import Algo, AlgoContext, ParamSpec
 from engine.algos.observed import MarketSamples
 from engine.algos.schedules import floor_lots
 from engine.clock import NS_PER_S
-from engine.events import AlgoProgress
+from engine.events import AlgoProgress, DecisionReason
 from engine.market import Quote
 from engine.model import OrdStatus, ParentId, Side, TimeInForce
 from engine.views import ParentView
 
 URGENCIES = ("LOW", "MEDIUM", "HIGH")
+ROUTING_CHOICES = ("AUTO", "SEQUENTIAL", "PARALLEL", "LIQUIDITY")  # engine.routing.policy.RoutingPolicy
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +71,8 @@ COMMON_PARAMS: tuple[ParamSpec, ...] = (
     ParamSpec("randomize", "Randomize slice size and timing (0 = off, up to 0.5)", float, "0",
               minimum=0, maximum=0.5),
     ParamSpec("seed", "Random seed", int, "0", minimum=0),
+    # read by the smart router, not the algo (engine/routing/policy.py); blank: the desk's [routing] policy
+    ParamSpec("routing", "Routing (blank = desk default)", str, "", choices=ROUTING_CHOICES, optional=True),
 )
 
 
@@ -103,6 +106,7 @@ class ScheduledAlgo(Algo):
         self._replan = False
         self._next_cross_ns = 0
         self._next_post_ns = 0
+        self._next_reason: DecisionReason | None = None  # why the next passive child goes (None: a slice)
 
     # --- market observations ----------------------------------------------------------------------------
 
@@ -130,6 +134,7 @@ class ScheduledAlgo(Algo):
             if parent.cum_qty > 0 or now > parent.start_ns + self.slice_ns:
                 # joining late (e.g. adopted after a restart): plan what is left from here
                 self._anchor = Anchor(now, parent.cum_qty, self.market_volume())
+                self._next_reason = DecisionReason.RECOVERY
             else:
                 self._anchor = Anchor(parent.start_ns, 0, self.samples.volume_at(parent.start_ns))
             self.replanned(parent, self._anchor)
@@ -145,10 +150,12 @@ class ScheduledAlgo(Algo):
 
     def on_amended(self) -> None:
         self._replan = True
+        self._next_reason = DecisionReason.AMEND
         self.wake()
 
     def on_resumed(self, parent: ParentView, now_ns: int) -> None:
         self._replan = True
+        self._next_reason = DecisionReason.RESUME
 
     # --- the schedule ---------------------------------------------------------------------------------------
 
@@ -227,7 +234,8 @@ class ScheduledAlgo(Algo):
             if cross > 0 and now_ns >= self._next_cross_ns:
                 # an unanswered sweep comes back at once; without a pause it would be resent in a loop
                 self._next_cross_ns = now_ns + self.param_int("cross_interval_seconds") * NS_PER_S
-                self.ctx.send_aggressive(self.parent_id, cross, sweep_limit)
+                why = DecisionReason.FINAL_SWEEP if in_final_slice else DecisionReason.CATCH_UP_SWEEP
+                self.ctx.send_aggressive(self.parent_id, cross, sweep_limit, reason=why, target_qty=due_now)
             return
         # on or ahead of schedule, or behind with the far side out of reach of the limit: work passively
 
@@ -245,6 +253,7 @@ class ScheduledAlgo(Algo):
             too_big = child.leaves_qty > want + slice_qty
             if stale_price or too_big or want == 0:
                 self.ctx.cancel_child(child.child_id, f"{self.name} re-pegging")
+                self._next_reason = self._next_reason or DecisionReason.REPEG
             return
         if any(c.status is OrdStatus.PENDING_CANCEL for c in passive) or now_ns < self._next_post_ns:
             return  # wait for the cancel to land (or the randomized pause to pass) before re-posting
@@ -257,7 +266,9 @@ class ScheduledAlgo(Algo):
         if quantity < min(max(lot, min_post), room, parent.leaves_qty):
             return  # top up once a worthwhile slice is due, not share by share
         if quantity > 0 and price is not None:
-            self.ctx.send_passive(self.parent_id, quantity, price)
+            self.ctx.send_passive(self.parent_id, quantity, price, reason=self._next_reason or
+                                  DecisionReason.PASSIVE_SLICE, target_qty=due_now)
+            self._next_reason = None
             if randomize > 0:
                 self._next_post_ns = now_ns + int(self.rng.uniform(0.0, randomize) * self.slice_ns)
 

@@ -1,4 +1,5 @@
-"""What an algo asks for: a passive slice resting at a price, or a sweep of displayed liquidity up to a limit."""
+"""What an algo asks for, and why: a passive slice resting at a price, or a sweep of displayed liquidity up to
+a limit, with the reason and the schedule's target at that moment (journaled as `ChildDecided`)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import Enum
 
+from engine.events import DecisionReason
 from engine.model import ParentId
 
 
@@ -20,3 +22,11 @@ class ChildIntent:
     kind: IntentKind
     quantity: int
     price: Decimal | None
+    reason: DecisionReason | None = None  # None: by kind (a passive slice, a catch-up sweep)
+    target_qty: int | None = None  # the schedule's target now (None: the caller did not say)
+
+    @property
+    def why(self) -> DecisionReason:
+        if self.reason is not None:
+            return self.reason
+        return DecisionReason.PASSIVE_SLICE if self.kind is IntentKind.PASSIVE else DecisionReason.CATCH_UP_SWEEP

@@ -1,19 +1,30 @@
-"""Algo intent -> router -> pre-trade risk -> venue gateway, inside one turn."""
+"""Algo intent -> router -> pre-trade risk -> venue gateway, inside one turn.
+
+Each intent that sends anything (or that risk stops) is journaled as one `ChildDecided` — the algo's reason
+and schedule position, the market it saw, the router's ranking — just before the children it lists, in the
+same turn, so the journal says why every child was sent.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 
 from engine import events as ev
 from engine.clock import Clock
 from engine.market import MarketView
 from engine.model import ChildId, Instrument, ParentId, Symbol, VenueId
-from engine.pipeline.intent import ChildIntent
-from engine.pipeline.routing import route
+from engine.pipeline.intent import ChildIntent, IntentKind
+from engine.pipeline.routing import RoutedChild, decide
+from engine.pipeline.sizing import ChildSizing
 from engine.pipeline.venue_gateway import VenueGateway
-from engine.risk import PreTradeRisk
+from engine.risk.checks import RiskEngine
+from engine.risk.verdict import RiskVerdict
+from engine.router import RouteDecision
+from engine.routing.router import SmartRouter
 from engine.store import OrderStore
 from engine.turns import Turns
+from engine.views import ParentView
 
 
 class ChildPipeline:
@@ -21,7 +32,8 @@ class ChildPipeline:
 
     def __init__(
         self, uow: Turns, store: OrderStore, clock: Clock, market: MarketView, instruments: Mapping[Symbol, Instrument],
-        risk: PreTradeRisk, gateway: VenueGateway, venues: list[VenueId], held: Callable[[ParentId], bool],
+        risk: RiskEngine, gateway: VenueGateway, venues: list[VenueId], held: Callable[[ParentId], bool],
+        sizing: ChildSizing | None = None, router: SmartRouter | None = None,
     ) -> None:
         self._uow = uow
         self._store = store
@@ -32,6 +44,8 @@ class ChildPipeline:
         self._gateway = gateway
         self._venues = venues
         self._held = held
+        self._sizing = sizing or ChildSizing()
+        self._router = router  # None: the plain best-price router of engine/router.py
 
     def send(self, intent: ChildIntent) -> list[ChildId]:
         """The children sent for `intent` (empty when nothing could be routed, risk blocked the first one, or
@@ -40,16 +54,49 @@ class ChildPipeline:
             return []
         parent = self._store.parent(intent.parent_id)
         instrument = self._instruments[parent.symbol]
-        sent: list[ChildId] = []
+        # round lots and the minimum child, except the final remainder (engine/pipeline/sizing.py)
+        sizing = self._sizing.plan(intent.quantity, parent.leaves_qty - parent.working_qty, instrument.lot_size)
+        if sizing.quantity <= 0:
+            return []  # less than a worthwhile child is due: the algo asks again as its schedule grows
+        intent = replace(intent, quantity=sizing.quantity)
         with self._uow.turn():
-            for routed in route(intent, parent.symbol, parent.side, instrument, self._market, self._venues):
-                verdict = self._risk.check_child(
-                    kill_engaged=self._store.kill_engaged, quantity=routed.quantity, price=routed.price,
-                    reference=self._market.mid(parent.symbol),
-                )
-                if verdict is not None:
-                    self._uow.emit(ev.RiskBlocked(self._clock.now_ns(), parent.parent_id, verdict.rule, verdict.reason))
-                    break
-                sent.append(self._gateway.submit(parent.parent_id, routed.venue, parent.symbol, parent.side,
-                                                 routed.quantity, routed.price, routed.tif))
-        return sent
+            route, routed = decide(intent, parent.symbol, parent.side, instrument, self._market, self._venues,
+                                   router=self._router, parent=parent)
+            if intent.kind is IntentKind.SWEEP:
+                routed = sizing.fit(routed)
+            cleared, verdict = self._pre_trade(parent, routed)
+            if not cleared and verdict is None:
+                return []  # nothing to route to: the algo tries again on its next wake
+            ids = self._gateway.reserve_ids(len(cleared))
+            decision = self._decision(intent, parent, route, ids, verdict)
+            self._uow.emit(decision)
+            for child_id, child in zip(ids, cleared, strict=True):
+                self._gateway.submit(decision, child_id, parent.parent_id, child.venue, parent.symbol, parent.side,
+                                     child.quantity, child.price, child.tif)
+            if verdict is not None:
+                self._risk.block(verdict, parent.parent_id)
+        return list(ids)
+
+    def _pre_trade(self, parent: ParentView, routed: list[RoutedChild]) -> tuple[list[RoutedChild], RiskVerdict | None]:
+        """The routed children that pass every control, up to the first one stopped (and its verdict)."""
+        batch = self._risk.child_batch(parent)  # engine/risk/child_checks.py; each cleared child counts at once
+        cleared: list[RoutedChild] = []
+        for child in routed:
+            verdict = batch.check(child.venue, child.quantity, child.price)
+            if verdict is not None:
+                return cleared, verdict
+            cleared.append(child)
+        return cleared, None
+
+    def _decision(self, intent: ChildIntent, parent: ParentView, route: RouteDecision, ids: tuple[ChildId, ...],
+                  verdict: RiskVerdict | None) -> ev.ChildDecided:
+        quote = self._market.quote(parent.symbol)
+        # named after its first child; one that sent nothing after the child that would have come next
+        decision_id = f"D{ids[0][1:]}" if ids else f"D{self._gateway.next_id()[1:]}-blocked"
+        ranking = tuple((s.venue, s.price, s.displayed, s.routed, s.score) for s in route.ranking)
+        return ev.ChildDecided(
+            self._clock.now_ns(), decision_id, parent.parent_id, parent.algo, intent.why, intent.kind.value,
+            intent.quantity, intent.price, intent.target_qty, parent.cum_qty, parent.working_qty, quote.bid, quote.ask,
+            quote.bid_size, quote.ask_size, route.policy, ranking, route.note, ids,
+            "" if verdict is None else verdict.rule,
+        )

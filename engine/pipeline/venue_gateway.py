@@ -15,6 +15,10 @@ from engine.turns import Turns
 from engine.venues.base import Venue
 
 
+class UndecidedChild(Exception):
+    """A child was about to be sent without the decision that explains it (a programming error)."""
+
+
 class VenueGateway:
     """Child orders to venues through the unit of work (journal first, send after the commit)."""
 
@@ -29,12 +33,24 @@ class VenueGateway:
         """After a replay: child ids go on from the journal's."""
         self._next_child = max(self._next_child, next_child)
 
+    def next_id(self) -> ChildId:
+        """The id the next child will carry (nothing reserved)."""
+        return ChildId(f"C{self._next_child:07d}")
+
+    def reserve_ids(self, count: int) -> tuple[ChildId, ...]:
+        """The ids the next `count` children will carry (a decision lists them before they are sent)."""
+        first = self._next_child
+        self._next_child += count
+        return tuple(ChildId(f"C{n:07d}") for n in range(first, first + count))
+
     def submit(
-        self, parent_id: ParentId, venue: VenueId, symbol: Symbol, side: Side, quantity: int, price: Decimal | None,
-        tif: TimeInForce,
+        self, decision: ev.ChildDecided, child_id: ChildId, parent_id: ParentId, venue: VenueId, symbol: Symbol,
+        side: Side, quantity: int, price: Decimal | None, tif: TimeInForce,
     ) -> ChildId:
-        child_id = ChildId(f"C{self._next_child:07d}")
-        self._next_child += 1
+        """Journal one child (PENDING_NEW) that `decision`, journaled just before in this turn, lists; the venue
+        gets it after the commit. No child goes out without the decision that explains it."""
+        if child_id not in decision.child_ids or decision.parent_id != parent_id:
+            raise UndecidedChild(f"child {child_id} of {parent_id} is not listed by decision {decision.decision_id}")
         order_type = OrdType.MARKET if price is None else OrdType.LIMIT
         submitted = ev.ChildSubmitted(self._clock.now_ns(), child_id, parent_id, venue, symbol, side, quantity, price,
                                       order_type, tif)

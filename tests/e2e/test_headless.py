@@ -50,7 +50,8 @@ def test_headless_starts_the_fix_acceptor_when_configured(tmp_path: Path) -> Non
     err = log.read_text()
     assert proc.returncode == 0, err
     assert "FIX acceptor listening on port" in err
-    assert sorted(p.name for p in tmp_path.glob("*.db")) == ["h.db"]  # the FIX stores live in the journal's db
+    # the FIX stores live in the journal's db; the venue scorecard keeps a file of its own (it spans days)
+    assert sorted(p.name for p in tmp_path.glob("*.db")) == ["h.db", "venue_scorecard.db"]
 
 
 def test_a_bad_fix_section_is_refused_naming_the_key(tmp_path: Path) -> None:

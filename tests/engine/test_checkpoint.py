@@ -77,7 +77,7 @@ def full_replay(path: Path) -> tuple[dict[str, Any], Any]:
 
 def positions(session: Session, count: int) -> list[int]:
     """Points where the engine was between turns, spread over the session."""
-    inner = [b for b in session.boundaries if 0 < b < session.records]
+    inner = [b for b in session.boundaries if 0 < b < session.boundaries[-1]]  # the last: all done
     return [inner[i * (len(inner) - 1) // (count - 1)] for i in range(count)]
 
 
