@@ -1,16 +1,21 @@
 """Intraday volume curves: what fraction of a session's volume has usually traded by a time of day.
 
-A curve is estimated from *other* symbol-days only (leave-one-out): using the day being traded would
-be look-ahead. With no other history it falls back to a U-shaped default. Every curve carries a
-provenance string saying which of the two it is. Fractions are floats (statistics, not money).
+The curve to trade a symbol-day with comes from what was known at its open: the symbol-days of any
+ticker on dates strictly *before* it (`prior_dates_curve`), else a U-shaped default. Not that day, not
+other tickers on that day (the day's market-wide profile is look-ahead), not later days.
+`leave_one_out_curve` (every other symbol-day, the same date and later ones included) is look-ahead and
+kept for comparison only. Every curve carries a provenance string saying where it came from. Fractions
+are floats (statistics, not money).
 """
 
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +27,7 @@ SESSION_OPEN_NS = (9 * 3600 + 30 * 60) * NS_PER_SECOND
 SESSION_CLOSE_NS = 16 * 3600 * NS_PER_SECOND
 DEFAULT_BIN_NS = 5 * 60 * NS_PER_SECOND
 DEFAULT_PROVENANCE = "default U-shape"
+DEFAULT_LOOKBACK_DATES = 20  # about a trading month of history, the usual window for a volume profile
 
 
 class CurveError(ValueError):
@@ -177,11 +183,12 @@ def leave_one_out_curve(
     edges: Sequence[int] | None = None,
     exclude_same_day: bool = False,
 ) -> VolumeCurve:
-    """The curve to trade `traded` with: the average of every *other* symbol-day's curve.
+    """LOOK-AHEAD, for comparison only: the average of every *other* symbol-day's curve, later dates and
+    other tickers of the same date included (a live algo has neither at the open; trade with
+    `prior_dates_curve`).
 
     Never uses `traded` itself (same ticker and day, at any level count). `exclude_same_day` also drops
-    other tickers on the same day (stricter: no same-day market-wide pattern). With nothing left,
-    the default U-shape.
+    other tickers on the same day (later days stay). With nothing left, the default U-shape.
     """
     edges = tuple(edges) if edges is not None else _edges_of(history)
     others = [
@@ -194,6 +201,42 @@ def leave_one_out_curve(
     return average_curve(others, edges, "leave-one-out")
 
 
+def prior_symbol_days(
+    candidates: Iterable[SymbolDay], traded_day: date, lookback_dates: int = DEFAULT_LOOKBACK_DATES
+) -> list[SymbolDay]:
+    """The symbol-days (any ticker) on the `lookback_dates` most recent dates strictly before `traded_day`,
+    sorted by key: all that is known of past volume at that day's open."""
+    if lookback_dates < 1:
+        raise CurveError(f"lookback of {lookback_dates} dates: at least one is needed")
+    earlier = [sd for sd in candidates if sd.day < traded_day]
+    kept = set(sorted({sd.day for sd in earlier})[-lookback_dates:])
+    return sorted((sd for sd in earlier if sd.day in kept), key=lambda sd: sd.key)
+
+
+def prior_dates_curve(
+    history: Mapping[SymbolDay, VolumeCurve],
+    traded: SymbolDay,
+    *,
+    edges: Sequence[int] | None = None,
+    lookback_dates: int = DEFAULT_LOOKBACK_DATES,
+) -> VolumeCurve:
+    """The curve to trade `traded` with: the equal-weight average of the curves of every symbol-day, of any
+    ticker, on the `lookback_dates` most recent dates before `traded.day`; the U-shaped default without any.
+
+    Pooled over tickers rather than per ticker: the intraday shape is mostly market-wide, and one ticker's
+    few past days are a noisy estimate of it (one day's volume burst would shape the whole curve).
+    Provenance: `earlier dates D1, D2 (N symbol-days)`, or the default's.
+    """
+    edges = tuple(edges) if edges is not None else _edges_of(history)
+    used = prior_symbol_days(history, traded.day, lookback_dates)
+    if not used:
+        return u_shaped_curve(edges)
+    curve = average_curve(((sd.key, history[sd]) for sd in used), edges, "earlier dates")
+    dates = sorted({sd.day.isoformat() for sd in used})
+    days = f"{len(used)} symbol-day{'s' if len(used) > 1 else ''}"
+    return dataclasses.replace(curve, provenance=f"earlier dates {', '.join(dates)} ({days})")
+
+
 def estimate_curve(
     directory: Path,
     traded: SymbolDay,
@@ -203,7 +246,8 @@ def estimate_curve(
     session_end_ns: int = SESSION_CLOSE_NS,
     exclude_same_day: bool = False,
 ) -> VolumeCurve:
-    """Convenience: `history_curves` + `leave_one_out_curve` for a single traded symbol-day."""
+    """Convenience: `history_curves` + `leave_one_out_curve` for a single traded symbol-day (LOOK-AHEAD:
+    comparison only, see `leave_one_out_curve`)."""
     history = history_curves(directory, session_start_ns, session_end_ns, bin_ns)
     edges = bin_edges(session_start_ns, session_end_ns, bin_ns)
     return leave_one_out_curve(history, traded, edges=edges, exclude_same_day=exclude_same_day)
