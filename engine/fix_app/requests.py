@@ -139,8 +139,9 @@ def read_new_order(message: FixMessage, *, client: str) -> NewOrder | Refusal:
                     start_ns, end_ns, allow_cross != "N")
 
 
-def read_cancel(message: FixMessage) -> CancelRequest | Refusal:
-    """OrderCancelRequest (35=F): ClOrdID, OrigClOrdID, Symbol, Side and TransactTime are required."""
+def _change_fields(message: FixMessage) -> tuple[tuple[str, str], str, str] | Refusal:
+    """What a cancel and a replace both require: (ClOrdID, OrigClOrdID), Side, and Symbol with TransactTime;
+    a field sent twice is refused first."""
     ids = _ids(message, orig=True)
     if isinstance(ids, Refusal):
         return ids
@@ -153,31 +154,32 @@ def read_cancel(message: FixMessage) -> CancelRequest | Refusal:
     symbol = _instrument_and_time(message)
     if isinstance(symbol, Refusal):
         return symbol
+    assert side is not None
+    return (ids[0], ids[1]), side, symbol
+
+
+def read_cancel(message: FixMessage) -> CancelRequest | Refusal:
+    """OrderCancelRequest (35=F): ClOrdID, OrigClOrdID, Symbol, Side and TransactTime are required."""
+    change = _change_fields(message)
+    if isinstance(change, Refusal):
+        return change
+    ids, side, symbol = change
     account = fields.text(message, AppTag.ACCOUNT, max_length=fields.MAX_ACCOUNT_LENGTH)
     if isinstance(account, Refusal):
         return account
     quantity = fields.quantity(message, required=False)  # OrderQty may repeat the order's; it changes nothing
     if isinstance(quantity, Refusal):
         return quantity
-    assert side is not None
     return CancelRequest(ids[0], ids[1], symbol, side)
 
 
 def read_replace(message: FixMessage) -> ReplaceRequest | Refusal:
     """OrderCancelReplaceRequest (35=G): ClOrdID, OrigClOrdID, Symbol, Side, TransactTime, OrderQty and
     OrdType are required (FIX 4.4)."""
-    ids = _ids(message, orig=True)
-    if isinstance(ids, Refusal):
-        return ids
-    repeated = _repeated(message)
-    if repeated is not None:
-        return repeated
-    side = fields.choice(message, AppTag.SIDE, FIX_SIDES, required=True)
-    if isinstance(side, Refusal):
-        return side
-    symbol = _instrument_and_time(message)
-    if isinstance(symbol, Refusal):
-        return symbol
+    change = _change_fields(message)
+    if isinstance(change, Refusal):
+        return change
+    ids, side, symbol = change
     handl_inst = fields.choice(message, AppTag.HANDL_INST, HANDL_INSTS)
     if isinstance(handl_inst, Refusal):
         return handl_inst
