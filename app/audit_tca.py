@@ -38,7 +38,7 @@ class AuditAndTca(QObject):
         self.journal_path = Path(engine.journal.path)
         self.window = window
         self.view = AuditView(write_audit_csv, choose_csv or ask_for_csv_path)
-        self.dock = window.add_right_dock("Audit trail", self.view)
+        self.dock = window.add_bottom_dock("Audit trail", self.view)
         self.dialog = TcaExportDialog(window, choose_report)
         self.action = window.add_toolbar_action("Export TCA…", self._open_from_toolbar)
         self.action.setToolTip("TCA report of the selected parent, a day or every parent: CSV, HTML or PDF")

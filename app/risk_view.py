@@ -28,7 +28,7 @@ class RiskView(QObject):
         self.engine = engine
         self.window = window
         self.panel = RiskPanel()
-        self.dock = window.add_right_dock("Risk", self.panel)
+        self.dock = window.add_bottom_dock("Risk", self.panel)
         self.panel.resume_all_requested.connect(self.resume_all)
         self._unconfirmed: TicketForm | None = None
         self._timer = QTimer(self)

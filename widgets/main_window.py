@@ -159,6 +159,18 @@ class MainWindow(QMainWindow):
         self._panels_menu.addAction(dock.toggleViewAction())
         return dock
 
+    def add_bottom_dock(self, title: str, widget: QWidget) -> QDockWidget:
+        """Add a dock tabbed with the alerts under the blotters (audit trail, risk…), so the right column
+        keeps room for the progress charts and the market; its layout is remembered by title."""
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"dock_{_slug(title)}")
+        dock.setWidget(widget)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
+        self.tabifyDockWidget(self.alerts_dock, dock)
+        self.alerts_dock.raise_()
+        self._panels_menu.addAction(dock.toggleViewAction())
+        return dock
+
     def set_basket_parser(self, parse: Parse, choose_file: ChooseFile | None = None) -> QAction:
         """Enable basket import: an "Import basket" toolbar button (Ctrl+I) opening the preview.
 

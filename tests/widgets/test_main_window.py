@@ -164,3 +164,16 @@ def test_basket_import_goes_from_toolbar_to_preview_to_submitted_rows(qtbot: QtB
     window.alerts.model.flush()
     assert window.status.last_error.text().endswith(" basket: refused: kill switch engaged")
     assert window.open_basket_import() is dialog  # one preview, kept between uses
+
+
+def test_bottom_docks_are_tabbed_with_the_alerts_so_the_right_column_keeps_the_charts(
+    qtbot: QtBot, settings_dir: Path
+) -> None:
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QLabel
+
+    window = make(qtbot)
+    audit = window.add_bottom_dock("Audit trail", QLabel("audit"))
+    risk = window.add_bottom_dock("Risk", QLabel("risk"))
+    assert {audit, risk} <= set(window.tabifiedDockWidgets(window.alerts_dock))
+    assert window.dockWidgetArea(risk) == Qt.DockWidgetArea.BottomDockWidgetArea
