@@ -48,6 +48,8 @@ class _FieldRow:
         self.input: QLineEdit | QComboBox
         if spec.kind == "choice":
             combo = QComboBox(parent)
+            if spec.optional:  # blank first: the engine's default (e.g. the desk's routing policy) applies
+                combo.addItem("")
             combo.addItems(list(spec.choices))
             combo.setCurrentText(spec.default.upper())
             self.input = combo

@@ -135,3 +135,20 @@ def test_new_specs_replace_the_old_pages(ticket: OrderTicket) -> None:
     assert [f.name for f in ticket.params.fields()] == ["volume_halflife_minutes"]
     ticket.algo.setCurrentText("POV")
     assert ticket.params.fields() == []
+
+
+def test_an_optional_choice_starts_blank_so_the_desk_default_applies_until_one_is_picked(qtbot: QtBot) -> None:
+    """The routing policy: blank sends nothing (the desk's [routing] policy); a pick is sent as picked."""
+    routing = ParamField("routing", "Routing (blank = desk default)", "choice", "",
+                         choices=("AUTO", "SEQUENTIAL", "PARALLEL", "LIQUIDITY"), optional=True)
+    widget = OrderTicket(symbols=["AAPL"], algos=["TWAP"])
+    qtbot.addWidget(widget)
+    widget.set_algo_params({"TWAP": (routing,)})
+    widget.symbol.setEditText("AAPL")
+    widget.quantity.setText("5,000")
+    combo = widget.findChild(QComboBox, "param_routing")
+    assert combo is not None and combo.itemText(0) == "" and combo.currentText() == ""
+    assert submitted(widget, qtbot).params == ()
+    widget.params.set_text("routing", "PARALLEL")
+    widget.quantity.setText("6,000")  # not the same order again (that would ask first)
+    assert submitted(widget, qtbot).params == (("routing", "PARALLEL"),)
