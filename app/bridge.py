@@ -73,7 +73,7 @@ class EngineBridge(QObject):
         window.tickets.cancel_requested.connect(
             lambda tid: self._command(engine.cancel_ticket(TicketId(tid), "trader cancel")))
         window.kill_switch.kill_requested.connect(self._kill)
-        window.kill_switch.reenable_requested.connect(lambda: self._command(engine.reenable()))
+        window.kill_switch.reenable_requested.connect(lambda reason: self._command(engine.reenable(reason=reason)))
         self._timer = QTimer(self)
         self._timer.setInterval(int(1000 / refresh_hz))
         self._timer.timeout.connect(self.refresh)

@@ -30,6 +30,9 @@ class RiskView(QObject):
         self.panel = RiskPanel()
         self.dock = window.add_bottom_dock("Risk", self.panel)
         self.panel.resume_all_requested.connect(self.resume_all)
+        window.market.kill_requested.connect(lambda symbol, reason: self.kill(ev.RiskScope.INSTRUMENT, symbol, reason))
+        window.parents.account_kill_requested.connect(
+            lambda account, reason: self.kill(ev.RiskScope.ACCOUNT, account, reason))
         self._unconfirmed: TicketForm | None = None
         self._timer = QTimer(self)
         self._timer.setInterval(REFRESH_MS)
@@ -39,6 +42,11 @@ class RiskView(QObject):
 
     def refresh(self) -> None:
         self.panel.show_snapshot(self.engine.risk_snapshot())
+
+    def kill(self, scope: ev.RiskScope, key: str, reason: str) -> None:
+        """A kill of one scope asked from the market panel (instrument) or the parent blotter (account)."""
+        self.engine.kill(reason, scope=scope, key=key)
+        self.refresh()
 
     def resume_all(self, scope: str, key: str) -> None:
         self.engine.resume_all(scope=ev.RiskScope(scope), key=key)

@@ -7,7 +7,8 @@ once, with no question — the key for when the market is running away.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
+from functools import partial
 from typing import Any
 
 from PySide6.QtCore import QPoint
@@ -102,3 +103,10 @@ def add_copy_and_export(view: Any, menu: QMenu, rows: list[int]) -> None:
 def distinct_parents(snapshots: Sequence[Any]) -> list[str]:
     """Parent ids of the rows, each once, in order."""
     return list(dict.fromkeys(s.parent_id for s in snapshots))
+
+
+def add_account_kills(menu: QMenu, accounts: Collection[str], slot: Callable[[str], object]) -> None:
+    """"Kill account ACC…" for each account a parent is known to work for (none when unknown), at most
+    MAX_NAMED; the slot asks for confirmation and a reason before anything is sent."""
+    for account in sorted(accounts)[:MAX_NAMED]:
+        add_action(menu, f"Kill account {account}…", True, partial(slot, account))

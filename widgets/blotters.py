@@ -22,6 +22,7 @@ from widgets.blotter_actions import (
     PAUSE,
     RESUME,
     ConfirmCancel,
+    add_account_kills,
     add_action,
     add_copy_and_export,
     cancel_question,
@@ -37,6 +38,7 @@ from widgets.blotter_filters import FilterFields
 from widgets.blotter_model import DEFAULT_FLUSH_HZ
 from widgets.blotter_view import BlotterView
 from widgets.rows import ChildRow, FillRow, ParentRow, TicketRow
+from widgets.scope_kill import ScopeKillPrompt
 
 __all__ = ["CHILD_COLUMNS", "FILL_COLUMNS", "PARENT_COLUMNS", "TICKET_COLUMNS", "ChildBlotter", "FillBlotter",
            "ParentBlotter", "TicketBlotter"]
@@ -55,11 +57,14 @@ class ParentBlotter(BlotterView[ParentRow]):
     cancel_requested = Signal(str)
     pause_requested = Signal(str)
     resume_requested = Signal(str)
+    account_kill_requested = Signal(str, str)
+    """(account, reason): kill one account's trading, confirmed and with the trader's reason."""
 
     def __init__(self, flush_hz: float = DEFAULT_FLUSH_HZ, parent: QWidget | None = None) -> None:
         fields = FilterFields(is_working, _symbol, lambda row: self.accounts_of_parent(row.parent_id))
         super().__init__(PARENT_COLUMNS, _parent_id, "parent orders", flush_hz=flush_hz, parent=parent,
                          filters=fields)
+        self.kill_prompt = ScopeKillPrompt()
         self.confirm_cancel: ConfirmCancel | None = None
         """Asked before a cancel (None: cancel at once); the main window sets it from the desk's config."""
         self.selected_key_changed.connect(self.parent_selected)
@@ -98,8 +103,16 @@ class ParentBlotter(BlotterView[ParentRow]):
         able = [key for _, key in parent_targets(KILL, snapshots)]
         add_action(menu, count_text("Kill (cancel now, no question)", able or keys, "parents"), bool(able),
                    lambda: self.request(KILL, able))
+        if len(keys) == 1:
+            add_account_kills(menu, self.accounts_of_parent(keys[0]), self.request_account_kill)
         add_copy_and_export(self, menu, rows)
         return menu
+
+    def request_account_kill(self, account: str) -> None:
+        """Kill one account (every parent trading for it) once the trader confirms and says why."""
+        reason = self.kill_prompt.ask(self, f"Kill account {account}")
+        if reason is not None:
+            self.account_kill_requested.emit(account, reason)
 
 
 class TicketBlotter(BlotterView[TicketRow]):

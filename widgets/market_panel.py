@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QResizeEvent
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
 
 from widgets import formatting as fmt
 from widgets.book_ladder import BookLadder
+from widgets.scope_kill import ScopeKillPrompt
 from widgets.time_and_sales import DOWN, UP, MarketTape, TimeAndSales
 
 DEFAULT_REDRAW_HZ = 5.0
@@ -26,7 +27,10 @@ def _restyle(widget: QWidget) -> None:
 
 
 class MarketPanel(QWidget):
-    """Last / volume / VWAP line, then the book ladder and the tape side by side."""
+    """Last / volume / VWAP line with a "Kill SYMBOL" button, then the book ladder and the tape side by side."""
+
+    kill_requested = Signal(str, str)
+    """(symbol, reason): kill the shown instrument, confirmed and with the trader's reason."""
 
     def __init__(self, book: BookLadder | None = None, redraw_hz: float = DEFAULT_REDRAW_HZ,
                  parent: QWidget | None = None) -> None:
@@ -44,6 +48,12 @@ class MarketPanel(QWidget):
         self.volume.setToolTip("Shares traded on every venue since the session started")
         self.vwap = QLabel("VWAP —", self)
         self.vwap.setToolTip("Volume-weighted average price of the session's trades")
+        self.kill_prompt = ScopeKillPrompt()
+        """Confirmation and reason before a kill; the main window (or a test) may swap its prompts."""
+        self.kill_button = QPushButton("Kill", self)
+        self.kill_button.setObjectName("scopeKillButton")
+        self.kill_button.setToolTip("Stop trading the shown symbol only (asks for confirmation and a reason)")
+        self.kill_button.clicked.connect(self.request_kill)
         for label in (self.volume, self.vwap):
             label.setProperty("role", "muted")
         line = QHBoxLayout()
@@ -53,6 +63,7 @@ class MarketPanel(QWidget):
         line.addStretch(1)
         line.addWidget(self.volume)
         line.addWidget(self.vwap)
+        line.addWidget(self.kill_button)
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.addWidget(self.book)
         self.splitter.addWidget(self.time_and_sales)
@@ -86,6 +97,15 @@ class MarketPanel(QWidget):
             self._shown = symbol
             self._redraw()
 
+    def request_kill(self) -> None:
+        """Kill the shown symbol (instrument scope) once the trader confirms and says why."""
+        symbol = self._shown
+        if not symbol:
+            return
+        reason = self.kill_prompt.ask(self, f"Kill {symbol}")
+        if reason is not None:
+            self.kill_requested.emit(symbol, reason)
+
     def add_trade(self, ts_ns: int, venue: str, symbol: str, price: Decimal, quantity: int) -> None:
         """A print on any venue (the engine's TradePrinted); shown at the next redraw."""
         self.tape.add(ts_ns, venue, symbol, price, quantity)
@@ -104,6 +124,7 @@ class MarketPanel(QWidget):
         symbol = self._shown
         tape = self.tape.tape(symbol)
         self.symbol_label.setText(symbol)
+        self.kill_button.setText(f"Kill {symbol}")
         self.last.setText("last —" if tape.last is None else f"last {fmt.PRICES.price(symbol, tape.last)}")
         self.last.setProperty("tick", "up" if tape.last_tick == UP else "down" if tape.last_tick == DOWN else "")
         _restyle(self.last)

@@ -109,7 +109,8 @@ def test_kill_shows_killed_and_re_enable_clears_what_the_kill_caused(
     gui.window.parents.resume_requested.emit("P000001")  # right-click Resume while killed: refused
     assert any("ResumeParent P000001 refused: kill switch engaged: re-enable first" in a for a in alerts(gui))
     assert "re-enable first" in gui.window.status.last_error.text()
-    gui.window.kill_switch.button.click()  # Re-enable
+    gui.window.kill_switch.ask_reason = lambda *_: "venue back"
+    gui.window.kill_switch.button.click()  # Re-enable, with a reason
     run(gui, clock, 1)
     gui.window.alerts.model.flush()
     status = gui.window.status.last_error.text()

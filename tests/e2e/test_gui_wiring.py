@@ -13,6 +13,7 @@ from pytestqt.qtbot import QtBot
 from app.config import load_config, session_epoch_ns
 from app.gui import GuiSession, build_session
 from app.wiring import open_journal
+from engine import events as ev
 from engine.clock import NS_PER_S, VirtualClock
 from engine.model import OrdStatus, ParentId, TicketId
 
@@ -99,9 +100,14 @@ def test_kill_switch_cancels_every_working_child_and_stays_engaged(session: tupl
     assert len(engine.store.children()) == children_before  # nothing new goes out while killed
     enter_ticket(gui, "AAPL", "BUY", "100")
     assert "kill switch engaged" in gui.window.ticket.status.text()
-    gui.window.kill_switch.button.click()  # now reads Re-enable
+    gui.window.kill_switch.ask_reason = lambda *_: "desk checked the book"
+    events: list[object] = []
+    engine.subscribe(events.append)
+    gui.window.kill_switch.button.click()  # now reads Re-enable; asks for a reason
     run(gui, clock, 0)
     assert not engine.store.kill_engaged and not gui.window.kill_switch.engaged
+    notes = [e.text for e in events if isinstance(e, ev.AlertRaised) and "re-enabled by" in e.text]
+    assert len(notes) == 1 and "re-enabled by trader: desk checked the book;" in notes[0]
 
 
 def test_tickets_show_in_the_ticket_blotter_and_aggregate_into_one_parent(

@@ -1,0 +1,69 @@
+"""Per-scope kills on the real wiring: "Kill SYMBOL" on the market panel halts that instrument only, and
+"Kill account ACC" from the parent blotter halts that account only, each journaled with the typed reason."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from app.config import load_config, session_epoch_ns
+from app.gui import GuiSession, build_session
+from app.wiring import open_journal
+from engine import events as ev
+from engine.clock import NS_PER_S, VirtualClock
+from tests.e2e.test_gui_wiring import DAY, enter_ticket, run
+from widgets.scope_kill import ScopeKillPrompt
+
+HALTED, ACTIVE = ev.TradingState.HALTED, ev.TradingState.ACTIVE
+
+
+@pytest.fixture
+def gui(tmp_path: Path, qtbot: QtBot) -> Iterator[tuple[GuiSession, VirtualClock]]:
+    config = load_config(journal_override=str(tmp_path / "gui.db"))
+    clock = VirtualClock(session_epoch_ns(DAY, config.market.open_s))
+    session = build_session(config, clock, open_journal(config), confirm=lambda *_: True,
+                            settings_org="ems-tests", settings_app=f"scope-{tmp_path.name}")
+    qtbot.addWidget(session.window)
+    clock.advance(5 * NS_PER_S)
+    yield session, clock
+    session.window.confirm_close = False
+    session.close()
+
+
+def answering(reason: str) -> ScopeKillPrompt:
+    return ScopeKillPrompt(lambda *_: True, lambda *_: reason, lambda *_: None)
+
+
+def test_kill_symbol_from_the_market_panel_halts_only_that_instrument(
+        gui: tuple[GuiSession, VirtualClock]) -> None:
+    session, clock = gui
+    engine, market = session.engine, session.window.market
+    market.set_symbol("MSFT")
+    market.kill_prompt = answering("bad prints")
+    seen: list[ev.Event] = []
+    engine.subscribe(seen.append)
+    market.kill_button.click()
+    run(session, clock, 1)
+    assert engine.store.risk.state(ev.RiskScope.INSTRUMENT, "MSFT") is HALTED
+    assert engine.store.risk.state(ev.RiskScope.INSTRUMENT, "AAPL") is ACTIVE
+    assert not engine.store.kill_engaged
+    changes = [e for e in seen if isinstance(e, ev.TradingStateChanged)]
+    assert [(e.scope, e.key, e.reason) for e in changes] == [(ev.RiskScope.INSTRUMENT, "MSFT", "bad prints")]
+
+
+def test_kill_account_from_the_parent_menu_halts_only_that_account(gui: tuple[GuiSession, VirtualClock]) -> None:
+    session, clock = gui
+    engine, parents = session.engine, session.window.parents
+    enter_ticket(session, "AAPL", "BUY", "1,000")
+    run(session, clock, 2)
+    account = next(iter(parents.accounts_of_parent("P000001")))
+    parents.kill_prompt = answering("client asked to stop")
+    action = next(a for a in parents.actions_menu(0).actions() if a.text() == f"Kill account {account}…")
+    action.trigger()
+    run(session, clock, 1)
+    assert engine.store.risk.state(ev.RiskScope.ACCOUNT, account) is HALTED
+    assert engine.store.risk.state(ev.RiskScope.ACCOUNT, account + "-OTHER") is ACTIVE
+    assert not engine.store.kill_engaged
