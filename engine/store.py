@@ -397,7 +397,7 @@ class OrderStore:
     def live_parent_states(self, symbol: Symbol) -> list[tuple[ParentId, OrdStatus, bool, int]]:
         """(parent, status, paused, quantity out at venues and not yet filled) of each live parent of
         `symbol`: what netting needs, without building a view per parent."""
-        return [(pid, p.status, p.paused, sum(c.quantity - c.cum_qty for c in p.live.values()))
+        return [(pid, p.status, p.paused, _out_at_venues(p))
                 for pid, p in self._live_parents.items() if p.accepted.symbol == symbol]
 
     def live_child_ids(self, parent_id: ParentId | None = None) -> list[ChildId]:
@@ -405,7 +405,7 @@ class OrderStore:
 
     def working_qty(self, parent_id: ParentId) -> int:
         """Quantity out at venues and not yet filled (what could still fill)."""
-        return sum(c.quantity - c.cum_qty for c in self._parent(parent_id).live.values())
+        return _out_at_venues(self._parent(parent_id))
 
     def _parent_view(self, pid: ParentId, p: _Parent) -> ParentView:
         a = p.accepted
@@ -426,6 +426,10 @@ class OrderStore:
     def parent_side(self, parent_id: ParentId) -> Side:
         return self._parent(parent_id).accepted.side
 
+
+def _out_at_venues(parent: _Parent) -> int:
+    """What a parent's live children have out at venues and not yet filled."""
+    return sum(c.quantity - c.cum_qty for c in parent.live.values())
 
 _HANDLERS: dict[type[ev.Event], Callable[[OrderStore, Any], list[ev.Event] | None]] = {
     ev.ParentAccepted: OrderStore._on_parent_accepted,
