@@ -157,6 +157,7 @@ class Engine:
             log.warning("checkpoint not used: %s", why)
         report = outcome.report
         self.risk.rebuild()  # positions came back with the store; what is in flight is rebuilt
+        self.risk.rewarm(self.journal.recent)  # and the throttles' windows from the last window span
         self._journaled_events = report.events
         self.checkpoints.recovered_at(report.records)
         self._flow.continue_numbering(report.next_parent)

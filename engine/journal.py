@@ -9,7 +9,7 @@ process kill, FULL also survives power loss. The schema is created with sqlite-u
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +67,28 @@ class Journal:
         cursor = self._conn.execute("SELECT type, payload FROM journal WHERE seq > ? ORDER BY seq", (after_seq,))
         for type_name, payload in cursor:
             yield serialization.decode(type_name, payload)
+
+    def recent(self, since_ns: int, types: Collection[str], limit: int) -> list[Any]:
+        """The newest `limit` records of these type names stamped at or after `since_ns`, oldest first.
+
+        Bounded work whatever the journal's size: stamps never decrease along seq (a restarted clock starts
+        after the last record), so the first seq of the span is found by bisection on the primary key, and
+        only rows of the named types after it are decoded."""
+        if limit <= 0 or not types:
+            return []
+        low, high = 1, self.last_seq() + 1  # the first seq whose stamp is >= since_ns lies in [low, high]
+        while low < high:
+            mid = (low + high) // 2
+            row = self._conn.execute("SELECT ts_ns FROM journal WHERE seq >= ? ORDER BY seq LIMIT 1", (mid,)).fetchone()
+            if row is None or row[0] >= since_ns:
+                high = mid
+            else:
+                low = mid + 1
+        marks = ",".join("?" * len(types))
+        rows = self._conn.execute(
+            f"SELECT type, payload FROM journal WHERE seq >= ? AND ts_ns >= ? AND type IN ({marks}) "
+            "ORDER BY seq DESC LIMIT ?", (low, since_ns, *types, limit)).fetchall()
+        return [serialization.decode(type_name, payload) for type_name, payload in reversed(rows)]
 
     def last_seq(self) -> int:
         row = self._conn.execute("SELECT MAX(seq) FROM journal").fetchone()

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
 
 from engine import events as ev
@@ -20,7 +21,7 @@ from engine.model import ChildId, VenueId
 from engine.pipeline.venue_gateway import VenueGateway
 from engine.risk.checks import RiskEngine
 from engine.risk.kill import AUTOMATIC, KillSwitches
-from engine.risk.throttles import FIRM_KEY, Rate
+from engine.risk.throttles import FIRM_KEY, REJECT_WINDOW_NS, Rate
 
 S = ev.RiskScope
 _HUNDRED = Decimal(100)
@@ -34,7 +35,7 @@ class AutomaticKills:
         self.kills = kills
         self.gateway = gateway
         c = risk.config
-        window = c.reject_rate.window_ns or 10 * 10**9
+        window = c.reject_rate.window_ns or REJECT_WINDOW_NS
         self.sent = Rate(window, 100_000)
         self.rejected = Rate(window, 100_000)
         storm_limits = [v for v in (c.message_storm.firm, *c.message_storm.venue.values()) if v is not None]
@@ -55,6 +56,27 @@ class AutomaticKills:
                 self.storm.add(venue, event.ts_ns)
         elif isinstance(event, ev.ChildFilled | ev.TicketsAllocated):
             self.check_losses()
+
+    def rewarm(self, records: Iterable[ev.Event]) -> None:
+        """After a restart: refill the storm and reject-rate windows from recent journaled events, counting
+        only (a kill already taken was journaled and came back with the store; none is taken here)."""
+        c = self.risk.config
+        for e in records:
+            if isinstance(e, ev.ChildSubmitted):
+                if c.reject_rate.on:
+                    self.sent.add(e.venue, e.ts_ns)
+                if c.message_storm.on:
+                    self.storm.add(FIRM_KEY, e.ts_ns)
+                    self.storm.add(e.venue, e.ts_ns)
+            elif isinstance(e, ev.ChildRejected):
+                venue = self._venue_of(e.child_id)
+                if c.reject_rate.on and venue:
+                    self.rejected.add(venue, e.ts_ns)
+            elif isinstance(e, ev.ChildCancelRequested | ev.ChildReplaceRequested):
+                venue = self._venue_of(e.child_id)
+                self.storm.add(FIRM_KEY, e.ts_ns)
+                if venue:
+                    self.storm.add(venue, e.ts_ns)
 
     # --- message storms and reject rates ---------------------------------------------------------------------
 

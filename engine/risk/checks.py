@@ -10,7 +10,7 @@ journaled, before it is sent. Cancels are never checked, only counted as message
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
@@ -24,7 +24,7 @@ from engine.risk.config import RiskConfig
 from engine.risk.exposure import Exposure
 from engine.risk.marks import Marks
 from engine.risk.state import Position
-from engine.risk.throttles import FIRM_KEY, Rate, Recent
+from engine.risk.throttles import FIRM_KEY, REJECT_WINDOW_NS, Rate, Recent
 from engine.risk.ticket_checks import order_verdicts, ticket_verdicts
 from engine.risk.verdict import RiskVerdict
 from engine.store import OrderStore
@@ -123,6 +123,9 @@ class RiskEngine:
     def _child_submitted(self, e: ev.ChildSubmitted) -> None:
         valued = e.price if e.price is not None else (self.reference(e.symbol) or _ZERO)
         self.exposure.child_sent(e.child_id, e.parent_id, e.symbol, e.side, e.venue, e.quantity, e.price, valued)
+        self._count_child(e)
+
+    def _count_child(self, e: ev.ChildSubmitted) -> None:
         now = e.ts_ns
         self.child_rate.add(FIRM_KEY, now)
         self.child_rate.add(e.venue, now)
@@ -142,13 +145,19 @@ class RiskEngine:
 
     def _message(self, e: ev.ChildCancelRequested | ev.ChildReplaceRequested) -> None:
         child = self.exposure.children.get(e.child_id)
-        self.message_rate.add(FIRM_KEY, e.ts_ns)
-        if child is not None:
-            self.message_rate.add(child.venue, e.ts_ns)
+        self._count_message(e.ts_ns, None if child is None else child.venue)
+
+    def _count_message(self, ts_ns: int, venue: str | None) -> None:
+        self.message_rate.add(FIRM_KEY, ts_ns)
+        if venue is not None:
+            self.message_rate.add(venue, ts_ns)
 
     def _ticket_accepted(self, e: ev.TicketAccepted) -> None:
         price = e.limit_price or self.reference(e.symbol) or _ZERO
         self.exposure.ticket_accepted(e.ticket_id, e.account, e.symbol, e.side, e.quantity, price)
+        self._count_ticket(e)
+
+    def _count_ticket(self, e: ev.TicketAccepted) -> None:
         desk = self.config.desk_of(e.account)
         for key in (FIRM_KEY, ("account", e.account), ("desk", desk) if desk else None):
             if key is not None:
@@ -197,6 +206,33 @@ class RiskEngine:
             self.exposure.ticket_accepted(ticket_id, account, symbol, side, leaves, limit or _ZERO)
             self.exposure.ticket_joined(ticket_id, parent_id)  # type: ignore[arg-type]
         self.marks.refresh_all()
+
+    def rewarm(self, records: Iterable[ev.Event]) -> int:
+        """After a restart: refill the sliding windows (ticket, child and message rates, duplicate orders,
+        repeated executions) from the journal's most recent events, so a restart does not reset a throttle
+        or forget a duplicate. Only the windows are fed (what is in flight comes from `rebuild`); returns how
+        many events were counted."""
+        counted = 0
+        store = self.store
+        for e in records:
+            if isinstance(e, ev.ChildSubmitted):
+                self._count_child(e)
+            elif isinstance(e, ev.TicketAccepted):
+                self._count_ticket(e)
+            elif isinstance(e, ev.ChildCancelRequested | ev.ChildReplaceRequested):
+                self._count_message(e.ts_ns, store.submitted(e.child_id).venue if store.has_child(e.child_id)
+                                    else None)
+            else:
+                continue
+            counted += 1
+        return counted
+
+    def window_span_ns(self) -> int:
+        """The longest sliding window any control uses (how far back `rewarm` must look)."""
+        c = self.config
+        return max(c.ticket_rate.window_ns, c.child_rate.window_ns, c.message_rate.window_ns,
+                   c.repeated_execution.window_ns, c.duplicate_order.window_ns, c.message_storm.window_ns,
+                   (c.reject_rate.window_ns or REJECT_WINDOW_NS) if c.reject_rate.on else 0)
 
     # --- references -----------------------------------------------------------------------------------------
 

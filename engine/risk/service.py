@@ -3,7 +3,7 @@ automatic kills (`automatic`), fed by the engine's turns, market data and venue 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -22,6 +22,11 @@ from engine.risk.kill import KillSwitches
 from engine.risk.snapshot import RiskSnapshot, snapshot
 from engine.store import OrderStore
 from engine.turns import Turns
+
+WINDOW_EVENTS = ("ChildSubmitted", "ChildRejected", "ChildCancelRequested", "ChildReplaceRequested", "TicketAccepted")
+"""The journaled events the sliding windows count."""
+REWARM_LIMIT = 200_000
+"""At most this many of them are read back after a restart (bounded restart work; each window holds fewer)."""
 
 
 class Parents(Protocol):
@@ -55,6 +60,17 @@ class RiskService:
     def rebuild(self) -> None:
         """After a recovery: what is in flight, from the store's live children and the desk's open tickets."""
         self.checks.rebuild(self._open_tickets())
+
+    def rewarm(self, recent: Callable[[int, Collection[str], int], list[Any]]) -> int:
+        """After a recovery: the sliding windows (rates, duplicates, repeated executions, storms, reject rates)
+        refilled from the journal's events of the last window span. `recent(since_ns, type names, limit)` reads
+        them (`Journal.recent`); at most `REWARM_LIMIT` events are read, the newest. Returns how many."""
+        span = self.checks.window_span_ns()
+        if span <= 0:
+            return 0
+        records = recent(self.clock.now_ns() - span, WINDOW_EVENTS, REWARM_LIMIT)
+        self.automatic.rewarm(records)
+        return self.checks.rewarm(records)
 
     def _open_tickets(self) -> Iterator[tuple[TicketId, str, Symbol, Side, int, Decimal | None, str]]:
         desk = self.desk

@@ -11,6 +11,8 @@ from collections.abc import Hashable
 
 FIRM_KEY = ""
 """The firm-wide key of a window (venues and accounts have names; an enum would hash in Python, per check)."""
+REJECT_WINDOW_NS = 10 * 10**9
+"""The reject-rate window when the configuration names none."""
 
 
 class Rate:
