@@ -20,6 +20,7 @@ from engine.algos.base import Algo
 from engine.clock import NS_PER_S
 from engine.engine import Engine
 from engine.model import ChildId, ParentId, Side, TicketId
+from engine.results import SubmitResult
 from engine.ticket_flow import TicketRequest
 from engine.tickets.csv_import import BasketRow, ImportResult, parse_basket
 from widgets.amend_dialog import PARENT, AmendForm
@@ -57,6 +58,7 @@ class EngineBridge(QObject):
         self._dirty_tickets: set[TicketId] = set()
         self._fills_shown = 0
         self._rate_mark = (time.monotonic(), 0)
+        self._unconfirmed_basket: tuple[BasketRow, ...] | None = None
         window.alerts.model.set_clock(engine.clock.now_ns)
         window.set_working_orders(self.working_orders)
         self._unsubscribe = engine.subscribe(self._on_event)
@@ -129,21 +131,29 @@ class EngineBridge(QObject):
         return parse_basket(text, self.engine.instruments, self.engine.algos, day_start_ns=now - now % DAY_NS)
 
     def submit_basket(self, rows: Sequence[BasketRow]) -> None:
-        """Submit the preview's accepted rows: all of them or, if the engine refuses one, none."""
+        """Submit the preview's accepted rows: all of them or, if the engine refuses one, none. A basket whose
+        rows breach only soft limits waits: the warnings are shown, and submitting the same rows again
+        confirms them all (any other basket starts over)."""
         now = self.engine.clock.now_ns()
         close = now - now % DAY_NS + 16 * 3600 * NS_PER_S
+        confirmed, self._unconfirmed_basket = tuple(rows) == self._unconfirmed_basket, None
         requests = [
             TicketRequest(row.symbol, row.side, row.quantity, row.limit_price, row.algo, row.end_ns or close,
-                          row.start_ns, (), row.account, "basket", row.urgency, row.allow_cross)
+                          row.start_ns, (), row.account, "basket", row.urgency, row.allow_cross, confirmed=confirmed)
             for row in rows
         ]
         results = self.engine.submit_basket(requests)
         refused = [(row, r) for row, r in zip(rows, results, strict=False) if not r.accepted]
-        if refused or len(results) != len(rows):
-            row, result = refused[0] if refused else (rows[0], results[0])
+        if refused and all(r.needs_confirmation for _, r in refused):
+            self._unconfirmed_basket = tuple(rows)
+            self.window.show_basket_result(basket_warnings(rows, results), False)
+        elif refused or len(results) != len(rows):
+            own = [(row, r) for row, r in refused if not r.reason.startswith(("basket refused", "basket waits"))]
+            row, result = (own or refused)[0] if refused else (rows[0], results[0])  # the row at fault first
             self.window.show_basket_result(f"nothing imported: line {row.line_no}: {result.reason}", False)
         else:
-            self.window.show_basket_result(f"{len(rows)} tickets submitted", True)
+            self.window.show_basket_result(f"{len(rows)} tickets submitted" + (" (soft limits confirmed)"
+                                                                                if confirmed else ""), True)
         self.refresh()
 
     def _kill(self, reason: str) -> None:
@@ -295,3 +305,13 @@ def restart_notice(event: ev.RestartRecovered) -> tuple[str, list[str]]:
         lines += [f"  {cid}" for cid in event.children_live]
     return title, lines
 
+
+def basket_warnings(rows: Sequence[BasketRow], results: Sequence[SubmitResult], shown: int = 3) -> str:
+    """What a basket waiting for confirmation says: how many rows breach soft limits, the first few with
+    their line and warning, and how to confirm."""
+    warned = [(row, r) for row, r in zip(rows, results, strict=False)
+              if r.needs_confirmation and not r.reason.startswith("basket waits")]
+    lines = "; ".join(f"line {row.line_no}: {r.reason}" for row, r in warned[:shown])
+    more = f" (and {len(warned) - shown} more)" if len(warned) > shown else ""
+    return (f"nothing imported yet: {len(warned)} row(s) breach soft limits - {lines}{more}. "
+            "Submit again to confirm them all")
