@@ -77,7 +77,8 @@ class KillSwitches:
             what = "automatic kill" if automatic else f"kill by {by}"
             uow.emit(ev.AlertRaised(now, "error", "kill switch", key if scope is S.PARENT else "",
                                     f"{what}, {scope_name(scope, key)}: {reason}: {len(paused)} parent(s) paused, "
-                                    f"{len(children)} child order(s) canceled; new orders blocked until re-enabled"))
+                                    f"{len(children)} child order(s) canceled; new orders blocked until re-enabled"
+                                    + self._shared(scope, key, paused)))
             return CommandResult(True)
 
     def reenable(self, scope: ev.RiskScope, key: str, reason: str, by: str) -> CommandResult:
@@ -160,6 +161,22 @@ class KillSwitches:
         if scope is S.VENUE:
             return [c for c in self.risk.live_children_at(key) if self.store.has_child(c)]
         return [c for p in parents for c in self.store.live_child_ids(p)]
+
+    def _shared(self, scope: ev.RiskScope, key: str, paused: list[ParentId]) -> str:
+        """For an account or desk kill: the paused blocks that also work for accounts outside the scope (one
+        block's children carry every account's shares, so they stop too), named with those accounts."""
+        if scope not in (S.ACCOUNT, S.DESK):
+            return ""
+        desk_of, accounts = self.risk.config.desk_of, self.store.risk.parent_accounts
+        shared = []
+        for parent_id in paused:
+            others = sorted(a for a in accounts.get(parent_id, ()) if (a if scope is S.ACCOUNT else desk_of(a)) != key)
+            if others:
+                shared.append(f"{parent_id} (also {', '.join(others)})")
+        if not shared:
+            return ""
+        listed = "; ".join(shared[:5]) + (f"; {len(shared) - 5} more" if len(shared) > 5 else "")
+        return f". {len(shared)} paused block(s) also work for other accounts, paused with it: {listed}"
 
     def halted_scope(self, parent_id: ParentId) -> str:
         """The first halted scope of a parent, in words ("" when none)."""

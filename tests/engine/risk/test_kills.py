@@ -139,3 +139,16 @@ def test_reducing_lets_only_risk_reducing_children_out(desk: MakeDesk) -> None:
     assert d.send(sell, 600, "100.02") and d.send(sell, 400, "100.02")  # down to flat with what is working
     assert d.send(sell, 1, "100.02") == []  # past flat
     assert d.blocks()[-1].rule == "reducing"
+
+
+def test_an_account_kill_names_the_blocks_it_stops_for_other_accounts(desk: MakeDesk) -> None:
+    d = desk(limits())
+    first, second = d.ticket(1000, account="PM1"), d.ticket(500, account="PM2")
+    assert first.parent_id == second.parent_id and first.parent_id is not None  # one block, two accounts
+    alone = d.parent(300, symbol="MSFT", account="PM1")
+    assert d.engine.kill("PM1 limit", scope=S.ACCOUNT, key="PM1").ok
+    [alert] = [a for a in d.journaled(ev.AlertRaised) if a.source == "kill switch"]
+    assert f"{first.parent_id} (also PM2)" in alert.text and "1 paused block(s)" in alert.text
+    assert alone not in alert.text.split("paused with it")[1]
+    assert d.engine.kill("MSFT", scope=S.INSTRUMENT, key="MSFT").ok  # other scopes name no shared blocks
+    assert "also work for other accounts" not in d.journaled(ev.AlertRaised)[-1].text
