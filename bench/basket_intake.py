@@ -20,7 +20,8 @@ DAY = dt.date(2026, 1, 5)
 
 
 def basket(rows: int, end_ns: int, seed: int) -> list[TicketRequest]:
-    """Limit TWAP rows near the market over the simulated symbols, both sides, several accounts."""
+    """Limit TWAP rows near the market over the simulated symbols, both sides, seven accounts; no two rows alike
+    (the default config's duplicate-order control would ask to confirm them)."""
     rng = random.Random(seed)
     symbols = sorted(DEFAULT_START_PRICES)
     out = []
@@ -30,7 +31,8 @@ def basket(rows: int, end_ns: int, seed: int) -> list[TicketRequest]:
         offset = Decimal(rng.randrange(1, 20)) / 100
         mid = Decimal(DEFAULT_START_PRICES[symbol])
         price = mid - offset if side is Side.BUY else mid + offset
-        out.append(TicketRequest(symbol, side, rng.randrange(1, 11) * 100, price, "TWAP", end_ns,
+        quantity = (1 + n // (7 * len(symbols))) * 100  # unique per (account, symbol): no row duplicates another
+        out.append(TicketRequest(symbol, side, quantity, price, "TWAP", end_ns,
                                  account=f"ACC{n % 7}", source="basket", client_order_id=f"B{seed}-{n:06d}"))
     return out
 

@@ -62,11 +62,33 @@ def validate_ticket(
     window = check_end(end_ns, start, now_ns)
     if isinstance(window, Invalid):
         return window
-    try:
-        parse_params(algo_cls.params_spec, params)
-    except ParamError as err:
-        return Invalid("params", str(err))
+    problem = params_problem(algo_cls, params)
+    if problem is not None:
+        return Invalid("params", problem)
     return ValidTicket(instrument, side, checked, limit, algo_cls, start, end_ns)
+
+
+_ParamsKey = tuple[type[Algo], tuple[tuple[str, str], ...]]
+_PARAMS_SEEN: dict[_ParamsKey, str | None] = {}
+_PARAMS_SEEN_MAX = 1024
+"""Verdicts on (algo, parameters) already parsed: a basket or an OMS burst repeats the same few sets (each
+parse walks every spec). Bounded: cleared when full, so hostile input costs a re-parse, never memory."""
+
+
+def params_problem(algo: type[Algo], params: Mapping[str, str]) -> str | None:
+    """Why these raw parameters are not acceptable for `algo` (None: they are)."""
+    key = (algo, tuple(params.items()))  # raw parameters are strings (GUI, FIX, basket): hashable
+    if key in _PARAMS_SEEN:
+        return _PARAMS_SEEN[key]
+    try:
+        parse_params(algo.params_spec, params)
+        problem = None
+    except ParamError as err:
+        problem = str(err)
+    if len(_PARAMS_SEEN) >= _PARAMS_SEEN_MAX:
+        _PARAMS_SEEN.clear()
+    _PARAMS_SEEN[key] = problem
+    return problem
 
 
 def check_quantity(quantity: object, instrument: Instrument, *, at_least: int = 0) -> int | Invalid:
