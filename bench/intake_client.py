@@ -114,17 +114,21 @@ class Session:
 
 
 def orders(comp_id: str, count: int, rng: random.Random) -> list[tuple[str, list[tuple[int, str]]]]:
-    """Limit TWAP orders near the market over four symbols, both sides (they aggregate into a few parents)."""
+    """Limit TWAP orders near the market over four symbols, both sides, fifty accounts (they aggregate into a
+    few parents). No two alike in (account, symbol, side, quantity, price) up to 380,000 orders: a real OMS
+    stream is not a run of duplicates, which the default config's duplicate-order control would warn on."""
     out = []
     symbols = list(PRICES)
+    residues = 50 * len(symbols)  # n % residues fixes the account and the symbol
     for n in range(count):
         symbol = symbols[n % len(symbols)]
+        account = f"ACC{n % 50:02d}"
         side = "1" if rng.random() < 0.5 else "2"
-        offset = Decimal(rng.randrange(1, 20)) / 100
+        offset = Decimal(1 + (n // (residues * 100)) % 19) / 100
         price = PRICES[symbol] - offset if side == "1" else PRICES[symbol] + offset
         cl_ord_id = f"{comp_id}-{n:07d}"
-        quantity = str(rng.randrange(1, 11) * 100)
-        out.append((cl_ord_id, [(11, cl_ord_id), (1, "ACC1"), (55, symbol), (54, side), (38, quantity), (40, "2"),
+        quantity = str((1 + (n // residues) % 100) * 100)
+        out.append((cl_ord_id, [(11, cl_ord_id), (1, account), (55, symbol), (54, side), (38, quantity), (40, "2"),
                                 (44, str(price)), (59, "0"), (60, ""), (847, "1000")]))
     return out
 
