@@ -64,6 +64,8 @@ class ChildPipeline:
                                    router=self._router, parent=parent)
             if intent.kind is IntentKind.SWEEP:
                 routed = sizing.fit(routed)
+            elif len(routed) > 1:  # a resting order split across venues: whole lots on each
+                routed = sizing.fit_resting(routed)
             cleared, verdict = self._pre_trade(parent, routed)
             if not cleared and verdict is None:
                 return []  # nothing to route to: the algo tries again on its next wake

@@ -75,3 +75,33 @@ def test_a_tickets_routing_parameter_chooses_the_policy_on_the_real_wiring(tmp_p
     by_name = dict(zip(chosen.values(), policies.values(), strict=True))
     assert by_name["SEQUENTIAL"] == {"sequential"} and by_name["PARALLEL"] == {"parallel"}
     assert by_name[""] and by_name[""] <= {"liquidity-seeking", "parallel"}  # the desk default, AUTO
+
+
+
+def test_a_split_across_venues_goes_out_in_round_lots_on_the_real_wiring(tmp_path: Path) -> None:
+    """The default desk sizes children in round lots of 100 (`[algos] round_lot`); a decision that splits one
+    resting order across venues keeps them (it had posted 334 / 333 / 333 and 1 / 202): at most one child of
+    a decision carries an odd tail (the parent's final remainder), and the split loses no shares."""
+    from app.config import load_config, session_epoch_ns
+    from app.wiring import build_engine, open_journal
+    from engine.clock import NS_PER_S, VirtualClock
+    from engine.model import Side
+
+    config = load_config(journal_override=str(tmp_path / "lots.db"))
+    clock = VirtualClock(session_epoch_ns(DEMO_DAY, config.market.open_s))
+    engine = build_engine(config, clock, open_journal(config))
+    engine.recover()
+    engine.start()
+    clock.advance(30 * NS_PER_S)
+    end = clock.now_ns() + 120 * NS_PER_S
+    result = engine.submit_ticket(symbol="AAPL", side=Side.BUY, quantity=5_000, limit_price=None, algo="TWAP",
+                                  end_ns=end, params={"slice_seconds": "10", "urgency": "HIGH", "routing": "PARALLEL"})
+    assert result.parent_id is not None, result.reason
+    clock.run_until(end + 5 * NS_PER_S)
+    records = list(engine.journal.replay())
+    engine.close()
+    quantity = {r.child_id: r.quantity for r in records if isinstance(r, ev.ChildSubmitted)}
+    splits = [d for d in records if isinstance(d, ev.ChildDecided) and len(d.child_ids) > 1]
+    assert len(splits) >= 5
+    odd = [[quantity[c] for c in d.child_ids if quantity[c] % 100] for d in splits]
+    assert all(len(o) <= 1 for o in odd), [o for o in odd if len(o) > 1][:5]
