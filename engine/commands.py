@@ -126,3 +126,16 @@ class SessionLost(Command):
     """An order source's session dropped (an OMS over FIX: `fix:<client>`)."""
 
     source: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeRiskLimit(Command):
+    """Set a control's value at one scope (None: remove that scope's override) and/or its mode ("": unchanged)."""
+
+    control: str
+    scope: str
+    key: str
+    value: Decimal | None
+    mode: str
+    by: str
+    reason: str

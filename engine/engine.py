@@ -49,6 +49,7 @@ from engine.pipeline.venue_gateway import VenueGateway
 from engine.recovery import Counters, RecoveryReport
 from engine.results import CommandResult, SubmitResult
 from engine.risk import RiskConfig, RiskLimits, from_limits
+from engine.risk.limits import LimitsView
 from engine.risk.service import RiskService
 from engine.risk.snapshot import RiskSnapshot
 from engine.routing.router import SmartRouter
@@ -324,6 +325,18 @@ class Engine:
                           by: str = "trader") -> CommandResult:
         """ACTIVE, REDUCING (only risk-reducing orders) or HALTED (a kill) for one scope."""
         return self.risk.kills.set_state(scope, key, state, reason, by)
+
+    def set_limit(self, control: str, scope: str, key: str, value: Decimal | None, *, mode: str | None = None,
+                  by: str = "trader", reason: str) -> CommandResult:
+        """Change a risk control's value at one scope (firm, instrument, account, desk, venue; None: remove that
+        scope's override, or at the firm keep its value) and/or its mode (hard, soft, off). For `[risk]
+        limit_editors` only, with a reason; validated like the `[risk]` table; journaled, and in force from the
+        next check and after a restart (on top of the file's limits)."""
+        return self.risk.set_limit(control, scope, key, value, mode, by, reason)
+
+    def risk_limits(self) -> LimitsView:
+        """Every control's mode and values in force, and who may edit them (the limits editor)."""
+        return self.risk.limits()
 
     def on_session_lost(self, source: str) -> CommandResult:
         """An order source's session dropped (the FIX acceptor: `fix:<client>`); with `[risk]

@@ -453,6 +453,22 @@ class RiskChecksPassed(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class RiskLimitChanged(Event):
+    """A permitted user changed a control's value at one scope and/or its mode (`Engine.set_limit`); the
+    configuration file's values stay the base and these apply on top, in journal order, after a restart."""
+
+    control: str
+    scope: str  # "firm", "instrument", "account", "desk" or "venue"
+    key: str  # "" for the firm
+    old_value: Decimal | None  # None: no value at that scope (a removed or absent override)
+    new_value: Decimal | None
+    old_mode: str  # "hard", "soft" or "off"
+    new_mode: str
+    by: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class VenueOrdersAtRisk(Event):
     """A venue's session dropped with these children live there: they are canceled on reconnect unless the
     venue reports them closed first."""

@@ -1,4 +1,5 @@
-"""The risk panel: limit utilization bars, trading state per scope, positions and P&L, recent blocks and warnings.
+"""The risk panel: limit utilization bars, trading state per scope, positions and P&L, recent blocks and warnings,
+and the limits in force with their editor (`limits`: widgets/limits_editor.py).
 
 It renders what it is given (`show(snapshot)`: any object with the engine's risk snapshot attributes —
 `utilization`, `states`, `positions`, `firm`, `recent`); it never reads the engine. Four small tables, each a
@@ -29,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from widgets import formatting as fmt
 from widgets import theme
+from widgets.limits_editor import LimitsTab
 
 Index = QModelIndex | QPersistentModelIndex
 WARN_AT = 0.8
@@ -93,7 +95,7 @@ class BarDelegate(QStyledItemDelegate):
 
 
 class RiskPanel(QWidget):
-    """Utilization | States | Positions & P&L | Blocks & warnings."""
+    """Utilization | States | Positions & P&L | Blocks & warnings | Limits."""
 
     resume_all_requested = Signal(str, str)
 
@@ -119,6 +121,8 @@ class RiskPanel(QWidget):
             self.views[title.replace("&&", "&")] = view
             self.tabs.addTab(view, title)
         self.views["Utilization"].setItemDelegateForColumn(4, BarDelegate(self))
+        self.limits = LimitsTab()
+        self.tabs.addTab(self.limits, "Limits")
         self.resume_button = QPushButton("Resume all in scope")
         self.resume_button.setToolTip("Resume every paused parent of the selected scope (after a re-enable)")
         self.resume_button.clicked.connect(self._resume_selected)
@@ -127,6 +131,8 @@ class RiskPanel(QWidget):
         layout.addWidget(self.summary)
         layout.addWidget(self.tabs)
         layout.addWidget(self.resume_button)
+        self.tabs.currentChanged.connect(lambda _: self.resume_button.setVisible(self.tabs.currentWidget() is not
+                                                                                 self.limits))
 
     def show_snapshot(self, snapshot: Any) -> None:
         """Render a risk snapshot (engine.risk.snapshot.RiskSnapshot or anything with its attributes)."""

@@ -20,6 +20,7 @@ from engine import events as ev
 from engine.model import ChildId, VenueId
 from engine.pipeline.venue_gateway import VenueGateway
 from engine.risk.checks import RiskEngine
+from engine.risk.config import Control
 from engine.risk.kill import AUTOMATIC, KillSwitches
 from engine.risk.throttles import FIRM_KEY, REJECT_WINDOW_NS, Rate
 
@@ -38,11 +39,14 @@ class AutomaticKills:
         window = c.reject_rate.window_ns or REJECT_WINDOW_NS
         self.sent = Rate(window, 100_000)
         self.rejected = Rate(window, 100_000)
-        storm_limits = [v for v in (c.message_storm.firm, *c.message_storm.venue.values()) if v is not None]
-        self.storm = Rate(c.message_storm.window_ns, int(max(storm_limits, default=Decimal(0))) + 2)
+        self.storm = Rate(c.message_storm.window_ns, _storm_cap(c.message_storm))
         self.at_risk: dict[VenueId, list[ChildId]] = {}
         self._next_loss_check_ns = 0
         risk.listen(self.on_event)
+
+    def limits_changed(self) -> None:
+        """The limits were edited: a storm window keeps enough timestamps to count past a raised limit."""
+        self.storm.widen(_storm_cap(self.risk.config.message_storm))
 
     def on_event(self, event: ev.Event) -> None:
         if isinstance(event, ev.ChildSubmitted):
@@ -174,3 +178,9 @@ class AutomaticKills:
         if canceled:
             uow.emit(ev.AlertRaised(e.ts_ns, "warning", f"venue {e.venue}", "",
                                     f"reconnected: {len(canceled)} child order(s) at risk canceled"))
+
+
+def _storm_cap(storm: Control) -> int:
+    """Timestamps a storm window keeps per key: just past the highest limit (all a limit needs)."""
+    limits = [v for v in (storm.firm, *storm.venue.values()) if v is not None]
+    return int(max(limits, default=Decimal(0))) + 2

@@ -98,10 +98,12 @@ class RiskEngine:
             ev.ChildCancelRequested: self._message, ev.ChildReplaceRequested: self._message,  # type: ignore[dict-item]
             ev.RiskBlocked: self._remember, ev.RiskWarned: self._remember,  # type: ignore[dict-item]
             ev.ScopeKilled: self._remember, ev.TradingStateChanged: self._remember,  # type: ignore[dict-item]
+            ev.RiskLimitChanged: self._remember,
         }
 
     def set_limits(self, config: RiskConfig) -> None:
-        """New limits from now on (what is in flight and the rates so far are kept; a window's length is not)."""
+        """New limits from the next check on (what is in flight and the rates so far are kept; a window's length
+        is not); `RiskService` hands over the file's limits with the journaled edits on top."""
         self.config = config
 
     # --- the event feed (in the turn) ---------------------------------------------------------------------
@@ -190,6 +192,10 @@ class RiskEngine:
         elif isinstance(e, ev.TradingStateChanged):
             self.recent.append(Decision(e.ts_ns, "state", f"{e.scope.value} {e.key}".strip(), e.state.value,
                                         f"{e.state.name} by {e.by}: {e.reason}"))
+        elif isinstance(e, ev.RiskLimitChanged):
+            self.recent.append(Decision(e.ts_ns, "limit", f"{e.scope} {e.key}".strip(), e.control,
+                                        f"{e.old_value} -> {e.new_value}, mode {e.old_mode} -> {e.new_mode} by "
+                                        f"{e.by}: {e.reason}"))
 
     # --- after a restart --------------------------------------------------------------------------------
 

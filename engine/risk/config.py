@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from enum import Enum
 from typing import Any
 
@@ -28,6 +28,9 @@ MAX_LIMIT = Decimal("1e15")
 MAX_WINDOW_S = 86_400
 MAX_ENTRIES = 10_000
 """Entries one table may hold (instruments, accounts, users ...): bounded work on hostile input."""
+MAX_PLACES = 8
+"""Decimal places a limit may have (`1E-999999999` is a valid Decimal and a denial of service)."""
+_PLACE = Decimal(1).scaleb(-MAX_PLACES)
 
 
 class RiskConfigError(ValueError):
@@ -105,6 +108,7 @@ class RiskConfig:
     adv_shares: Mapping[str, int] = field(default_factory=dict)
     kill_users: frozenset[str] = frozenset({"*"})
     reenable_users: frozenset[str] = frozenset({"*"})
+    limit_editors: frozenset[str] = frozenset({"*"})
     fix_soft_blocks: bool = False  # FIX tickets: a soft breach is accepted with a warning unless this is set
     cancel_on_oms_disconnect: bool = False
     loss_check_interval_ns: int = NS_PER_S // 4
@@ -114,8 +118,9 @@ class RiskConfig:
         return self.desks.get(account, "")
 
     def may(self, user: str, action: str) -> bool:
-        """Whether `user` may `kill` or `reenable`."""
-        users = self.kill_users if action == "kill" else self.reenable_users
+        """Whether `user` may `kill`, `reenable` or `edit_limits` (an unknown action: nobody may)."""
+        users = {"kill": self.kill_users, "reenable": self.reenable_users,
+                 "edit_limits": self.limit_editors}.get(action, frozenset())
         return "*" in users or user in users
 
     @classmethod
@@ -129,8 +134,10 @@ _LEGACY = {"max_child_qty": "max_child_qty", "max_child_notional": "max_child_no
            "max_parent_qty": "max_order_qty", "max_parent_notional": "max_order_notional",
            "price_band_pct": "child_price_band"}
 _SCOPES = ("instrument", "account", "desk", "venue")
+SCOPES = ("firm", *_SCOPES)
+"""Where a control's value applies: the firm's value, or one per instrument / account / desk / venue."""
 _SETTINGS = {"restricted_symbols", "restricted_by_account", "desks", "previous_close", "adv_shares", "kill_users",
-             "reenable_users", "fix_soft", "cancel_on_oms_disconnect", "loss_check_interval_ms"}
+             "reenable_users", "limit_editors", "fix_soft", "cancel_on_oms_disconnect", "loss_check_interval_ms"}
 
 
 def _parse(section: Mapping[str, Any]) -> RiskConfig:
@@ -163,7 +170,7 @@ def _parse(section: Mapping[str, Any]) -> RiskConfig:
                                 _table(section.get("previous_close", {}), "risk.previous_close").items()}
     values["adv_shares"] = {symbol: _whole(shares, f"risk.adv_shares.{symbol}") for symbol, shares in
                             _table(section.get("adv_shares", {}), "risk.adv_shares").items()}
-    for key in ("kill_users", "reenable_users"):
+    for key in ("kill_users", "reenable_users", "limit_editors"):
         if key in section:
             values[key] = frozenset(_strings(section[key], f"risk.{key}"))
     fix_soft = section.get("fix_soft", "warn")
@@ -205,9 +212,10 @@ def _parse_control(raw: Any, key: str, base: Control) -> Control:
                    _whole(table.get("min_orders", base.min_orders), f"{key}.min_orders"))
 
 
-def _limit(value: Any, key: str) -> Decimal:
-    """A non-negative decimal (numbers or strings of digits; never a float's binary noise)."""
-    if isinstance(value, bool) or not isinstance(value, int | float | str) or len(str(value)) > 32:
+def parse_limit(value: Any, key: str) -> Decimal:
+    """A non-negative decimal (numbers or strings of digits; never a float's binary noise), at most
+    `MAX_LIMIT` and `MAX_PLACES` decimal places; else `RiskConfigError` naming `key`."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal) or len(str(value)) > 32:
         raise RiskConfigError(f"{key} must be a number, got {value!r}")
     try:
         number = Decimal(str(value))
@@ -215,7 +223,16 @@ def _limit(value: Any, key: str) -> Decimal:
         raise RiskConfigError(f"{key} must be a decimal number, got {value!r}") from None
     if not number.is_finite() or number < 0 or number > MAX_LIMIT:
         raise RiskConfigError(f"{key} must be a number from 0 to {MAX_LIMIT:,.0f}, got {value!r}")
+    exponent = number.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -MAX_PLACES:  # 0E-999999999 too: its text would be huge
+        places = number.quantize(_PLACE, rounding=ROUND_DOWN)
+        if places != number:
+            raise RiskConfigError(f"{key} may have at most {MAX_PLACES} decimal places, got {value!r}")
+        number = places
     return number
+
+
+_limit = parse_limit
 
 
 def _whole(value: Any, key: str) -> int:

@@ -17,8 +17,9 @@ from engine.pipeline.venue_gateway import VenueGateway
 from engine.results import CommandResult
 from engine.risk.automatic import AutomaticKills
 from engine.risk.checks import RiskEngine
-from engine.risk.config import RiskConfig
+from engine.risk.config import RiskConfig, RiskConfigError
 from engine.risk.kill import KillSwitches
+from engine.risk.limits import MAX_KEY, MAX_REASON, LimitsView, apply_edits, check_edit, limit_rows
 from engine.risk.snapshot import RiskSnapshot, snapshot
 from engine.store import OrderStore
 from engine.turns import Turns
@@ -41,10 +42,13 @@ class RiskService:
     def __init__(self, config: RiskConfig, store: OrderStore, desk: TicketDesk, market: MarketView,
                  instruments: Mapping[Symbol, Instrument], clock: Clock, uow: Turns, gateway: VenueGateway,
                  parents: Parents) -> None:
-        self.config = config
+        self.base = config
+        """The configuration file's limits; the journaled edits (the store's) apply on top (`config`)."""
+        self.store = store
         self.desk = desk
         self.uow = uow
         self.clock = clock
+        self.instruments = instruments
         self.checks = RiskEngine(config, store, market, instruments, clock, uow)
         self.kills = KillSwitches(uow, store, clock, gateway, self.checks, parents.resume)
         self.automatic = AutomaticKills(self.checks, self.kills, gateway)
@@ -57,9 +61,57 @@ class RiskService:
         else:
             self.automatic.on_market(event.ts_ns)
 
+    @property
+    def config(self) -> RiskConfig:
+        """The limits in force: the file's, with the journaled edits on top."""
+        return self.checks.config
+
     def rebuild(self) -> None:
-        """After a recovery: what is in flight, from the store's live children and the desk's open tickets."""
+        """After a recovery: the limits in force (edits came back with the store), and what is in flight, from
+        the store's live children and the desk's open tickets."""
+        self._apply_edits()
         self.checks.rebuild(self._open_tickets())
+
+    # --- limit edits ----------------------------------------------------------------------------------------
+
+    def set_limit(self, control: str, scope: str, key: str, value: Decimal | None, mode: str | None, by: str,
+                  reason: str) -> CommandResult:
+        """A permitted user's edit of one control (see `engine.risk.limits.check_edit`), journaled with its
+        reason in one turn; the next check uses it. Refused, changing nothing, when not permitted, without a
+        reason, or invalid."""
+        if value is not None and not isinstance(value, Decimal):
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise TypeError(f"a limit is a Decimal, got {type(value).__name__}")
+            value = Decimal(value)
+        uow, now = self.uow, self.clock.now_ns()
+        with uow.turn():
+            journaled = value if value is None or len(str(value)) <= 40 else None  # a bounded record
+            uow.record(cmd.ChangeRiskLimit(now, str(control)[:MAX_KEY + 1], str(scope)[:16], str(key)[:MAX_KEY + 1],
+                                           journaled, mode or "", by, reason[:MAX_REASON + 1]))
+            target = f"{control} {scope} {key}".strip()[:2 * MAX_KEY]
+            if not self.config.may(by, "edit_limits"):
+                return uow.refuse("ChangeRiskLimit", target, f"{by} may not edit limits (risk.limit_editors)")
+            if not reason.strip() or len(reason) > MAX_REASON:
+                return uow.refuse("ChangeRiskLimit", target, f"a limit change needs a reason (1 to {MAX_REASON} "
+                                  f"characters), got {len(reason.strip())}")
+            try:
+                change = check_edit(self.config, control, scope, key, value, mode, self.instruments)
+            except RiskConfigError as why:
+                return uow.refuse("ChangeRiskLimit", target, str(why))
+            uow.emit(change.event(now, by, reason))  # the store's risk state folds it (checkpointed with it)
+            self._apply_edits()
+            uow.emit(ev.AlertRaised(now, "info", "risk", "", f"limit changed by {by}: {change.describe()}: {reason}"))
+            return CommandResult(True, change.describe())
+
+    def limits(self) -> LimitsView:
+        """Every control's limits in force (the file's with the edits on top) and who may edit them."""
+        edits = self.store.risk.limit_edits
+        return LimitsView(limit_rows(self.config, edits), self.base.limit_editors)
+
+    def _apply_edits(self) -> None:
+        config = apply_edits(self.base, self.store.risk.limit_edits)
+        self.checks.set_limits(config)
+        self.automatic.limits_changed()
 
     def rewarm(self, recent: Callable[[int, Collection[str], int], list[Any]]) -> int:
         """After a recovery: the sliding windows (rates, duplicates, repeated executions, storms, reject rates)

@@ -10,6 +10,7 @@ fill never reaches it), live and in replay alike, so a restart rebuilds exactly 
 - Per (account, instrument): the tickets' allocations (market fills and internal crosses); fees follow them
   pro rata to shares from the parent's fees. What the firm holds beyond the accounts is unallocated.
 - Trading states per scope (`TradingStateChanged`); the firm-wide kill is the store's own flag.
+- Limit edits (`RiskLimitChanged`, engine/risk/limits.py): applied on top of the configuration file's limits.
 
 A checkpoint from code with another layout of this module is refused (`__setstate__` compares a digest of
 this file), so the restoring engine replays instead of misreading it.
@@ -24,6 +25,7 @@ from typing import Any
 
 from engine import events as ev
 from engine.model import ParentId, Side, Symbol, TicketId
+from engine.risk import limits
 
 _DIGEST = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
 _FEE_PLACES = Decimal("0.000001")
@@ -62,7 +64,7 @@ class RiskState:
     """Positions per instrument and per account, and trading states per scope (see the module docstring)."""
 
     RECORDS: tuple[type[ev.Event], ...] = (ev.TicketAccepted, ev.TicketsAllocated, ev.BlockReconciled,
-                                           ev.TradingStateChanged)
+                                           ev.TradingStateChanged, ev.RiskLimitChanged)
     """Events the store hands over as they are (besides booked fills and ticket joins)."""
 
     def __init__(self) -> None:
@@ -73,6 +75,7 @@ class RiskState:
         self._tickets: dict[TicketId, tuple[str, Symbol, Side]] = {}  # open tickets: account, symbol, side
         self._parent_tickets: dict[ParentId, list[TicketId]] = {}
         self._fee_pool: dict[ParentId, list[Any]] = {}  # [fees not yet allocated, shares not yet allocated]
+        self.limit_edits: dict[limits.EditKey, Decimal | str | None] = {}  # in journal order
 
     # --- the fold ---------------------------------------------------------------------------------------
 
@@ -98,6 +101,8 @@ class RiskState:
                 self.states.pop((event.scope, event.key), None)
             else:
                 self.states[(event.scope, event.key)] = (event.state, event.reason)
+        elif isinstance(event, ev.RiskLimitChanged):
+            limits.fold(self.limit_edits, event)
 
     def on_fill(self, fill: ev.ChildFilled) -> None:
         """A booked market fill: the firm's position in the instrument and the parent's fee pool."""

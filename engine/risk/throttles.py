@@ -44,6 +44,12 @@ class Rate:
     def forget(self, key: Hashable) -> None:
         self._times.pop(key, None)
 
+    def widen(self, cap: int) -> None:
+        """Keep up to `cap` timestamps per key from now on (a raised limit); what is counted stays."""
+        if cap > self.cap:
+            self.cap = cap
+            self._times = {key: deque(times, maxlen=cap) for key, times in self._times.items()}
+
 
 class Recent:
     """Keys seen within the last `window_ns` (duplicate orders); old keys are dropped as time moves on."""
