@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from engine import events as ev
+from engine import failpoints
 from engine.algo_gateway import AlgoGateway
 from engine.algos.base import Algo
 from engine.algos.registry import ALGOS
@@ -415,6 +416,8 @@ class Engine:
     # --- venue listener ---------------------------------------------------------------------------------------
 
     def on_order_event(self, event: ev.VenueOrderEvent) -> None:
+        if type(event) is ev.ChildFilled:
+            failpoints.hit("venue.fill")
         with self.turns.turn():
             self.turns.emit(event)
 

@@ -2,12 +2,14 @@
 
 `EMS_FAILPOINT=NAME:N` (environment) makes the N-th pass through `hit(NAME)` end the process with
 SIGKILL — what `kill -9` does, but at the worst moment instead of a random one. `NAME:N@MARK` counts
-only the passes after the first `hit(MARK)` (e.g. the first commit after an OMS order arrived).
-Unset, `hit` is one dictionary lookup.
+only the passes after the first `hit(MARK)` (e.g. the first commit after an OMS order arrived), and
+`NAME:N@MARK:M` those after the M-th (`ledger.before_commit:1@venue.fill:3`: the commit of the turn that
+holds the third fill, whatever the rhythm of the turns before it). Unset, `hit` is one dictionary lookup.
 
 Points: `ledger.before_commit` (a turn's rows written, COMMIT not yet), `ledger.after_commit`
 (committed, nothing sent yet), `acceptor.before_write` (FIX bytes about to go on the wire),
-`recovery.replaying` (every 1,000th journal record replayed); marks: `oms.new_order`.
+`recovery.replaying` (every 1,000th journal record replayed); marks: `oms.new_order`, `venue.fill` (a
+venue's fill about to be applied, in its turn).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ class _Armed:
     left: int
     after: str  # "" or the mark that starts the count
     counting: bool
+    marks_left: int = 1  # passes through the mark that start the count
 
 
 _ARMED: dict[str, _Armed] = {}
@@ -31,9 +34,10 @@ _MARKS: dict[str, list[_Armed]] = {}
 def arm(spec: str) -> None:
     """Arm failpoints from a spec like `ledger.before_commit:1@oms.new_order,acceptor.before_write:3`."""
     for item in filter(None, (part.strip() for part in spec.split(","))):
-        point, _, after = item.partition("@")
+        point, _, mark = item.partition("@")
         name, _, count = point.partition(":")
-        armed = _Armed(int(count or "1"), after, not after)
+        after, _, marks = mark.partition(":")
+        armed = _Armed(int(count or "1"), after, not after, int(marks or "1"))
         _ARMED[name] = armed
         if after:
             _MARKS.setdefault(after, []).append(armed)
@@ -42,7 +46,9 @@ def arm(spec: str) -> None:
 def hit(name: str) -> None:
     """Count a pass through `name`; SIGKILL this process on the armed pass."""
     for waiting in _MARKS.get(name, ()):
-        waiting.counting = True
+        waiting.marks_left -= 1
+        if waiting.marks_left <= 0:
+            waiting.counting = True
     armed = _ARMED.get(name)
     if armed is None or not armed.counting:
         return

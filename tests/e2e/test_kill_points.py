@@ -182,20 +182,21 @@ async def test_kill_while_replaying_the_journal_leaves_it_whole_and_the_next_sta
     assert_nothing_lost_or_repeated(desk, state)
 
 
-# Commits after the order arrived, for a marketable 5,000 due within 20 market seconds (swept at once): the
-# order's turn, its children, an acknowledgement, then one fill per turn (4 to 11, in every run seen here).
-# The tap checks that the killed turn held a fill, so a change of that rhythm fails loudly, not silently.
-FILL_TURN = 8
+# A marketable 5,000 due within 20 market seconds (swept at once) fills in several venue fills, each in a turn
+# of its own; the kill comes before the commit of the turn holding the third (`venue.fill` marks each fill as
+# it arrives, so the order's turn, its acknowledgements and the first fills may take any number of commits
+# before it: under load they did). The tap checks that the killed turn held a fill.
+FILL = 3
 
 
 async def test_kill_before_a_fill_turn_commits_loses_the_fill_whole_and_reports_no_share_twice(
     desk: Desk, tmp_path: Path,
 ) -> None:
     tap = tmp_path / "commits.jsonl"
-    desk.engine.start(f"ledger.before_commit:{FILL_TURN}@oms.new_order", tap=tap)
+    desk.engine.start(f"ledger.before_commit:1@venue.fill:{FILL}", tap=tap)
     await desk.logon()
     order = desk.order("AAPL", 5000, end_s=20)
-    await desk.died_at_failpoint(f"the {FILL_TURN}th commit after the order arrived")
+    await desk.died_at_failpoint(f"the commit of fill {FILL}'s turn")
 
     killed = json.loads(tap.read_text().splitlines()[-1])
     fills = [(venue, fill_id) for kind, venue, fill_id in killed if kind == "ChildFilled"]

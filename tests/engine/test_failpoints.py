@@ -34,3 +34,11 @@ def test_the_nth_pass_is_killed() -> None:
 def test_a_mark_starts_the_count() -> None:
     out = run("b:2@mark")
     assert out.returncode == -signal.SIGKILL and out.stdout.split() == ["a1", "b1", "mark", "b2"]
+
+
+def test_the_mth_pass_through_a_mark_starts_the_count() -> None:
+    script = "from engine import failpoints\n" + "".join(
+        f'failpoints.hit("fill"); failpoints.hit("commit"); print("c{n}", flush=True)\n' for n in range(1, 5))
+    out = subprocess.run([sys.executable, "-c", script], env={"EMS_FAILPOINT": "commit:1@fill:3", "PYTHONPATH": "."},
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == -signal.SIGKILL and out.stdout.split() == ["c1", "c2"]  # killed at the third fill
