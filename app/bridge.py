@@ -14,7 +14,9 @@ from PySide6.QtCore import QObject, QTimer
 
 from app.alerts import ALERTING, RESOLVES, alert_for
 from app.audit_tca import AuditAndTca
+from app.book_view import OwnOrdersOnBook
 from app.risk_view import RiskView
+from app.venue_view import VenueView
 from engine import events as ev
 from engine.algos.base import Algo
 from engine.clock import NS_PER_S
@@ -83,6 +85,10 @@ class EngineBridge(QObject):
         self._load_snapshot()
         self.audit_tca = self.enable_audit_and_tca()
         self.risk_view = self.enable_risk_view()
+        self.venue_view = VenueView(engine, window)
+        """The Venues dock: connection, FIX sequence numbers, scorecard (app/venue_view.py)."""
+        self.own_orders = OwnOrdersOnBook(engine, window)
+        """Our working children marked on the book ladder (app/book_view.py)."""
 
     def enable_audit_and_tca(self) -> AuditAndTca:
         """The Audit trail dock (follows the selected parent) and the Export TCA toolbar button."""
@@ -289,6 +295,8 @@ class EngineBridge(QObject):
         self._timer.stop()
         self._unsubscribe()
         self._unsubscribe_market()
+        self.venue_view.close()
+        self.own_orders.close()
 
 
 def restart_notice(event: ev.RestartRecovered) -> tuple[str, list[str]]:

@@ -42,8 +42,11 @@ from widgets.status import StatusBar
 from widgets.ticket import OrderTicket
 from widgets.vwap_progress import VwapProgress
 
-LAYOUT_VERSION = 2
-"""Bump when docks change incompatibly: an older saved state is then ignored."""
+LAYOUT_VERSION = 3
+"""Bump when docks change incompatibly: an older saved state is then ignored (3: the Venues tab, which an
+older state would leave outside the progress dock's tabs)."""
+COLUMNS_VERSION = 2
+"""Bump when blotter columns change incompatibly (kept apart, so a dock change keeps the trader's columns)."""
 CLOSE_QUESTION = "{working}\n\nClose the EMS anyway? Working parents come back paused at the next start."
 
 
@@ -159,6 +162,14 @@ class MainWindow(QMainWindow):
         self._panels_menu.addAction(dock.toggleViewAction())
         return dock
 
+    def add_right_tab(self, title: str, widget: QWidget) -> QDockWidget:
+        """Add a dock tabbed with the VWAP progress (the venue panel…), so the market below keeps its height;
+        the progress stays in front. Its layout is remembered by title."""
+        dock = self.add_right_dock(title, widget)
+        self.tabifyDockWidget(self.progress_dock, dock)
+        self.progress_dock.raise_()
+        return dock
+
     def add_bottom_dock(self, title: str, widget: QWidget) -> QDockWidget:
         """Add a dock tabbed with the alerts under the blotters (audit trail, risk…), so the right column
         keeps room for the progress charts and the market; its layout is remembered by title."""
@@ -257,7 +268,7 @@ class MainWindow(QMainWindow):
         settings.setValue("window/geometry", self.saveGeometry())
         settings.setValue("window/state", self.saveState(LAYOUT_VERSION))
         for blotter, title in self._tab_titles:
-            settings.setValue(f"columns{LAYOUT_VERSION}/{title}", blotter.table.horizontalHeader().saveState())
+            settings.setValue(f"columns{COLUMNS_VERSION}/{title}", blotter.table.horizontalHeader().saveState())
         self.desk.save(settings)
         settings.sync()
 
@@ -272,7 +283,7 @@ class MainWindow(QMainWindow):
         if isinstance(state, QByteArray):
             restored = self.restoreState(state, LAYOUT_VERSION) or restored
         for blotter, title in self._tab_titles:
-            columns = settings.value(f"columns{LAYOUT_VERSION}/{title}")
+            columns = settings.value(f"columns{COLUMNS_VERSION}/{title}")
             if isinstance(columns, QByteArray):
                 blotter.table.horizontalHeader().restoreState(columns)
         self.desk.restore(settings)

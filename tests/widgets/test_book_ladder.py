@@ -1,4 +1,7 @@
-"""Book ladder: venues' books merged best first for the shown symbol, repainted on flush only."""
+"""Book ladder: venues' books merged best first for the shown symbol, repainted on flush only.
+
+Consolidated rows read (ours, venues, size, price | price, size, venues, ours); tests/widgets/test_book_views.py
+covers the venue toggle and our own orders."""
 
 from __future__ import annotations
 
@@ -38,7 +41,7 @@ def test_the_first_symbol_is_shown_until_another_is_chosen(qtbot: QtBot) -> None
     assert ladder.shown_symbol == "AAPL" and ladder.symbol.currentText() == "AAPL"
     ladder.set_venue_book("LIT-A", "AAPL", [(D("100.00"), 300)], [(D("100.02"), 200)])
     ladder.flush()
-    assert text(ladder, 0) == ["LIT-A", "300", "100.00", "100.02", "200", "LIT-A"]
+    assert text(ladder, 0) == ["", "1", "300", "100.00", "100.02", "200", "1", ""]
     ladder.symbol.setCurrentText("MSFT")  # the trader picks another
     assert ladder.shown_symbol == "MSFT"
 
@@ -49,15 +52,15 @@ def test_ladder_shows_the_selected_symbol_after_a_flush(qtbot: QtBot) -> None:
     ladder.set_venue_book("LIT-A", "AAPL", [(D("100.00"), 300)], [(D("100.02"), 200)])
     ladder.set_venue_book("LIT-B", "AAPL", [(D("100.01"), 1_500)], [(D("100.03"), 100)])
     ladder.set_venue_book("LIT-A", "MSFT", [(D("400.00"), 10)], [(D("400.05"), 10)])
-    assert text(ladder, 0) == [None] * 6  # coalesced: nothing until the flush
+    assert text(ladder, 0) == [None] * 8  # coalesced: nothing until the flush
     ladder.flush()
-    assert text(ladder, 0) == ["LIT-B", "1,500", "100.01", "100.02", "200", "LIT-A"]
-    assert text(ladder, 1) == ["LIT-A", "300", "100.00", "100.03", "100", "LIT-B"]
-    assert text(ladder, 2) == [None] * 6
+    assert text(ladder, 0) == ["", "1", "1,500", "100.01", "100.02", "200", "1", ""]
+    assert text(ladder, 1) == ["", "1", "300", "100.00", "100.03", "100", "1", ""]
+    assert text(ladder, 2) == [None] * 8
     assert ladder.summary.text() == "mid 100.0150  spread 0.01  2 venues"
     model = ladder.model
-    assert model.data(model.index(0, 2), Qt.ItemDataRole.ForegroundRole) == theme.BUY
-    assert model.data(model.index(0, 3), Qt.ItemDataRole.ForegroundRole) == theme.SELL
+    assert model.data(model.index(0, 3), Qt.ItemDataRole.ForegroundRole) == theme.BUY
+    assert model.data(model.index(0, 4), Qt.ItemDataRole.ForegroundRole) == theme.SELL
 
 
 def test_a_consolidated_book_replaces_the_symbols_levels_and_switching_symbol_repaints(qtbot: QtBot) -> None:
@@ -65,10 +68,10 @@ def test_a_consolidated_book_replaces_the_symbols_levels_and_switching_symbol_re
     ladder.set_book("MSFT", [(D("400.00"), 10, "LIT-A")], [(D("400.05"), 20, "LIT-B")])
     ladder.set_symbol("MSFT")
     ladder.flush()
-    assert text(ladder, 0) == ["LIT-A", "10", "400.00", "400.05", "20", "LIT-B"]
+    assert text(ladder, 0) == ["", "1", "10", "400.00", "400.05", "20", "1", ""]
     assert ladder.symbol.currentText() == "MSFT"
     ladder.set_symbol("NVDA")  # not in the list yet: added
     ladder.flush()
-    assert text(ladder, 0) == [None] * 6
+    assert text(ladder, 0) == [None] * 8
     assert ladder.summary.text() == "no book"
     assert ladder.symbol.currentText() == "NVDA"
