@@ -87,6 +87,8 @@ class EngineBridge(QObject):
         self.risk_view = self.enable_risk_view()
         self.venue_view = VenueView(engine, window)
         """The Venues dock: connection, FIX sequence numbers, scorecard (app/venue_view.py)."""
+        self.venue_view.panel.kill_requested.connect(
+            lambda venue, reason: self.risk_view.kill(ev.RiskScope.VENUE, venue, reason))
         self.own_orders = OwnOrdersOnBook(engine, window)
         """Our working children marked on the book ladder (app/book_view.py)."""
 

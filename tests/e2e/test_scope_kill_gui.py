@@ -67,3 +67,26 @@ def test_kill_account_from_the_parent_menu_halts_only_that_account(gui: tuple[Gu
     assert engine.store.risk.state(ev.RiskScope.ACCOUNT, account) is HALTED
     assert engine.store.risk.state(ev.RiskScope.ACCOUNT, account + "-OTHER") is ACTIVE
     assert not engine.store.kill_engaged
+
+
+def test_kill_venue_from_the_venues_panel_cancels_there_and_routes_elsewhere(
+        gui: tuple[GuiSession, VirtualClock]) -> None:
+    session, clock = gui
+    engine = session.engine
+    panel = session.bridge.venue_view.panel
+    enter_ticket(session, "AAPL", "BUY", "20,000", minutes=30)
+    run(session, clock, 20)
+    menu = panel.venue_menu(panel.model.venues().index("LIT1"))
+    assert menu is not None and [a.text() for a in menu.actions()] == ["Kill LIT1…"]
+    panel.kill_prompt = answering("LIT1 is printing off-market")
+    seen: list[ev.Event] = []
+    engine.subscribe(seen.append)
+    menu.actions()[0].trigger()
+    run(session, clock, 30)
+    assert engine.store.risk.state(ev.RiskScope.VENUE, "LIT1") is HALTED
+    assert engine.store.risk.state(ev.RiskScope.VENUE, "LIT2") is ACTIVE and not engine.store.kill_engaged
+    [killed] = [e for e in seen if isinstance(e, ev.ScopeKilled)]
+    assert (killed.scope, killed.key, killed.reason) == (ev.RiskScope.VENUE, "LIT1", "LIT1 is printing off-market")
+    after = [e for e in seen if isinstance(e, ev.ChildSubmitted) and e.ts_ns > killed.ts_ns]
+    assert all(e.venue != "LIT1" for e in after)  # nothing new goes to the killed venue
+    assert panel.venue_menu(len(panel.model.venues())) is None
