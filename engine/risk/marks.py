@@ -1,7 +1,9 @@
 """Marks and the figures the controls need from positions, kept current without walking every position on
 every order: per instrument (the firm) and per account, the P&L at the mark, the gross marked value, the
 notional traded and the net cash spent. A fill refreshes its instrument, an allocation its accounts, and a
-periodic tick (`refresh_all`, from market data at most every `loss_check_interval`) everything.
+periodic tick (`refresh_all`, from market data at most every `loss_check_interval`) everything. A fill
+re-marks the accounts holding its instrument only when the mark moved since they were last marked all
+together: their positions change by allocations alone (a fill of a 50-account block had re-marked all 50).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from engine.risk import pnl
 from engine.risk.state import Position, RiskState
 
 _ZERO = Decimal(0)
+_NEVER = object()
 
 
 class Figures:
@@ -58,6 +61,7 @@ class Marks:
         self.firm = Figures()
         self.accounts: dict[str, Figures] = {}
         self._holders: dict[Symbol, set[str]] = {}
+        self._holders_mark: dict[Symbol, object] = {}  # the mark every holder of the symbol was last put at
 
     def mark_of(self, symbol: Symbol) -> Decimal | None:
         """The consolidated mid, else the last trade, else the last mark seen."""
@@ -74,8 +78,10 @@ class Marks:
         if p is not None:
             mark = self.mark_of(symbol)
             self.firm.put(symbol, p, mark)
-            for account in self._holders.get(symbol, ()):
-                self._put_account(account, symbol, mark)
+            if self._holders_mark.get(symbol, _NEVER) != mark:
+                for account in self._holders.get(symbol, ()):
+                    self._put_account(account, symbol, mark)
+                self._holders_mark[symbol] = mark
 
     def refresh_accounts(self, ticket_ids: Iterable[TicketId]) -> None:
         done: set[tuple[str, Symbol]] = set()
@@ -93,8 +99,10 @@ class Marks:
             self.firm.put(symbol, p, marks[symbol])
         for (account, symbol) in self.state.accounts:
             self._holders.setdefault(symbol, set()).add(account)
-            mark = marks[symbol] if symbol in marks else self.mark_of(symbol)
-            self._put_account(account, symbol, mark)
+            if symbol not in marks:
+                marks[symbol] = self.mark_of(symbol)
+            self._put_account(account, symbol, marks[symbol])
+        self._holders_mark = {symbol: marks[symbol] for symbol in self._holders if symbol in marks}
 
     def account(self, account: str) -> Figures:
         return self.accounts.get(account) or Figures()
