@@ -4,37 +4,26 @@ again imports them all as confirmed; another basket starts over, and a hard brea
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from pytestqt.qtbot import QtBot
 
-from app.config import load_config, session_epoch_ns
-from app.gui import GuiSession, build_session
-from app.wiring import open_journal
+from app.gui import GuiSession
 from engine import events as ev
-from engine.clock import NS_PER_S, VirtualClock
+from tests.e2e.gui_session import gui_session
 
-DAY = dt.date(2026, 1, 5)
 BASKET = ("account,symbol,side,quantity,algo,end\nPM1,AAPL,BUY,300,TWAP,09:50\n"
           "PM2,MSFT,SELL,2000,TWAP,09:50\nPM3,AAPL,SELL,1500,TWAP,09:50\n")
 
 
 @pytest.fixture
 def gui(tmp_path: Path, qtbot: QtBot) -> Iterator[GuiSession]:
-    config_file = tmp_path / "ems.toml"
-    config_file.write_text('[risk.max_order_qty]\nmode = "soft"\nfirm = 1000\n'
-                           '[risk.max_order_notional]\nmode = "hard"\nfirm = 10000000\n', encoding="utf-8")
-    config = load_config(config_file, journal_override=str(tmp_path / "gui.db"))
-    clock = VirtualClock(session_epoch_ns(DAY, config.market.open_s))
-    session = build_session(config, clock, open_journal(config), confirm=lambda *_: True,
-                            settings_org="ems-tests", settings_app=f"basket-{tmp_path.name}")
-    qtbot.addWidget(session.window)
-    clock.advance(5 * NS_PER_S)
-    yield session
-    session.close()
+    soft_qty = ('[risk.max_order_qty]\nmode = "soft"\nfirm = 1000\n'
+                '[risk.max_order_notional]\nmode = "hard"\nfirm = 10000000\n')
+    with gui_session(tmp_path, qtbot, "basket", soft_qty) as (session, _):
+        yield session
 
 
 def test_a_soft_breach_waits_then_the_same_basket_again_confirms_it(gui: GuiSession) -> None:

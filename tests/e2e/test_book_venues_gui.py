@@ -3,7 +3,6 @@ toggle and our working children marked on it, the venue panel's status and score
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import Counter
 from collections.abc import Iterator
 from decimal import Decimal
@@ -20,23 +19,16 @@ from app.wiring import open_journal
 from engine import events as ev
 from engine.clock import NS_PER_S, VirtualClock
 from engine.model import OrdType, ParentId, Side, VenueId
+from tests.e2e.gui_session import DAY, gui_session
 from widgets.book_ladder import CONSOLIDATED
 from widgets.ladder_model import OURS_ASK, OURS_BID
 from widgets.venue_model import NONE
 
-DAY = dt.date(2026, 1, 5)
-
 
 @pytest.fixture
 def session(tmp_path: Path, qtbot: QtBot) -> Iterator[tuple[GuiSession, VirtualClock]]:
-    config = load_config(journal_override=str(tmp_path / "gui.db"))
-    clock = VirtualClock(session_epoch_ns(DAY, config.market.open_s))
-    gui = build_session(config, clock, open_journal(config), confirm=lambda *_: True,
-                        settings_org="ems-tests", settings_app=f"book-{tmp_path.name}")
-    qtbot.addWidget(gui.window)
-    clock.advance(5 * NS_PER_S)  # books fill with background liquidity
-    yield gui, clock
-    gui.close()
+    with gui_session(tmp_path, qtbot, "book") as opened:
+        yield opened
 
 
 def run(gui: GuiSession, clock: VirtualClock, seconds: int) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,20 +15,13 @@ from app.wiring import open_journal
 from engine import events as ev
 from engine.clock import NS_PER_S, VirtualClock
 from engine.model import OrdStatus, ParentId, TicketId
-
-DAY = dt.date(2026, 1, 5)
+from tests.e2e.gui_session import DAY, gui_session
 
 
 @pytest.fixture
 def session(tmp_path: Path, qtbot: QtBot) -> Iterator[tuple[GuiSession, VirtualClock]]:
-    config = load_config(journal_override=str(tmp_path / "gui.db"))
-    clock = VirtualClock(session_epoch_ns(DAY, config.market.open_s))
-    gui = build_session(config, clock, open_journal(config), confirm=lambda *_: True,
-                        settings_org="ems-tests", settings_app=f"gui-{tmp_path.name}")
-    qtbot.addWidget(gui.window)
-    clock.advance(5 * NS_PER_S)  # books fill with background liquidity
-    yield gui, clock
-    gui.close()
+    with gui_session(tmp_path, qtbot, "gui") as opened:
+        yield opened
 
 
 def enter_ticket(gui: GuiSession, symbol: str, side: str, quantity: str, minutes: int = 10, *, limit: str = "",

@@ -11,25 +11,17 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
-from app.config import load_config, session_epoch_ns
-from app.gui import GuiSession, build_session
-from app.wiring import open_journal
+from app.gui import GuiSession
 from engine import events as ev
-from engine.clock import NS_PER_S, VirtualClock
-from tests.e2e.test_gui_wiring import DAY, enter_ticket, run
+from engine.clock import VirtualClock
+from tests.e2e.gui_session import gui_session
+from tests.e2e.test_gui_wiring import enter_ticket, run
 
 
 @pytest.fixture
 def gui(tmp_path: Path, qtbot: QtBot) -> Iterator[tuple[GuiSession, VirtualClock]]:
-    config = load_config(journal_override=str(tmp_path / "gui.db"))
-    clock = VirtualClock(session_epoch_ns(DAY, config.market.open_s))
-    session = build_session(config, clock, open_journal(config), confirm=lambda *_: True,
-                            settings_org="ems-tests", settings_app=f"limits-{tmp_path.name}")
-    qtbot.addWidget(session.window)
-    clock.advance(5 * NS_PER_S)
-    yield session, clock
-    session.window.confirm_close = False
-    session.close()
+    with gui_session(tmp_path, qtbot, "limits") as opened:
+        yield opened
 
 
 def test_an_edit_from_the_limits_tab_is_in_force_for_the_next_ticket(gui: tuple[GuiSession, VirtualClock]) -> None:

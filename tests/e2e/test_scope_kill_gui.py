@@ -9,12 +9,11 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
-from app.config import load_config, session_epoch_ns
-from app.gui import GuiSession, build_session
-from app.wiring import open_journal
+from app.gui import GuiSession
 from engine import events as ev
-from engine.clock import NS_PER_S, VirtualClock
-from tests.e2e.test_gui_wiring import DAY, enter_ticket, run
+from engine.clock import VirtualClock
+from tests.e2e.gui_session import gui_session
+from tests.e2e.test_gui_wiring import enter_ticket, run
 from widgets.scope_kill import ScopeKillPrompt
 
 HALTED, ACTIVE = ev.TradingState.HALTED, ev.TradingState.ACTIVE
@@ -22,15 +21,8 @@ HALTED, ACTIVE = ev.TradingState.HALTED, ev.TradingState.ACTIVE
 
 @pytest.fixture
 def gui(tmp_path: Path, qtbot: QtBot) -> Iterator[tuple[GuiSession, VirtualClock]]:
-    config = load_config(journal_override=str(tmp_path / "gui.db"))
-    clock = VirtualClock(session_epoch_ns(DAY, config.market.open_s))
-    session = build_session(config, clock, open_journal(config), confirm=lambda *_: True,
-                            settings_org="ems-tests", settings_app=f"scope-{tmp_path.name}")
-    qtbot.addWidget(session.window)
-    clock.advance(5 * NS_PER_S)
-    yield session, clock
-    session.window.confirm_close = False
-    session.close()
+    with gui_session(tmp_path, qtbot, "scope") as opened:
+        yield opened
 
 
 def answering(reason: str) -> ScopeKillPrompt:
