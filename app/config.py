@@ -18,6 +18,8 @@ from engine.risk import RiskConfig, RiskConfigError, RiskLimits
 from engine.routing.policy import RoutingConfig
 from engine.tickets.aggregation import AggregationRules, WindowRule
 from engine.tickets.netting import CrossingPolicy
+from engine.venues.fix_config import FixVenuesConfig, FixVenuesError, parse_fix_venues
+from engine.venues.sim.market import DARK_VENUE
 from engine.venues.sim.profiles import VenueProfile, parse_venues
 
 
@@ -53,6 +55,8 @@ class AppConfig:
     """Every pre-trade control, kill permissions, automatic kills (`[risk]`; engine/risk/config.py)."""
     child_sizing: ChildSizing = field(default_factory=ChildSizing)
     """Children in round lots above a minimum, except the final remainder (`[algos]`)."""
+    fix_venues: FixVenuesConfig = field(default_factory=FixVenuesConfig)
+    """Venues reached over FIX 4.4 instead of in-process (`[fix_venues]`; engine/venues/fix_config.py)."""
 
 
 def default_data_dir() -> Path:
@@ -81,8 +85,34 @@ def load_config(path: str | Path | None = None, *, journal_override: str | None 
                 merged[section].update(values)
             else:
                 merged[section] = values
-    return replace(_build(merged, journal_override), risk_config=risk_config(merged.get("risk", {})),
-                   child_sizing=child_sizing(merged.get("algos", {})))
+        _only_listed_default_venues(merged, user)
+    built = _build(merged, journal_override)
+    return replace(built, risk_config=risk_config(merged.get("risk", {})),
+                   child_sizing=child_sizing(merged.get("algos", {})), fix_venues=fix_venues(merged, built.market))
+
+
+def _only_listed_default_venues(merged: dict[str, Any], user: dict[str, Any]) -> None:
+    """A file that lists fewer venues (`[market] lit_venues`, `dark_pool = false`) drops the defaults' profiles
+    of the others; a profile the file itself gives for an unlisted venue stays, and is refused by name."""
+    market, venues = merged.get("market"), merged.get("venues")
+    if not isinstance(market, dict) or not isinstance(venues, dict):
+        return
+    lit = market.get("lit_venues")
+    if not isinstance(lit, list):
+        return
+    listed = {*map(str, lit), *((DARK_VENUE,) if market.get("dark_pool", True) is not False else ())}
+    own = user.get("venues")
+    keep = listed | (set(own) if isinstance(own, dict) else set())
+    merged["venues"] = {name: profile for name, profile in venues.items() if name in keep}
+
+
+def fix_venues(raw: dict[str, Any], market: MarketConfig) -> FixVenuesConfig:
+    """The `[fix_venues]` table (venues over FIX); a bad value names its key."""
+    names = (*market.lit_venues, *((DARK_VENUE,) if market.dark_pool else ()))
+    try:
+        return parse_fix_venues(raw.get("fix_venues", {}), names)
+    except FixVenuesError as err:
+        raise ConfigError(str(err)) from None
 
 
 def child_sizing(section: dict[str, Any]) -> ChildSizing:

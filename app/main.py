@@ -13,6 +13,7 @@ from app.config import AppConfig, ConfigError, load_config
 from app.display import HELP, display_problem
 from app.gc_policy import apply_gc_policy
 from app.tca_cli import add_tca_parser, run_tca
+from app.venues_cli import add_venues_parser, run_venues
 
 NO_DISPLAY_RC = 2
 
@@ -53,6 +54,7 @@ def _parser() -> argparse.ArgumentParser:
     _gui_options(parser, on_subcommand=False)
     _gui_options(gui, on_subcommand=True)
     add_tca_parser(sub)
+    add_venues_parser(sub)
     return parser
 
 
@@ -72,6 +74,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "tca":
             return run_tca(args)
+        if args.command == "venues":
+            return run_venues(args)
         if args.command == "headless":
             from app.headless import run_headless
 

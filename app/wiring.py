@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import time
 from collections.abc import Mapping
 from pathlib import Path
 
 from app.config import AppConfig, session_epoch_ns
-from engine.clock import NS_PER_S, Clock
+from engine.clock import NS_PER_S, Clock, RealClock
 from engine.engine import Engine
 from engine.journal import Journal
 from engine.model import Instrument, Symbol, VenueId
@@ -17,8 +19,13 @@ from engine.routing.scorecard_feed import ScorecardFeed, clock_day
 from engine.routing.scorecard_store import ScorecardStore
 from engine.routing.venues import VenueFacts
 from engine.tca.tape_recorder import record_market_tape
+from engine.venues.base import Venue
+from engine.venues.fix_venue import FixVenue
 from engine.venues.sim.market import build_sim_market, default_instruments
 from engine.venues.sim.profiles import VenueProfile, market_config, parse_venues
+from engine.venues.split_venue import SplitVenue
+
+log = logging.getLogger(__name__)
 
 
 def open_journal(config: AppConfig) -> Journal:
@@ -37,10 +44,10 @@ def build_engine(
 ) -> Engine:
     """An engine on the embedded simulated market, not yet started (call recover() then start())."""
     tradable = dict(instruments or default_instruments())
-    venues = build_sim_market(
+    venues = fix_venues(config, clock, journal, build_sim_market(
         clock, tradable, config.market.seed, venues=config.market.lit_venues, with_dark=config.market.dark_pool,
         config=market_config(venue_profiles(config)),
-    )
+    ))
     engine = Engine(clock=clock, journal=journal, instruments=tradable, venues=venues, risk_config=config.risk_config,
                     aggregation=config.aggregation, crossing=config.crossing,
                     checkpoint_on_close=config.checkpoint_on_close,
@@ -48,6 +55,18 @@ def build_engine(
                     child_sizing=config.child_sizing)
     record_market_tape(engine)  # the market as the engine saw it, for TCA (engine/tca/tape_recorder.py)
     return engine
+
+
+def fix_venues(config: AppConfig, clock: Clock, journal: Journal, venues: list[Venue]) -> list[Venue]:
+    """Venues named in `[fix_venues]` take orders over FIX (their session store on the journal's ledger);
+    their market data stays the in-process simulator's."""
+    addresses = config.fix_venues.addresses
+    if addresses and not isinstance(clock, RealClock):  # `ems demo`, tests in virtual time: no sockets
+        log.warning("[fix_venues] ignored: venues over FIX need the real-time clock; using in-process venues")
+        return venues
+    return [SplitVenue(venue, FixVenue(venue.venue_id, config.fix_venues.initiator(venue.venue_id), journal.ledger,
+                                       clock, wall_time_ns=time.time_ns))
+            if venue.venue_id in addresses else venue for venue in venues]
 
 
 def venue_profiles(config: AppConfig) -> dict[VenueId, VenueProfile]:

@@ -1,14 +1,16 @@
-"""FIX 4.4 session layer and acceptor for OMS clients (the application layer lives on top of it).
+"""FIX 4.4 session layer: the acceptor for OMS clients and the initiator for venues (applications on top).
 
-Public API: `FixAcceptor`, `AcceptorConfig`, `SessionConfig`, `SessionSettings` (QuickFIX-named session
-settings), `SessionId`, `FixApplication`, `FixMessage`; `Tag`/`MsgType` name session tags; `FixFramer`,
-`encode`/`encode_body` and `MessageValidator` (FIX 4.4 dictionary validation) are reusable. See docs/fix.md.
+Public API: `FixAcceptor`, `FixInitiator` / `InitiatorConfig` (we connect: engine/venues/fix_venue.py),
+`AcceptorConfig`, `SessionConfig`, `SessionSettings` (QuickFIX-named session settings), `SessionId`,
+`FixApplication`, `FixMessage`; `Tag`/`MsgType` name session tags; `FixFramer`, `encode`/`encode_body`
+and `MessageValidator` (FIX 4.4 dictionary validation) are reusable. See docs/fix.md.
 """
 
 from engine.fix.acceptor import FixAcceptor, UnknownSession
 from engine.fix.codec import FieldValue, MsgType, SessionRejectReason, Tag, encode, encode_body
 from engine.fix.config import AcceptorConfig, SessionConfig, SessionId, SessionSettings
 from engine.fix.framing import FieldFormatError, FixFramer, FixMessage, FramingError
+from engine.fix.initiator import FixInitiator, InitiatorConfig
 from engine.fix.protocols import FixApplication
 from engine.fix.session import FixSession, SessionState
 from engine.fix.validation import MessageValidator, SessionProblem
@@ -20,9 +22,11 @@ __all__ = [
     "FixAcceptor",
     "FixApplication",
     "FixFramer",
+    "FixInitiator",
     "FixMessage",
     "FixSession",
     "FramingError",
+    "InitiatorConfig",
     "MessageValidator",
     "MsgType",
     "SessionConfig",

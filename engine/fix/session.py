@@ -152,6 +152,9 @@ class FixSession(SessionCore):
                 log.warning("FIX session %s: counterparty rejected our MsgSeqNum %s: %s", self.session_id,
                             message.get_str(Tag.REF_SEQ_NUM), message.get_str(Tag.TEXT))
                 self._incr()
+                told = getattr(self._app, "on_session_reject", None)  # optional: a venue adapter wants it
+                if told is not None:
+                    told(self.session_id, message)
         elif self._verify(message, high=True, low=True):
             if msg_type == MsgType.TEST_REQUEST:
                 test_req_id = message.get(Tag.TEST_REQ_ID)

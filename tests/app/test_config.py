@@ -48,3 +48,14 @@ def test_ticket_rules_and_crossing_policy_come_from_the_file(tmp_path: Path) -> 
 def test_bad_values_are_refused_naming_the_key(tmp_path: Path, text: str, key: str) -> None:
     with pytest.raises(ConfigError, match=key.replace(".", r"\.")):
         load_config(write(tmp_path, text))
+
+
+def test_a_file_listing_fewer_venues_drops_the_defaults_profiles_of_the_others(tmp_path: Path) -> None:
+    path = tmp_path / "one.toml"
+    path.write_text('[market]\nlit_venues = ["LIT1"]\ndark_pool = false\n', encoding="utf-8")
+    config = load_config(path)
+    assert config.market.lit_venues == ("LIT1",) or list(config.market.lit_venues) == ["LIT1"]
+    assert set(config.venues) == {"LIT1"}
+    path.write_text('[market]\nlit_venues = ["LIT1"]\n[venues.LIT2]\nlatency_us = 100\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="LIT2"):  # a profile the file itself gives for an unlisted venue
+        load_config(path)
