@@ -64,7 +64,7 @@ class ChildPipeline:
                                    router=self._router, parent=parent)
             if intent.kind is IntentKind.SWEEP:
                 routed = sizing.fit(routed)
-            elif len(routed) > 1:  # a resting order split across venues: whole lots on each
+            else:  # a resting order, on one venue or split across several: whole lots on each
                 routed = sizing.fit_resting(routed)
             cleared, verdict = self._pre_trade(parent, routed)
             if not cleared and verdict is None:

@@ -10,9 +10,10 @@ obeys one desk-wide rule. Pure functions, table-tested and property-tested:
 - `fit_sweep(slices, quantity, room, lot, min_qty)`: the per-venue slices the router cut from a sweep,
   made to obey the same rule: whole lots, none below the minimum; a sweep for the final remainder
   puts its odd tail on the first slice that can carry it and is exempt from the minimum.
-- `fit_split(slices, lot, min_qty)`: a resting order the router split across venues (the Cont–Kukanov
-  split, parallel posting): the same total in whole lots, no slice below the minimum, the odd tail of a
-  final remainder on the largest slice.
+- `fit_split(slices, lot, min_qty, room)`: a resting order the router split across venues (the
+  Cont–Kukanov split, parallel posting; their total may exceed the intent, never the room): whole lots,
+  no slice below the minimum; an odd tail is kept (on the largest slice) only when the split sends the
+  whole room (the final remainder), else dropped.
 """
 
 from __future__ import annotations
@@ -81,28 +82,32 @@ class SizingPlan:
         return [replace(s, quantity=q) for s, q in zip(slices, fitted, strict=True) if q > 0]  # type: ignore[type-var]
 
     def fit_resting(self, slices: Sequence[S]) -> list[S]:
-        """A resting order's venue slices, resized by `fit_split` (same total), empty ones dropped."""
-        fitted = fit_split([s.quantity for s in slices], self.lot, self.min_qty)
+        """A resting order's venue slices, resized by `fit_split`, empty ones dropped."""
+        fitted = fit_split([s.quantity for s in slices], self.lot, self.min_qty, self.room)
         return [replace(s, quantity=q) for s, q in zip(slices, fitted, strict=True) if q > 0]  # type: ignore[type-var]
 
 
-def fit_split(slices: Sequence[int], lot: int, min_qty: int) -> list[int]:
+def fit_split(slices: Sequence[int], lot: int, min_qty: int, room: int) -> list[int]:
     """Per-slice quantities (same order; 0 = drop the slice) for a resting order the router split across
-    venues: the same total, in whole lots (largest remainders get the leftover lots), a slice below the
-    minimum folded into the largest, and any odd tail (the final remainder) on the largest slice.
+    venues: the total in whole lots (largest remainders get the leftover lots), a slice below the minimum
+    folded into the largest. The total's odd tail rides on the largest slice when the split sends all of
+    `room` (the final remainder completes the parent); otherwise it is dropped (a Cont–Kukanov split may
+    post a little more than the intent: 101 for 100 is 100).
 
-    Unlike a sweep's slices these are not capped by what a venue shows, so nothing is dropped: the split
-    moves shares between venues, never loses them."""
+    Unlike a sweep's slices these are not capped by what a venue shows, so whole lots are never lost: the
+    split moves shares between venues."""
     total = sum(slices)
-    if len(slices) <= 1 or lot <= 0:
+    if not slices or lot <= 0:
         return list(slices)
     whole_lots, tail = divmod(total, lot)
+    if total < room:
+        tail = 0
     fitted = [q // lot for q in slices]
     by_remainder = sorted(range(len(slices)), key=lambda i: (-(slices[i] % lot), -slices[i], i))
     for i in by_remainder[:whole_lots - sum(fitted)]:
         fitted[i] += 1
     quantities = [n * lot for n in fitted]
-    largest = max(range(len(slices)), key=lambda i: (quantities[i], -i))
+    largest = max(range(len(slices)), key=lambda i: (quantities[i], slices[i], -i))
     for i, q in enumerate(quantities):
         if 0 < q < min_qty and i != largest:
             quantities[largest] += q

@@ -125,29 +125,36 @@ def test_working_a_parent_sends_lots_above_the_minimum_and_never_more_than_its_l
         assert filled <= quantity
 
 
-@pytest.mark.parametrize(("slices", "lot", "min_qty", "expected"), [
-    ([137, 263], 100, 100, [100, 300]),  # the largest remainder takes the leftover lot
-    ([250, 250], 100, 100, [300, 200]),  # a tie: the first
-    ([75, 75], 100, 0, [150, 0]),  # a final remainder below a lot each: one child carries it
-    ([150, 50, 800], 100, 200, [200, 0, 800]),
-    ([150, 50, 800], 100, 300, [0, 0, 1000]),  # 200 would be below the minimum: folded into the largest
-    ([130, 70], 100, 100, [100, 100]),
-    ([333, 333, 334], 100, 100, [300, 300, 400]),
-    ([1049, 1], 100, 0, [1050, 0]),  # a final remainder's odd tail on the largest slice
-    ([400], 100, 100, [400]),  # one slice: as cut
+@pytest.mark.parametrize(("slices", "lot", "min_qty", "room", "expected"), [
+    ([137, 263], 100, 100, 5_000, [100, 300]),  # the largest remainder takes the leftover lot
+    ([250, 250], 100, 100, 5_000, [300, 200]),  # a tie: the first
+    ([75, 75], 100, 0, 150, [150, 0]),  # a final remainder below a lot each: one child carries it
+    ([75, 75], 100, 0, 5_000, [100, 0]),  # not the final remainder: the odd tail is dropped
+    ([150, 50, 800], 100, 200, 5_000, [200, 0, 800]),
+    ([150, 50, 800], 100, 300, 5_000, [0, 0, 1000]),  # 200 would be below the minimum: folded into the largest
+    ([130, 70], 100, 100, 5_000, [100, 100]),
+    ([333, 333, 334], 100, 100, 5_000, [300, 300, 400]),
+    ([70, 1, 30], 100, 100, 5_000, [100, 0, 0]),  # a Cont-Kukanov overpost of 101 for 100: 100, one child
+    ([1049, 1], 100, 0, 1_050, [1050, 0]),  # a final remainder's odd tail on the largest slice
+    ([400], 100, 100, 5_000, [400]),
+    ([101], 100, 100, 5_000, [100]),  # one odd slice, not final: whole lots
+    ([101], 100, 100, 101, [101]),  # one odd slice that completes the parent: whole
 ])
-def test_fit_split_table(slices: list[int], lot: int, min_qty: int, expected: list[int]) -> None:
-    assert fit_split(slices, lot, min_qty) == expected
+def test_fit_split_table(slices: list[int], lot: int, min_qty: int, room: int, expected: list[int]) -> None:
+    assert fit_split(slices, lot, min_qty, room) == expected
 
 
-@given(st.lists(st.integers(0, 5_000), min_size=2, max_size=5), st.sampled_from([1, 10, 100]),
-       st.integers(0, 500))
-def test_a_split_keeps_its_total_in_whole_lots_with_one_odd_tail_and_nothing_below_the_minimum(
-    slices: list[int], lot: int, min_qty: int,
+@given(st.lists(st.integers(0, 5_000), min_size=1, max_size=5), st.sampled_from([1, 10, 100]),
+       st.integers(0, 500), st.integers(0, 30_000))
+def test_a_split_keeps_its_whole_lots_an_odd_tail_only_when_final_and_nothing_below_the_minimum(
+    slices: list[int], lot: int, min_qty: int, room: int,
 ) -> None:
-    fitted = fit_split(slices, lot, min_qty)
-    assert len(fitted) == len(slices) and sum(fitted) == sum(slices) and min(fitted) >= 0
+    total = sum(slices)
+    fitted = fit_split(slices, lot, min_qty, room)
+    final = total >= room
+    assert len(fitted) == len(slices) and min(fitted) >= 0
+    assert sum(fitted) == (total if final else total - total % lot)  # never more than the router asked
     odd = [q for q in fitted if q % lot]
-    assert len(odd) <= 1 and sum(q % lot for q in fitted) == sum(slices) % lot
+    assert len(odd) <= (1 if final else 0)
     live = [q for q in fitted if q > 0]
     assert len(live) <= 1 or all(q >= min_qty for q in live)
