@@ -157,3 +157,13 @@ def test_a_long_message_never_widens_the_window(window: MainWindow, qtbot: QtBot
     window.status.layout().activate()
     assert window.status.last_error.text().endswith("price ")  # the whole text is kept (and in the tooltip)
     assert window.minimumSizeHint().width() == before
+
+
+def test_a_long_source_name_does_not_widen_the_panel(qtbot: QtBot) -> None:
+    panel = AlertsPanel(AlertsModel(now_ns=lambda: NS_0930))
+    qtbot.addWidget(panel)
+    panel.show()
+    before = panel.source.sizeHint().width(), panel.minimumSizeHint().width()
+    panel.source.addItem("venue " + "X" * 80)
+    panel.source.setCurrentIndex(panel.source.count() - 1)
+    assert (panel.source.sizeHint().width(), panel.minimumSizeHint().width()) == before
