@@ -37,16 +37,14 @@ class ExecutionFeed:
 
     def __init__(self, app: OmsApplication) -> None:
         self.app = app
-        self._tickets_of: dict[ParentId, list[TicketId]] = {}
+        self._tickets_of: dict[ParentId, dict[TicketId, None]] = {}  # in arrival order; a set's O(1) membership
         self._blocks: dict[ParentId, _Block] = {}
         self._ending: dict[ParentId, tuple[OrdStatus, str]] = {}
 
     def track(self, order: OmsOrder) -> None:
         """Follow `order` under its parent (known once the ticket has joined one)."""
         if order.parent_id:
-            tickets = self._tickets_of.setdefault(order.parent_id, [])
-            if order.ticket_id not in tickets:
-                tickets.append(order.ticket_id)
+            self._tickets_of.setdefault(order.parent_id, {})[order.ticket_id] = None
 
     def on_event(self, event: ev.Event) -> None:
         app = self.app
@@ -155,7 +153,7 @@ class ExecutionFeed:
     def _close(self, parent_id: ParentId) -> None:
         ending = self._ending.pop(parent_id, None)
         self._blocks.pop(parent_id, None)
-        for ticket_id in self._tickets_of.pop(parent_id, []):
+        for ticket_id in self._tickets_of.pop(parent_id, {}):
             order = self.app.order(ticket_id)
             if order is None or order.done:
                 continue

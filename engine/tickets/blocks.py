@@ -49,6 +49,7 @@ class Block:
         "notional_units",
         "lot",
         "ids",
+        "positions",
         "base",
         "fills",
         "price_grid",
@@ -95,6 +96,7 @@ class Block:
         # full collection would otherwise walk them all.
         self.tickets: list[Ticket] = []
         self.ids: tuple[TicketId, ...] = ()
+        self.positions: dict[TicketId, int] = {}  # each ticket's index in `tickets`, set as it joins
         self.quantities: tuple[int, ...] = ()  # shares, current (after amends)
         # Allocated lots = base (before this epoch) + allocator.given (this epoch); an odd rest at close.
         self.base: tuple[int, ...] = ()

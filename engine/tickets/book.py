@@ -143,6 +143,7 @@ class TicketBook:
                 if block.allocator is not None:
                     block.end_epoch()  # weights change: what is allocated so far stays put
                 self._block_of[tid] = block
+                block.positions[tid] = len(block.tickets)
                 block.tickets.append(ticket)  # joins in arrival order: its index is its tie-break rank
                 total = block.total = block.total + quantity
                 self._last_arrival = ticket.arrival_seq
@@ -339,8 +340,8 @@ class TicketBook:
         return reconcile_block(self._blocks[block_id])
 
     def ticket(self, ticket_id: TicketId) -> TicketView | None:
-        where = self._where(ticket_id)
-        return None if where is None else ticket_view(*where)
+        block = self._block_of.get(ticket_id)  # no sync: a view reads a ticket that joined since as it is
+        return None if block is None else ticket_view(block, block.positions[ticket_id])
 
     def block(self, block_id: BlockId) -> BlockView | None:
         block = self._blocks.get(block_id)
@@ -451,6 +452,7 @@ class TicketBook:
         if block.allocator is not None:
             block.end_epoch()  # weights change: what is allocated so far stays put
         self._block_of[tid] = block
+        block.positions[tid] = len(block.tickets)
         block.tickets.append(ticket)  # joins in arrival order: its index is its tie-break rank
         block.total += quantity
         self._last_arrival = ticket.arrival_seq
@@ -502,7 +504,7 @@ class TicketBook:
         if block is None:
             return None
         block.sync()
-        return block, block.ids.index(ticket_id)
+        return block, block.positions[ticket_id]
 
     def _limit_ticks(self, instrument: Instrument, ticket: Ticket) -> int | None:
         limit = ticket.limit_price

@@ -115,7 +115,10 @@ def reconcile_block(block: Block) -> Reconciliation:
 
 def ticket_view(block: Block, i: int) -> TicketView:
     ticket = block.tickets[i]
-    quantity, allocated = block.quantities[i], block.allocated_of(i)
+    if i < len(block.ids):
+        quantity, allocated = block.quantities[i], block.allocated_of(i)
+    else:  # joined since the block last synced its per-ticket tuples: never amended, nothing allocated yet
+        quantity, allocated = ticket.quantity, 0  # (amends and fills sync first; a join ends any epoch)
     canceled = block.canceled is not None and i in block.canceled
     if allocated < ticket.quantity and (canceled or (not block.open and allocated < quantity)):
         status = OrdStatus.CANCELED

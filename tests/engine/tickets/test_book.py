@@ -235,3 +235,20 @@ def test_queries(make: TicketMaker) -> None:
     assert book.block_of(TicketId("A")) == block and book.leaves(block) == 500
     assert book.block_ids(AAPL, open_only=True) == [block]
     assert book.ticket(TicketId("nope")) is None and book.block(BlockId("nope")) is None
+
+
+def test_a_view_of_a_ticket_that_joined_since_the_last_fill_equals_its_view_once_synced(make: TicketMaker) -> None:
+    """`TicketBook.ticket` reads a ticket that joined since the block last synced as it stands, without the
+    O(block) sync; an amend check (which syncs) must then show the very same view."""
+    book = TicketBook(INSTRUMENTS)
+    block = _block(book, make(quantity=1_000, ticket_id="A"), make(quantity=500, ticket_id="B"))
+    book.on_fill(block, 300, PX)
+    for n, quantity in enumerate((1_200, 700, 300)):
+        book.add_ticket(make(quantity=quantity, ticket_id=f"N{n}"))
+    unsynced = [book.ticket(TicketId(t)) for t in ("A", "B", "N0", "N1", "N2")]
+    assert [v.quantity for v in unsynced if v] == [1_000, 500, 1_200, 700, 300]
+    assert book.amend_problem(TicketId("N2"), 300) is None  # syncs the block
+    assert [book.ticket(TicketId(t)) for t in ("A", "B", "N0", "N1", "N2")] == unsynced
+    book.on_fill(block, 1_000, PX)
+    after = book.ticket(TicketId("N1"))
+    assert after is not None and after.allocated > 0 and after.status is OrdStatus.PARTIALLY_FILLED
