@@ -21,6 +21,7 @@ from contextlib import AbstractContextManager, nullcontext, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from engine import failpoints
 from engine.clock import NS_PER_S, Clock, TimerHandle
 from engine.fix.codec import FieldValue
 from engine.fix.config import SessionConfig, SessionSettings
@@ -231,6 +232,7 @@ class FixInitiator:
             self._failed(exc)
             return
         if self._connection is not None:
+            failpoints.hit("initiator.before_write")
             self._connection.flush()
 
 

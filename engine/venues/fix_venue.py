@@ -29,6 +29,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from engine import events as ev
+from engine import failpoints
 from engine.clock import Clock
 from engine.fix.codec import utc_timestamp
 from engine.fix.config import SessionId
@@ -99,6 +100,7 @@ class FixVenue(Venue):
             self._later(ev.ChildRejected(self._now(), order.child_id, f"{self.venue_id}: FIX session not logged on"))
             return
         self._learn(order)
+        failpoints.hit("fix_venue.submit")
         self.initiator.send("D", fm.new_order(order, self._transact_time()))
 
     def cancel(self, child_id: ChildId) -> None:
