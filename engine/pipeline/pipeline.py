@@ -62,10 +62,8 @@ class ChildPipeline:
         with self._uow.turn():
             route, routed = decide(intent, parent.symbol, parent.side, instrument, self._market, self._venues,
                                    router=self._router, parent=parent)
-            if intent.kind is IntentKind.SWEEP:
-                routed = sizing.fit(routed)
-            else:  # a resting order, on one venue or split across several: whole lots on each
-                routed = sizing.fit_resting(routed)
+            # whole lots on each venue: a sweep's slices capped by what each shows, a resting order's not
+            routed = sizing.fit(routed) if intent.kind is IntentKind.SWEEP else sizing.fit_resting(routed)
             cleared, verdict = self._pre_trade(parent, routed)
             if not cleared and verdict is None:
                 return []  # nothing to route to: the algo tries again on its next wake
