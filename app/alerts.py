@@ -63,6 +63,8 @@ def alert_for(event: ev.Event, venue_of: Callable[[str], str] = lambda child_id:
     if isinstance(event, ev.IllegalTransition):
         return _spec("error", "order state", event.detail or f"{event.event_type} refused on {event.order_id}")
     if isinstance(event, ev.VenueStatusChanged):
+        if event.degraded:
+            return AlertSpec("warning", f"venue {event.venue}", f"degraded: {event.detail}; no new orders there")
         state = "connected" if event.connected else "disconnected"
         text = event.detail if state in event.detail else f"{state}: {event.detail}" if event.detail else state
         return AlertSpec("info" if event.connected else "error", f"venue {event.venue}", text)

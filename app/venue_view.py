@@ -60,4 +60,5 @@ class VenueView(QObject):
 
     def _on_event(self, event: ev.Event) -> None:
         if isinstance(event, ev.VenueStatusChanged):
-            self.panel.model.set_status(str(event.venue), event.connected, event.detail, event.ts_ns)
+            self.panel.model.set_status(str(event.venue), event.connected, event.detail, event.ts_ns,
+                                        degraded=event.degraded)

@@ -583,9 +583,13 @@ class TradePrinted(Event):
 
 @dataclass(frozen=True, slots=True)
 class VenueStatusChanged(Event):
+    """A venue's session: up (`connected`), degraded (connected, but silent: a TestRequest is out; the router
+    sends no new orders there) or down (not connected: its live orders are at risk)."""
+
     venue: VenueId
     connected: bool
     detail: str
+    degraded: bool = False
 
 
 @dataclass(frozen=True, slots=True)

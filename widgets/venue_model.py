@@ -47,6 +47,7 @@ class VenueState:
     """What the panel knows of one venue (the model is its only writer)."""
 
     connected: bool | None = None
+    degraded: bool = False  # connected but silent: a TestRequest is out, no new orders routed there
     detail: str = ""
     since_ns: int | None = None
     sequence: tuple[int, int] | None = None
@@ -67,7 +68,7 @@ def _markout(horizon: int) -> Callable[[VenueState], str]:
 
 
 def _state(s: VenueState) -> str:
-    return NONE if s.connected is None else "up" if s.connected else "DOWN"
+    return NONE if s.connected is None else "DOWN" if not s.connected else "degraded" if s.degraded else "up"
 
 
 FIGURES: tuple[tuple[str, str, Callable[[VenueState], str]], ...] = (
@@ -116,9 +117,10 @@ class VenueModel(QAbstractTableModel):
             self._state(venue).dark = venue in dark
         self._dirty = True
 
-    def set_status(self, venue: str, connected: bool, detail: str = "", ts_ns: int | None = None) -> None:
+    def set_status(self, venue: str, connected: bool, detail: str = "", ts_ns: int | None = None, *,
+                   degraded: bool = False) -> None:
         state = self._state(venue)
-        state.connected, state.detail = connected, detail
+        state.connected, state.detail, state.degraded = connected, detail, degraded
         if ts_ns is not None:
             state.since_ns = ts_ns
         self._dirty = True
@@ -193,7 +195,7 @@ class VenueModel(QAbstractTableModel):
 
     def _colour(self, row: int, state: VenueState) -> QColor | None:
         if row == STATE_ROW and state.connected is not None:
-            return theme.OK if state.connected else theme.ERROR
+            return theme.ERROR if not state.connected else theme.WARN if state.degraded else theme.OK
         if row in MARKOUT_ROWS and state.score is not None:
             value = state.score.markout_bps[MARKOUT_ROWS.index(row)]
             return None if not value else theme.OK if value > 0 else theme.ERROR

@@ -29,6 +29,7 @@ from engine.fix.framing import FixFramer
 from engine.fix.initiator_session import InitiatorSession
 from engine.fix.protocols import FixApplication
 from engine.fix.session import ErrorHandler, SessionState
+from engine.fix.session_core import SilenceHandler
 from engine.fix.store import SessionStore
 from engine.ledger import Ledger
 
@@ -79,6 +80,7 @@ class FixInitiator:
         wall_time_ns: Callable[[], int] | None = None,
         unit_of_work: Callable[[], AbstractContextManager[None]] | None = None,
         on_error: ErrorHandler | None = None,
+        on_silence: SilenceHandler | None = None,
     ) -> None:
         self.config = config
         self._clock = clock
@@ -89,7 +91,7 @@ class FixInitiator:
         self.session = InitiatorSession(
             config.session, self.store, clock, application,
             logout_timeout_s=config.logout_timeout_s, heartbeat_margin=config.heartbeat_margin,
-            settings=config.settings, wall_time_ns=wall_time_ns, on_error=on_error,
+            settings=config.settings, wall_time_ns=wall_time_ns, on_error=on_error, on_silence=on_silence,
         )
         self._connection: _Connection | None = None
         self._task: asyncio.Task[None] | None = None

@@ -40,6 +40,8 @@ class FixSession(SessionCore):
 
     def on_messages(self, messages: Iterable[FixMessage]) -> None:
         """Process one socket read's worth of verified messages, in order."""
+        if self._hb.test_pending and self.state in ONLINE:
+            self._tell_silence(False)  # anything from the peer answers our TestRequest's doubt
         for message in messages:
             if self.state in (SessionState.DISCONNECTED, SessionState.CLOSING):
                 return

@@ -32,6 +32,10 @@ ErrorHandler = Callable[[SessionId, str], None]
 """Told when a session is closed because of an error on our side (the application or the store failed)."""
 
 
+SilenceHandler = Callable[[bool], None]
+"""Told True when a logged-on peer's silence made us send a TestRequest, False when it speaks again."""
+
+
 class SessionState(enum.Enum):
     DISCONNECTED = "disconnected"
     AWAITING_LOGON = "awaiting logon"
@@ -63,6 +67,7 @@ class SessionCore:
         wall_time_ns: Callable[[], int] | None = None,
         dictionary: Dictionary | None = None,
         on_error: ErrorHandler | None = None,
+        on_silence: SilenceHandler | None = None,
     ) -> None:
         self.config = config
         self.session_id = config.session_id
@@ -80,6 +85,7 @@ class SessionCore:
             user_defined_fields=settings.validate_user_defined_fields,
         )
         self._on_error = on_error
+        self._on_silence = on_silence
         self._begin_string = config.begin_string.encode("ascii")
         self._out = OutboundSequence(config, store, self._wall_ns)
         self._next_target = store.seq_nums(self.session_id).next_target
@@ -274,6 +280,14 @@ class SessionCore:
         if due is not None and (self._timer is None or due < self._timer.when_ns):
             self._schedule()
 
+    def _tell_silence(self, silent: bool) -> None:
+        """The peer went quiet (a TestRequest is out) or spoke again: tell `on_silence`, if any."""
+        if self._on_silence is not None:
+            try:
+                self._on_silence(silent)
+            except Exception:  # the session goes on whatever its observer does
+                log.exception("FIX session %s: on_silence handler failed", self.session_id)
+
     def _on_timer(self) -> None:
         self._timer = None
         if self.state not in ONLINE:
@@ -292,6 +306,7 @@ class SessionCore:
         if action is HeartbeatAction.SEND_TEST_REQUEST:
             self._hb.test_pending = True
             self._emit(MsgType.TEST_REQUEST, encode_body([(Tag.TEST_REQ_ID, "TEST")]), store=False)
+            self._tell_silence(True)
         elif action is HeartbeatAction.SEND_HEARTBEAT:
             self._emit(MsgType.HEARTBEAT, b"", store=False)
         self._schedule()

@@ -225,8 +225,8 @@ class SmartRouter:
                 child.cancel_pending = True
         elif isinstance(event, ev.ParentAmended | ev.TicketAmended):
             self._trim_excess(event.parent_id)
-        elif isinstance(event, ev.VenueStatusChanged):
-            (self._down.discard if event.connected else self._down.add)(event.venue)
+        elif isinstance(event, ev.VenueStatusChanged):  # down or degraded: no new orders there
+            (self._down.discard if event.connected and not event.degraded else self._down.add)(event.venue)
 
     def _bind(self, decided: ev.ChildDecided) -> None:
         """Our plan for a journaled decision; its children are tracked as they are submitted (the sizing stage

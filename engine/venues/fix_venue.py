@@ -6,7 +6,8 @@ order events. Sequence numbers and sent messages live in the session store on th
 and each socket read is handled inside one engine turn (`Engine.turn`), so a report and the inbound
 MsgSeqNum that carried it commit together, before anything is sent in answer.
 
-Session state reaches the engine as VenueStatusChanged: connected when the session logs on, not
+Session state reaches the engine as VenueStatusChanged: connected when the session logs on, degraded
+while a TestRequest sent for the venue's silence is unanswered (the router sends nothing new there), not
 connected when a logged-on session drops (the router stops routing there; the risk layer marks the
 children at risk). After every Logon that follows a drop we ask the venue (OrderStatusRequest) about
 each child we still think is live; missed reports arrive first through the session's resend.
@@ -74,7 +75,8 @@ class FixVenue(Venue):
         self.venue_id = venue_id
         self._clock = clock
         self._wall_ns = wall_time_ns or time.time_ns
-        self.initiator = FixInitiator(config, store, clock, self, wall_time_ns=self._wall_ns)
+        self.initiator = FixInitiator(config, store, clock, self, wall_time_ns=self._wall_ns,
+                                      on_silence=self._on_silence)
         self._listener: VenueListener | None = None
         self._orders: dict[ChildId, _Order] = {}
         self._submitted: dict[ChildId, ev.ChildSubmitted] = {}
@@ -278,9 +280,21 @@ class FixVenue(Venue):
         self._suffix += 1
         return f"{child_id}.{self._wall_ns() // 1000:x}{self._suffix}"
 
-    def _status(self, connected: bool, detail: str) -> None:
+    def _status(self, connected: bool, detail: str, *, degraded: bool = False) -> None:
         if self._listener is not None:
-            self._listener.on_venue_status(ev.VenueStatusChanged(self._now(), self.venue_id, connected, detail))
+            self._listener.on_venue_status(ev.VenueStatusChanged(self._now(), self.venue_id, connected, detail,
+                                                                 degraded))
+
+    def _on_silence(self, silent: bool) -> None:
+        """The session's heartbeat watch: a silent venue is degraded (still logged on, no new orders routed
+        there) until it speaks again; a venue silent for twice as long is dropped (down)."""
+        if not self.initiator.logged_on:
+            return
+        if silent:
+            self._status(True, f"no message from {self.venue_id} within its heartbeat interval: TestRequest sent",
+                         degraded=True)
+        else:
+            self._status(True, f"{self.venue_id} answered again", degraded=False)
 
     def _later(self, event: ev.VenueOrderEvent) -> None:
         """Report on the next loop pass (never from inside the caller's request)."""

@@ -37,6 +37,8 @@ def test_every_reject_refusal_block_and_venue_event_becomes_an_alert() -> None:
          AlertSpec("error", "venue LIT1", "disconnected: session lost")),
         (ev.VenueStatusChanged(T, VenueId("LIT1"), True, "simulated venue connected"),
          AlertSpec("info", "venue LIT1", "simulated venue connected")),
+        (ev.VenueStatusChanged(T, VenueId("LIT1"), True, "no message within its heartbeat interval", True),
+         AlertSpec("warning", "venue LIT1", "degraded: no message within its heartbeat interval; no new orders there")),
         (ev.AlertRaised(T, "error", "algo VWAP", "P2", "algo error: boom"),
          AlertSpec("error", "algo VWAP", "algo error: boom", "P2")),
     ]

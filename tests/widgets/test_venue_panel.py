@@ -117,3 +117,15 @@ def test_the_venues_tab_sits_with_the_progress_also_over_a_layout_saved_before_i
         window.restore_layout()
         assert window.tabifiedDockWidgets(dock) == [window.progress_dock]
         window.save_layout()
+
+
+def test_a_degraded_venue_reads_degraded_in_amber_then_up_again(panel: VenuePanel) -> None:
+    model = panel.model
+    model.set_status("LIT1", True, "no message within its heartbeat interval: TestRequest sent", degraded=True)
+    panel.flush()
+    state = model.index(1, model.venues().index("LIT1"))
+    assert model.text("State", "LIT1") == "degraded"
+    assert model.data(state, Qt.ItemDataRole.ForegroundRole) == theme.WARN
+    model.set_status("LIT1", True, "answered again")
+    panel.flush()
+    assert model.text("State", "LIT1") == "up" and model.data(state, Qt.ItemDataRole.ForegroundRole) == theme.OK

@@ -16,7 +16,7 @@ from engine.fix import session as session_module
 from engine.fix.codec import utc_timestamp
 from engine.fix.config import SessionSettings
 from engine.fix.framing import FixMessage
-from engine.fix.session import SessionState
+from engine.fix.session import FixSession, SessionState
 from tests.engine.fix.helpers import Harness, RecordingApp, logon_fields, message
 
 ORDER = [(11, "C1"), (21, "1"), (38, 100), (40, "1"), (54, "1"), (55, "AAPL"), (60, "20240102-09:30:00")]
@@ -236,3 +236,17 @@ def test_good_orders_between_bad_ones_all_arrive_in_order_and_no_bad_one_does(tm
     assert h.app.seqs() == [i + 2 for i, m in enumerate(plan) if m is None]
     assert [m.get_int(45) for m in replies if m.msg_type == "3"] == bad
     assert h.session.logged_on and h.session.next_target_seq == len(plan) + 2
+
+
+def test_the_silence_watch_is_told_when_a_test_request_goes_out_and_when_the_peer_speaks_again(tmp_path):
+    h = Harness(tmp_path / "fix.db")
+    told: list[bool] = []
+    h.session = FixSession(h.config, h.store, h.clock, h.app, logout_timeout_s=2, on_silence=told.append)
+    h.logon(heartbeat_s=6)
+    h.feed(message("0", 2))
+    h.clock.advance(int(7.2 * NS_PER_S))  # 7.2 s of their silence
+    assert h.transport.types() == ["0", "1"] and told == [True]  # our Heartbeat at 6 s, the TestRequest at 7.2
+    h.feed(message("0", 3, [(112, "TEST")]))
+    assert told == [True, False]
+    h.feed(message("0", 4))
+    assert told == [True, False]  # nothing was pending: nothing to tell

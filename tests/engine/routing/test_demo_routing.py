@@ -110,3 +110,35 @@ def test_children_go_out_in_round_lots_on_the_real_wiring(tmp_path: Path) -> Non
         sent = [quantity[c] for c in d.child_ids]
         room = total[d.parent_id] - d.filled_qty - d.working_qty
         assert all(q % 100 == 0 for q in sent) or sum(sent) == room, (d.decision_id, sent, room, d.route_note)
+
+
+def test_a_degraded_venue_gets_no_new_orders_until_it_answers_again(tmp_path: Path) -> None:
+    """A venue whose session went silent (a TestRequest out: `VenueStatusChanged(degraded=True)`) is still
+    connected, so nothing there is canceled, but the router sends it nothing new until it speaks again."""
+    from app.config import load_config, session_epoch_ns
+    from app.wiring import build_engine, open_journal
+    from engine.clock import NS_PER_S, VirtualClock
+    from engine.model import Side, VenueId
+
+    config = load_config(journal_override=str(tmp_path / "degraded.db"))
+    clock = VirtualClock(session_epoch_ns(DEMO_DAY, config.market.open_s))
+    engine = build_engine(config, clock, open_journal(config))
+    engine.recover()
+    engine.start()
+    clock.advance(30 * NS_PER_S)
+    lit1 = VenueId("LIT1")
+    engine.on_venue_status(ev.VenueStatusChanged(clock.now_ns(), lit1, True, "silent: TestRequest sent", True))
+    end = clock.now_ns() + 240 * NS_PER_S
+    result = engine.submit_ticket(symbol="AAPL", side=Side.BUY, quantity=20_000, limit_price=None, algo="TWAP",
+                                  end_ns=end, params={"slice_seconds": "10", "urgency": "HIGH", "routing": "PARALLEL"})
+    assert result.parent_id is not None, result.reason
+    clock.run_until(clock.now_ns() + 60 * NS_PER_S)
+    answered = clock.now_ns()
+    engine.on_venue_status(ev.VenueStatusChanged(answered, lit1, True, "answered again", False))
+    clock.run_until(end)
+    sent = [r for r in engine.journal.replay() if isinstance(r, ev.ChildSubmitted)]
+    engine.close()
+    before = [c.venue for c in sent if c.ts_ns < answered]
+    after = [c.venue for c in sent if c.ts_ns >= answered]
+    assert before and "LIT1" not in before  # routed elsewhere while LIT1 was degraded
+    assert "LIT1" in after  # and to LIT1 again once it answered
