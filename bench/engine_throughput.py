@@ -3,12 +3,19 @@
 Market data (books, prints) from the simulated venues plus order events (children, acks, fills,
 cancels) flow through the real engine: journal (SQLite, WAL), order store, TWAP algos, router.
 Virtual time runs as fast as the CPU allows, so events/s is the engine's processing capacity.
+
+`--parents N[,M...]`: N distinct TWAP parents (2,000 shares each, one end time each, crossing off, entered
+with the soft duplicate-order warning confirmed) and market seconds per wall second at each N, with the
+process's resident set (`rss_mb` at the end of the run, `peak_rss_mb` so far in the process: run one N
+per process for a clean peak). Events/s counts engine events, so it falls when algos do less per second
+of market time (sleeping TWAPs publish fewer AlgoProgress events); compare market s per wall s.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
+import resource
 import tempfile
 import time
 from pathlib import Path
@@ -41,7 +48,8 @@ def measure(minutes: int, parents_per_symbol: int, distinct: int = 0) -> dict[st
                 side = Side.BUY if k % 2 == 0 else Side.SELL
                 result = engine.submit_ticket(symbol=symbols[k % len(symbols)], side=side, quantity=2_000,
                                               limit_price=None, algo="TWAP", end_ns=end_ns + k * NS_PER_S,
-                                              params={"slice_seconds": "30"}, allow_cross=False)
+                                              params={"slice_seconds": "30"}, allow_cross=False,
+                                              confirmed=True)
                 assert result.accepted, result.reason
         for i, symbol in enumerate(symbols if not distinct else []):
             for k in range(parents_per_symbol):
@@ -54,6 +62,7 @@ def measure(minutes: int, parents_per_symbol: int, distinct: int = 0) -> dict[st
         clock.run_until(end_ns)
         elapsed = time.perf_counter() - started
         events = engine.events_processed - before
+        rss_mb = _rss_mb()
         snap = engine.snapshot()
         engine.close()
     return {
@@ -65,7 +74,18 @@ def measure(minutes: int, parents_per_symbol: int, distinct: int = 0) -> dict[st
         "parents": parents,
         "fills": len(snap.fills),
         "journal_records": float(journal.appended),
+        "rss_mb": rss_mb,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
+
+
+def _rss_mb() -> float:
+    """Resident set size of this process now, in MB (Linux /proc; 0 elsewhere)."""
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[1])
+    except (OSError, IndexError, ValueError):
+        return 0.0
+    return pages * resource.getpagesize() / 2**20
 
 
 def main() -> None:
@@ -80,7 +100,8 @@ def main() -> None:
         for count in map(int, args.parents.split(",")):
             by_count[count] = median_of(args.repeats, functools.partial(measure, args.minutes, 0, count))
             print(f"{count:>6,} parents: {by_count[count]['market_seconds_per_wall_second']:8.1f} market s per wall s, "
-                  f"{by_count[count]['events_per_s']:,.0f} events/s, {by_count[count]['children']:,.0f} children")
+                  f"{by_count[count]['events_per_s']:,.0f} events/s, {by_count[count]['children']:,.0f} children, "
+                  f"RSS {by_count[count]['rss_mb']:,.0f} MB (peak {by_count[count]['peak_rss_mb']:,.0f})")
         emit({"minutes": args.minutes, "parents": {str(k): v for k, v in by_count.items()},
               "events_per_s": by_count[min(by_count)]["events_per_s"]}, args.json)
         return

@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal
 
 from engine import events as ev
+from engine.algos.wakes import QuoteWatch
 from engine.clock import Clock
 from engine.events import DecisionReason
 from engine.market import MarketView, Quote
@@ -38,6 +39,7 @@ class AlgoGateway:
         self._gateway = gateway
         self._market_since_start = market_since_start
         self._publish_progress = publish_progress
+        self._quote_watch = QuoteWatch(market)
 
     @property
     def clock(self) -> Clock:
@@ -74,3 +76,18 @@ class AlgoGateway:
 
     def publish_progress(self, progress: ev.AlgoProgress) -> None:
         self._publish_progress(progress)
+
+    def child_size(self, quantity: int, room: int, instrument_lot: int) -> int:
+        return self._pipeline.sizing.plan(quantity, room, instrument_lot).quantity
+
+    def watch_quote(self, parent_id: ParentId, on_change: Callable[[Quote], None] | None) -> None:
+        self._quote_watch.watch(self._store.parent_symbol(parent_id), parent_id, on_change)
+
+    def quote_watchers(self, symbol: Symbol) -> int:
+        """How many algos wait on a touch change of `symbol` (diagnostics and tests)."""
+        return self._quote_watch.watching(symbol)
+
+    def on_market_data(self, event: ev.Event) -> None:
+        """Market data, after the engine's market view took it: algos waiting on a touch change hear of it."""
+        if isinstance(event, ev.BookUpdated):
+            self._quote_watch.on_book(event.symbol)

@@ -131,10 +131,10 @@ class Engine:
                                         self._parents.market_since_start, self._publish_progress)
         """What algos may see and do (the `AlgoContext`); they never get the engine itself."""
         self._parents.bind(self._flow, self.algo_gateway)
+        self._market_subscribers: list[Subscriber] = [self.algo_gateway.on_market_data]  # algos' touch watch
         self._progress: dict[ParentId, ev.AlgoProgress] = {}
         self._venue_up: dict[VenueId, bool] = dict.fromkeys(self.venues, False)
         self._subscribers: list[Subscriber] = []
-        self._market_subscribers: list[Subscriber] = []
         self._recovery: _Recovery | None = None
         self._journaled_events = 0
         self.events_processed = 0

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Protocol
@@ -46,6 +46,14 @@ class AlgoContext(Protocol):
     def market_since_start(self, parent_id: ParentId) -> tuple[int, Decimal | None]: ...
 
     def publish_progress(self, progress: AlgoProgress) -> None: ...
+
+    def child_size(self, quantity: int, room: int, instrument_lot: int) -> int:
+        """What the child pipeline would send for `quantity` with `room` left to send (0: nothing yet)."""
+        ...
+
+    def watch_quote(self, parent_id: ParentId, on_change: Callable[[Quote], None] | None) -> None:
+        """Call `on_change` whenever the touch prices of the parent's symbol change (None: stop)."""
+        ...
 
 
 class ParamError(ValueError):
@@ -127,12 +135,23 @@ def _finite(value: float | int | Decimal) -> bool:
 
 
 class Algo(ABC):
-    """Thin reactive shell around a pure schedule: wakes on a timer, on fills and on child completion."""
+    """Thin reactive shell around a pure schedule: wakes on a timer, on fills and on child completion.
+
+    Timer ticks fall on a one-second grid from the first tick (from the start time once it is reached).
+    By default an algo ticks on every grid second. An algo that can tell when it next has something to
+    do (`plans_wakes`, `next_tick_ns`) sleeps over the grid seconds on which it would do nothing: it
+    evaluates at least every `max_idle_ns`, reports progress every `progress_heartbeat_ns`, and every
+    wake re-plans its next tick.
+    """
 
     name: str = ""
     params_spec: tuple[ParamSpec, ...] = ()
     wake_interval_ns: int = NS_PER_S
     progress_interval_ns: int = NS_PER_S
+    max_idle_ns: int = 60 * NS_PER_S
+    """A sleeping algo still ticks (evaluates) this often (market samples)."""
+    progress_heartbeat_ns: int = 5 * NS_PER_S
+    """A sleeping algo reports its progress at least this often (a report only, no evaluation)."""
 
     def __init__(self, parent_id: ParentId, ctx: AlgoContext, params: Mapping[str, str]) -> None:
         self.parent_id = parent_id
@@ -142,6 +161,9 @@ class Algo(ABC):
         self._running = False
         self._paused_seen = False
         self._last_progress_ns = -(1 << 62)
+        self._grid_origin_ns = 0
+        self._start_ns = 0
+        self._planned_ns: int | None = None  # the tick the last plan chose (a touch change may bring one sooner)
 
     # --- typed parameter access (values were validated against `params_spec`) ---------------------------
 
@@ -172,6 +194,8 @@ class Algo(ABC):
     def start(self) -> None:
         """Begin ticking now (observing the market); working starts at the parent's start time."""
         self._running = True
+        self._grid_origin_ns = self.ctx.clock.now_ns()
+        self._start_ns = self.ctx.parent(self.parent_id).start_ns  # fixed for the parent's life
         self._on_timer()
 
     def stop(self) -> None:
@@ -180,10 +204,27 @@ class Algo(ABC):
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
+        if self.plans_wakes:
+            self.ctx.watch_quote(self.parent_id, None)
 
     @property
     def running(self) -> bool:
         return self._running
+
+    @property
+    def plans_wakes(self) -> bool:
+        """Whether this algo sleeps until `next_tick_ns` instead of ticking every grid second."""
+        return False
+
+    @property
+    def next_timer_ns(self) -> int | None:
+        """When the algo's timer next fires (None: no timer; diagnostics and tests)."""
+        return self._timer.when_ns if self._timer is not None else None
+
+    @property
+    def planned_tick_ns(self) -> int | None:
+        """When a planning algo next evaluates unless woken sooner (heartbeats before it only report)."""
+        return self._planned_ns
 
     def on_fill(self, fill: ChildFilled) -> None:
         """Recalibrate after every fill."""
@@ -202,8 +243,14 @@ class Algo(ABC):
         """Called on every timer tick, also before the start and while paused: sample the market."""
 
     def wake(self) -> None:
+        """Re-evaluate now (a fill, a child done, an amend, a resume); a planning algo re-plans its tick."""
         if not self._running:
             return
+        self._step()
+        if self._running and self.plans_wakes:
+            self._plan_tick(self.ctx.clock.now_ns())
+
+    def _step(self) -> None:
         parent = self.ctx.parent(self.parent_id)
         now = self.ctx.clock.now_ns()
         if parent.status.is_terminal or now < parent.start_ns:
@@ -215,7 +262,7 @@ class Algo(ABC):
             self._paused_seen = False
             self.on_resumed(parent, now)
         self.evaluate(parent, now)
-        if now - self._last_progress_ns >= self.progress_interval_ns:
+        if now - self._last_progress_ns >= self.progress_interval_ns or self.progress_due(now):
             self._last_progress_ns = now
             self.ctx.publish_progress(self.progress(self.ctx.parent(self.parent_id), now))
 
@@ -224,14 +271,76 @@ class Algo(ABC):
         if not self._running:
             return
         now = self.ctx.clock.now_ns()
-        self.observe(now)
-        self.wake()
-        if not self._running:
+        planned = self._planned_ns
+        if planned is not None and now < planned and self.plan_holds(now):
+            # a progress heartbeat, or brought forward by a touch change that has gone back since: report only
+            if now - self._last_progress_ns >= self.progress_heartbeat_ns:
+                self._last_progress_ns = now
+                self.ctx.publish_progress(self.progress(self.ctx.parent(self.parent_id), now))
+            self._schedule(min(planned, self._next_heartbeat()))
             return
         start = self.ctx.parent(self.parent_id).start_ns
+        if now == start:
+            self._grid_origin_ns = now  # the grid runs from the start time once it is reached
+        self.observe(now)
+        self._step()
+        if not self._running:
+            return
+        if self.plans_wakes:
+            self._plan_tick(now)
+            return
         next_ns = now + self.wake_interval_ns
         # the first working wake lands exactly on the start time
         self._schedule(start if now < start < next_ns else next_ns)
+
+    def _plan_tick(self, now_ns: int) -> None:
+        when = self._planned_ns = self.next_tick_ns(now_ns)
+        if when is None:
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+        else:
+            when = min(when, self._next_heartbeat())
+            if self._timer is None or self._timer.when_ns != when:
+                self._schedule(when)
+
+    def _next_heartbeat(self) -> int:
+        """The grid second of the next progress report while asleep (none is due before the start)."""
+        return self.tick_at_or_after(max(self._last_progress_ns + self.progress_heartbeat_ns,
+                                         self.ctx.clock.now_ns() + 1, self._start_ns))
+
+    def tick_at_or_after(self, t_ns: int) -> int:
+        """The first grid second at or after `t_ns` (the start time itself before the start)."""
+        start = self._start_ns
+        if t_ns <= start and self._grid_origin_ns < start:
+            origin = self._grid_origin_ns
+            grid = origin + -((origin - t_ns) // self.wake_interval_ns) * self.wake_interval_ns
+            return min(grid, start)
+        origin = start if start > self._grid_origin_ns else self._grid_origin_ns
+        return origin + -((origin - t_ns) // self.wake_interval_ns) * self.wake_interval_ns
+
+    def next_tick_ns(self, now_ns: int) -> int | None:
+        """When to tick next, after a wake at `now_ns` (None: not until an event wakes the algo).
+
+        Only called when `plans_wakes`; the default is the next grid second (every tick, as without)."""
+        return self.tick_at_or_after(now_ns + 1)
+
+    def progress_due(self, now_ns: int) -> bool:
+        """Publish progress at `now_ns` even if the last report is under `progress_interval_ns` old."""
+        return False
+
+    def plan_holds(self, now_ns: int) -> bool:
+        """On a tick brought forward (`wake_at`) before the planned one: whether the last plan still holds,
+        nothing having happened since but market data that changes nothing for this algo (skip the tick)."""
+        return False
+
+    def wake_at(self, t_ns: int) -> None:
+        """Tick at the first grid second at or after `t_ns` and after now, unless a tick comes sooner."""
+        if not self._running:
+            return
+        when = self.tick_at_or_after(max(t_ns, self.ctx.clock.now_ns() + 1))  # this second's tick may be past
+        if self._timer is None or self._timer.when_ns > when:
+            self._schedule(when)
 
     def _schedule(self, when_ns: int) -> None:
         if self._timer is not None:

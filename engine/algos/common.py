@@ -1,7 +1,9 @@
 """What every scheduled algo shares: the common parameters, urgency, and the placement policy.
 
 An algo says how much should be done by a time (`target_qty`); this shell works the parent towards it.
-Re-evaluated every second of market time, after every fill and when a child ends:
+Re-evaluated on its one-second grid, after every fill and when a child ends; an algo whose schedule only
+grows with time (`monotone_schedule`, e.g. TWAP) sleeps over the grid seconds on which it would do nothing
+and is woken by a touch change that moves where its passive child belongs (engine/algos/wakes.py):
 - keep one passive child on our side of the spread (capped by the limit) sized to what the schedule
   wants done by the end of the next slice; re-peg when the desired price moved, but not before the child
   rested `min_rest_seconds` (chasing every tick churns orders and throws away queue priority);
@@ -31,11 +33,12 @@ from decimal import Decimal
 from engine.algos.base import Algo, AlgoContext, ParamSpec
 from engine.algos.observed import MarketSamples
 from engine.algos.schedules import floor_lots
+from engine.algos.wakes import ReachCheck, plan_next_tick
 from engine.clock import NS_PER_S
 from engine.events import AlgoProgress, DecisionReason
 from engine.market import Quote
 from engine.model import OrdStatus, ParentId, Side, TimeInForce
-from engine.views import ParentView
+from engine.views import ChildView, ParentView
 
 URGENCIES = ("LOW", "MEDIUM", "HIGH")
 ROUTING_CHOICES = ("AUTO", "SEQUENTIAL", "PARALLEL", "LIQUIDITY")  # engine.routing.policy.RoutingPolicy
@@ -107,6 +110,10 @@ class ScheduledAlgo(Algo):
         self._next_cross_ns = 0
         self._next_post_ns = 0
         self._next_reason: DecisionReason | None = None  # why the next passive child goes (None: a slice)
+        self.reach_check: ReachCheck | None = None
+        """What the last plan assumed of the quote (engine/algos/wakes.py); None: nothing (not sleeping)."""
+        self._plans_wakes = self.monotone_schedule and self.param_float("randomize") <= 0 \
+            and self.param_float("max_participation") <= 0
 
     # --- market observations ----------------------------------------------------------------------------
 
@@ -200,17 +207,23 @@ class ScheduledAlgo(Algo):
             return  # the engine expires the parent at its end time: nothing new may go out
         self._volume_now = (now_ns, self.ctx.market_since_start(self.parent_id)[0])
         try:
-            self._work(parent, now_ns)
+            self._work(parent, now_ns, self.ctx.live_children(self.parent_id), self.ctx.quote_of(self.parent_id))
         finally:
             self._volume_now = None
 
-    def _work(self, parent: ParentView, now_ns: int) -> None:
+    def _work(self, parent: ParentView, now_ns: int, live: list[ChildView], quote: Quote, *, dry: bool = False) -> bool:
+        """Work the parent at `now_ns`; True when something was (or, `dry`, would be) sent or canceled.
+
+        `dry` changes nothing and answers whether a tick at `now_ns` (a future time, as things stand)
+        would act (send or cancel).
+        """
         if self._replan:
+            if dry:
+                return True
             self._replan = False
             self.replan(parent, now_ns)
         instrument = self.instrument
         lot = instrument.lot_size
-        live = self.ctx.live_children(self.parent_id)
         exposure = parent.cum_qty + sum(c.leaves_qty for c in live)
         room = parent.quantity - exposure  # what may still be sent without any risk of overfill
         passive = [c for c in live if c.tif is TimeInForce.DAY]
@@ -218,25 +231,31 @@ class ScheduledAlgo(Algo):
         due_now = self.target_qty(parent, now_ns)
         due_next = self.forecast_qty(parent, now_ns, horizon)
         slice_qty = max(lot, self.typical_slice(parent, now_ns, due_now, due_next))
-        quote = self.ctx.quote_of(self.parent_id)
         in_final_slice = self.must_complete and now_ns >= parent.end_ns - self.slice_ns
         behind = due_now - parent.cum_qty
 
         catching_up = in_final_slice or parent.cum_qty < self.crossing_floor(parent, now_ns, due_now, slice_qty)
         sweep_limit = self._sweep_limit(parent, quote, instrument.tick_size)
         if catching_up and self._can_cross(parent.side, quote, sweep_limit):
+            acted = False
             for child in passive:
                 if child.status is not OrdStatus.PENDING_CANCEL:
+                    if dry:
+                        return True
                     self.ctx.cancel_child(child.child_id, f"{self.name} catching up: crossing the spread")
+                    acted = True
             shortfall = parent.leaves_qty if in_final_slice else behind
             cross = self._capped(parent, now_ns, now_ns, min(shortfall, room), exposure)
             cross -= cross % lot
-            if cross > 0 and now_ns >= self._next_cross_ns:
+            if cross > 0 and now_ns >= self._next_cross_ns and self._sendable(parent, cross):
+                if dry:
+                    return True
                 # an unanswered sweep comes back at once; without a pause it would be resent in a loop
                 self._next_cross_ns = now_ns + self.param_int("cross_interval_seconds") * NS_PER_S
                 why = DecisionReason.FINAL_SWEEP if in_final_slice else DecisionReason.CATCH_UP_SWEEP
                 self.ctx.send_aggressive(self.parent_id, cross, sweep_limit, reason=why, target_qty=due_now)
-            return
+                acted = True
+            return acted
         # on or ahead of schedule, or behind with the far side out of reach of the limit: work passively
 
         iocs = sum(c.leaves_qty for c in live if c.tif is TimeInForce.IOC)
@@ -252,25 +271,76 @@ class ScheduledAlgo(Algo):
             stale_price = rested and price is not None and child.price != price
             too_big = child.leaves_qty > want + slice_qty
             if stale_price or too_big or want == 0:
+                if dry:
+                    return True
                 self.ctx.cancel_child(child.child_id, f"{self.name} re-pegging")
                 self._next_reason = self._next_reason or DecisionReason.REPEG
-            return
+                return True
+            return False
         if any(c.status is OrdStatus.PENDING_CANCEL for c in passive) or now_ns < self._next_post_ns:
-            return  # wait for the cancel to land (or the randomized pause to pass) before re-posting
+            return False  # wait for the cancel to land (or the randomized pause to pass) before re-posting
         quantity = min(want, room)
         randomize = self.param_float("randomize")
         if randomize > 0:  # never past the leaves or the participation cap
+            if dry:
+                return True  # the draw below is made on every tick: never skip one
             quantity = min(most, int(quantity * (1.0 + self.rng.uniform(-randomize, randomize))))
         quantity -= quantity % lot
         min_post = self.param_int("min_slice_qty") or slice_qty // 2
         if quantity < min(max(lot, min_post), room, parent.leaves_qty):
-            return  # top up once a worthwhile slice is due, not share by share
-        if quantity > 0 and price is not None:
-            self.ctx.send_passive(self.parent_id, quantity, price, reason=self._next_reason or
-                                  DecisionReason.PASSIVE_SLICE, target_qty=due_now)
-            self._next_reason = None
-            if randomize > 0:
-                self._next_post_ns = now_ns + int(self.rng.uniform(0.0, randomize) * self.slice_ns)
+            return False  # top up once a worthwhile slice is due, not share by share
+        if price is None or not self._sendable(parent, quantity):
+            return False
+        if dry:
+            return True
+        self.ctx.send_passive(self.parent_id, quantity, price, reason=self._next_reason or
+                              DecisionReason.PASSIVE_SLICE, target_qty=due_now)
+        self._next_reason = None
+        if randomize > 0:
+            self._next_post_ns = now_ns + int(self.rng.uniform(0.0, randomize) * self.slice_ns)
+        return True
+
+    # --- wake planning (engine/algos/wakes.py) -----------------------------------------------------------------
+
+    @property
+    def plans_wakes(self) -> bool:
+        """Schedules that only grow with time, with no draw per tick and no volume cap, can say when they
+        next have something to do (`monotone_schedule`); the others tick every second."""
+        return self._plans_wakes
+
+    monotone_schedule = False
+    """True when, with the parent, its children and the quote unchanged, whether a tick would act only
+    goes from no to yes as time passes (target and forecast non-decreasing, slice size constant)."""
+
+    def next_tick_ns(self, now_ns: int) -> int | None:
+        return plan_next_tick(self, now_ns)
+
+    def progress_due(self, now_ns: int) -> bool:  # a sleeping algo reports on each slice boundary
+        return self._plans_wakes and now_ns >= self._start_ns and (now_ns - self._start_ns) % self.slice_ns == 0
+
+    def plan_holds(self, now_ns: int) -> bool:
+        check = self.reach_check
+        return check is not None and check.holds(self.ctx.quote_of(self.parent_id))
+
+    def _sendable(self, parent: ParentView, quantity: int) -> bool:
+        """Whether the child pipeline would send anything for `quantity` (below the desk's round lot or
+        minimum child it sends nothing). Asked only when planning wakes: an algo that ticks every second
+        keeps calling the pipeline as it always did (a refused sweep then starts the sweep pause)."""
+        if not self._plans_wakes:
+            return True
+        return self.ctx.child_size(quantity, parent.leaves_qty - parent.working_qty, self.instrument.lot_size) > 0
+
+    def would_act(self, parent: ParentView, t_ns: int, live: list[ChildView], quote: Quote) -> bool:
+        """Whether a tick at `t_ns` (as things stand now) would send, cancel or catch up (changes nothing)."""
+        if t_ns >= parent.end_ns:
+            return False
+        return self._work(parent, t_ns, live, quote, dry=True)
+
+    def reach(self, parent: ParentView, quote: Quote) -> tuple[Decimal | None, bool]:
+        """Under `quote`: where a passive child of this parent belongs, and whether a sweep may cross."""
+        tick = self.instrument.tick_size
+        return (self._passive_price(parent.side, quote, parent.limit_price, tick),
+                self._can_cross(parent.side, quote, self._sweep_limit(parent, quote, tick)))
 
     def typical_slice(self, parent: ParentView, now_ns: int, due_now: int, due_next: int) -> int:
         """The quantity one slice usually carries: sets the catch-up tolerance and the minimum post."""

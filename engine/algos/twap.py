@@ -16,6 +16,7 @@ __all__ = ["TwapAlgo", "twap_target"]
 class TwapAlgo(ScheduledAlgo):
     name = "TWAP"
     params_spec = COMMON_PARAMS
+    monotone_schedule = True  # a straight line; the slice size does not depend on the time
 
     def target_qty(self, parent: ParentView, now_ns: int) -> int:
         anchor = self.anchor(parent)

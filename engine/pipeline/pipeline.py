@@ -47,6 +47,11 @@ class ChildPipeline:
         self._sizing = sizing or ChildSizing()
         self._router = router  # None: the plain best-price router of engine/router.py
 
+    @property
+    def sizing(self) -> ChildSizing:
+        """The desk's child-size policy every intent goes through (algos ask it before sending)."""
+        return self._sizing
+
     def send(self, intent: ChildIntent) -> list[ChildId]:
         """The children sent for `intent` (empty when nothing could be routed, risk blocked the first one, or
         the parent is held while a ticket cut waits for its venues)."""

@@ -137,7 +137,7 @@ def test_algo_progress_reaches_the_vwap_progress_view(session: tuple[GuiSession,
     snapshots = [p for p in gui.engine.snapshot().progress if p.parent_id == "P000001"]
     assert snapshots and snapshots[0].target_qty > 0
     history = gui.window.progress.history("P000001")
-    assert history is not None and len(history) >= 10
+    assert history is not None and len(history) >= 4  # a TWAP asleep between slices reports every 5 s
 
 
 def test_ticket_cancel_from_the_blotter_shrinks_the_parent(session: tuple[GuiSession, VirtualClock]) -> None:

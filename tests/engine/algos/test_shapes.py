@@ -34,8 +34,9 @@ def desk(engine: Engine, venue: ScriptedVenue, clock: VirtualClock) -> Iterator[
 def test_twap_target_is_a_straight_line(desk: Desk) -> None:
     pid = desk.submit("TWAP", 3600, minutes=60)
     desk.run(30 * 60, volume=100)
-    targets = desk.targets(pid)
-    assert [targets[s] for s in (0, 600, 900, 1799)] == [0, 600, 900, 1799]
+    targets = desk.targets(pid)  # published when the algo wakes (at least every 30 s: it sleeps when idle)
+    assert targets[0] == 0 and max(targets) >= 1800 - 30
+    assert all(target == second for second, target in targets.items())  # on the line wherever published
     assert abs(desk.engine.store.parent(pid).cum_qty - 1800) <= 2 * 60  # within two slices of the line
 
 
