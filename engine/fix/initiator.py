@@ -23,6 +23,7 @@ from pathlib import Path
 
 from engine import failpoints
 from engine.clock import NS_PER_S, Clock, TimerHandle
+from engine.fix.acceptor import MAX_WRITE_BUFFER_BYTES
 from engine.fix.codec import FieldValue
 from engine.fix.config import SessionConfig, SessionSettings
 from engine.fix.framing import FixFramer
@@ -322,6 +323,13 @@ class _Connection(asyncio.Protocol):
         if self._pending:
             transport.write(b"".join(self._pending))
             self._pending.clear()
+            waiting = transport.get_write_buffer_size()
+            if waiting > MAX_WRITE_BUFFER_BYTES:  # a venue that stopped reading must not grow our memory
+                log.warning("FIX %s: venue is not reading (%s bytes waiting); dropping the connection",
+                            self._owner.session.session_id, waiting)
+                self._owner.session.fail(f"venue stopped reading ({waiting:,} bytes waiting)", tell_peer=False)
+                transport.abort()
+                return
         if self._closing:
             transport.close()
 

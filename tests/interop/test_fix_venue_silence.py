@@ -75,3 +75,57 @@ async def test_a_silent_venue_is_degraded_then_up_when_it_speaks_then_down_when_
     finally:
         venue.close()
         peer.close()
+
+
+class DeafPeer:
+    """Answers the Logon, then never reads again (its receive buffer kept small): our writes pile up."""
+
+    def __init__(self) -> None:
+        self.listener = socket.socket()
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen()
+        self.port = int(self.listener.getsockname()[1])
+        self.done = threading.Event()
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        conn, _ = self.listener.accept()
+        venue = Venue(conn, "VENUE")
+        for message in venue.messages():
+            if message.get(35) == "A":
+                venue.target = message.get(49, "EMS")
+                conn.sendall(frame([*venue.header("A"), (98, "0"), (108, "30")]))
+                break
+        self.done.wait(30)  # deaf from here on
+        conn.close()
+
+
+async def test_a_venue_that_stops_reading_is_dropped_before_our_buffer_grows_without_bound(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from engine.fix import initiator
+    from tests.interop.qf_venue_runner import child
+
+    monkeypatch.setattr(initiator, "MAX_WRITE_BUFFER_BYTES", 64 << 10)
+    peer = DeafPeer()
+    config = InitiatorConfig(SessionConfig("EMS", "VENUE"), port=peer.port, heartbeat_s=30, logout_timeout_s=1.0,
+                             reconnect_min_s=30, reconnect_max_s=30)
+    venue = FixVenue(VENUE, config, tmp_path / "store.db", RealClock(asyncio.get_running_loop()),
+                     wall_time_ns=time.time_ns)
+    seen = Recorder()
+    venue.connect(seen)
+    try:
+        await until(lambda: [s.connected for s in seen.status] == [True], 5.0, "logon")
+        for n in range(20_000):
+            if not venue.logged_on:
+                break
+            venue.submit(child(f"C{n}", "AAPL", 100))
+            if n % 200 == 0:
+                await asyncio.sleep(0)  # let the flushes run
+        await until(lambda: any(not s.connected for s in seen.status), 10.0, "the deaf venue dropped")
+        assert n < 19_999, "never dropped"
+    finally:
+        peer.done.set()
+        venue.close()
+        peer.listener.close()

@@ -9,10 +9,25 @@ from pathlib import Path
 
 import pytest
 
+from app.config import load_config, session_epoch_ns
 from app.demo import DEMO_DAY, run_demo
+from app.wiring import build_engine, open_journal
 from engine import events as ev
+from engine.clock import VirtualClock
+from engine.engine import Engine
 from engine.journal import Journal
 from engine.routing.scorecard_store import ScorecardStore
+
+
+def started_engine(journal: Path) -> tuple[Engine, VirtualClock]:
+    """The app's engine on the default configuration (simulated market, smart router), recovered and started at
+    the demo day's open, in virtual time."""
+    config = load_config(journal_override=str(journal))
+    clock = VirtualClock(session_epoch_ns(DEMO_DAY, config.market.open_s))
+    engine = build_engine(config, clock, open_journal(config))
+    engine.recover()
+    engine.start()
+    return engine, clock
 
 
 def test_the_dark_pool_receives_and_fills_orders_in_a_demo_run(tmp_path: Path) -> None:
@@ -49,16 +64,10 @@ def test_the_scorecard_is_written_beside_the_journal_and_carries_over_to_the_nex
 
 
 def test_a_tickets_routing_parameter_chooses_the_policy_on_the_real_wiring(tmp_path: Path) -> None:
-    from app.config import load_config, session_epoch_ns
-    from app.wiring import build_engine, open_journal
-    from engine.clock import NS_PER_S, VirtualClock
+    from engine.clock import NS_PER_S
     from engine.model import Side
 
-    config = load_config(journal_override=str(tmp_path / "j.db"))
-    clock = VirtualClock(session_epoch_ns(DEMO_DAY, config.market.open_s))
-    engine = build_engine(config, clock, open_journal(config))
-    engine.recover()
-    engine.start()
+    engine, clock = started_engine(tmp_path / "j.db")
     clock.advance(5 * NS_PER_S)
     end = clock.now_ns() + 60 * NS_PER_S
     chosen = {}
@@ -83,16 +92,10 @@ def test_children_go_out_in_round_lots_on_the_real_wiring(tmp_path: Path) -> Non
     resting order across venues keeps them (parallel posting had sent 334 / 333 / 333, the Cont-Kukanov split
     1 / 202, and its overpost of 101 for an intent of 100 a child of 101): a child is odd only when its decision
     sends all the parent may still send (the final remainder)."""
-    from app.config import load_config, session_epoch_ns
-    from app.wiring import build_engine, open_journal
-    from engine.clock import NS_PER_S, VirtualClock
+    from engine.clock import NS_PER_S
     from engine.model import Side
 
-    config = load_config(journal_override=str(tmp_path / "lots.db"))
-    clock = VirtualClock(session_epoch_ns(DEMO_DAY, config.market.open_s))
-    engine = build_engine(config, clock, open_journal(config))
-    engine.recover()
-    engine.start()
+    engine, clock = started_engine(tmp_path / "lots.db")
     clock.advance(30 * NS_PER_S)
     end = clock.now_ns() + 600 * NS_PER_S
     for symbol, quantity, policy in (("AAPL", 5_000, "PARALLEL"), ("MSFT", 30_000, "LIQUIDITY")):
@@ -115,16 +118,10 @@ def test_children_go_out_in_round_lots_on_the_real_wiring(tmp_path: Path) -> Non
 def test_a_degraded_venue_gets_no_new_orders_until_it_answers_again(tmp_path: Path) -> None:
     """A venue whose session went silent (a TestRequest out: `VenueStatusChanged(degraded=True)`) is still
     connected, so nothing there is canceled, but the router sends it nothing new until it speaks again."""
-    from app.config import load_config, session_epoch_ns
-    from app.wiring import build_engine, open_journal
-    from engine.clock import NS_PER_S, VirtualClock
+    from engine.clock import NS_PER_S
     from engine.model import Side, VenueId
 
-    config = load_config(journal_override=str(tmp_path / "degraded.db"))
-    clock = VirtualClock(session_epoch_ns(DEMO_DAY, config.market.open_s))
-    engine = build_engine(config, clock, open_journal(config))
-    engine.recover()
-    engine.start()
+    engine, clock = started_engine(tmp_path / "degraded.db")
     clock.advance(30 * NS_PER_S)
     lit1 = VenueId("LIT1")
     engine.on_venue_status(ev.VenueStatusChanged(clock.now_ns(), lit1, True, "silent: TestRequest sent", True))
