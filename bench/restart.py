@@ -156,8 +156,8 @@ def write_day(session_path: Path, session: Session, day_path: Path, records: int
         boundaries.extend(written + b for b in session.boundaries if 0 < b <= take)
         written += take
         copy += 1
-        if take < session.records:
-            break
+        if take < session.boundaries[-1]:  # a cut copy (a whole one ends at the last boundary: the record the
+            break  # close may journal after it is not copied)
     conn.close()
     return Session(written, tuple(sorted(set(boundaries))))
 
