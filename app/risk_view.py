@@ -38,6 +38,8 @@ class RiskView(QObject):
         window.market.kill_requested.connect(lambda symbol, reason: self.kill(ev.RiskScope.INSTRUMENT, symbol, reason))
         window.parents.account_kill_requested.connect(
             lambda account, reason: self.kill(ev.RiskScope.ACCOUNT, account, reason))
+        window.parents.desk_of = engine.risk.config.desk_of
+        window.parents.desk_kill_requested.connect(lambda desk, reason: self.kill(ev.RiskScope.DESK, desk, reason))
         self._unconfirmed: TicketForm | None = None
         self._timer = QTimer(self)
         self._timer.setInterval(REFRESH_MS)

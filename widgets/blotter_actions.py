@@ -105,8 +105,8 @@ def distinct_parents(snapshots: Sequence[Any]) -> list[str]:
     return list(dict.fromkeys(s.parent_id for s in snapshots))
 
 
-def add_account_kills(menu: QMenu, accounts: Collection[str], slot: Callable[[str], object]) -> None:
-    """"Kill account ACC…" for each account a parent is known to work for (none when unknown), at most
-    MAX_NAMED; the slot asks for confirmation and a reason before anything is sent."""
-    for account in sorted(accounts)[:MAX_NAMED]:
-        add_action(menu, f"Kill account {account}…", True, partial(slot, account))
+def add_scope_kills(menu: QMenu, scope: str, names: Collection[str], slot: Callable[[str], object]) -> None:
+    """"Kill SCOPE NAME…" for each account (or desk) a parent is known to work for (none when unknown), at
+    most MAX_NAMED; the slot asks for confirmation and a reason before anything is sent."""
+    for name in sorted(names)[:MAX_NAMED]:
+        add_action(menu, f"Kill {scope} {name}…", True, partial(slot, name))

@@ -9,7 +9,7 @@ a default, so older rows still show.
 from __future__ import annotations
 
 import operator
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from functools import partial
 from typing import Any
 
@@ -22,9 +22,9 @@ from widgets.blotter_actions import (
     PAUSE,
     RESUME,
     ConfirmCancel,
-    add_account_kills,
     add_action,
     add_copy_and_export,
+    add_scope_kills,
     cancel_question,
     count_text,
     distinct_parents,
@@ -59,12 +59,16 @@ class ParentBlotter(BlotterView[ParentRow]):
     resume_requested = Signal(str)
     account_kill_requested = Signal(str, str)
     """(account, reason): kill one account's trading, confirmed and with the trader's reason."""
+    desk_kill_requested = Signal(str, str)
+    """(desk, reason): kill one desk's trading (every account the configuration puts on it), confirmed."""
 
     def __init__(self, flush_hz: float = DEFAULT_FLUSH_HZ, parent: QWidget | None = None) -> None:
         fields = FilterFields(is_working, _symbol, lambda row: self.accounts_of_parent(row.parent_id))
         super().__init__(PARENT_COLUMNS, _parent_id, "parent orders", flush_hz=flush_hz, parent=parent,
                          filters=fields)
         self.kill_prompt = ScopeKillPrompt()
+        self.desk_of: Callable[[str], str] = lambda account: ""
+        """An account's desk ("" when none; the app sets it from `[risk] desks`)."""
         self.confirm_cancel: ConfirmCancel | None = None
         """Asked before a cancel (None: cancel at once); the main window sets it from the desk's config."""
         self.selected_key_changed.connect(self.parent_selected)
@@ -104,7 +108,9 @@ class ParentBlotter(BlotterView[ParentRow]):
         add_action(menu, count_text("Kill (cancel now, no question)", able or keys, "parents"), bool(able),
                    lambda: self.request(KILL, able))
         if len(keys) == 1:
-            add_account_kills(menu, self.accounts_of_parent(keys[0]), self.request_account_kill)
+            accounts = self.accounts_of_parent(keys[0])
+            add_scope_kills(menu, "account", accounts, self.request_account_kill)
+            add_scope_kills(menu, "desk", {self.desk_of(a) for a in accounts} - {""}, self.request_desk_kill)
         add_copy_and_export(self, menu, rows)
         return menu
 
@@ -113,6 +119,12 @@ class ParentBlotter(BlotterView[ParentRow]):
         reason = self.kill_prompt.ask(self, f"Kill account {account}")
         if reason is not None:
             self.account_kill_requested.emit(account, reason)
+
+    def request_desk_kill(self, desk: str) -> None:
+        """Kill one desk (every parent trading for one of its accounts) once the trader confirms and says why."""
+        reason = self.kill_prompt.ask(self, f"Kill desk {desk}")
+        if reason is not None:
+            self.desk_kill_requested.emit(desk, reason)
 
 
 class TicketBlotter(BlotterView[TicketRow]):

@@ -82,3 +82,19 @@ def test_kill_venue_from_the_venues_panel_cancels_there_and_routes_elsewhere(
     after = [e for e in seen if isinstance(e, ev.ChildSubmitted) and e.ts_ns > killed.ts_ns]
     assert all(e.venue != "LIT1" for e in after)  # nothing new goes to the killed venue
     assert panel.venue_menu(len(panel.model.venues())) is None
+
+
+def test_kill_desk_from_the_parent_menu_halts_that_desk(qtbot: QtBot, tmp_path: Path) -> None:
+    with gui_session(tmp_path, qtbot, "desk", '[risk]\ndesks = { EQUITIES = ["DESK", "PM1"] }\n') as (session, clock):
+        engine, parents = session.engine, session.window.parents
+        enter_ticket(session, "AAPL", "BUY", "1,000")
+        run(session, clock, 2)
+        texts = [a.text() for a in parents.actions_menu(0).actions()]
+        assert "Kill desk EQUITIES…" in texts and "Kill account DESK…" in texts
+        parents.kill_prompt = answering("desk over its loss budget")
+        action = next(a for a in parents.actions_menu(0).actions() if a.text() == "Kill desk EQUITIES…")
+        action.trigger()
+        run(session, clock, 1)
+        assert engine.store.risk.state(ev.RiskScope.DESK, "EQUITIES") is HALTED
+        assert engine.store.risk.state(ev.RiskScope.ACCOUNT, "DESK") is ACTIVE and not engine.store.kill_engaged
+        assert engine.store.parent(engine.store.parent_ids()[0]).paused
