@@ -53,11 +53,9 @@ class QuietPeer:
         self.listener.close()
 
 
-async def test_a_silent_venue_is_degraded_then_up_when_it_speaks_then_down_when_it_stays_silent(
-    tmp_path: Path,
-) -> None:
-    peer = QuietPeer()
-    config = InitiatorConfig(SessionConfig("EMS", "VENUE"), port=peer.port, heartbeat_s=1, logout_timeout_s=1.0,
+async def logged_on_venue(port: int, tmp_path: Path, heartbeat_s: int) -> tuple[FixVenue, Recorder]:
+    """Our FixVenue connected to the peer on `port` (no reconnect within a test), once it has logged on."""
+    config = InitiatorConfig(SessionConfig("EMS", "VENUE"), port=port, heartbeat_s=heartbeat_s, logout_timeout_s=1.0,
                              reconnect_min_s=30, reconnect_max_s=30)
     venue = FixVenue(VENUE, config, tmp_path / "store.db", RealClock(asyncio.get_running_loop()),
                      wall_time_ns=time.time_ns)
@@ -65,6 +63,18 @@ async def test_a_silent_venue_is_degraded_then_up_when_it_speaks_then_down_when_
     venue.connect(seen)
     try:
         await until(lambda: [s.connected for s in seen.status] == [True], 5.0, "logon")
+    except BaseException:
+        venue.close()
+        raise
+    return venue, seen
+
+
+async def test_a_silent_venue_is_degraded_then_up_when_it_speaks_then_down_when_it_stays_silent(
+    tmp_path: Path,
+) -> None:
+    peer = QuietPeer()
+    venue, seen = await logged_on_venue(peer.port, tmp_path, heartbeat_s=1)
+    try:
         await until(lambda: len(seen.status) >= 2, 5.0, "the silence noticed")  # 1.2 s of silence
         assert (seen.status[1].connected, seen.status[1].degraded) == (True, True), seen.status
         peer.speak()
@@ -109,14 +119,8 @@ async def test_a_venue_that_stops_reading_is_dropped_before_our_buffer_grows_wit
 
     monkeypatch.setattr(initiator, "MAX_WRITE_BUFFER_BYTES", 64 << 10)
     peer = DeafPeer()
-    config = InitiatorConfig(SessionConfig("EMS", "VENUE"), port=peer.port, heartbeat_s=30, logout_timeout_s=1.0,
-                             reconnect_min_s=30, reconnect_max_s=30)
-    venue = FixVenue(VENUE, config, tmp_path / "store.db", RealClock(asyncio.get_running_loop()),
-                     wall_time_ns=time.time_ns)
-    seen = Recorder()
-    venue.connect(seen)
+    venue, seen = await logged_on_venue(peer.port, tmp_path, heartbeat_s=30)
     try:
-        await until(lambda: [s.connected for s in seen.status] == [True], 5.0, "logon")
         for n in range(20_000):
             if not venue.logged_on:
                 break
