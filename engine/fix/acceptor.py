@@ -8,7 +8,7 @@ socket read is framed, verified and handed to the session as one batch; everythi
 
 Sessions cannot hurt each other: an exception while one connection's read is handled (its application,
 its store rows) closes that connection only, its uncommitted rows are discarded, and `on_error` is told;
-a peer that stops reading is dropped once `MAX_WRITE_BUFFER_BYTES` wait for it.
+a peer that stops reading is dropped once `transport.MAX_WRITE_BUFFER_BYTES` wait for it.
 """
 
 from __future__ import annotations
@@ -27,12 +27,11 @@ from engine.fix.framing import FixFramer, FixMessage
 from engine.fix.protocols import FixApplication
 from engine.fix.session import ErrorHandler, FixSession, SessionState
 from engine.fix.store import SessionStore
+from engine.fix.transport import write_or_drop
 from engine.ledger import Ledger
 
 log = logging.getLogger(__name__)
 
-MAX_WRITE_BUFFER_BYTES = 16 << 20
-"""A connection with this much written and not yet taken by its peer is dropped (a peer that stopped reading)."""
 
 
 class UnknownSession(KeyError):
@@ -348,14 +347,7 @@ class _Connection(asyncio.Protocol):
             return
         if self._pending:
             failpoints.hit("acceptor.before_write")
-            transport.write(b"".join(self._pending))
-            self._pending.clear()
-            waiting = transport.get_write_buffer_size()
-            if waiting > MAX_WRITE_BUFFER_BYTES:
-                log.warning("FIX %s: peer is not reading (%s bytes waiting); dropping it", self.peer, waiting)
-                if self.session is not None:
-                    self.session.fail(f"peer stopped reading ({waiting:,} bytes waiting)", tell_peer=False)
-                transport.abort()
+            if not write_or_drop(transport, self._pending, self.peer, self.session):
                 return
         if self._closing:
             transport.close()

@@ -23,7 +23,6 @@ from pathlib import Path
 
 from engine import failpoints
 from engine.clock import NS_PER_S, Clock, TimerHandle
-from engine.fix.acceptor import MAX_WRITE_BUFFER_BYTES
 from engine.fix.codec import FieldValue
 from engine.fix.config import SessionConfig, SessionSettings
 from engine.fix.framing import FixFramer
@@ -32,6 +31,7 @@ from engine.fix.protocols import FixApplication
 from engine.fix.session import ErrorHandler, SessionState
 from engine.fix.session_core import SilenceHandler
 from engine.fix.store import SessionStore
+from engine.fix.transport import write_or_drop
 from engine.ledger import Ledger
 
 log = logging.getLogger(__name__)
@@ -321,14 +321,8 @@ class _Connection(asyncio.Protocol):
         if transport is None or transport.is_closing():
             return
         if self._pending:
-            transport.write(b"".join(self._pending))
-            self._pending.clear()
-            waiting = transport.get_write_buffer_size()
-            if waiting > MAX_WRITE_BUFFER_BYTES:  # a venue that stopped reading must not grow our memory
-                log.warning("FIX %s: venue is not reading (%s bytes waiting); dropping the connection",
-                            self._owner.session.session_id, waiting)
-                self._owner.session.fail(f"venue stopped reading ({waiting:,} bytes waiting)", tell_peer=False)
-                transport.abort()
+            session = self._owner.session
+            if not write_or_drop(transport, self._pending, str(session.session_id), session):
                 return
         if self._closing:
             transport.close()

@@ -78,10 +78,4 @@ class InitiatorSession(FixSession):
         self.state = SessionState.LOGGED_ON
         log.info("FIX session %s logged on (next out %s, next in %s)", self.session_id, self.next_sender_seq,
                  self._next_target)
-        if seq > self._next_target:
-            self._too_high(message, seq)
-        else:
-            self._set_next_target(seq + 1)
-        self._notified_logon = True
-        self._app.on_logon(self.session_id)
-        self._schedule()
+        self._logged_on(message, seq)

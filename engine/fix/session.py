@@ -82,6 +82,11 @@ class FixSession(SessionCore):
         self._hb.interval_ns = verdict.heartbeat_s * NS_PER_S
         self._answer_logon(verdict.heartbeat_s, verdict.reset_seq_nums)
         log.info("FIX session %s logged on (HeartBtInt %ss)", self.session_id, verdict.heartbeat_s)
+        self._logged_on(message, seq)
+
+    def _logged_on(self, message: FixMessage, seq: int) -> None:
+        """The end of a logon, either role: the peer's Logon `seq` checked against ours (a gap asks for a
+        resend), the application told, the heartbeat timer armed."""
         if seq > self._next_target:
             self._too_high(message, seq)
         else:

@@ -114,10 +114,10 @@ class DeafPeer:
 async def test_a_venue_that_stops_reading_is_dropped_before_our_buffer_grows_without_bound(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from engine.fix import initiator
+    from engine.fix import transport
     from tests.interop.qf_venue_runner import child
 
-    monkeypatch.setattr(initiator, "MAX_WRITE_BUFFER_BYTES", 64 << 10)
+    monkeypatch.setattr(transport, "MAX_WRITE_BUFFER_BYTES", 64 << 10)
     peer = DeafPeer()
     venue, seen = await logged_on_venue(peer.port, tmp_path, heartbeat_s=30)
     try:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from engine.clock import NS_PER_S, VirtualClock
-from engine.fix import acceptor as acceptor_module
+from engine.fix import transport as transport_module
 from engine.fix.acceptor import FixAcceptor
 from engine.fix.config import AcceptorConfig, SessionConfig, SessionId
 from engine.fix.framing import FixMessage
@@ -120,7 +120,7 @@ async def test_a_failing_commit_of_another_sessions_rows_closes_that_session_too
 
 async def test_a_peer_that_stops_reading_is_dropped_and_the_other_goes_on(desk, monkeypatch):
     acc, one, two, errors = desk
-    monkeypatch.setattr(acceptor_module, "MAX_WRITE_BUFFER_BYTES", 1 << 20)
+    monkeypatch.setattr(transport_module, "MAX_WRITE_BUFFER_BYTES", 1 << 20)
     one.send(frame("D", 2, [(11, "FLOOD"), *ORDER], sender="OMS1"))  # ~24 MB of reports it never reads
     for _ in range(500):
         if [sid for sid, _ in errors] == [OMS1]:
