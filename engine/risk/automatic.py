@@ -54,7 +54,7 @@ class AutomaticKills:
         elif isinstance(event, ev.ChildRejected):
             self._rejected(event)
         elif isinstance(event, ev.ChildCancelRequested | ev.ChildReplaceRequested):
-            venue = self._venue_of(event.child_id)
+            venue = self.risk.venue_of(event.child_id)
             self.storm.add(FIRM_KEY, event.ts_ns)
             if venue:
                 self.storm.add(venue, event.ts_ns)
@@ -73,11 +73,11 @@ class AutomaticKills:
                     self.storm.add(FIRM_KEY, e.ts_ns)
                     self.storm.add(e.venue, e.ts_ns)
             elif isinstance(e, ev.ChildRejected):
-                venue = self._venue_of(e.child_id)
+                venue = self.risk.venue_of(e.child_id)
                 if c.reject_rate.on and venue:
                     self.rejected.add(venue, e.ts_ns)
             elif isinstance(e, ev.ChildCancelRequested | ev.ChildReplaceRequested):
-                venue = self._venue_of(e.child_id)
+                venue = self.risk.venue_of(e.child_id)
                 self.storm.add(FIRM_KEY, e.ts_ns)
                 if venue:
                     self.storm.add(venue, e.ts_ns)
@@ -99,7 +99,7 @@ class AutomaticKills:
 
     def _rejected(self, e: ev.ChildRejected) -> None:
         c = self.risk.config.reject_rate
-        venue = self._venue_of(e.child_id)
+        venue = self.risk.venue_of(e.child_id)
         if not c.on or not venue:
             return
         rejected = self.rejected.add(venue, e.ts_ns)
@@ -111,10 +111,6 @@ class AutomaticKills:
             window = c.window_ns / 1e9
             self._kill(S.VENUE, venue, f"reject rate: {rejected} of {sent} orders rejected in {window:g} s "
                                        f"(limit {pct}%)")
-
-    def _venue_of(self, child_id: ChildId) -> VenueId | None:
-        store = self.risk.store
-        return store.submitted(child_id).venue if store.has_child(child_id) else None
 
     # --- loss limits ----------------------------------------------------------------------------------------
 

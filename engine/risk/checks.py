@@ -219,19 +219,22 @@ class RiskEngine:
         or forget a duplicate. Only the windows are fed (what is in flight comes from `rebuild`); returns how
         many events were counted."""
         counted = 0
-        store = self.store
         for e in records:
             if isinstance(e, ev.ChildSubmitted):
                 self._count_child(e)
             elif isinstance(e, ev.TicketAccepted):
                 self._count_ticket(e)
             elif isinstance(e, ev.ChildCancelRequested | ev.ChildReplaceRequested):
-                self._count_message(e.ts_ns, store.submitted(e.child_id).venue if store.has_child(e.child_id)
-                                    else None)
+                self._count_message(e.ts_ns, self.venue_of(e.child_id))
             else:
                 continue
             counted += 1
         return counted
+
+    def venue_of(self, child_id: ChildId) -> VenueId | None:
+        """Where a child the store knows was sent (None: not ours, or not known)."""
+        store = self.store
+        return store.submitted(child_id).venue if store.has_child(child_id) else None
 
     def window_span_ns(self) -> int:
         """The longest sliding window any control uses (how far back `rewarm` must look)."""
