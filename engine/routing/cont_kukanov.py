@@ -156,17 +156,29 @@ def solve(problem: PlacementProblem, rng: random.Random, iterations: int = 400) 
     x = [0.0] * (k + 1)
     averaged = [0.0] * (k + 1)
     kept = 0
-    scenarios = problem.scenarios
+    scenarios, queues, target, cap = problem.scenarios, problem.queues, problem.target, float(problem.total_cap)
+    count, first_kept = len(scenarios), iterations // 2
+    market_slope = h + f
+    rest_slopes = [-(h + r) for r in problem.rebates]  # a limit order's slope while its queue clears past it
+    surpluses: dict[int, tuple[int, ...]] = {}  # (ξ - Q)+ per drawn scenario, computed once
+    venues = range(1, k + 1)
     for n in range(iterations):
-        scenario = scenarios[rng.randrange(len(scenarios))]
-        surplus = [max(o - q, 0) for o, q in zip(scenario, problem.queues, strict=True)]
-        filled = x[0] + sum(min(lim, s) for lim, s in zip(x[1:], surplus, strict=True))
-        penalty = -lam_u if filled < problem.target else (lam_o if filled > problem.target else 0.0)
-        gradient = [h + f + penalty]
-        gradient += [(-(h + r) + penalty) if s > lim else 0.0
-                     for lim, s, r in zip(x[1:], surplus, problem.rebates, strict=True)]
-        x = _project([xi - step * g for xi, g in zip(x, gradient, strict=True)], upper, float(problem.total_cap))
-        if n >= iterations // 2:
+        drawn = rng.randrange(count)
+        surplus = surpluses.get(drawn)
+        if surplus is None:
+            surplus = surpluses[drawn] = tuple(max(o - q, 0) for o, q in zip(scenarios[drawn], queues, strict=True))
+        filled: float = 0
+        for i in venues:
+            lim, s = x[i], surplus[i - 1]
+            filled += lim if lim < s else s  # min(lim, s), in the same order of additions
+        filled = x[0] + filled
+        penalty = -lam_u if filled < target else (lam_o if filled > target else 0.0)
+        moved = [x[0] - step * (market_slope + penalty)]
+        for i in venues:
+            g = (rest_slopes[i - 1] + penalty) if surplus[i - 1] > x[i] else 0.0
+            moved.append(x[i] - step * g)
+        x = _project(moved, upper, cap)
+        if n >= first_kept:
             kept += 1
             averaged = [a + (xi - a) / kept for a, xi in zip(averaged, x, strict=True)]
     return _round_to_lots(problem, averaged, upper)
@@ -197,18 +209,29 @@ def _count_below(ordered: list[int], level: int) -> int:
 
 
 def _project(point: list[float], upper: list[float], cap: float) -> list[float]:
-    """Euclidean projection onto {0 <= x_i <= upper_i, Σ x_i <= cap}: clip, else shift all down by τ."""
-    clipped = [min(max(p, 0.0), u) for p, u in zip(point, upper, strict=True)]
+    """Euclidean projection onto {0 <= x_i <= upper_i, Σ x_i <= cap}: clip, else shift all down by the τ at
+    which the clipped sum meets the cap (found exactly: the sum is piecewise linear in τ)."""
+    clipped = [0.0 if p < 0.0 else (u if p > u else p) for p, u in zip(point, upper, strict=True)]
     if sum(clipped) <= cap:
         return clipped
-    lo, hi = 0.0, max(point)
-    for _ in range(60):
-        tau = (lo + hi) / 2
-        if sum(min(max(p - tau, 0.0), u) for p, u in zip(point, upper, strict=True)) > cap:
-            lo = tau
-        else:
-            hi = tau
-    return [min(max(p - hi, 0.0), u) for p, u in zip(point, upper, strict=True)]
+    tau = _shift(point, upper, cap)
+    return [min(max(p - tau, 0.0), u) for p, u in zip(point, upper, strict=True)]
+
+
+def _shift(point: list[float], upper: list[float], cap: float) -> float:
+    """The τ >= 0 with Σ clip(p_i - τ, 0, u_i) = cap, when the sum at τ = 0 is above the cap. Between two
+    breakpoints (each p_i - u_i, where a coordinate leaves its upper bound, and p_i, where it reaches 0) the
+    sum falls by one per free coordinate."""
+    def total(tau: float) -> float:
+        return sum(min(max(p - tau, 0.0), u) for p, u in zip(point, upper, strict=True))
+
+    low, at_low = 0.0, total(0.0)
+    for breakpoint in sorted({b for p, u in zip(point, upper, strict=True) for b in (p - u, p) if b > 0.0}):
+        at_break = total(breakpoint)
+        if at_break <= cap:
+            return low + (at_low - cap) / (at_low - at_break) * (breakpoint - low)
+        low, at_low = breakpoint, at_break
+    return low  # past every breakpoint the sum is 0 <= cap (not reached while cap >= 0)
 
 
 def _round_to_lots(problem: PlacementProblem, point: list[float], upper: list[float]) -> Placement:

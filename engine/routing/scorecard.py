@@ -66,15 +66,20 @@ class VenueStats:
 
     def add(self, other: VenueStats, weight: float = 1.0) -> None:
         """Add `other`'s sums, scaled by `weight` (fees exactly when the weight is 1)."""
+        for name in _FLOAT_SUMS:
+            setattr(self, name, getattr(self, name) + getattr(other, name) * weight)
         scale = Decimal(1) if weight == 1.0 else Decimal(repr(weight))
-        for f in fields(self):
-            mine, theirs = getattr(self, f.name), getattr(other, f.name)
-            setattr(self, f.name, mine + theirs * (scale if isinstance(mine, Decimal) else weight))
+        self.fees_paid += other.fees_paid * scale
+        self.rebates_earned += other.rebates_earned * scale
 
     def copy(self) -> VenueStats:
         twin = VenueStats()
         twin.add(self)
         return twin
+
+
+_FLOAT_SUMS = tuple(f.name for f in fields(VenueStats) if f.type == "float")
+assert {f.name for f in fields(VenueStats)} - set(_FLOAT_SUMS) == {"fees_paid", "rebates_earned"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,14 +106,26 @@ class Scorecard:
     """Pseudo-orders of the prior blended into every estimate (so an untried venue is not ruled out)."""
     prior_fill_rate: float = 0.5
     dirty: bool = False
+    _estimates: dict[VenueId, dict[tuple[str, str], tuple[VenueEstimate, int | None]]] = field(
+        default_factory=dict, repr=False, compare=False)
+    """Per venue, the estimates made since its sums last changed (by order type and size bucket), each with
+    the quantity it was made for when it depended on it."""
 
     def stats(self, key: ScoreKey) -> VenueStats:
-        """Today's sums for `key` (created empty), to update."""
+        """Today's sums for `key` (created empty), to update: every estimate made before is dropped."""
         found = self.today.get(key)
         if found is None:
             found = self.today[key] = VenueStats()
         self.dirty = True
+        self._estimates.pop(key.venue, None)
         return found
+
+    def roll_over(self) -> None:
+        """A new trading day: today's sums join the history."""
+        for key, stats in self.today.items():
+            self.history.setdefault(key, VenueStats()).add(stats)
+        self.today.clear()
+        self._estimates.clear()
 
     def combined(self, key: ScoreKey) -> VenueStats:
         total = VenueStats()
@@ -119,8 +136,19 @@ class Scorecard:
         return total
 
     def estimate(self, venue: VenueId, kind: str, quantity: int) -> VenueEstimate:
-        """Expectations for `quantity` of `kind` at `venue`: its own bucket, else every bucket of the kind."""
-        stats = self.combined(ScoreKey(venue, kind, size_bucket(quantity)))
+        """Expectations for `quantity` of `kind` at `venue`: its own bucket, else every bucket of the kind.
+        Kept until the sums change (the router asks for every venue at every decision)."""
+        bucket = size_bucket(quantity)
+        kept = self._estimates.setdefault(venue, {})
+        cached = kept.get((kind, bucket))
+        if cached is not None and cached[1] in (None, quantity):
+            return cached[0]
+        found = self._estimate(venue, kind, bucket, quantity)
+        kept[(kind, bucket)] = (found, quantity if found.orders == 0 else None)
+        return found
+
+    def _estimate(self, venue: VenueId, kind: str, bucket: str, quantity: int) -> VenueEstimate:
+        stats = self.combined(ScoreKey(venue, kind, bucket))
         if stats.orders < 1:
             stats = VenueStats()
             for key in {*self.history, *self.today}:

@@ -88,9 +88,7 @@ class ScorecardFeed:
             self._store.write(self._day, list(card.today.items()))
         card.dirty = False
         if day != self._day:  # a new trading day: today's sums become history
-            for key, stats in card.today.items():
-                card.history.setdefault(key, type(stats)()).add(stats)
-            card.today.clear()
+            card.roll_over()
             self._day = day
 
     def on_event(self, event: ev.Event) -> None:

@@ -147,3 +147,30 @@ def test_a_new_trading_day_turns_todays_sums_into_history() -> None:
     feed.flush()
     assert feed.scorecard.today == {} and feed.scorecard.history[KEY].orders == 1
     assert clock_day(clock.now_ns()) == clock_day(DAY0) + dt.timedelta(days=1)
+
+
+def test_an_estimate_follows_every_change_of_the_sums_it_is_made_from() -> None:
+    """The router asks for estimates at every decision and they are kept between changes: each kind of
+    change (a submission, a fill, a reject, a markout, a new day) must be seen by the very next estimate."""
+    feed, clock, mid = feed_with()
+    card = feed.scorecard
+    untried = card.estimate(LIT1, "limit", 300)
+    assert untried.orders == 0 and untried.fill_rate == 0.5
+    assert size_bucket(20_000) != size_bucket(300) and card.estimate(LIT1, "limit", 20_000).orders == 0
+    feed.on_event(submitted("C1"))
+    sent = card.estimate(LIT1, "limit", 300)
+    assert sent.orders == 1 and sent.fill_rate < untried.fill_rate
+    assert card.estimate(LIT1, "limit", 20_000).orders == 1  # an untried size learns from the venue's others
+    feed.on_event(fill("C1", 300, "190.00", "-0.30", DAY0 + S))
+    filled = card.estimate(LIT1, "limit", 300)
+    assert filled.fill_rate > sent.fill_rate and filled.fee_per_share == Decimal("-0.001")
+    feed.on_event(submitted("C2"))
+    feed.on_event(ev.ChildRejected(DAY0, ChildId("C2"), "no"))
+    assert card.estimate(LIT1, "limit", 300).reject_rate > filled.reject_rate
+    mid.value = Decimal("189.981")
+    clock.advance(6 * S)
+    assert card.estimate(LIT1, "limit", 300).markout_5s_bps == pytest.approx(-1.0)
+    clock.advance(NS_PER_DAY)
+    feed.flush()  # the day rolls over: the same sums, now as history
+    assert card.today == {} and card.estimate(LIT1, "limit", 300).orders == 2
+
