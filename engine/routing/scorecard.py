@@ -106,18 +106,13 @@ class Scorecard:
     """Pseudo-orders of the prior blended into every estimate (so an untried venue is not ruled out)."""
     prior_fill_rate: float = 0.5
     dirty: bool = False
-    _estimates: dict[VenueId, dict[tuple[str, str], tuple[VenueEstimate, int | None]]] = field(
-        default_factory=dict, repr=False, compare=False)
-    """Per venue, the estimates made since its sums last changed (by order type and size bucket), each with
-    the quantity it was made for when it depended on it."""
 
     def stats(self, key: ScoreKey) -> VenueStats:
-        """Today's sums for `key` (created empty), to update: every estimate made before is dropped."""
+        """Today's sums for `key` (created empty), to update."""
         found = self.today.get(key)
         if found is None:
             found = self.today[key] = VenueStats()
         self.dirty = True
-        self._estimates.pop(key.venue, None)
         return found
 
     def roll_over(self) -> None:
@@ -125,7 +120,6 @@ class Scorecard:
         for key, stats in self.today.items():
             self.history.setdefault(key, VenueStats()).add(stats)
         self.today.clear()
-        self._estimates.clear()
 
     def combined(self, key: ScoreKey) -> VenueStats:
         total = VenueStats()
@@ -136,18 +130,8 @@ class Scorecard:
         return total
 
     def estimate(self, venue: VenueId, kind: str, quantity: int) -> VenueEstimate:
-        """Expectations for `quantity` of `kind` at `venue`: its own bucket, else every bucket of the kind.
-        Kept until the sums change (the router asks for every venue at every decision)."""
+        """Expectations for `quantity` of `kind` at `venue`: its own bucket, else every bucket of the kind."""
         bucket = size_bucket(quantity)
-        kept = self._estimates.setdefault(venue, {})
-        cached = kept.get((kind, bucket))
-        if cached is not None and cached[1] in (None, quantity):
-            return cached[0]
-        found = self._estimate(venue, kind, bucket, quantity)
-        kept[(kind, bucket)] = (found, quantity if found.orders == 0 else None)
-        return found
-
-    def _estimate(self, venue: VenueId, kind: str, bucket: str, quantity: int) -> VenueEstimate:
         stats = self.combined(ScoreKey(venue, kind, bucket))
         if stats.orders < 1:
             stats = VenueStats()
