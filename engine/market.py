@@ -6,6 +6,7 @@ symbol let anyone compute volume and VWAP over [t0, now] as a difference of two 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -53,20 +54,32 @@ class MarketView:
         self._books: dict[Symbol, dict[VenueId, BookUpdated]] = {}
         self._volume: dict[Symbol, int] = {}
         self._notional: dict[Symbol, Decimal] = {}
+        self._quotes: dict[Symbol, Quote] = {}  # the consolidated touch since the symbol's last book update
+        self._levels: dict[tuple[Symbol, bool], tuple[VenueLevel, ...]] = {}  # likewise, every level of a side
         self.last_update_ns = 0
 
     def on_book(self, book: BookUpdated) -> None:
         self._books.setdefault(book.symbol, {})[book.venue] = book
+        self._quotes.pop(book.symbol, None)
+        self._levels.pop((book.symbol, False), None)
+        self._levels.pop((book.symbol, True), None)
         self.last_update_ns = book.ts_ns
 
     def on_trade(self, trade: TradePrinted) -> None:
         self._volume[trade.symbol] = self._volume.get(trade.symbol, 0) + trade.quantity
         self._notional[trade.symbol] = self._notional.get(trade.symbol, Decimal(0)) + trade.price * trade.quantity
 
-    def books(self, symbol: Symbol) -> dict[VenueId, BookUpdated]:
+    def books(self, symbol: Symbol) -> Mapping[VenueId, BookUpdated]:
         return self._books.get(symbol, {})
 
     def quote(self, symbol: Symbol) -> Quote:
+        """The consolidated best bid and offer with the size shown at each (kept until the next book update)."""
+        found = self._quotes.get(symbol)
+        if found is None:
+            found = self._quotes[symbol] = self._consolidate(symbol)
+        return found
+
+    def _consolidate(self, symbol: Symbol) -> Quote:
         bid: Decimal | None = None
         ask: Decimal | None = None
         bid_size = ask_size = 0
@@ -90,6 +103,12 @@ class MarketView:
 
     def levels(self, symbol: Symbol, *, asks: bool) -> list[VenueLevel]:
         """Every displayed level on one side across venues, best price first (ties: larger size first)."""
+        found = self._levels.get((symbol, asks))
+        if found is None:
+            found = self._levels[(symbol, asks)] = tuple(self._sort_levels(symbol, asks))
+        return list(found)
+
+    def _sort_levels(self, symbol: Symbol, asks: bool) -> list[VenueLevel]:
         found = [
             VenueLevel(venue, price, size)
             for venue, book in self._books.get(symbol, {}).items()
