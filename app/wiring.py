@@ -51,8 +51,8 @@ def build_engine(
     engine = Engine(clock=clock, journal=journal, instruments=tradable, venues=venues, risk_config=config.risk_config,
                     aggregation=config.aggregation, crossing=config.crossing,
                     checkpoint_on_close=config.checkpoint_on_close,
-                    checkpoint_every_records=config.checkpoint_every_records, router=build_router(config, clock),
-                    child_sizing=config.child_sizing)
+                    checkpoint_every_records=config.checkpoint_every_records,
+                    router=build_router(config, clock, journal), child_sizing=config.child_sizing)
     record_market_tape(engine)  # the market as the engine saw it, for TCA (engine/tca/tape_recorder.py)
     return engine
 
@@ -80,14 +80,15 @@ def scorecard_path(config: AppConfig) -> Path:
     return Path(configured) if configured else config.journal_path.parent / "venue_scorecard.db"
 
 
-def build_router(config: AppConfig, clock: Clock) -> SmartRouter:
+def build_router(config: AppConfig, clock: Clock, journal: Journal | None = None) -> SmartRouter:
     """The smart order router with its venue scorecard, past days loaded now (before the loop runs) from its
-    own file; today's sums are written back by a background thread."""
+    own file; today's sums are written back by a background thread, each snapshot with how far into
+    `journal` it reaches (a restart folds the rest: `Engine.recover`)."""
     facts = {venue: VenueFacts(venue, p.dark, p.maker_fee, p.taker_fee, p.min_qty, float(p.latency_us))
              for venue, p in venue_profiles(config).items()}
     store = ScorecardStore(scorecard_path(config))
     history, today = store.load(clock_day(clock.now_ns()), config.routing.scorecard_half_life_days,
                                 config.routing.scorecard_max_days)
     feed = ScorecardFeed(Scorecard(dict(history), dict(today)), clock, store=store,
-                         flush_s=config.routing.scorecard_flush_s)
+                         flush_s=config.routing.scorecard_flush_s, journal=journal)
     return SmartRouter(config.routing, facts, clock, feed=feed)

@@ -158,6 +158,8 @@ class Engine:
         for why in outcome.refused:
             log.warning("checkpoint not used: %s", why)
         report = outcome.report
+        if self.router is not None:  # before this session journals anything: the scorecard's missed span
+            self.router.catch_up(self._child_as_sent)
         self.risk.rebuild()  # positions came back with the store; what is in flight is rebuilt
         self.risk.rewarm(self.journal.recent)  # and the throttles' windows from the last window span
         self._journaled_events = report.events
@@ -446,6 +448,12 @@ class Engine:
         elif isinstance(event, ev.ChildStatusReported):
             self._on_status(event)
         self.risk.checks.on_event(event)  # in flight, rates, automatic kills
+
+    def _child_as_sent(self, child_id: ChildId) -> tuple[ev.ChildSubmitted, int] | None:
+        """A child's order as sent and what it has executed (the scorecard's catch-up)."""
+        if not self.store.has_child(child_id):
+            return None
+        return self.store.submitted(child_id), self.store.child(child_id).cum_qty
 
     def _on_problem(self, severity: str, source: str, parent_id: str, text: str) -> None:
         self._parents.alert(severity, source, parent_id, text)

@@ -90,6 +90,22 @@ class Journal:
             "ORDER BY seq DESC LIMIT ?", (low, since_ns, *types, limit)).fetchall()
         return [serialization.decode(type_name, payload) for type_name, payload in reversed(rows)]
 
+    def after(self, seq: int, types: Collection[str], limit: int) -> list[Any]:
+        """The oldest `limit` records of these type names after `seq`, in order (a reader catching up)."""
+        if limit <= 0 or not types:
+            return []
+        marks = ",".join("?" * len(types))
+        rows = self._conn.execute(
+            f"SELECT type, payload FROM journal WHERE seq > ? AND type IN ({marks}) ORDER BY seq LIMIT ?",
+            (seq, *types, limit)).fetchall()
+        return [serialization.decode(type_name, payload) for type_name, payload in rows]
+
+    def identity(self) -> str:
+        """Names this journal (its path and first record's stamp; empty while it holds nothing): a reader's
+        position in it means nothing in another file, or in this file started again."""
+        row = self._conn.execute("SELECT ts_ns FROM journal ORDER BY seq LIMIT 1").fetchone()
+        return "" if row is None else f"{self.path}#{row[0]}"
+
     def last_seq(self) -> int:
         row = self._conn.execute("SELECT MAX(seq) FROM journal").fetchone()
         return 0 if row is None or row[0] is None else int(row[0])

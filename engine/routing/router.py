@@ -35,7 +35,7 @@ from engine.routing.policies import ChildOrder, Plan, Situation, Stage
 from engine.routing.policy import RoutingConfig, RoutingPolicy, policy_of
 from engine.routing.ranking import venue_cost
 from engine.routing.scorecard import Scorecard
-from engine.routing.scorecard_feed import ScorecardFeed
+from engine.routing.scorecard_feed import ChildLookup, ScorecardFeed
 from engine.routing.split import Solver, split
 from engine.routing.venues import VenueFacts, lit_and_dark
 from engine.views import ParentView
@@ -111,6 +111,10 @@ class SmartRouter:
         if self.feed is not None:
             self.feed.mid = market.mid
             self.feed.start()
+
+    def catch_up(self, opened: ChildLookup) -> int:
+        """After a restart: the scorecard learns what the journal holds past its last snapshot."""
+        return self.feed.catch_up(opened) if self.feed is not None else 0
 
     def close(self) -> None:
         """Stop the timers and write the scorecard (blocks until written: call at shutdown)."""

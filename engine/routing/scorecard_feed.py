@@ -3,24 +3,47 @@
 A child's submission, acknowledgement, fills, fees and reject update its (venue, order type, size
 bucket) row; each fill's markout is the mid +1, +5 and +60 s later, against the fill price, taken by a
 clock timer per horizon (fills arrive in time order, so each horizon is a queue). Today's rows go to the
-`ScorecardStore` every `flush_s` of market time and at `close`.
+`ScorecardStore` every `flush_s` of market time and at `close`, each snapshot with the journal position it
+reaches. After a restart (a `kill -9` between two snapshots), `catch_up` folds the journal's records past
+that position, so nothing learned is lost or counted twice; only the markouts of the fills in that span
+are not taken (the mids they need were never journaled).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any, Protocol
 
 from engine import events as ev
 from engine.clock import NS_PER_S, Clock, TimerHandle
 from engine.model import ChildId, Side, Symbol
 from engine.routing.scorecard import MARKOUT_HORIZONS_S, Scorecard, ScoreKey, order_type, size_bucket
-from engine.routing.scorecard_store import ScorecardStore
+from engine.routing.scorecard_store import Folded, ScorecardStore
+
+log = logging.getLogger(__name__)
 
 NS_PER_DAY = 86_400 * NS_PER_S
+CATCH_UP_LIMIT = 500_000
+"""Records folded at most after a restart (the span is one flush interval unless snapshots failed)."""
+_FOLDED_TYPES = ("ChildSubmitted", "ChildAccepted", "ChildFilled", "ChildRejected", "ChildCanceled", "ChildExpired")
+
+ChildLookup = Callable[[ChildId], "tuple[ev.ChildSubmitted, int] | None"]
+"""A child's submission and its executed quantity now, from the order store (None: not known)."""
+
+
+class JournalTail(Protocol):
+    """What the feed reads of the journal: where it is, and the records after a position."""
+
+    def identity(self) -> str: ...
+
+    def last_seq(self) -> int: ...
+
+    def after(self, seq: int, types: Collection[str], limit: int) -> list[Any]: ...
 
 
 def clock_day(ts_ns: int) -> dt.date:
@@ -52,8 +75,11 @@ class ScorecardFeed:
     """Engine events in, scorecard sums out; owns the markout and flush timers."""
 
     def __init__(self, scorecard: Scorecard, clock: Clock, mid: Callable[[Symbol], Decimal | None] | None = None,
-                 store: ScorecardStore | None = None, flush_s: float = 30.0) -> None:
+                 store: ScorecardStore | None = None, flush_s: float = 30.0,
+                 journal: JournalTail | None = None) -> None:
         self.scorecard = scorecard
+        self._journal = journal
+        self._catching_up = False
         self._clock = clock
         self.mid = mid
         """The consolidated mid of a symbol now (markouts); None: no markouts are taken."""
@@ -85,11 +111,51 @@ class ScorecardFeed:
         day = clock_day(self._clock.now_ns())
         card = self.scorecard
         if self._store is not None and card.dirty:
-            self._store.write(self._day, list(card.today.items()))
+            journal = self._journal  # every committed record is folded by now: the flush runs between turns
+            folded = None if journal is None else Folded(self._day.isoformat(), journal.identity(), journal.last_seq())
+            self._store.write(self._day, list(card.today.items()), folded)
         card.dirty = False
         if day != self._day:  # a new trading day: today's sums become history
             card.roll_over()
             self._day = day
+
+    def catch_up(self, opened: ChildLookup) -> int:
+        """Fold the journal's records that today's loaded snapshot has not seen (call once, after the order
+        store is recovered and before the engine's first turn); returns how many were folded."""
+        journal, store = self._journal, self._store
+        if journal is None or store is None:
+            return 0
+        folded = store.folded(self._day)
+        if folded is None or folded.journal != journal.identity():
+            return 0  # no snapshot of today on this journal: what it holds was never folded from it
+        records = journal.after(folded.seq, _FOLDED_TYPES, CATCH_UP_LIMIT)
+        if len(records) == CATCH_UP_LIMIT:
+            log.warning("venue scorecard: more than %d records to catch up; the rest is not learned", CATCH_UP_LIMIT)
+        later: dict[ChildId, int] = {}  # shares each child fills within the span, to know what it had before
+        for record in records:
+            if isinstance(record, ev.ChildFilled):
+                later[record.child_id] = later.get(record.child_id, 0) + record.quantity
+        self._catching_up = True
+        try:
+            for record in records:
+                child_id = None if isinstance(record, ev.ChildSubmitted) else getattr(record, "child_id", None)
+                if child_id is not None and child_id not in self._children:
+                    self._adopt(child_id, opened, later.get(child_id, 0))
+                self.on_event(record)
+        finally:
+            self._catching_up = False
+        return len(records)
+
+    def _adopt(self, child_id: ChildId, opened: ChildLookup, filled_later: int) -> None:
+        """A child submitted before the snapshot and still open then: followed from what the store knows."""
+        found = opened(child_id)
+        if found is None:
+            return
+        order, executed = found
+        filled = executed - filled_later
+        if filled < order.quantity:
+            key = ScoreKey(order.venue, order_type(order.ord_type, order.tif), size_bucket(order.quantity))
+            self._children[child_id] = _Child(key, order.symbol, order.side, order.quantity, order.ts_ns, filled)
 
     def on_event(self, event: ev.Event) -> None:
         if isinstance(event, ev.ChildSubmitted):
@@ -129,6 +195,8 @@ class ScorecardFeed:
         child.filled += fill.quantity
         if child.filled >= child.quantity:
             del self._children[fill.child_id]
+        if self._catching_up:
+            return  # the mids of the span were not journaled: no markouts for its fills
         for horizon in MARKOUT_HORIZONS_S:
             pending = self._markouts[horizon]
             pending.append(_Markout(fill.ts_ns + horizon * NS_PER_S, child.key, child.symbol, child.side,

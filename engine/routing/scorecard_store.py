@@ -9,12 +9,13 @@ one transaction (`close` drains it). The day's journal is the wrong home: it sta
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import queue
 import re
 import sqlite3
 import threading
-from dataclasses import fields
+from dataclasses import dataclass, fields
 from decimal import Decimal
 from pathlib import Path
 
@@ -40,6 +41,16 @@ _UPSERT = (f"INSERT OR REPLACE INTO venue_scorecard (day, venue, order_type, buc
 Rows = list[tuple[ScoreKey, VenueStats]]
 
 
+@dataclass(frozen=True, slots=True)
+class Folded:
+    """How far into which journal a snapshot of today's sums reaches (written with the sums, in one
+    transaction): a restart folds the records after `seq` that the snapshot has not seen."""
+
+    day: str
+    journal: str
+    seq: int
+
+
 class ScorecardStoreError(RuntimeError):
     """The scorecard file cannot be used (not ours, a newer schema, unreadable); the message says why."""
 
@@ -58,7 +69,7 @@ class ScorecardStore:
                 conn.close()
         except sqlite3.DatabaseError as err:
             raise ScorecardStoreError(f"venue scorecard {path} cannot be used: {err}") from None
-        self._queue: queue.SimpleQueue[tuple[str, Rows] | None] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[tuple[str, Rows, Folded | None] | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self.writes = 0
         self.last_error = ""
@@ -98,12 +109,32 @@ class ScorecardStore:
                 history.setdefault(key, VenueStats()).add(stats, weight)
         return sorted(history.items(), key=lambda item: _order(item[0])), current
 
-    def write(self, day: dt.date, rows: Rows) -> None:
-        """Queue today's sums for the writer thread (returns at once)."""
+    def folded(self, today: dt.date) -> Folded | None:
+        """Where today's last written snapshot reaches into the journal (None: not known, or another day)."""
+        conn = sqlite3.connect(self.path)
+        try:
+            row = conn.execute("SELECT value FROM scorecard_meta WHERE key = 'folded'").fetchone()
+        except sqlite3.DatabaseError as err:
+            raise ScorecardStoreError(f"venue scorecard {self.path} cannot be read: {err}") from None
+        finally:
+            conn.close()
+        if row is None:
+            return None
+        try:
+            found = json.loads(row[0])
+            folded = Folded(str(found["day"]), str(found["journal"]), int(found["seq"]))
+        except (ValueError, KeyError, TypeError):
+            log.warning("venue scorecard %s: unreadable journal position %r ignored", self.path, row[0][:200])
+            return None
+        return folded if folded.day == today.isoformat() and folded.seq >= 0 else None
+
+    def write(self, day: dt.date, rows: Rows, folded: Folded | None = None) -> None:
+        """Queue today's sums for the writer thread (returns at once), with how far into the journal they
+        reach when known."""
         if self._thread is None:
             self._thread = threading.Thread(target=self._run, name="scorecard-writer", daemon=True)
             self._thread.start()
-        self._queue.put((day.isoformat(), [(key, stats.copy()) for key, stats in rows]))
+        self._queue.put((day.isoformat(), [(key, stats.copy()) for key, stats in rows], folded))
 
     def close(self) -> None:
         """Write what is queued and stop the thread (blocks until done: call at shutdown)."""
@@ -116,10 +147,13 @@ class ScorecardStore:
         conn = sqlite3.connect(self.path)
         try:
             while (item := self._queue.get()) is not None:
-                day, rows = item
+                day, rows, folded = item
                 try:
                     with conn:
                         conn.executemany(_UPSERT, [_encode(day, key, stats) for key, stats in rows])
+                        if folded is not None:
+                            conn.execute("INSERT OR REPLACE INTO scorecard_meta VALUES ('folded', ?)", (json.dumps(
+                                {"day": folded.day, "journal": folded.journal, "seq": folded.seq}),))
                     self.writes += 1
                 except sqlite3.Error as err:  # keep routing; the next snapshot tries again
                     self.last_error = str(err)

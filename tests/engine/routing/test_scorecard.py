@@ -12,9 +12,10 @@ import pytest
 
 from engine import events as ev
 from engine.clock import VirtualClock
+from engine.journal import Journal
 from engine.model import ChildId, FillId, Liquidity, OrdType, ParentId, Side, Symbol, TimeInForce, VenueId
 from engine.routing.scorecard import Scorecard, ScoreKey, size_bucket
-from engine.routing.scorecard_feed import NS_PER_DAY, ScorecardFeed, clock_day
+from engine.routing.scorecard_feed import NS_PER_DAY, JournalTail, ScorecardFeed, clock_day
 from engine.routing.scorecard_store import ScorecardStore, ScorecardStoreError
 
 S = 1_000_000_000
@@ -42,9 +43,10 @@ class Mid:
         return self.value
 
 
-def feed_with(store: ScorecardStore | None = None) -> tuple[ScorecardFeed, VirtualClock, Mid]:
+def feed_with(store: ScorecardStore | None = None, journal: JournalTail | None = None
+              ) -> tuple[ScorecardFeed, VirtualClock, Mid]:
     clock, mid = VirtualClock(DAY0), Mid()
-    return ScorecardFeed(Scorecard(), clock, mid, store, flush_s=30.0), clock, mid
+    return ScorecardFeed(Scorecard(), clock, mid, store, flush_s=30.0, journal=journal), clock, mid
 
 
 def test_fills_update_fill_rate_time_to_fill_fees_and_rebates() -> None:
@@ -174,3 +176,90 @@ def test_an_estimate_follows_every_change_of_the_sums_it_is_made_from() -> None:
     feed.flush()  # the day rolls over: the same sums, now as history
     assert card.today == {} and card.estimate(LIT1, "limit", 300).orders == 2
 
+
+
+class _Orders:
+    """The order store's answer about a child (its submission and executed quantity), from the events."""
+
+    def __init__(self) -> None:
+        self.sent: dict[str, ev.ChildSubmitted] = {}
+        self.executed: dict[str, int] = {}
+
+    def record(self, event: ev.Event) -> None:
+        if isinstance(event, ev.ChildSubmitted):
+            self.sent[event.child_id] = event
+        elif isinstance(event, ev.ChildFilled):
+            self.executed[event.child_id] = self.executed.get(event.child_id, 0) + event.quantity
+
+    def __call__(self, child_id: ChildId) -> tuple[ev.ChildSubmitted, int] | None:
+        sent = self.sent.get(child_id)
+        return None if sent is None else (sent, self.executed.get(child_id, 0))
+
+
+def flow(start: int) -> list[ev.Event]:
+    """Children submitted, acknowledged, partly and fully filled, rejected and canceled, from `start` on."""
+    t = DAY0 + start * S
+    return [
+        submitted(f"A{start}", 300, t), ev.ChildAccepted(t + 200_000, ChildId(f"A{start}"), "V"),
+        fill(f"A{start}", 100, "190.00", "-0.10", t + S),
+        submitted(f"B{start}", 500, t + 2 * S), ev.ChildRejected(t + 2 * S, ChildId(f"B{start}"), "no"),
+        submitted(f"C{start}", 200, t + 3 * S), fill(f"C{start}", 200, "190.01", "0.06", t + 4 * S),
+    ]
+
+
+def test_a_restart_between_two_snapshots_folds_the_journal_past_the_last_one(tmp_path: Path) -> None:
+    """A kill -9 after the last scorecard snapshot: the restart folds what the journal holds past the
+    snapshot's position, exactly once, including fills of children sent before it. The journal is real;
+    the events are journaled before the feed sees them, as the engine does."""
+    journal = Journal(tmp_path / "journal.db")
+    orders = _Orders()
+    live, clock, mid = feed_with(ScorecardStore(tmp_path / "card.db"), journal)
+    mid.value = None  # no markouts in this test: they need the mids of the span
+
+    def happen(events: list[ev.Event]) -> None:
+        for event in events:
+            journal.append([event])
+            orders.record(event)
+            live.on_event(event)
+
+    happen(flow(0))
+    live.start()
+    clock.advance(31 * S)  # the flush timer: a snapshot with the journal's position
+    live.close()  # (the snapshot on disk; the feed is not used after)
+    late = [fill("A0", 200, "190.02", "-0.20", DAY0 + 40 * S), *flow(41)]  # A0 was sent before the snapshot
+    happen(late)  # ... and the process dies here: no further snapshot
+    expected = {key: stats.copy() for key, stats in live.scorecard.today.items()}
+
+    def restart() -> ScorecardFeed:
+        store = ScorecardStore(tmp_path / "card.db")
+        history, today = store.load(clock_day(DAY0), 5.0, 30)
+        return ScorecardFeed(Scorecard(dict(history), dict(today)), clock, Mid(), store, journal=journal)
+
+    restarted = restart()
+    assert restarted.scorecard.today != expected  # the snapshot lacks the span
+    assert restarted.catch_up(orders) == len(late)
+    clock.advance(61 * S)  # no markouts of the span's fills are taken at today's mid, long after them
+    assert restarted.scorecard.today == expected
+    restarted.close()  # a clean stop writes a snapshot at the journal's end: the next start folds nothing
+    again = restart()
+    assert again.catch_up(orders) == 0 and again.scorecard.today == expected
+    journal.close()
+
+
+def test_a_snapshot_of_another_journal_or_day_folds_nothing(tmp_path: Path) -> None:
+    first = Journal(tmp_path / "day1.db")
+    feed, clock, _ = feed_with(ScorecardStore(tmp_path / "card.db"), first)
+    for event in flow(0):
+        first.append([event])
+        feed.on_event(event)
+    feed.close()
+    second = Journal(tmp_path / "day2.db")  # another journal (a new day's file, or this one started again)
+    for event in flow(50):
+        second.append([event])
+    store = ScorecardStore(tmp_path / "card.db")
+    restarted = ScorecardFeed(Scorecard(), clock, None, store, journal=second)
+    assert restarted.catch_up(_Orders()) == 0
+    assert store.folded(clock_day(DAY0)) is not None  # today's snapshot is there, of the other journal
+    assert store.folded(clock_day(DAY0) + dt.timedelta(days=1)) is None  # and it is yesterday's tomorrow
+    first.close()
+    second.close()
