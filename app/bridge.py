@@ -203,6 +203,10 @@ class EngineBridge(QObject):
                 self._dirty_parents.add(child.parent_id)
         elif hasattr(event, "parent_id") and self.engine.parent(event.parent_id) is not None:
             self._dirty_parents.add(event.parent_id)
+        if isinstance(event, ev.ChildFillBusted):
+            busted = self.engine.booked_fill(event.venue, event.fill_id)
+            if busted is not None:
+                self.window.fills.upsert_many([busted])
         if isinstance(event, ev.KillEngaged | ev.KillReleased):
             self._show_kill_state()
         elif isinstance(event, ev.VenueStatusChanged):

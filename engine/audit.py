@@ -204,6 +204,9 @@ def _line(r: Any) -> tuple[str, str, str] | None:  # one branch per record type
     if isinstance(r, ev.ChildFilled):
         return ("fill", r.child_id, f"filled {r.quantity:,} at {r.price} on {r.venue} ({r.liquidity.name.lower()}, "
                 f"fee {r.fee}, {r.fill_id})")
+    if isinstance(r, ev.ChildFillBusted):
+        return ("fill", r.child_id, f"execution {r.fill_id} busted by {r.venue} ({r.bust_id})"
+                f"{': ' + r.text if r.text else ''}")
     if isinstance(r, ev.ChildCancelRequested | ev.ChildCanceled | ev.ChildCancelRejected | ev.ChildExpired
                   | ev.ChildReplaceRejected):
         return ("cancel", r.child_id, f"{_words(r, 'Child')}: {r.reason}")

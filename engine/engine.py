@@ -372,6 +372,10 @@ class Engine:
         """Fills after the first `count` (what a viewer that has seen `count` has not seen yet)."""
         return self.store.fills_since(count)
 
+    def booked_fill(self, venue: str, fill_id: str) -> FillView | None:
+        """One booked execution as it stands (a bust marks it)."""
+        return self.store.booked_fill(venue, fill_id)
+
     @property
     def fill_count(self) -> int:
         return self.store.fill_count
@@ -420,6 +424,8 @@ class Engine:
     def on_order_event(self, event: ev.VenueOrderEvent) -> None:
         if type(event) is ev.ChildFilled:
             failpoints.hit("venue.fill")
+        elif type(event) is ev.ChildFillBusted:
+            failpoints.hit("venue.bust")
         with self.turns.turn():
             self.turns.emit(event)
 
@@ -447,7 +453,25 @@ class Engine:
             self._flow.on_fill(event)
         elif isinstance(event, ev.ChildStatusReported):
             self._on_status(event)
+        elif isinstance(event, ev.ChildFillBusted):
+            self._on_bust(event)
         self.risk.checks.on_event(event)  # in flight, rates, automatic kills
+
+    def _on_bust(self, bust: ev.ChildFillBusted) -> None:
+        """An execution busted by its venue: an error alert, which pauses the parent while it is live."""
+        fill = self.store.booked_fill(bust.venue, bust.fill_id)
+        if fill is None:
+            return
+        parent = self.store.parent(fill.parent_id)
+        booked = f"{fill.quantity:,} @ {fill.price}"
+        head = (f"{bust.venue} busted execution {bust.fill_id} ({booked}) of child {bust.child_id}"
+                f"{': ' + bust.text if bust.text else ''}. Filled now {parent.cum_qty:,} of {parent.quantity:,}; "
+                "the tickets keep their allocations (as the OMS was told)")
+        if parent.status.is_live:
+            tail = f"; resume the parent to work the {fill.quantity:,} shares again, or cancel it"
+        else:
+            tail = f"; the parent is {parent.status.name.lower()}: the {fill.quantity:,} shares are owed at the street"
+        self._parents.alert("error", f"venue {bust.venue}", fill.parent_id, head + tail)
 
     def _child_as_sent(self, child_id: ChildId) -> tuple[ev.ChildSubmitted, int] | None:
         """A child's order as sent and what it has executed (the scorecard's catch-up)."""

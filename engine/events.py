@@ -312,6 +312,20 @@ class ChildFilled(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class ChildFillBusted(Event):
+    """A venue canceled (busted) an execution it had reported: FIX ExecType H (Trade Cancel), `bust_id` its
+    ExecID, `fill_id` the ExecRefID naming the execution. The store takes the booked fill's shares off the
+    child and the parent and off the firm's position; the tickets keep their allocations (the desk stands
+    behind what the OMS was told), and the parent is paused for the trader."""
+
+    bust_id: str
+    fill_id: FillId
+    child_id: ChildId
+    venue: VenueId
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class ChildCancelRequested(Event):
     child_id: ChildId
     reason: str
@@ -621,7 +635,7 @@ ChildEvent = (
     | ChildExpired
 )
 VenueOrderEvent = (
-    ChildAccepted | ChildRejected | ChildFilled | ChildCanceled | ChildCancelRejected | ChildReplaced
+    ChildAccepted | ChildRejected | ChildFilled | ChildFillBusted | ChildCanceled | ChildCancelRejected | ChildReplaced
     | ChildReplaceRejected | ChildExpired | ChildStatusReported
 )
 """What a venue reports about one of our child orders."""

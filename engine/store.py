@@ -14,6 +14,7 @@ booked and comes back as a `FillAnomaly` event (the engine raises an alert and p
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -258,6 +259,45 @@ class OrderStore:
         return [ev.FillAnomaly(e.ts_ns, e.fill_id, e.venue, e.child_id, parent.accepted.parent_id, e.quantity,
                                "; ".join(anomalies))]
 
+    def _on_child_fill_busted(self, e: ev.ChildFillBusted) -> None:
+        """Take a busted execution's shares and notional off its child and parent (their states stay: a
+        done order is not reopened; a partly filled one with nothing left filled is NEW again) and off the
+        firm's position. Refused when the execution is not booked, is another child's, or is busted already.
+        Its execution id stays known, so a resend of the original is still refused as a duplicate."""
+        child = self._child(e.child_id)
+        index = self._fill_index(e.venue, e.fill_id)
+        problem = ("no such execution is booked" if index is None
+                   else f"it is child {self._fills[index].child_id}'s" if self._fills[index].child_id != e.child_id
+                   else "it is busted already" if self._fills[index].busted else "")
+        if index is None or problem:
+            raise IllegalTransitionError(e.child_id, child.status, Trigger.FILL,
+                                         f"bust {e.bust_id} of execution {e.fill_id} from {e.venue}: {problem}")
+        fill = self._fills[index]
+        parent = child.parent
+        for order_id, order in ((str(e.child_id), child), (str(fill.parent_id), parent)):
+            order.cum_qty -= fill.quantity
+            order.notional -= fill.price * fill.quantity
+            order.updated_ns = e.ts_ns
+            if order.status is OrdStatus.PARTIALLY_FILLED and order.cum_qty == 0:
+                self._set_status(order_id, order, OrdStatus.NEW)
+        self._fills[index] = replace(fill, busted=True)
+        self.risk.on_bust(fill)
+
+    def _fill_index(self, venue: str, fill_id: str) -> int | None:
+        """Where a booked execution is in the day's fills (newest first: busts come soon after; rare)."""
+        if (venue, fill_id) not in self._fill_keys:
+            return None
+        for index in range(len(self._fills) - 1, -1, -1):
+            found = self._fills[index]
+            if found.fill_id == fill_id and found.venue == venue:
+                return index
+        return None
+
+    def booked_fill(self, venue: str, fill_id: str) -> FillView | None:
+        """A booked execution as it stands (busted or not)."""
+        index = self._fill_index(venue, fill_id)
+        return None if index is None else self._fills[index]
+
     def _book_fill(self, order_id: str, order: _Order, e: ev.ChildFilled, what: str) -> list[str]:
         """Add the fill's quantity and notional; move the state by the table where it allows a fill, else
         keep the state and say why (the fill is booked all the same)."""
@@ -443,6 +483,7 @@ _HANDLERS: dict[type[ev.Event], Callable[[OrderStore, Any], list[ev.Event] | Non
     ev.ChildAccepted: OrderStore._on_child_accepted,
     ev.ChildRejected: OrderStore._on_child_rejected,
     ev.ChildFilled: OrderStore._on_child_filled,
+    ev.ChildFillBusted: OrderStore._on_child_fill_busted,
     ev.ChildCancelRequested: OrderStore._on_child_cancel_requested,
     ev.ChildCanceled: OrderStore._on_child_canceled,
     ev.ChildCancelRejected: OrderStore._on_child_cancel_rejected,

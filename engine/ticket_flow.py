@@ -230,6 +230,14 @@ class TicketFlow:
         if block is None:
             return
         quantity = fill.quantity
+        # shares the venues busted after the tickets had them: the next fills replace them, unallocated
+        owed = block.market_filled - (self.store.parent(fill.parent_id).cum_qty - fill.quantity)
+        if owed > 0:
+            replacing = min(owed, quantity)
+            quantity -= replacing
+            self.parents.alert("info", "allocation", fill.parent_id,
+                               f"fill {fill.fill_id} at {fill.venue}: {replacing:,} of {fill.quantity:,} shares "
+                               "replace busted shares the tickets already hold (not allocated again)")
         if quantity > block.leaves:  # a fill raced a ticket cut: the shares are real, the desk holds the rest
             over = quantity - block.leaves
             self.parents.alert("error", "allocation", fill.parent_id,

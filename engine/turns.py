@@ -148,7 +148,8 @@ class Turns:
         venue = str(getattr(report, "venue", "")) or self._venue_of(problem.order_id)
         type_name, payload = encode(report)
         self._batch.append(ev.ReportRefused(report.ts_ns, venue, problem.order_id, type_name, payload, problem.detail))
-        duplicate = isinstance(report, ev.ChildFilled) and self._store.has_fill(report.venue, report.fill_id)
+        duplicate = (isinstance(report, ev.ChildFilled) and self._store.has_fill(report.venue, report.fill_id)) or (
+            isinstance(report, ev.ChildFillBusted) and self._busted(report))
         parent_id = str(getattr(report, "parent_id", "")) or self._parent_of(problem.order_id)
         severity = "warning" if duplicate else "error"
         text = f"{type_name} refused: {problem.detail}"
@@ -157,6 +158,11 @@ class Turns:
                                               parent_id, text))
         else:
             self._on_problem(severity, f"venue {venue}" if venue else "venue", parent_id, text)
+
+    def _busted(self, bust: ev.ChildFillBusted) -> bool:
+        """Whether a bust names an execution of its child already busted (a resend: harmless)."""
+        fill = self._store.booked_fill(bust.venue, bust.fill_id)
+        return fill is not None and fill.busted and fill.child_id == bust.child_id
 
     def _venue_of(self, order_id: str) -> str:
         return self._store.child(order_id).venue if self._store.has_child(order_id) else ""  # type: ignore[arg-type]

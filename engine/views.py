@@ -116,3 +116,4 @@ class FillView:
     fee: Decimal
     liquidity: Liquidity
     ts_ns: int
+    busted: bool = False  # the venue canceled this execution afterwards (ChildFillBusted)

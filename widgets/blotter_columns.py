@@ -46,6 +46,10 @@ def _paused_color(row: Any) -> QColor | None:
     return theme.WARN if row.paused else None
 
 
+def _busted_color(row: Any) -> QColor | None:
+    return theme.ERROR if row.busted else None
+
+
 def _qty(header: str, attribute: str, tooltip: str = "") -> Column:
     return Column.attr(header, attribute, fmt.integer, RIGHT, tooltip=tooltip, sample=_QTY)
 
@@ -145,6 +149,8 @@ FILL_COLUMNS: tuple[Column, ...] = (
     _price("Price", "price"),
     Column.attr("Fee", "fee", fmt.decimal, RIGHT, sample=_PRICE),
     Column.attr("Liquidity", "liquidity", fmt.enum_name, sample="REMOVED"),
+    Column.attr("Busted", "busted", lambda busted: "BUSTED" if busted else "", foreground=_busted_color,
+                tooltip="The venue canceled this execution afterwards (trade bust or correction)", sample="BUSTED"),
 )
 
 

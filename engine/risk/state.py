@@ -26,6 +26,7 @@ from typing import Any
 from engine import events as ev
 from engine.model import ParentId, Side, Symbol, TicketId
 from engine.risk import limits
+from engine.views import FillView
 
 _DIGEST = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
 _FEE_PLACES = Decimal("0.000001")
@@ -103,6 +104,16 @@ class RiskState:
                 self.states[(event.scope, event.key)] = (event.state, event.reason)
         elif isinstance(event, ev.RiskLimitChanged):
             limits.fold(self.limit_edits, event)
+
+    def on_bust(self, fill: FillView) -> None:
+        """A booked fill the venue busted: off the firm's position with its fee. The accounts keep what their
+        tickets were allocated (the desk stands behind it), so the firm holds less than its accounts until
+        the shares are worked again."""
+        position = self.instruments.get(fill.symbol)
+        if position is None:
+            position = self.instruments[fill.symbol] = Position()
+        position.add(fill.side, -fill.quantity, fill.price)
+        position.fees -= fill.fee
 
     def on_fill(self, fill: ev.ChildFilled) -> None:
         """A booked market fill: the firm's position in the instrument and the parent's fee pool."""

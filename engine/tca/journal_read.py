@@ -22,8 +22,8 @@ from engine.serialization import decode
 
 DAY_NS = 86_400 * NS_PER_S
 _TYPES = ("ParentAccepted", "ParentAmended", "ParentCanceled", "ParentExpired", "ChildSubmitted", "ChildDecided",
-          "ChildFilled", "ChildCanceled", "ChildRejected", "ChildExpired", "TicketAccepted", "TicketJoined",
-          "TicketAmended", "TicketsAllocated", "RiskBlocked")
+          "ChildFilled", "ChildFillBusted", "ChildCanceled", "ChildRejected", "ChildExpired", "TicketAccepted",
+          "TicketJoined", "TicketAmended", "TicketsAllocated", "RiskBlocked")
 
 
 class JournalUnreadable(Exception):
@@ -193,6 +193,8 @@ def _apply(day: JournalDay, record: Any) -> None:
         day.child_parent[record.child_id] = record.parent_id
     elif isinstance(record, ev.ChildFilled):
         _on_fill(day, record)
+    elif isinstance(record, ev.ChildFillBusted):
+        _on_bust(day, record)
     elif isinstance(record, ev.ChildCanceled | ev.ChildRejected | ev.ChildExpired):
         child = _child(day, record.child_id)
         if child is not None and child.done_ns is None:
@@ -216,6 +218,24 @@ def _on_fill(day: JournalDay, fill: ev.ChildFilled) -> None:
         child.fills.append(fill)
         if sum(f.quantity for f in child.fills) >= child.submitted.quantity and child.done_ns is None:
             child.done_ns = fill.ts_ns
+
+
+def _on_bust(day: JournalDay, bust: ev.ChildFillBusted) -> None:
+    """A venue took an execution back: it leaves the market side (parent, child, venue figures); the tickets'
+    allocations stand, as the desk stood behind them."""
+    fill = day.fills.get(bust.fill_id)
+    if fill is None or fill.venue != bust.venue:
+        return
+    del day.fills[bust.fill_id]
+    parent = day.parents.get(fill.parent_id)
+    if parent is None:
+        return
+    parent.fills.remove(fill)
+    if parent.outcome == "filled" and parent.filled < parent.quantity:
+        parent.outcome = "working"
+    child = parent.children.get(fill.child_id)
+    if child is not None and fill in child.fills:
+        child.fills.remove(fill)
 
 
 def _apply_ticket(day: JournalDay, record: Any) -> None:

@@ -6,7 +6,8 @@ carries a new ClOrdID `<child id>.<suffix>`, so every ClOrdID names its child be
 (no state is needed to map a report back, even after a restart).
 
 Inbound: ExecutionReport (8) and OrderCancelReject (9) -> a `VenueReport` holding the engine event
-(None for what the engine has no event for: pending states, restatements, trade busts/corrections),
+(None for what the engine has no event for: pending states, restatements; a trade bust is a
+`ChildFillBusted`, a trade correction that bust followed by the corrected `ChildFilled`),
 or a `Malformed` naming the offending tag, which the adapter answers with a session Reject. Numbers
 are read with engine/fixnum.py (Decimal prices, bounded ints); nothing here raises on venue input.
 """
@@ -22,6 +23,7 @@ from engine.events import (
     ChildCanceled,
     ChildCancelRejected,
     ChildExpired,
+    ChildFillBusted,
     ChildFilled,
     ChildRejected,
     ChildReplaced,
@@ -39,6 +41,7 @@ from engine.model import ChildId, FillId, Liquidity, OrdStatus, OrdType, ParentI
 Fields = list[tuple[int, FieldValue]]
 
 COMMISSION = 12
+EXEC_REF_ID = 19
 COMM_TYPE = 13
 LAST_LIQUIDITY_IND = 851
 ORD_STATUS_REQ_ID = 790
@@ -47,8 +50,7 @@ ORD_REJ_UNKNOWN_ORDER = b"5"
 CXL_REJ_RESPONSE_TO_REPLACE = b"2"
 NO_EVENT_EXEC_TYPES = {
     b"6": "pending cancel", b"E": "pending replace", b"A": "pending new", b"D": "restated",
-    b"3": "done for day", b"H": "trade bust (no engine event: the fill stands, check with the venue)",
-    b"G": "trade correction (no engine event: the fill stands, check with the venue)",
+    b"3": "done for day",
 }
 
 
@@ -106,13 +108,15 @@ def status_request(order: ChildSubmitted, cl_ord_id: str, order_id: str | None) 
 @dataclass(frozen=True, slots=True)
 class VenueReport:
     """What an inbound order message says: the engine event (None: nothing for the engine), the child,
-    the ClOrdID the venue now knows it by (None: unchanged), its OrderID and a note for the log."""
+    the ClOrdID the venue now knows it by (None: unchanged), its OrderID and a note for the log; `then`, an
+    event that follows the first in the same turn (a trade correction: the bust, then the corrected fill)."""
 
     event: VenueOrderEvent | None
     child_id: ChildId
     cl_ord_id: str | None
     order_id: str | None
     note: str = ""
+    then: VenueOrderEvent | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,6 +224,17 @@ def _execution_report(message: FixMessage, ts_ns: int, venue: VenueId,
         current = cl_ord_id
     elif exec_type == b"8":
         event = ChildRejected(ts_ns, child, text or f"rejected (OrdRejReason {message.get_str(AppTag.ORD_REJ_REASON)})")
+    elif exec_type == b"H":  # Trade Cancel: ExecRefID names the execution the venue takes back
+        event = ChildFillBusted(ts_ns, _required(message, AppTag.EXEC_ID), FillId(_required(message, EXEC_REF_ID)),
+                                child, venue, text)
+    elif exec_type == b"G":  # Trade Correct: that execution taken back, and booked again as this ExecID says
+        corrected = _fill(message, ts_ns, venue, child, orders.get(child))
+        note = f"corrected to {corrected.quantity:,} @ {corrected.price} as execution {corrected.fill_id}"
+        event = ChildFillBusted(ts_ns, corrected.fill_id, FillId(_required(message, EXEC_REF_ID)), child, venue,
+                                f"{note}{': ' + text if text else ''}")
+        if status is None:
+            raise _Bad(AppTag.ORD_STATUS, SessionRejectReason.VALUE_INCORRECT, f"OrdStatus {status_raw[:8]!r} unknown")
+        return VenueReport(event, child, None, order_id, then=corrected)
     elif exec_type == b"C":
         event = ChildExpired(ts_ns, child, text or "expired at the venue")
     elif exec_type == b"I":

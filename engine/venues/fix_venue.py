@@ -220,6 +220,8 @@ class FixVenue(Venue):
             return
         if self._listener is not None:
             self._listener.on_order_event(report.event)
+            if report.then is not None:
+                self._listener.on_order_event(report.then)
 
     def _business_reject(self, message: FixMessage) -> None:
         """The venue refused one of our messages at the application level."""

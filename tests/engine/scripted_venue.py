@@ -46,6 +46,11 @@ class ScriptedVenue(Venue):
                text: str = "") -> None:
         self._say(ev.ChildStatusReported(self.clock.now_ns(), child_id, self.venue_id, known, status, cum_qty, text))
 
+    def bust(self, child_id: ChildId, fill_id: str, text: str = "") -> None:
+        """A trade bust (FIX ExecType H) of an execution this venue reported."""
+        self._say(ev.ChildFillBusted(self.clock.now_ns(), f"{fill_id}-BUST", FillId(fill_id), child_id, self.venue_id,
+                                     text))
+
     def _say(self, event: ev.VenueOrderEvent) -> None:
         assert self.listener is not None
         self.listener.on_order_event(event)

@@ -172,6 +172,20 @@ class Venue(fix.Application):  # type: ignore[misc]
         order["cum"] += qty
         order["status"] = "2" if order["cum"] == order["qty"] else "1"
         self.report(order, "F", last=(qty, order["px"]))
+        order.setdefault("fills", []).append([f"{order['order_id']}-E{order['execs']}", qty, order["px"]])
+
+    def take_back(self, order: dict[str, Any], corrected: tuple[int, str] | None) -> None:
+        """Bust the order's last execution (ExecType H), or correct it to `corrected` (ExecType G)."""
+        exec_id, qty, px = order["fills"].pop()
+        order["cum"] -= qty
+        if corrected is None:
+            if order["status"] == "1" and order["cum"] == 0:
+                order["status"] = "0"
+            self.report(order, "H", last=(qty, px), text="trade busted", extra=[(19, exec_id)])
+            return
+        order["cum"] += corrected[0]
+        self.report(order, "G", last=corrected, text="trade corrected", extra=[(19, exec_id)])
+        order["fills"].append([f"{order['order_id']}-E{order['execs']}", corrected[0], corrected[1]])
 
     def report(self, order: dict[str, Any], exec_type: str, *, cl: str | None = None, orig: str | None = None,
                text: str | None = None, last: tuple[int, str] | None = None,
@@ -214,6 +228,9 @@ class Venue(fix.Application):  # type: ignore[misc]
                 if order["status"] in ("0", "1"):
                     order["status"] = "4"
                     self.report(order, "4", text="canceled by the venue")
+            elif op in ("bust", "correct"):
+                corrected = (int(cmd["qty"]), str(cmd["px"])) if op == "correct" else None
+                self.take_back(self.orders[cmd["child"]], corrected)
             elif op == "gap":
                 session = fix.Session.lookupSession(SESSION)
                 session.setNextSenderMsgSeqNum(session.getExpectedSenderNum() + int(cmd["skip"]))

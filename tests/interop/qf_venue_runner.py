@@ -128,14 +128,18 @@ class Recorder:
         return [e for e in self.events if e.child_id == child and (kind is None or isinstance(e, kind))]
 
     def summary(self, child: str) -> tuple[str, int]:
-        """(OrdStatus we arrive at, filled quantity), fills counted once per ExecID."""
+        """(OrdStatus we arrive at, filled quantity), fills counted once per ExecID, busted ones not at all; an
+        order filled in full stays done when an execution of it is busted or corrected (as venues keep it)."""
         fills: dict[str, int] = {}
-        status, ordered = "A", self.ordered.get(child, 0)
+        status, ordered, done = "A", self.ordered.get(child, 0), False
         for event in self.of(child):
             if isinstance(event, ev.ChildAccepted):
                 status = "0"
             elif isinstance(event, ev.ChildFilled):
                 fills[event.fill_id] = event.quantity
+                done = done or bool(ordered and sum(fills.values()) >= ordered)  # a done order stays done
+            elif isinstance(event, ev.ChildFillBusted):
+                fills.pop(event.fill_id, None)
             elif isinstance(event, ev.ChildReplaced):
                 ordered = event.quantity
             elif isinstance(event, ev.ChildCanceled):
@@ -146,7 +150,7 @@ class Recorder:
                 status = event.status.value
         filled = sum(fills.values())
         if status in ("0", "1", "A") and filled:
-            status = "2" if ordered and filled >= ordered else "1"
+            status = "2" if done else "1"
         return status, filled
 
 

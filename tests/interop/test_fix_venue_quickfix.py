@@ -104,6 +104,29 @@ async def test_unsolicited_cancel_and_fill_while_cancel_pending(rig: Rig) -> Non
     assert [type(e) for e in rec.of("C2")] == [ev.ChildAccepted, ev.ChildFilled, ev.ChildCanceled]
 
 
+async def test_a_trade_bust_and_a_trade_correction_take_the_execution_back(rig: Rig) -> None:
+    """QuickFIX busts one order's execution (ExecType H) and corrects another's (ExecType G); both name it
+    by ExecRefID. We end where QuickFIX's book is: the busted shares gone, the corrected ones at the new
+    size and price."""
+    rec = rig.recorder
+    rig.submit(child("C1", "PART", 400))
+    rig.submit(child("C2", "FILL", 300))
+    await until(lambda: rec.of("C1", ev.ChildFilled) and rec.of("C2", ev.ChildFilled))
+    [first] = rec.of("C1", ev.ChildFilled)
+    rig.qf.command(op="bust", child="C1")
+    rig.qf.command(op="correct", child="C2", qty=200, px="9.99")
+    await until(lambda: rec.of("C1", ev.ChildFillBusted) and len(rec.of("C2", ev.ChildFilled)) == 2)
+    [bust] = rec.of("C1", ev.ChildFillBusted)
+    assert isinstance(bust, ev.ChildFillBusted) and isinstance(first, ev.ChildFilled)
+    assert bust.fill_id == first.fill_id and bust.text == "trade busted"
+    assert await rig.same_as_quickfix("C1") == ("0", 0)
+    busted, corrected = rec.of("C2")[-2:]
+    assert isinstance(busted, ev.ChildFillBusted) and isinstance(corrected, ev.ChildFilled)
+    assert (corrected.quantity, corrected.price) == (200, Decimal("9.99")) and busted.bust_id == corrected.fill_id
+    assert "corrected to 200 @ 9.99" in busted.text
+    assert await rig.same_as_quickfix("C2") == ("2", 200)  # done at 300, corrected to 200: still done
+
+
 async def test_malformed_reports_are_rejected_and_the_session_goes_on(rig: Rig) -> None:
     rec = rig.recorder
     rig.qf.command(op="raw", msg_type="8", fields=[[11, "C9"], [37, "V9"], [17, "X"], [150, "Z"], [39, "0"],

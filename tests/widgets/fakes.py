@@ -101,6 +101,7 @@ class Fill:
     fee: Decimal = Decimal("0.05")
     liquidity: Liquidity = Liquidity.ADDED
     ts_ns: int = NS_0930
+    busted: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ import pytest
 
 from engine import events as ev
 from engine.fix.codec import FieldValue, SessionRejectReason
-from engine.model import ChildId, OrdStatus, OrdType, ParentId, Side, Symbol, TimeInForce, VenueId
+from engine.model import ChildId, FillId, OrdStatus, OrdType, ParentId, Side, Symbol, TimeInForce, VenueId
 from engine.venues import fix_messages as fm
 from engine.venues.fix_config import FixVenuesError, parse_fix_venues
 from tests.engine.fix.helpers import message
@@ -57,10 +57,36 @@ def test_a_report_without_clordid_is_malformed() -> None:
     assert isinstance(got, fm.Malformed) and got.tag == 11
 
 
-@pytest.mark.parametrize("exec_type", ["6", "E", "A", "D", "H", "G", "3"])
+@pytest.mark.parametrize("exec_type", ["6", "E", "A", "D", "3"])
 def test_states_the_engine_has_no_event_for_are_noted_only(exec_type: str) -> None:
     got = report((150, exec_type), *BASE)
     assert isinstance(got, fm.VenueReport) and got.event is None and got.note
+
+
+def test_a_trade_bust_names_the_execution_it_takes_back() -> None:
+    got = report((150, "H"), *BASE, (19, "E0"), (58, "clearly erroneous"))
+    assert isinstance(got, fm.VenueReport) and got.then is None
+    assert got.event == ev.ChildFillBusted(5, "E1", FillId("E0"), ChildId("C1"), VENUE, "clearly erroneous")
+
+
+def test_a_trade_correction_is_the_bust_then_the_execution_as_corrected() -> None:
+    got = report((150, "G"), *BASE, (19, "E0"), (32, "100"), (31, "10.02"))
+    assert isinstance(got, fm.VenueReport)
+    assert got.event == ev.ChildFillBusted(5, "E1", FillId("E0"), ChildId("C1"), VENUE,
+                                           "corrected to 100 @ 10.02 as execution E1")
+    assert isinstance(got.then, ev.ChildFilled) and got.then.fill_id == "E1"
+    assert (got.then.quantity, got.then.price, got.then.parent_id) == (100, Decimal("10.02"), "P7")
+
+
+@pytest.mark.parametrize(("fields", "tag"), [
+    ([(150, "H"), *BASE], 19),  # a bust that does not say which execution
+    ([(150, "G"), *BASE, (32, "100"), (31, "10.02")], 19),
+    ([(150, "G"), *BASE, (19, "E0"), (31, "10.02")], 32),  # a correction without the corrected quantity
+    ([(150, "G"), *BASE, (19, "E0"), (32, "100"), (31, "1E-999999999")], 31),
+])
+def test_a_bust_or_correction_that_cannot_be_read_names_the_tag(fields: list[tuple[int, FieldValue]], tag: int) -> None:
+    got = report(*fields)
+    assert isinstance(got, fm.Malformed) and got.tag == tag, got
 
 
 def test_replace_names_the_new_clordid_and_cancel_reject_the_request() -> None:
