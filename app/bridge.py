@@ -156,7 +156,7 @@ class EngineBridge(QObject):
             self._unconfirmed_basket = tuple(rows)
             self.window.show_basket_result(basket_warnings(rows, results), False)
         elif refused or len(results) != len(rows):
-            own = [(row, r) for row, r in refused if not r.reason.startswith(("basket refused", "basket waits"))]
+            own = [(row, r) for row, r in refused if not r.for_other_rows]
             row, result = (own or refused)[0] if refused else (rows[0], results[0])  # the row at fault first
             self.window.show_basket_result(f"nothing imported: line {row.line_no}: {result.reason}", False)
         else:
@@ -324,7 +324,7 @@ def basket_warnings(rows: Sequence[BasketRow], results: Sequence[SubmitResult], 
     """What a basket waiting for confirmation says: how many rows breach soft limits, the first few with
     their line and warning, and how to confirm."""
     warned = [(row, r) for row, r in zip(rows, results, strict=False)
-              if r.needs_confirmation and not r.reason.startswith("basket waits")]
+              if r.needs_confirmation and not r.for_other_rows]
     lines = "; ".join(f"line {row.line_no}: {r.reason}" for row, r in warned[:shown])
     more = f" (and {len(warned) - shown} more)" if len(warned) > shown else ""
     return (f"nothing imported yet: {len(warned)} row(s) breach soft limits - {lines}{more}. "

@@ -18,6 +18,8 @@ class SubmitResult:
     ticket_id: TicketId | None = None
     needs_confirmation: bool = False
     """Refused only because soft risk limits are breached: resubmitting with `confirmed=True` accepts it."""
+    for_other_rows: bool = False
+    """A basket row that is fine itself, refused or held only because of other rows (all or nothing)."""
 
 
 @dataclass(frozen=True, slots=True)

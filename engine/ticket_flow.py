@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from engine import commands as cmd
@@ -121,13 +121,15 @@ class TicketFlow:
                     if isinstance(verdict, Invalid):
                         results.append(self._reject(request, verdict.reason, verdict.field))
                     else:
-                        results.append(self._reject(request, f"basket refused: {bad} other row(s) invalid", ""))
+                        refused = self._reject(request, f"basket refused: {bad} other row(s) invalid", "")
+                        results.append(replace(refused, for_other_rows=True))
                 return results
             unconfirmed = sum(isinstance(v, NeedsConfirmation) for v in verdicts)
             if unconfirmed:
-                return [SubmitResult(False, None, v.reason if isinstance(v, NeedsConfirmation) else
-                                     f"basket waits: {unconfirmed} row(s) need confirmation", None,
-                                     needs_confirmation=True) for v in verdicts]
+                return [SubmitResult(False, None, v.reason, None, needs_confirmation=True)
+                        if isinstance(v, NeedsConfirmation) else
+                        SubmitResult(False, None, f"basket waits: {unconfirmed} row(s) need confirmation", None,
+                                     needs_confirmation=True, for_other_rows=True) for v in verdicts]
             if not requests:
                 return [SubmitResult(False, None, "empty basket", None)]
             return [self._accept(r, v) for r, v in zip(requests, verdicts, strict=True) if isinstance(v, ValidTicket)]

@@ -174,6 +174,7 @@ def test_basket_is_all_or_nothing_in_one_journal_transaction(engine: Engine, jou
     results = engine.submit_basket([good, bad, good])
     assert not any(r.accepted for r in results)
     assert "quantity must be positive" in results[1].reason and "1 other row(s) invalid" in results[0].reason
+    assert [r.for_other_rows for r in results] == [True, False, True]  # the row at fault, by a flag, not words
     assert engine.tickets() == []
     results = engine.submit_basket([good, TicketRequest("AAPL", Side.SELL, 100, Decimal("101.00"), "TWAP", END)])
     assert all(r.accepted for r in results) and len(engine.tickets()) == 2
