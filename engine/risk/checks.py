@@ -98,7 +98,7 @@ class RiskEngine:
             ev.ChildCancelRequested: self._message, ev.ChildReplaceRequested: self._message,  # type: ignore[dict-item]
             ev.RiskBlocked: self._remember, ev.RiskWarned: self._remember,  # type: ignore[dict-item]
             ev.ScopeKilled: self._remember, ev.TradingStateChanged: self._remember,  # type: ignore[dict-item]
-            ev.RiskLimitChanged: self._remember,
+            ev.RiskLimitChanged: self._remember, ev.ChildFillBusted: self._child_busted,  # type: ignore[dict-item]
         }
 
     def set_limits(self, config: RiskConfig) -> None:
@@ -141,6 +141,13 @@ class RiskEngine:
         if child is not None and child.leaves <= 0:
             self.exposure.child_done(e.child_id)
         self.marks.refresh_symbol(e.symbol)
+
+    def _child_busted(self, e: ev.ChildFillBusted) -> None:
+        """A busted execution of a child still working is in flight again (the venue works its leaves)."""
+        fill = self.store.booked_fill(e.venue, e.fill_id)
+        if fill is not None:
+            self.exposure.child_unfilled(e.child_id, fill.quantity)
+            self.marks.refresh_symbol(fill.symbol)
 
     def _child_done(self, e: ev.ChildCanceled | ev.ChildRejected | ev.ChildExpired) -> None:
         self.exposure.child_done(e.child_id)

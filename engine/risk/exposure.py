@@ -103,6 +103,15 @@ class Exposure:
         self.by_symbol[child.symbol].move(child.side, -done, -child.price * done)
         self.child_total.move(child.side, -done, -child.price * done)
 
+    def child_unfilled(self, child_id: ChildId, quantity: int) -> None:
+        """A busted execution of a live child: its shares are out at the venue again."""
+        child = self.children.get(child_id)
+        if child is None:
+            return
+        child.leaves += quantity
+        self.by_symbol[child.symbol].move(child.side, quantity, child.price * quantity)
+        self.child_total.move(child.side, quantity, child.price * quantity)
+
     def child_done(self, child_id: ChildId) -> None:
         child = self.children.pop(child_id, None)
         if child is None:

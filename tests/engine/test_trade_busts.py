@@ -155,3 +155,20 @@ def test_tca_and_the_audit_trail_see_the_bust(engine: Engine, venue: ScriptedVen
             assert sum(a.quantity for a in ticket.allocations) == engine.store.child(cid).quantity  # they stand
     rows = [r for r in audit_trail(journal_path, parent_id=pid) if "busted" in r.text]
     assert rows and rows[0].category == "fill" and "execution E2 busted by LIT1" in rows[0].text
+
+
+def test_a_bust_of_a_working_child_puts_its_shares_back_in_flight(engine: Engine, venue: ScriptedVenue) -> None:
+    """Pre-trade checks count what is out at the venues: a child still working gets its busted shares back
+    as leaves, in the store and in the risk engine's tally alike."""
+    pid = submit(engine, 1000, account="PM1")
+    cid = only_child(venue)
+    venue.ack(cid)
+    quantity = venue.submitted[cid].quantity
+    in_flight = engine.risk.checks.exposure.working(AAPL).buy_qty
+    assert in_flight == quantity
+    venue.fill(cid, quantity - 1, "100.00", fill_id="E1")
+    assert engine.risk.checks.exposure.working(AAPL).buy_qty == 1
+    venue.bust(cid, "E1")
+    child = engine.store.child(cid)
+    assert child.status.is_live and child.leaves_qty == quantity and engine.store.parent(pid).working_qty == quantity
+    assert engine.risk.checks.exposure.working(AAPL).buy_qty == quantity
