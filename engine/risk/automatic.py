@@ -58,7 +58,7 @@ class AutomaticKills:
             self.storm.add(FIRM_KEY, event.ts_ns)
             if venue:
                 self.storm.add(venue, event.ts_ns)
-        elif isinstance(event, ev.ChildFilled | ev.TicketsAllocated):
+        elif isinstance(event, ev.ChildFilled | ev.TicketsAllocated | ev.ChildFillBusted):  # positions moved
             self.check_losses()
 
     def rewarm(self, records: Iterable[ev.Event]) -> None:

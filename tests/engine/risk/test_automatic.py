@@ -124,3 +124,18 @@ def test_an_oms_session_drop_cancels_its_tickets_only_when_configured(desk: Make
 
 def test_venue_ids_are_typed() -> None:
     assert VenueId("LIT1") == "LIT1"
+
+
+def test_a_bust_that_leaves_a_worse_position_is_checked_against_the_loss_limit_at_once(desk: MakeDesk) -> None:
+    """Bought 500 at 90.00 and 500 at 100.00, marked at 95.00: about flat. The venue busts the cheap fill:
+    500 left at 100.00 lose 2,500 at the mark, past the firm's 2,000, and the firm is killed in that turn."""
+    d = desk(limits(loss_limit=control(firm="2000")))
+    pid = d.parent(3000, account="PM1")
+    [child] = d.send(pid, 1000, "100.00")
+    d.venue_of(child).fill(child, 500, "90.00", fill_id="CHEAP")
+    d.fill(child, 500, "100.00")
+    move_market(d, "94.99", "95.01")
+    assert not d.engine.kill_state()[0]
+    d.venue_of(child).bust(child, "CHEAP")
+    engaged, reason = d.engine.kill_state()
+    assert engaged and reason.startswith("loss limit: P&L -2,50"), reason
