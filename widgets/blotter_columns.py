@@ -139,6 +139,8 @@ CHILD_COLUMNS: tuple[Column, ...] = (
 
 FILL_COLUMNS: tuple[Column, ...] = (
     _time("Time", "ts_ns"),
+    Column.attr("Bust", "busted", lambda busted: "BUSTED" if busted else "", foreground=_busted_color,
+                tooltip="The venue canceled this execution afterwards (trade bust or correction)", sample="BUSTED"),
     Column.attr("Fill", "fill_id", sample="F-0000000"),
     Column.attr("Parent", "parent_id", sample="P-000000"),
     Column.attr("Child", "child_id", sample="C-0000000"),
@@ -149,8 +151,6 @@ FILL_COLUMNS: tuple[Column, ...] = (
     _price("Price", "price"),
     Column.attr("Fee", "fee", fmt.decimal, RIGHT, sample=_PRICE),
     Column.attr("Liquidity", "liquidity", fmt.enum_name, sample="REMOVED"),
-    Column.attr("Busted", "busted", lambda busted: "BUSTED" if busted else "", foreground=_busted_color,
-                tooltip="The venue canceled this execution afterwards (trade bust or correction)", sample="BUSTED"),
 )
 
 

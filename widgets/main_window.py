@@ -45,8 +45,9 @@ from widgets.vwap_progress import VwapProgress
 LAYOUT_VERSION = 3
 """Bump when docks change incompatibly: an older saved state is then ignored (3: the Venues tab, which an
 older state would leave outside the progress dock's tabs)."""
-COLUMNS_VERSION = 2
-"""Bump when blotter columns change incompatibly (kept apart, so a dock change keeps the trader's columns)."""
+COLUMNS_VERSION = 3
+"""Bump when blotter columns change incompatibly (kept apart, so a dock change keeps the trader's columns; 3: the
+Fills blotter's Bust column, second)."""
 CLOSE_QUESTION = "{working}\n\nClose the EMS anyway? Working parents come back paused at the next start."
 
 

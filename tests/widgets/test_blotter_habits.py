@@ -146,8 +146,8 @@ def test_export_writes_the_rows_and_columns_shown_as_shown(qtbot: QtBot, tmp_pat
     with open(tmp_path / "fills.csv", newline="", encoding="utf-8") as written:
         lines = list(csv.reader(written))
     assert chosen == ["fills.csv"]
-    assert lines[0][:3] == ["Price", "Time", "Fill"] and "Fee" not in lines[0]
-    assert lines[1][:3] == ["189.50", "09:30:00.000", "F-1"] and lines[1][lines[0].index("Qty")] == "1,200"
+    assert lines[0][:4] == ["Price", "Time", "Bust", "Fill"] and "Fee" not in lines[0]
+    assert lines[1][:4] == ["189.50", "09:30:00.000", "", "F-1"] and lines[1][lines[0].index("Qty")] == "1,200"
     fills.set_parent_filter(None)
     fills.export_csv(tmp_path / "all.csv")
     text = (tmp_path / "all.csv").read_text(encoding="utf-8")
