@@ -99,7 +99,7 @@ class OrderStore:
         self._live_children: dict[ChildId, _Child] = {}
         self._live_parents: dict[ParentId, _Parent] = {}  # not in a terminal state (few, beside the day's many)
         self._fills: list[FillView] = []
-        self._fill_keys: set[tuple[str, str]] = set()  # (venue, execution id): unique per venue
+        self._fill_at: dict[tuple[str, str], int] = {}  # (venue, execution id), unique per venue: where in _fills
         self.kill_engaged = False
         self.kill_reason = ""
         self.risk = RiskState()  # positions and trading states (engine/risk/state.py): checkpointed with the store
@@ -231,7 +231,7 @@ class OrderStore:
     def _on_child_filled(self, e: ev.ChildFilled) -> list[ev.Event]:
         child = self._child(e.child_id)
         key = (e.venue, e.fill_id)
-        if key in self._fill_keys:
+        if key in self._fill_at:
             raise IllegalTransitionError(e.child_id, child.status, Trigger.FILL,
                                          f"duplicate fill {e.fill_id} from {e.venue}")
         if e.quantity <= 0:
@@ -248,7 +248,7 @@ class OrderStore:
             anomalies.append(f"parent {parent.accepted.parent_id} filled {parent.cum_qty} of {parent.quantity} "
                              "(overfill)")
         self._retire_if_done(e.child_id, child)
-        self._fill_keys.add(key)
+        self._fill_at[key] = len(self._fills)
         self.risk.on_fill(e)
         self._fills.append(
             FillView(e.fill_id, e.child_id, e.parent_id, e.venue, e.symbol, e.side, e.quantity, e.price, e.fee,
@@ -284,14 +284,8 @@ class OrderStore:
         self.risk.on_bust(fill)
 
     def _fill_index(self, venue: str, fill_id: str) -> int | None:
-        """Where a booked execution is in the day's fills (newest first: busts come soon after; rare)."""
-        if (venue, fill_id) not in self._fill_keys:
-            return None
-        for index in range(len(self._fills) - 1, -1, -1):
-            found = self._fills[index]
-            if found.fill_id == fill_id and found.venue == venue:
-                return index
-        return None
+        """Where a booked execution is in the day's fills."""
+        return self._fill_at.get((venue, fill_id))
 
     def booked_fill(self, venue: str, fill_id: str) -> FillView | None:
         """A booked execution as it stands (busted or not)."""
@@ -384,7 +378,7 @@ class OrderStore:
 
     def has_fill(self, venue: str, fill_id: str) -> bool:
         """Whether the execution `fill_id` of `venue` is booked (execution ids are unique per venue)."""
-        return (venue, fill_id) in self._fill_keys
+        return (venue, fill_id) in self._fill_at
 
     def parent(self, parent_id: ParentId) -> ParentView:
         return self._parent_view(parent_id, self._parent(parent_id))
