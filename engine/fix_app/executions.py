@@ -5,7 +5,9 @@ share gets its own Trade report (LastQty its share, LastPx the execution's price
 block's average price after that execution (average-price allocation), tracked here from the
 executions so an earlier report in a batch never shows a later execution's effect. A parent that
 ends (canceled, expired) closes its still-open tickets once its block is reconciled, after any
-remainder allocated at close.
+remainder allocated at close. Then every ticket of the block that last heard another average (it stopped
+before the block did: canceled, cut, filled early) gets a Calculated report (ExecType B, LastQty 0) with
+the block's final average: the price its shares are booked at, as the desk's ticket row shows.
 """
 
 from __future__ import annotations
@@ -86,7 +88,13 @@ class ExecutionFeed:
         engine = self.app.engine
         for order in orders:
             row = engine.ticket(order.ticket_id)
-            if row is None or order.done:
+            if row is None:
+                continue
+            if order.done:  # its block may have closed since, at another average
+                store = engine.store
+                closed = store.has_parent(row.parent_id) and store.parent(row.parent_id).status.is_terminal
+                if closed and row.avg_price is not None:
+                    self._final_average(order, row.avg_price)
                 continue
             missed = row.allocated - order.cum_qty
             if missed > 0:
@@ -152,12 +160,23 @@ class ExecutionFeed:
 
     def _close(self, parent_id: ParentId) -> None:
         ending = self._ending.pop(parent_id, None)
-        self._blocks.pop(parent_id, None)
+        block = self._blocks.pop(parent_id, None)
         for ticket_id in self._tickets_of.pop(parent_id, {}):
             order = self.app.order(ticket_id)
-            if order is None or order.done:
+            if order is None:
                 continue
-            status, reason = ending or (OrdStatus.CANCELED, "block closed with shares unfilled")
-            order.status = status
-            self.app.outbox.report(order, ExecType.EXPIRED if status is OrdStatus.EXPIRED else ExecType.CANCELED,
-                            text=reason)
+            if not order.done:
+                status, reason = ending or (OrdStatus.CANCELED, "block closed with shares unfilled")
+                order.status = status
+                self.app.outbox.report(order, ExecType.EXPIRED if status is OrdStatus.EXPIRED else ExecType.CANCELED,
+                                       text=reason)
+            final = self._average(order, block) if order.cum_qty else None
+            if final is not None:
+                self._final_average(order, final)
+
+    def _final_average(self, order: OmsOrder, final: Decimal) -> None:
+        """A Calculated report with the block's final average, unless the order heard it already."""
+        if final != order.avg_px:
+            order.avg_px = final
+            self.app.outbox.report(order, ExecType.CALCULATED, exec_id=f"{order.day}-{order.ticket_id}-avg-{final}",
+                                   text="final average price of the block")

@@ -78,6 +78,7 @@ class ExecType:
     PENDING_CANCEL: Final = "6"
     REJECTED: Final = "8"
     PENDING_NEW: Final = "A"
+    CALCULATED: Final = "B"
     EXPIRED: Final = "C"
     RESTATED: Final = "D"
     PENDING_REPLACE: Final = "E"

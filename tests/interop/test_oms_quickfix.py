@@ -314,3 +314,33 @@ async def test_a_wrong_comp_id_or_password_is_refused(desk):
     [logout] = guesser.messages("from_admin", "5")
     assert logout[58]
     assert desk.engine.tickets() == []
+
+
+async def test_a_ticket_canceled_while_its_block_works_on_gets_the_blocks_final_average(desk):
+    """Two QuickFIX orders in one block; the first is canceled after its first shares while the second works
+    on. When the block closes, the first order's last report (a Calculated report, ExecType B, when the
+    average moved after its cancel) carries the block's final average, as the desk's ticket row shows, and
+    QuickFIX takes it without a Reject."""
+    expire = desk.expire_in(5)
+    run = await run_initiator(desk.spec("OMS1", session(
+        order("E1", "AAPL", "1", 3000, expire),
+        order("E2", "AAPL", "1", 2000, expire),
+        until("E1", ["1"], 10),
+        {"op": "send", "msg_type": "F", "fields": [[11, "E1X"], [41, "E1"], [55, "AAPL"], [54, "1"],
+                                                   [60, "20240102-10:00:00"]]},
+        until("E1X", ["4"], 5),
+        until("E2", TERMINAL, 20),
+        {"op": "sleep", "seconds": 1.0},
+    )), 40)
+    assert_clean(run)
+    rows = {r.client_order_id: r for r in desk.engine.tickets()}
+    assert rows["E1"].parent_id == rows["E2"].parent_id
+    assert desk.engine.store.parent(rows["E1"].parent_id).status.is_terminal
+    for reports in reports_by_order(run).values():
+        if reports[-1][37] == "NONE":
+            continue
+        row = desk.engine.ticket(TicketId(reports[-1][37]))
+        assert row is not None and row.allocated == int(reports[-1][14])
+        assert Decimal(reports[-1][6]) == row.avg_price, [(r[150], r[39], r[6]) for r in reports]
+    calculated = [r for r in run.messages("from_app", "8") if r[150] == "B"]
+    assert all(r[11] == "E1X" and r[39] == "4" for r in calculated), calculated

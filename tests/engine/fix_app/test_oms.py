@@ -9,7 +9,7 @@ import pytest
 from engine.clock import NS_PER_S
 from engine import events as ev
 from engine.engine import Engine
-from engine.model import ChildId, ParentId, Side, TicketId
+from engine.model import ChildId, OrdStatus, ParentId, Side, TicketId
 from tests.engine.conftest import OPEN_NS
 from tests.engine.fix_app.conftest import OMS1, OMS2, FakeWire, fill
 
@@ -471,3 +471,29 @@ def test_an_oms_replace_that_the_fills_made_impossible_is_rejected_when_the_venu
     assert (reject.msg_type, reject[11], reject[41], reject[434]) == ("9", "A2", "A1", "2")
     assert "already allocated" in reject[58]
     assert sum(int(r[32]) for r in reports if r.msg_type == "8" and r[150] == "F") == out
+
+
+def test_every_ticket_of_a_closed_block_hears_the_blocks_final_average_price(engine, venue, clock, wire, oms1, oms2):
+    """Average-price allocation: each ticket's executions are booked at the block's average. A ticket that
+    stopped before the block did (here canceled after its first shares) heard an average that moved on
+    since; when the block closes it gets a Calculated report (ExecType B, no LastQty) with the block's final
+    average, which is what the desk's ticket row shows. A ticket that heard it already gets none."""
+    oms1.new_order("EARLY", 500)
+    oms2.new_order("LATE", 500)
+    early, late = ticket_of(wire, "EARLY"), ticket_of(wire, "LATE")
+    parent = parent_of(engine, early)
+    assert parent_of(engine, late) == parent
+    fill(engine, venue, clock, parent, 200, "100.00")
+    oms1.cancel("EARLY-X", "EARLY")
+    fill(engine, venue, clock, parent, 400, "100.20")
+    assert engine.store.parent(parent).status is OrdStatus.FILLED
+    final = Decimal("100.133333")  # (200 x 100.00 + 400 x 100.20) / 600
+    for cl_ord_ids, ticket, status in ((("EARLY", "EARLY-X"), early, "4"), (("LATE",), late, "2")):
+        row = engine.ticket(ticket)
+        assert row is not None and row.avg_price == final
+        reports = [r for r in wire.reports() if r[11] in cl_ord_ids]
+        last = reports[-1]
+        assert Decimal(last[6]) == final, (cl_ord_ids, [(r[150], r[39], r[6]) for r in reports])
+        assert (last[39], last[14]) == (status, str(row.allocated))
+    [calculated] = [r for r in wire.reports() if r[150] == "B"]
+    assert calculated[11] == "EARLY-X" and calculated.get(32) in (None, "0") and "final average" in calculated[58]

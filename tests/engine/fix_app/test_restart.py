@@ -129,3 +129,33 @@ def test_a_desk_change_of_limit_and_end_while_the_gateway_was_away_is_restated_o
     quiet = FakeWire()
     OmsApplication(engine, OmsOrderStore(path)).attach(quiet)
     assert quiet.reports() == []  # nothing more to restate once reported
+
+
+def test_a_block_that_closed_at_another_average_while_the_gateway_was_away_reports_it_on_restart(
+        tmp_path, engine, venue, clock):
+    """EARLY was canceled after its first shares; its block worked on and closed while the gateway was down.
+    Back up, the gateway tells EARLY the block's final average (Calculated), and only once."""
+    path = tmp_path / "orders.db"
+    app = OmsApplication(engine, OmsOrderStore(path))
+    app.attach(FakeWire())
+    first, second = Oms(app, OMS1), Oms(app, OMS1)
+    first.new_order("EARLY", 500)
+    second.new_order("LATE", 500)
+    early = next(o for o in app.orders() if o.cl_ord_id == "EARLY")
+    fill(engine, venue, clock, early.parent_id, 200, "100.00")
+    first.cancel("EARLY-X", "EARLY")
+    app.close()
+    fill(engine, venue, clock, early.parent_id, 400, "100.20")
+    assert engine.store.parent(early.parent_id).status.is_terminal
+
+    for restart in range(2):
+        wire = FakeWire()
+        back = OmsApplication(engine, OmsOrderStore(path))
+        back.attach(wire)
+        calculated = [r for r in wire.reports() if r[37] == early.ticket_id and r[150] == "B"]
+        if restart == 0:
+            [report] = calculated
+            assert (Decimal(report[6]), report[39], report[14]) == (Decimal("100.133333"), "4", "100")
+        else:
+            assert calculated == []  # heard already
+        back.close()
