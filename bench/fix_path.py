@@ -19,13 +19,15 @@ the quotes) and a venue in a process of its own (bench/fix_path_venue.py: plain 
    Beside it, simplefix's parser alone on the same bytes in the same process and run, fed 64 KiB at a time
    as a socket read would (fed all at once it slows down with the buffer's length).
 
-Risk throttles that would stop a thousand children a second (child and message rates, repeated
+The process runs the collector as every `ems` command does (app/gc_policy.py, and a freeze after recovery
+as `ems headless`). Risk throttles that would stop a thousand children a second (child and message rates, repeated
 executions) are turned off for the run; every other control stays as configured by default.
 """
 
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import statistics
 import subprocess
@@ -36,6 +38,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from app.gc_policy import apply_gc_policy
 from bench.common import emit, parser
 
 REPO = Path(__file__).resolve().parent.parent
@@ -84,6 +87,7 @@ async def drive(folder: Path, port: int, orders: int) -> tuple[dict[str, int], i
     engine.subscribe(lambda e: logged_on.append(e.connected) if isinstance(e, ev.VenueStatusChanged)
                      and e.venue == "LIT1" else None)
     engine.recover()
+    gc.freeze()  # as `ems headless` does after recovery (app/headless.py, app/gc_policy.py)
     engine.start()
     try:
         for _ in range(500):  # the Logon, and the simulated book's first quotes
@@ -141,6 +145,7 @@ def simplefix_rate(dump: Path) -> float:
 
 
 def measure(orders: int, fills: int) -> dict[str, Any]:
+    apply_gc_policy()  # the collector as every `ems` process sets it
     with tempfile.TemporaryDirectory(prefix="fix-path-", dir="/tmp") as scratch:
         folder = Path(scratch)
         dump = folder / "reports.fix"

@@ -53,7 +53,8 @@ class BackgroundCheckpoints:
         """Fork a child that writes the checkpoint of the state at journal `seq` (call between turns)."""
         anchor = journal_anchor(self._journal.ledger.conn, seq)
         target = side_path(self._journal.path)
-        pid = os.fork()
+        with self._journal.ledger.checkpoints_paused():  # the child inherits no SQLite lock mid-checkpoint
+            pid = os.fork()
         if pid == 0:  # the child: touch nothing of the parent's (no logging, no parent connections)
             code = 1
             # the parent's sockets and files stay the parent's: a listening port or a closed FIX connection

@@ -20,11 +20,14 @@ atomic only within each file).
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Protocol
 
 from engine import failpoints
 from engine.sqlite_wal import open_wal
+from engine.wal_checkpointer import WalCheckpointer
 
 
 class LedgerWriter(Protocol):
@@ -46,6 +49,11 @@ class Ledger:
     def __init__(self, path: str | Path, *, synchronous: str = "NORMAL") -> None:
         self.path = Path(path)
         self.conn = open_wal(path, synchronous=synchronous, what="ledger")
+        self.wal: WalCheckpointer | None = None
+        """Copies the WAL into the database off the loop (engine/wal_checkpointer.py); None in memory."""
+        if str(path) != ":memory:":
+            self.conn.execute("PRAGMA wal_autocheckpoint=0")
+            self.wal = WalCheckpointer(self.path)
         self._writers: list[LedgerWriter] = []
         self._owners = 0
         self.commits = 0
@@ -76,7 +84,15 @@ class Ledger:
         for writer in staged:
             writer.clear_pending()
         self.commits += 1
+        if self.wal is not None and self.wal.committed():
+            conn.execute("PRAGMA wal_checkpoint(PASSIVE)")  # the writer's own: it completes, the WAL restarts
         failpoints.hit("ledger.after_commit")
+
+    @contextmanager
+    def checkpoints_paused(self) -> Iterator[None]:
+        """No WAL checkpoint runs inside (the engine forks its checkpoint writer here)."""
+        with self.wal.paused() if self.wal is not None else nullcontext():
+            yield
 
     def leave(self, writer: LedgerWriter) -> None:
         """A writer is done (its store closes): commit what it staged; the last one out closes the file."""
@@ -87,6 +103,8 @@ class Ledger:
             self._writers.remove(writer)
         self._owners -= 1
         if self._owners <= 0:
+            if self.wal is not None:
+                self.wal.close()
             self.conn.close()
             self.closed = True
 
