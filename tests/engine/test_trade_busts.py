@@ -8,13 +8,14 @@ apply (an execution never booked, another child's, one busted already) is refuse
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 from engine import events as ev
 from engine.clock import NS_PER_S
 from engine.engine import Engine
 from engine.journal import Journal
-from engine.model import ChildId, OrdStatus, ParentId, Symbol
+from engine.model import ChildId, FillId, Liquidity, OrdStatus, ParentId, Side, Symbol, VenueId
 from tests.engine.conftest import INSTRUMENTS, OPEN_NS
 from tests.engine.scripted_venue import ScriptedVenue
 from tests.engine.test_engine import only_child, submit
@@ -172,3 +173,20 @@ def test_a_bust_of_a_working_child_puts_its_shares_back_in_flight(engine: Engine
     child = engine.store.child(cid)
     assert child.status.is_live and child.leaves_qty == quantity and engine.store.parent(pid).working_qty == quantity
     assert engine.risk.checks.exposure.working(AAPL).buy_qty == quantity
+
+
+def test_a_trade_correction_books_the_execution_again_and_no_ticket_gets_it_twice(
+        engine: Engine, venue: ScriptedVenue) -> None:
+    """A correction (FIX ExecType G) arrives as the bust and the corrected execution in one turn: the street
+    side takes the new price, the tickets keep what they were allocated, and the parent waits for the trader."""
+    pid, cid, kept, busted = filled_then_busted(engine, venue)
+    engine.on_order_event(ev.ChildFilled(engine.clock.now_ns(), FillId("E2-C"), cid, pid, VenueId("LIT1"), AAPL,
+                                         Side.BUY, busted, Decimal("100.05"), Decimal(0), Liquidity.REMOVED))
+    parent = engine.store.parent(pid)
+    assert parent.cum_qty == kept + busted and parent.paused
+    assert {f.fill_id: f.busted for f in engine.store.fills()} == {"E1": False, "E2": True, "E2-C": False}
+    [ticket] = engine.ticket_ids(pid)
+    assert engine.ticket(ticket).allocated == kept + busted  # type: ignore[union-attr]
+    assert engine.store.risk.instruments[AAPL].net == engine.store.risk.accounts[("PM1", AAPL)].net
+    assert [a for a in alerts(engine) if "replace busted shares" in a.text]
+
