@@ -177,8 +177,9 @@ def test_a_bust_of_a_working_child_puts_its_shares_back_in_flight(engine: Engine
 
 def test_a_trade_correction_books_the_execution_again_and_no_ticket_gets_it_twice(
         engine: Engine, venue: ScriptedVenue) -> None:
-    """A correction (FIX ExecType G) arrives as the bust and the corrected execution in one turn: the street
-    side takes the new price, the tickets keep what they were allocated, and the parent waits for the trader."""
+    """A correction (FIX ExecType G) reaches the engine as the bust followed by the corrected execution (over
+    FIX both in the socket read's turn): the street side takes the new price, the tickets keep what they were
+    allocated, and the parent waits for the trader."""
     pid, cid, kept, busted = filled_then_busted(engine, venue)
     engine.on_order_event(ev.ChildFilled(engine.clock.now_ns(), FillId("E2-C"), cid, pid, VenueId("LIT1"), AAPL,
                                          Side.BUY, busted, Decimal("100.05"), Decimal(0), Liquidity.REMOVED))
