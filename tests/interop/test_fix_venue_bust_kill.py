@@ -7,35 +7,20 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import sqlite3
 import sys
 from pathlib import Path
 
 import pytest
 
-from engine.clock import NS_PER_S
-from engine.model import ChildId, OrdStatus, Side, Symbol
+from engine.model import ChildId, OrdStatus, Symbol
 from tests.interop.qf_venue_runner import QuickFixVenue, free_port, until
+from tests.interop.test_fix_venue_kill import KILLED_ENGINE, failpoint_env
 from tests.interop.test_fix_venue_restart import fix_side, make_engine
 
 pytestmark = pytest.mark.interop
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-async def engine_until_killed(tmp_path: Path, port: int) -> None:
-    """In a child process armed to die before the commit of the turn that applies the first bust: a parent
-    whose first child rests at QuickFIX (the test fills it there, then busts the fill)."""
-    engine = make_engine(tmp_path, port)
-    engine.recover()
-    engine.start()
-    await until(lambda: fix_side(engine).orders.logged_on, 10.0, "logon")
-    result = engine.submit_ticket(symbol="AAPL", side=Side.BUY, quantity=1_000, limit_price=None, algo="TWAP",
-                                  end_ns=engine.clock.now_ns() + 30 * 60 * NS_PER_S)
-    assert result.parent_id is not None, result
-    await asyncio.sleep(30)  # the failpoint ends the process long before
-    raise SystemExit(3)
 
 
 def journaled(journal: Path, type_name: str) -> list[str]:
@@ -50,10 +35,7 @@ def journaled(journal: Path, type_name: str) -> list[str]:
 async def test_a_kill_before_the_bust_commits_applies_it_once_after_the_restart(tmp_path: Path) -> None:
     qf = QuickFixVenue(tmp_path / "qf", free_port(), comp_id="LIT1")
     await qf.start()
-    script = ("import asyncio, sys\nfrom pathlib import Path\n"
-              "from tests.interop.test_fix_venue_bust_kill import engine_until_killed\n"
-              "asyncio.run(engine_until_killed(Path(sys.argv[1]), int(sys.argv[2])))\n")
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "EMS_FAILPOINT": "ledger.before_commit:1@venue.bust"}
+    script, env = KILLED_ENGINE, failpoint_env("ledger.before_commit:1@venue.bust")
     journal = tmp_path / "journal.db"
     engine = None
     try:

@@ -26,7 +26,8 @@ LIVE = {OrdStatus.PENDING_NEW, OrdStatus.NEW, OrdStatus.PARTIALLY_FILLED}
 
 
 async def engine_until_killed(tmp_path: Path, port: int) -> None:
-    """In a child process armed to die before writing its first NewOrderSingle: a parent, its first child."""
+    """In a child process armed (EMS_FAILPOINT) to die at the test's moment: a parent whose first child goes
+    to the venue (here: before its NewOrderSingle is written; test_fix_venue_bust_kill.py: at a bust)."""
     engine = make_engine(tmp_path, port)
     engine.recover()
     engine.start()
@@ -38,15 +39,22 @@ async def engine_until_killed(tmp_path: Path, port: int) -> None:
     raise SystemExit(3)
 
 
+KILLED_ENGINE = ("import asyncio, sys\nfrom pathlib import Path\n"
+                 "from tests.interop.test_fix_venue_kill import engine_until_killed\n"
+                 "asyncio.run(engine_until_killed(Path(sys.argv[1]), int(sys.argv[2])))\n")
+"""`python -c` it with the work folder and QuickFIX's port, under `failpoint_env`."""
+
+
+def failpoint_env(failpoint: str) -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(ROOT), "EMS_FAILPOINT": failpoint}
+
+
 async def test_a_kill_before_the_new_order_is_written_ends_with_our_state_equal_to_the_venues(
     tmp_path: Path,
 ) -> None:
     qf = QuickFixVenue(tmp_path / "qf", free_port(), comp_id="LIT1")
     await qf.start()
-    script = ("import asyncio, sys\nfrom pathlib import Path\n"
-              "from tests.interop.test_fix_venue_kill import engine_until_killed\n"
-              "asyncio.run(engine_until_killed(Path(sys.argv[1]), int(sys.argv[2])))\n")
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "EMS_FAILPOINT": "initiator.before_write:1@fix_venue.submit"}
+    script, env = KILLED_ENGINE, failpoint_env("initiator.before_write:1@fix_venue.submit")
     engine = None
     try:
         died = await asyncio.to_thread(subprocess.run, [sys.executable, "-c", script, str(tmp_path), str(qf.port)],

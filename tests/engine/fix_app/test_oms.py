@@ -11,7 +11,7 @@ from engine import events as ev
 from engine.engine import Engine
 from engine.model import ChildId, OrdStatus, ParentId, Side, TicketId
 from tests.engine.conftest import OPEN_NS
-from tests.engine.fix_app.conftest import OMS1, OMS2, FakeWire, fill
+from tests.engine.fix_app.conftest import OMS1, OMS2, FakeWire, Oms, fill
 
 
 def statuses(wire: FakeWire, cl_ord_id: str | None = None) -> list[tuple[str, str]]:
@@ -26,6 +26,17 @@ def parent_of(engine: Engine, ticket: TicketId) -> ParentId:
     row = engine.ticket(ticket)
     assert row is not None
     return row.parent_id
+
+
+def one_block(engine: Engine, wire: FakeWire, *orders: tuple[Oms, str, int]) -> tuple[TicketId, TicketId, ParentId]:
+    """Two OMS orders that aggregate: their tickets and the one parent working both."""
+    (oms_a, cl_a, qty_a), (oms_b, cl_b, qty_b) = orders
+    oms_a.new_order(cl_a, qty_a)
+    oms_b.new_order(cl_b, qty_b)
+    first, second = ticket_of(wire, cl_a), ticket_of(wire, cl_b)
+    parent = parent_of(engine, first)
+    assert parent_of(engine, second) == parent
+    return first, second, parent
 
 
 def test_new_order_is_acknowledged_pending_new_then_new_with_the_ticket_as_order_id(engine, wire, oms1):
@@ -122,11 +133,7 @@ def test_poss_dup_resend_of_a_known_order_gets_its_status_and_no_second_ticket(e
 
 
 def test_fills_are_reported_per_ticket_and_sum_to_the_parent_fills(engine, venue, clock, wire, oms1, oms2):
-    oms1.new_order("A1", 600)
-    oms2.new_order("B1", 400)
-    one, two = ticket_of(wire, "A1"), ticket_of(wire, "B1")
-    parent = parent_of(engine, one)
-    assert parent_of(engine, two) == parent
+    one, two, parent = one_block(engine, wire, (oms1, "A1", 600), (oms2, "B1", 400))
     fill(engine, venue, clock, parent, 500, "100.00")
     fill(engine, venue, clock, parent, 500, "100.02")
     for cl_ord_id, ticket, quantity in (("A1", one, 600), ("B1", two, 400)):
@@ -478,11 +485,7 @@ def test_every_ticket_of_a_closed_block_hears_the_blocks_final_average_price(eng
     stopped before the block did (here canceled after its first shares) heard an average that moved on
     since; when the block closes it gets a Calculated report (ExecType B, no LastQty) with the block's final
     average, which is what the desk's ticket row shows. A ticket that heard it already gets none."""
-    oms1.new_order("EARLY", 500)
-    oms2.new_order("LATE", 500)
-    early, late = ticket_of(wire, "EARLY"), ticket_of(wire, "LATE")
-    parent = parent_of(engine, early)
-    assert parent_of(engine, late) == parent
+    early, late, parent = one_block(engine, wire, (oms1, "EARLY", 500), (oms2, "LATE", 500))
     fill(engine, venue, clock, parent, 200, "100.00")
     oms1.cancel("EARLY-X", "EARLY")
     fill(engine, venue, clock, parent, 400, "100.20")
