@@ -141,7 +141,7 @@ class Engine:
         self.router = router
         """The smart order router (engine/routing/); None: the plain best-price router."""
         if router is not None:  # it follows its children and learns its scorecard from committed events
-            router.attach(self.algo_gateway, self.market)
+            router.attach(self.algo_gateway, self.market, self._fill_as_booked)
             self.subscribe(router.on_event)
             self.subscribe(router.on_market_data, market=True)
 
@@ -472,6 +472,11 @@ class Engine:
         else:
             tail = f"; the parent is {parent.status.name.lower()}: the {fill.quantity:,} shares are owed at the street"
         self._parents.alert("error", f"venue {bust.venue}", fill.parent_id, head + tail)
+
+    def _fill_as_booked(self, venue: str, fill_id: str) -> tuple[FillView, ev.ChildSubmitted] | None:
+        """A booked execution and its child's order as sent (the scorecard unlearns a busted one)."""
+        fill = self.store.booked_fill(venue, fill_id)
+        return None if fill is None else (fill, self.store.submitted(fill.child_id))
 
     def _child_as_sent(self, child_id: ChildId) -> tuple[ev.ChildSubmitted, int] | None:
         """A child's order as sent and what it has executed (the scorecard's catch-up)."""

@@ -35,7 +35,7 @@ from engine.routing.policies import ChildOrder, Plan, Situation, Stage
 from engine.routing.policy import RoutingConfig, RoutingPolicy, policy_of
 from engine.routing.ranking import venue_cost
 from engine.routing.scorecard import Scorecard
-from engine.routing.scorecard_feed import ChildLookup, ScorecardFeed
+from engine.routing.scorecard_feed import ChildLookup, FillLookup, ScorecardFeed
 from engine.routing.split import Solver, split
 from engine.routing.venues import VenueFacts, lit_and_dark
 from engine.views import ParentView
@@ -105,11 +105,13 @@ class SmartRouter:
         self._down: set[VenueId] = set()
         self.decisions = 0
 
-    def attach(self, ports: RouterPorts, market: MarketView) -> None:
-        """What the router acts through after its decisions, and the market its markouts read."""
+    def attach(self, ports: RouterPorts, market: MarketView, fills: FillLookup | None = None) -> None:
+        """What the router acts through after its decisions, the market its markouts read, and the booked
+        executions its scorecard unlearns when a venue busts one."""
         self._ports = ports
         if self.feed is not None:
             self.feed.mid = market.mid
+            self.feed.fills = fills
             self.feed.start()
 
     def catch_up(self, opened: ChildLookup) -> int:

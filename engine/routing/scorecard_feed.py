@@ -24,16 +24,20 @@ from engine.clock import NS_PER_S, Clock, TimerHandle
 from engine.model import ChildId, Side, Symbol
 from engine.routing.scorecard import MARKOUT_HORIZONS_S, Scorecard, ScoreKey, order_type, size_bucket
 from engine.routing.scorecard_store import Folded, ScorecardStore
+from engine.views import FillView
 
 log = logging.getLogger(__name__)
 
 NS_PER_DAY = 86_400 * NS_PER_S
 CATCH_UP_LIMIT = 500_000
 """Records folded at most after a restart (the span is one flush interval unless snapshots failed)."""
-_FOLDED_TYPES = ("ChildSubmitted", "ChildAccepted", "ChildFilled", "ChildRejected", "ChildCanceled", "ChildExpired")
+_FOLDED_TYPES = ("ChildSubmitted", "ChildAccepted", "ChildFilled", "ChildFillBusted", "ChildRejected", "ChildCanceled",
+                 "ChildExpired")
 
 ChildLookup = Callable[[ChildId], "tuple[ev.ChildSubmitted, int] | None"]
 """A child's submission and its executed quantity now, from the order store (None: not known)."""
+FillLookup = Callable[[str, str], "tuple[FillView, ev.ChildSubmitted] | None"]
+"""A booked execution (by venue and execution id) and its child's submission, from the order store."""
 
 
 class JournalTail(Protocol):
@@ -83,6 +87,8 @@ class ScorecardFeed:
         self._clock = clock
         self.mid = mid
         """The consolidated mid of a symbol now (markouts); None: no markouts are taken."""
+        self.fills: FillLookup | None = None
+        """Booked executions, to unlearn one a venue busts (the engine's order store); None: busts are kept."""
         self._store = store
         self._flush_ns = max(1, int(flush_s * NS_PER_S))
         self._children: dict[ChildId, _Child] = {}
@@ -172,6 +178,8 @@ class ScorecardFeed:
                 stats.acks += 1
         elif isinstance(event, ev.ChildFilled):
             self._on_fill(event)
+        elif isinstance(event, ev.ChildFillBusted):
+            self._on_bust(event)
         elif isinstance(event, ev.ChildRejected):
             child = self._children.pop(event.child_id, None)
             if child is not None:
@@ -203,6 +211,24 @@ class ScorecardFeed:
                                     fill.price, fill.quantity))
             if horizon not in self._markout_timers:
                 self._arm(horizon)
+
+    def _on_bust(self, bust: ev.ChildFillBusted) -> None:
+        """A busted execution did not happen: its shares and fee come off its row (its markouts, taken or
+        due, stay: the price moved as it did)."""
+        found = self.fills(bust.venue, bust.fill_id) if self.fills is not None else None
+        if found is None:
+            return
+        fill, order = found
+        stats = self.scorecard.stats(ScoreKey(order.venue, order_type(order.ord_type, order.tif),
+                                              size_bucket(order.quantity)))
+        stats.shares_filled -= fill.quantity
+        if fill.fee > 0:
+            stats.fees_paid -= fill.fee
+        elif fill.fee < 0:
+            stats.rebates_earned += fill.fee
+        child = self._children.get(bust.child_id)
+        if child is not None:
+            child.filled -= fill.quantity
 
     def _arm(self, horizon: int) -> None:
         pending = self._markouts[horizon]

@@ -17,6 +17,7 @@ from engine.model import ChildId, FillId, Liquidity, OrdType, ParentId, Side, Sy
 from engine.routing.scorecard import Scorecard, ScoreKey, size_bucket
 from engine.routing.scorecard_feed import NS_PER_DAY, JournalTail, ScorecardFeed, clock_day
 from engine.routing.scorecard_store import ScorecardStore, ScorecardStoreError
+from engine.views import FillView
 
 S = 1_000_000_000
 AAPL = Symbol("AAPL")
@@ -263,3 +264,26 @@ def test_a_snapshot_of_another_journal_or_day_folds_nothing(tmp_path: Path) -> N
     assert store.folded(clock_day(DAY0) + dt.timedelta(days=1)) is None  # and it is yesterday's tomorrow
     first.close()
     second.close()
+
+
+def test_a_busted_execution_is_unlearned_with_its_fee() -> None:
+    """A venue busts an execution: the shares and the fee (here a rebate) come off the row they were learned
+    in; without the order store to look the execution up, the scorecard keeps what it learned."""
+    feed, _, mid = feed_with()
+    mid.value = None
+    sent = submitted("C1", 400)
+    booked = fill("C1", 300, "190.00", "-0.30", DAY0 + S)
+    feed.fills = lambda venue, fill_id: (
+        (FillView(booked.fill_id, booked.child_id, booked.parent_id, booked.venue, booked.symbol, booked.side,
+                  booked.quantity, booked.price, booked.fee, booked.liquidity, booked.ts_ns, True), sent)
+        if (venue, fill_id) == (LIT1, booked.fill_id) else None)
+    feed.on_event(sent)
+    feed.on_event(booked)
+    feed.on_event(fill("C1", 100, "190.01", "0.10", DAY0 + 2 * S))
+    feed.on_event(ev.ChildFillBusted(DAY0 + 3 * S, "B1", booked.fill_id, ChildId("C1"), LIT1, "busted"))
+    key = ScoreKey(LIT1, "limit", size_bucket(400))
+    stats = feed.scorecard.today[key]
+    assert (stats.shares_filled, stats.rebates_earned, stats.fees_paid) == (100, Decimal(0), Decimal("0.10"))
+    feed.fills = None
+    feed.on_event(ev.ChildFillBusted(DAY0 + 4 * S, "B2", FillId("unknown"), ChildId("C1"), LIT1, "busted"))
+    assert feed.scorecard.today[key].shares_filled == 100
