@@ -88,8 +88,9 @@ class Ledger:
             writer.clear_pending()
         self.commits += 1
         if self.wal is not None and self.wal.committed():
-            try:  # the writer's own: it completes, and the WAL starts over at the next commit
-                conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            try:  # the writer's own, after any under way: it completes, and the WAL starts over at the next commit
+                with self.wal.paused():
+                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
             except sqlite3.Error as err:  # the turn is committed all the same; the thread goes on
                 log.warning("ledger %s: WAL checkpoint on the loop failed: %s", self.path, err)
         failpoints.hit("ledger.after_commit")

@@ -9,9 +9,10 @@ commit stalled for milliseconds (bench.fix_path: the slowest decision-to-wire 5-
 The ledger turns the automatic checkpoint off and hands the work to this thread, which has its own
 connection and runs a PASSIVE checkpoint (never waits for, never blocks, a writer or a reader) after
 every `every_commits` commits. The WAL starts over from its beginning only once a checkpoint has copied
-all of it, which a checkpoint beside a writer that never pauses cannot do: when the WAL still holds more
-than `takeover_frames` after one, the loop's next commit finishes the job itself (copying only what the
-thread has not; rare: a desk pauses between turns many times a second).
+all of it, which a checkpoint beside a writer that never pauses cannot promise: so every `takeover_commits`
+commits the loop runs one itself, between two turns (after any checkpoint under way). It copies only what
+the thread has not, usually nothing, and then the next commit starts the WAL over: the WAL never holds more
+than about `takeover_commits` turns, whatever share of the CPU the thread gets.
 
 Durability is unchanged: a commit is in the WAL before `COMMIT` returns, a kill -9 keeps it, and
 recovery reads the WAL as before. The thread starts at the first checkpoint due, so short-lived ledgers
@@ -32,24 +33,23 @@ log = logging.getLogger(__name__)
 
 EVERY_COMMITS = 256
 """Commits between two checkpoints (a turn writes a few kB: the WAL stays around a megabyte)."""
-TAKEOVER_FRAMES = 2_000
-"""WAL pages (4 kB) left after a thread's checkpoint above which the loop completes one (about 8 MB)."""
+TAKEOVER_COMMITS = 4 * EVERY_COMMITS
+"""Commits between two checkpoints the loop runs itself (they bound the WAL to a few MB)."""
 
 
 class WalCheckpointer:
     """Runs `PRAGMA wal_checkpoint(PASSIVE)` on a thread of its own when enough commits have piled up."""
 
     def __init__(self, path: Path, every_commits: int = EVERY_COMMITS,
-                 takeover_frames: int = TAKEOVER_FRAMES) -> None:
-        if every_commits <= 0 or takeover_frames <= 0:
-            raise ValueError(f"every_commits and takeover_frames must be positive, got {every_commits}, "
-                             f"{takeover_frames}")
+                 takeover_commits: int = TAKEOVER_COMMITS) -> None:
+        if not 0 < every_commits <= takeover_commits:
+            raise ValueError(f"need 0 < every_commits <= takeover_commits, got {every_commits}, {takeover_commits}")
         self.path = path
         self.every_commits = every_commits
-        self.takeover_frames = takeover_frames
+        self.takeover_commits = takeover_commits
         self.checkpoints = 0
         self.takeovers = 0
-        self._takeover = False
+        self._since_takeover = every_commits // 2  # half a period off the thread's: they rarely meet
         self.frames_copied = 0
         self.last_error = ""
         self._pending = 0
@@ -60,9 +60,10 @@ class WalCheckpointer:
 
     def committed(self) -> bool:
         """Called after each commit (on the loop: one increment, and a wake-up every `every_commits`);
-        True when the loop should complete a checkpoint now (the WAL outgrew `takeover_frames`)."""
-        if self._takeover:
-            self._takeover = False
+        True when the loop should run a checkpoint now (every `takeover_commits`: inside `paused()`)."""
+        self._since_takeover += 1
+        if self._since_takeover >= self.takeover_commits:
+            self._since_takeover = 0
             self.takeovers += 1
             return True
         self._pending += 1
@@ -79,6 +80,11 @@ class WalCheckpointer:
         """No checkpoint runs inside (one under way finishes first)."""
         with self._busy:
             yield
+
+    @property
+    def running(self) -> bool:
+        """Whether the thread runs (it starts at the first checkpoint due)."""
+        return self._thread is not None and self._thread.is_alive()
 
     def close(self) -> None:
         """Stop the thread after any checkpoint under way (the connection that closes the database last
@@ -106,13 +112,11 @@ class WalCheckpointer:
                     return
                 with self._busy:
                     try:
-                        _, frames, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+                        _, _, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
                     except sqlite3.Error as err:  # the next one tries again; the WAL only grows meanwhile
                         self.last_error = str(err)
                         continue
                 self.checkpoints += 1
                 self.frames_copied += max(0, copied)
-                if frames >= self.takeover_frames:
-                    self._takeover = True
         finally:
             conn.close()

@@ -4,12 +4,11 @@ the WAL stays small, nothing committed is lost, and a checkpoint never runs whil
 from __future__ import annotations
 
 import sqlite3
-import threading
 import time
 from pathlib import Path
 
 from engine.ledger import Ledger
-from engine.wal_checkpointer import EVERY_COMMITS, TAKEOVER_FRAMES
+from engine.wal_checkpointer import EVERY_COMMITS, TAKEOVER_COMMITS
 
 
 class Rows:
@@ -57,16 +56,18 @@ def test_the_loop_never_checkpoints_and_the_thread_keeps_the_wal_small(tmp_path:
         rows.turn()
     assert ledger.wal.checkpoints == 0  # not yet due: no thread either
     largest = 0
-    for _ in range(12 * EVERY_COMMITS):  # about 6 MB of rows: past SQLite's own 1,000-page checkpoint
+    for _ in range(20 * EVERY_COMMITS):  # a writer that never pauses: about 40 MB of WAL frames unchecked
         rows.turn()
         largest = max(largest, wal_bytes(path))
     wal = ledger.wal
-    until(lambda: wal.checkpoints >= 12)
-    assert wal.frames_copied > 1000 and not wal.last_error and wal.takeovers >= 1  # a writer that never pauses
-    assert largest < (TAKEOVER_FRAMES + 4 * EVERY_COMMITS) * 4200, largest  # bounded, not 40 MB of frames
+    until(lambda: wal.checkpoints >= 1)
+    assert wal.frames_copied > 0 and not wal.last_error and wal.takeovers == 5
+    # bounded by the loop's own checkpoints, whatever CPU the thread got: at most about TAKEOVER_COMMITS
+    # turns of two to three 4 kB pages each (the rows are 2 kB)
+    assert largest < (TAKEOVER_COMMITS + EVERY_COMMITS) * 3 * 4120, largest
     ledger.leave(rows)
     with sqlite3.connect(path) as conn:  # everything committed is there
-        assert conn.execute("SELECT COUNT(*), MAX(n) FROM t").fetchone() == (13 * EVERY_COMMITS - 1,) * 2
+        assert conn.execute("SELECT COUNT(*), MAX(n) FROM t").fetchone() == (21 * EVERY_COMMITS - 1,) * 2
 
 
 def test_no_checkpoint_runs_while_paused(tmp_path: Path) -> None:
@@ -88,9 +89,10 @@ def test_closing_the_ledger_stops_the_thread(tmp_path: Path) -> None:
     rows = Rows(ledger, size=100)
     for _ in range(EVERY_COMMITS):
         rows.turn()
-    assert any(t.name == "wal-checkpointer" for t in threading.enumerate())
+    assert ledger.wal is not None and ledger.wal.running
+    wal = ledger.wal
     ledger.leave(rows)
-    assert not any(t.name == "wal-checkpointer" for t in threading.enumerate())
+    assert not wal.running
     assert not (tmp_path / "ledger.db-wal").exists()  # the last connection out checkpointed and removed it
 
 
