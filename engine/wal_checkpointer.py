@@ -3,8 +3,8 @@
 In WAL mode each commit appends to the `-wal` file, and by default the connection that commits copies
 the WAL back into the database (an fsync under `synchronous=NORMAL`) whenever it has grown past 1,000
 pages. On the ledger that connection is the engine's loop, so every few megabytes of journal one turn's
-commit stalled for milliseconds (bench.fix_path: the slowest decision-to-wire 5-7 ms, against about
-2 ms with those checkpoints gone), and every FIX session and the GUI waited with it.
+commit stalled for milliseconds, and every FIX session and the GUI waited with it (bench.fix_path: the
+slowest decision-to-wire 6.2-7.4 ms, against 3.3-4.4 ms with this thread).
 
 The ledger turns the automatic checkpoint off and hands the work to this thread, which has its own
 connection and runs a PASSIVE checkpoint (never waits for, never blocks, a writer or a reader) after
