@@ -6,7 +6,7 @@ block's average price after that execution (average-price allocation), tracked h
 executions so an earlier report in a batch never shows a later execution's effect. A parent that
 ends (canceled, expired) closes its still-open tickets once its block is reconciled, after any
 remainder allocated at close. Then every ticket of the block that last heard another average (it stopped
-before the block did: canceled, cut, filled early) gets a Calculated report (ExecType B, LastQty 0) with
+before the block did: canceled, cut, filled early) gets a Calculated report (ExecType B, no LastQty) with
 the block's final average: the price its shares are booked at, as the desk's ticket row shows.
 """
 

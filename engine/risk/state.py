@@ -6,7 +6,7 @@ restore would cost O(fills + tickets) (a few tenths of a second at a million rec
 target of one second). The store applies the events that move it (booked fills only: a duplicate or refused
 fill never reaches it), live and in replay alike, so a restart rebuilds exactly what was there.
 
-- Per instrument (the firm): every booked fill, its fee.
+- Per instrument (the firm): every booked fill, its fee (a fill a venue busts comes off again).
 - Per (account, instrument): the tickets' allocations (market fills and internal crosses); fees follow them
   pro rata to shares from the parent's fees. What the firm holds beyond the accounts is unallocated.
 - Trading states per scope (`TradingStateChanged`); the firm-wide kill is the store's own flag.
