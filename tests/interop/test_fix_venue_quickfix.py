@@ -157,6 +157,7 @@ async def test_forced_sequence_gap_is_filled_and_the_report_behind_it_arrives(ri
     rig.qf.command(op="gap", skip=3)
     rig.qf.command(op="fill", child="C1", qty=200)
     await until(lambda: rec.of("C1", ev.ChildFilled))
+    await until(lambda: rig.qf.received("2"))  # QuickFIX's log of what it received reaches us on its own pipe
     [resend] = rig.qf.received("2")
     ours = rig.venue.sequence_numbers()
     assert int(resend["16"]) == 0 and int(resend["7"]) == ours[1] - 4  # the 3 skipped and the fill behind them
