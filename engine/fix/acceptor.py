@@ -19,15 +19,15 @@ from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
-from engine import failpoints
 from engine.clock import NS_PER_S, Clock, TimerHandle
 from engine.fix.codec import FieldValue, MsgType, Tag
 from engine.fix.config import AcceptorConfig, SessionId
 from engine.fix.framing import FixFramer, FixMessage
 from engine.fix.protocols import FixApplication
 from engine.fix.session import ErrorHandler, FixSession, SessionState
+from engine.fix.session_core import SessionCore
 from engine.fix.store import SessionStore
-from engine.fix.transport import write_or_drop
+from engine.fix.transport import BatchedConnection
 from engine.ledger import Ledger
 
 log = logging.getLogger(__name__)
@@ -267,15 +267,15 @@ class FixAcceptor:
             self._all_closed.set()
 
 
-class _Connection(asyncio.Protocol):
+class _Connection(BatchedConnection):
     """One TCP connection: framing, the logon gate and write batching for its session."""
 
+    BEFORE_WRITE = "acceptor.before_write"
+
     def __init__(self, acceptor: FixAcceptor) -> None:
+        super().__init__()
         self._acceptor = acceptor
         self._framer = FixFramer()
-        self._transport: asyncio.Transport | None = None
-        self._pending: list[bytes] = []
-        self._closing = False
         self._logon_timer: TimerHandle | None = None
         self.session: FixSession | None = None
         self.peer = "?"
@@ -330,33 +330,11 @@ class _Connection(asyncio.Protocol):
             self.session.detach()
         self._acceptor._connection_lost(self)
 
-    # SessionTransport
-    def write(self, data: bytes) -> None:
-        if not self._closing:
-            self._pending.append(data)
-            self._acceptor._mark_dirty(self)
+    def _flush_soon(self) -> None:
+        self._acceptor._mark_dirty(self)
 
-    def disconnect(self) -> None:
-        if not self._closing:
-            self._closing = True
-            self._acceptor._mark_dirty(self)
-
-    def flush(self) -> None:
-        transport = self._transport
-        if transport is None or transport.is_closing():
-            return
-        if self._pending:
-            failpoints.hit("acceptor.before_write")
-            if not write_or_drop(transport, self._pending, self.peer, self.session):
-                return
-        if self._closing:
-            transport.close()
-
-    def abort(self) -> None:
-        self._closing = True
-        self._pending.clear()
-        if self._transport is not None:
-            self._transport.abort()
+    def _peer(self) -> tuple[str, SessionCore | None]:
+        return self.peer, self.session
 
     def _logon_timed_out(self) -> None:
         self._logon_timer = None

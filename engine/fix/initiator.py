@@ -29,9 +29,9 @@ from engine.fix.framing import FixFramer
 from engine.fix.initiator_session import InitiatorSession
 from engine.fix.protocols import FixApplication
 from engine.fix.session import ErrorHandler, SessionState
-from engine.fix.session_core import SilenceHandler
+from engine.fix.session_core import SessionCore, SilenceHandler
 from engine.fix.store import SessionStore
-from engine.fix.transport import write_or_drop
+from engine.fix.transport import BatchedConnection
 from engine.ledger import Ledger
 
 log = logging.getLogger(__name__)
@@ -247,15 +247,13 @@ def event_loop() -> asyncio.AbstractEventLoop:
         return asyncio.get_event_loop()
 
 
-class _Connection(asyncio.Protocol):
+class _Connection(BatchedConnection):
     """One TCP connection of the initiator: framing, the Logon timeout and write batching."""
 
     def __init__(self, owner: FixInitiator, loop: asyncio.AbstractEventLoop) -> None:
+        super().__init__()
         self._owner = owner
         self._framer = FixFramer()
-        self._transport: asyncio.Transport | None = None
-        self._pending: list[bytes] = []
-        self._closing = False
         self._logon_timer: TimerHandle | None = None
         self.was_logged_on = False
         self.closed: asyncio.Future[None] = loop.create_future()  # (qasync runs factories outside the loop)
@@ -305,33 +303,12 @@ class _Connection(asyncio.Protocol):
             if not self.closed.done():
                 self.closed.set_result(None)
 
-    # SessionTransport
-    def write(self, data: bytes) -> None:
-        if not self._closing:
-            self._pending.append(data)
-            self._owner._schedule_flush()
+    def _flush_soon(self) -> None:
+        self._owner._schedule_flush()
 
-    def disconnect(self) -> None:
-        if not self._closing:
-            self._closing = True
-            self._owner._schedule_flush()
-
-    def flush(self) -> None:
-        transport = self._transport
-        if transport is None or transport.is_closing():
-            return
-        if self._pending:
-            session = self._owner.session
-            if not write_or_drop(transport, self._pending, str(session.session_id), session):
-                return
-        if self._closing:
-            transport.close()
-
-    def abort(self) -> None:
-        self._closing = True
-        self._pending.clear()
-        if self._transport is not None:
-            self._transport.abort()
+    def _peer(self) -> tuple[str, SessionCore | None]:
+        session = self._owner.session
+        return str(session.session_id), session
 
     def _logon_timed_out(self) -> None:
         self._logon_timer = None
