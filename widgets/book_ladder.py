@@ -15,7 +15,6 @@ from decimal import Decimal
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QButtonGroup,
     QComboBox,
     QHBoxLayout,
@@ -29,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from widgets import formatting as fmt
+from widgets.display_table import make_display_only
 from widgets.ladder_model import (
     CONSOLIDATED,
     HEADERS,
@@ -275,11 +275,8 @@ class BookLadder(QWidget):
         table = QTableView(self)
         table.setObjectName("bookLadder")
         table.setModel(self.model)
-        table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        table.setShowGrid(False)
+        make_display_only(table)
         table.verticalHeader().hide()
-        table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 6)
         header = table.horizontalHeader()
         header.setMinimumSectionSize(8)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)

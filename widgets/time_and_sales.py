@@ -11,11 +11,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from PySide6.QtCore import QAbstractTableModel, QEvent, QModelIndex, QObject, QPersistentModelIndex, Qt
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
+from PySide6.QtWidgets import QHeaderView, QTableView, QWidget
 
 from widgets import formatting as fmt
 from widgets import theme
 from widgets.columns import LEFT, RIGHT
+from widgets.display_table import make_display_only
 
 DEFAULT_KEEP = 200
 """Prints kept per symbol (the tape scrolls; statistics count every print)."""
@@ -140,11 +141,8 @@ class TimeAndSales(QTableView):
         self.setObjectName("timeAndSales")
         self.tape_model = TapeModel(self)
         self.setModel(self.tape_model)
-        self.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.setShowGrid(False)
+        make_display_only(self)
         self.verticalHeader().hide()
-        self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
         header = self.horizontalHeader()
         header.setStretchLastSection(True)
         header.setMinimumSectionSize(8)
