@@ -7,8 +7,9 @@ of fills costs one read per tick. The ladder's venue toggle lists the engine's v
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject
 
+from app.timers import start_timer
 from app.venue_view import dark_venues
 from engine import events as ev
 from engine.book_views import working_orders
@@ -31,10 +32,7 @@ class OwnOrdersOnBook(QObject):
         self._stale = True
         self._unsubscribe = engine.subscribe(self._on_event)
         self.book.shown_changed.connect(self._on_symbol)
-        self._timer = QTimer(self)
-        self._timer.setInterval(refresh_ms)
-        self._timer.timeout.connect(self.refresh)
-        self._timer.start()
+        self._timer = start_timer(self, refresh_ms, self.refresh)
         self.refresh()
 
     def refresh(self) -> None:

@@ -10,12 +10,13 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject
 
 from app.alerts import ALERTING, RESOLVES, alert_for
 from app.audit_tca import AuditAndTca
 from app.book_view import OwnOrdersOnBook
 from app.risk_view import RiskView
+from app.timers import start_timer
 from app.venue_view import VenueView
 from engine import events as ev
 from engine.algos.base import Algo
@@ -78,10 +79,7 @@ class EngineBridge(QObject):
             lambda tid: self._command(engine.cancel_ticket(TicketId(tid), "trader cancel")))
         window.kill_switch.kill_requested.connect(self._kill)
         window.kill_switch.reenable_requested.connect(lambda reason: self._command(engine.reenable(reason=reason)))
-        self._timer = QTimer(self)
-        self._timer.setInterval(int(1000 / refresh_hz))
-        self._timer.timeout.connect(self.refresh)
-        self._timer.start()
+        self._timer = start_timer(self, int(1000 / refresh_hz), self.refresh)
         self._load_snapshot()
         self.audit_tca = self.enable_audit_and_tca()
         self.risk_view = self.enable_risk_view()

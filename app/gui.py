@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QApplication
 
 from app.bridge import EngineBridge
 from app.config import AppConfig, ConfigError
+from app.timers import start_timer
 from app.wiring import build_engine, market_start_ns, open_journal
 from engine.clock import Clock, RealClock
 from engine.engine import Engine
@@ -85,10 +86,7 @@ class LoopLagProbe:
         self._window = window
         self._interval_s = interval_ms / 1000
         self._expected = time.monotonic() + self._interval_s
-        self._timer = QTimer(window)
-        self._timer.setInterval(interval_ms)
-        self._timer.timeout.connect(self._tick)
-        self._timer.start()
+        self._timer = start_timer(window, interval_ms, self._tick)
 
     def stop(self) -> None:
         self._timer.stop()

@@ -9,8 +9,9 @@ the same ticket submitted again goes in confirmed (journaled as such), any other
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject
 
+from app.timers import start_timer
 from engine import events as ev
 from engine.engine import Engine
 from engine.results import CommandResult, SubmitResult
@@ -41,10 +42,7 @@ class RiskView(QObject):
         window.parents.desk_of = engine.risk.config.desk_of
         window.parents.desk_kill_requested.connect(lambda desk, reason: self.kill(ev.RiskScope.DESK, desk, reason))
         self._unconfirmed: TicketForm | None = None
-        self._timer = QTimer(self)
-        self._timer.setInterval(REFRESH_MS)
-        self._timer.timeout.connect(self.refresh)
-        self._timer.start()
+        self._timer = start_timer(self, REFRESH_MS, self.refresh)
         self.refresh()
 
     def refresh(self) -> None:

@@ -8,8 +8,9 @@ venue that runs a FIX session is asked its sequence numbers (`SequencedVenue`; a
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject
 
+from app.timers import start_timer
 from engine import events as ev
 from engine.engine import Engine
 from engine.venue_views import sequence_numbers, venue_scores
@@ -39,10 +40,7 @@ class VenueView(QObject):
         for venue, connected in engine.snapshot().venues:
             model.set_status(str(venue), connected)
         self._unsubscribe = engine.subscribe(self._on_event)
-        self._timer = QTimer(self)
-        self._timer.setInterval(refresh_ms)
-        self._timer.timeout.connect(self.refresh)
-        self._timer.start()
+        self._timer = start_timer(self, refresh_ms, self.refresh)
         self.refresh()
 
     def refresh(self) -> None:
