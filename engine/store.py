@@ -387,6 +387,10 @@ class OrderStore:
         """The parent's status alone (no view built)."""
         return self._parent(parent_id).status
 
+    def parent_filled(self, parent_id: ParentId) -> int:
+        """The parent's filled quantity alone (no view built: asked on every fill)."""
+        return self._parent(parent_id).cum_qty
+
     def parent_symbol(self, parent_id: ParentId) -> Symbol:
         """The parent's instrument alone (no view built: algos ask on every wake)."""
         return self._parent(parent_id).accepted.symbol

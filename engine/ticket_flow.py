@@ -233,7 +233,7 @@ class TicketFlow:
             return
         quantity = fill.quantity
         # shares the venues busted after the tickets had them: the next fills replace them, unallocated
-        owed = block.market_filled - (self.store.parent(fill.parent_id).cum_qty - fill.quantity)
+        owed = block.market_filled - (self.store.parent_filled(fill.parent_id) - fill.quantity)
         if owed > 0:
             replacing = min(owed, quantity)
             quantity -= replacing
