@@ -31,6 +31,7 @@ from engine.router import RouteDecision
 from engine.routing import policies
 from engine.routing.inflight import InFlight, excess_cancels
 from engine.routing.outflow import OutflowTracker
+from engine.routing.placements import PlacementMemo
 from engine.routing.policies import ChildOrder, Plan, Situation, Stage
 from engine.routing.policy import RoutingConfig, RoutingPolicy, policy_of
 from engine.routing.ranking import venue_cost
@@ -90,8 +91,7 @@ class SmartRouter:
         """Learns the scorecard from the same events the router follows (None: the scorecard stays as given)."""
         self.outflow = OutflowTracker(config.ck_horizon_s, config.ck_history_windows, config.ck_min_windows)
         self._clock = clock
-        self._solver = solver
-        self._rng = random.Random(config.seed)
+        self._solver = solver or PlacementMemo(random.Random(config.seed), config.ck_iterations)
         self._ports: RouterPorts | None = None
         self._pending: dict[ParentId, deque[tuple[Plan, Decimal | None, DecisionReason | None, bool]]] = {}
         self._binding: dict[ChildId, _Group] = {}
@@ -177,7 +177,7 @@ class SmartRouter:
                                            self._clock.now_ns())
         missed = self._missed_take.get(parent.parent_id)
         take = missed is None or self._clock.now_ns() - missed >= RETAKE_PAUSE_NS
-        return split(s, scenarios, self.config, instrument.tick_size, self._rng, self._solver, take=take)
+        return split(s, scenarios, self.config, instrument.tick_size, self._solver, take=take)
 
     def _situation(self, parent: ParentView, instrument: Instrument, market: MarketView, lit: list[VenueId],
                    dark: list[VenueId], quantity: int, room: int, price: Decimal | None) -> Situation:

@@ -11,24 +11,24 @@ configured in ticks.
 
 from __future__ import annotations
 
-import random
 from collections.abc import Callable
 from decimal import Decimal
 
 from engine.model import Side, TimeInForce, VenueId
-from engine.routing.cont_kukanov import Placement, PlacementProblem, expected_cost, single_venue, solve
+from engine.routing.cont_kukanov import Placement, PlacementProblem, expected_cost
 from engine.routing.policies import ChildOrder, Plan, Situation, Stage, decision, lots, scores
 from engine.routing.policy import RoutingConfig, RoutingPolicy
 from engine.routing.ranking import best_prices, queue_ahead, rank_by_cost, sizes_at
 
 Solver = Callable[[PlacementProblem], Placement]
-"""Replaces the optimisation (the bench compares fixed splits this way)."""
+"""Finds the placement: the router's `PlacementMemo`, or a fixed split (the bench compares them this way)."""
 
 
 def split(s: Situation, scenarios: tuple[tuple[int, ...], ...] | None, config: RoutingConfig, tick: Decimal,
-          rng: random.Random, solver: Solver | None = None, take: bool = True) -> Plan:
-    """Market and limit quantities per lit venue for the slice; without outflow history yet, the whole
-    slice rests on the venue with the lowest expected all-in cost."""
+          solver: Solver, take: bool = True) -> Plan:
+    """Market and limit quantities per lit venue for the slice, placed by `solver` (the router's
+    `PlacementMemo`); without outflow history yet, the whole slice rests on the venue with the lowest
+    expected all-in cost."""
     assert s.price is not None, "a split rests at a price"
     venues = [v for v in s.lit if v in s.make_costs]
     near, far = s.near, s.far
@@ -66,12 +66,7 @@ def split(s: Situation, scenarios: tuple[tuple[int, ...], ...] | None, config: R
         market_cap=lots(sum(at_top.values()), s.lot) if take else 0,
         total_cap=lots(min(s.room, int(s.quantity * config.parallel_overpost)), s.lot), lot=s.lot,
     )
-    if solver is not None:
-        placement = solver(problem)
-    elif len(venues) == 1:
-        placement = single_venue(problem)
-    else:
-        placement = solve(problem, rng, config.ck_iterations)
+    placement = solver(problem)
     children = _children(placement, venues, takers, at_top, top, s.price, config.ck_min_child_qty)
     if not children:  # nothing pays: rest the slice where it costs least
         cheapest = rank_by_cost(s.make_costs[v] for v in venues)[0]
