@@ -90,6 +90,10 @@ class _Child(_Order):
         self.price = submitted.price
 
 
+_CACHES = frozenset({"_views"})
+"""Attributes of the store that are not its state (not checkpointed)."""
+
+
 class OrderStore:
     """Parents, children and fills, changed only by `apply(event)`."""
 
@@ -103,6 +107,7 @@ class OrderStore:
         self.kill_engaged = False
         self.kill_reason = ""
         self.risk = RiskState()  # positions and trading states (engine/risk/state.py): checkpointed with the store
+        self._views: dict[ParentId, ParentView] = {}  # built since the last event applied (not state: a cache)
 
     # --- applying events ------------------------------------------------------------------------------
 
@@ -112,6 +117,7 @@ class OrderStore:
         handler = _HANDLERS.get(type(event))
         if handler is None:
             return []
+        self._views.clear()  # an algo's wake asks for its parent's view several times between two events
         try:
             follow_ups = handler(self, event)
         except IllegalTransitionError as err:
@@ -359,14 +365,16 @@ class OrderStore:
     def export_state(self) -> dict[str, object]:
         """Every attribute, by name (to checkpoint between turns; nothing is copied). The order records are
         the store's own classes; a checkpoint carries them as they are."""
-        return dict(vars(self))
+        return {name: value for name, value in vars(self).items() if name not in _CACHES}
 
     def import_state(self, state: Mapping[str, object]) -> None:
         """Take what `export_state` gave, into this empty store; raises KeyError, changing nothing, when its
         fields are not this store's."""
-        if set(state) != set(vars(self)):
-            raise KeyError(f"order store state has fields {sorted(state)}, this store {sorted(vars(self))}")
+        fields = set(vars(self)) - _CACHES
+        if set(state) != fields:
+            raise KeyError(f"order store state has fields {sorted(state)}, this store {sorted(fields)}")
         vars(self).update(state)
+        self._views.clear()
 
     # --- reading ----------------------------------------------------------------------------------------
 
@@ -381,7 +389,11 @@ class OrderStore:
         return (venue, fill_id) in self._fill_at
 
     def parent(self, parent_id: ParentId) -> ParentView:
-        return self._parent_view(parent_id, self._parent(parent_id))
+        """The parent as it stands (one view per parent between two events: views are immutable)."""
+        view = self._views.get(parent_id)
+        if view is None:
+            view = self._views[parent_id] = self._parent_view(parent_id, self._parent(parent_id))
+        return view
 
     def parent_status(self, parent_id: ParentId) -> OrdStatus:
         """The parent's status alone (no view built)."""

@@ -1,0 +1,67 @@
+"""The order store's parent views: one per parent between two events, never one that is out of date, and
+never part of a checkpoint."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from engine import events as ev
+from engine.model import (
+    ChildId,
+    Liquidity,
+    OrdStatus,
+    OrdType,
+    ParentId,
+    Side,
+    Symbol,
+    TimeInForce,
+    VenueId,
+)
+from engine.store import OrderStore
+from engine.views import ParentView
+
+P = ParentId("P1")
+C = ChildId("C1")
+AAPL = Symbol("AAPL")
+
+
+def working_store() -> OrderStore:
+    store = OrderStore()
+    store.apply(ev.ParentAccepted(1, P, AAPL, Side.BUY, 1_000, Decimal("100"), "TWAP", 1, 10**12, Decimal("99.99")))
+    return store
+
+
+def test_a_view_is_reused_until_the_next_event_and_then_shows_it() -> None:
+    store = working_store()
+    first = store.parent(P)
+    assert store.parent(P) is first
+    store.apply(ev.ChildSubmitted(2, C, P, VenueId("LIT1"), AAPL, Side.BUY, 300, Decimal("99.98"), OrdType.LIMIT,
+                                  TimeInForce.DAY))
+    submitted = store.parent(P)
+    assert submitted is not first and submitted.working_qty == 300 and submitted.children == 1
+    store.apply(ev.ChildAccepted(3, C, "V1"))
+    store.apply(ev.ChildFilled(4, "F1", C, P, VenueId("LIT1"), AAPL, Side.BUY, 100, Decimal("99.98"), Decimal("0"),
+                               Liquidity.ADDED))
+    filled = store.parent(P)
+    assert (filled.cum_qty, filled.working_qty, filled.status) == (100, 200, OrdStatus.PARTIALLY_FILLED)
+    store.apply(ev.ParentPaused(5, P, "desk"))
+    assert store.parent(P).paused
+
+
+def test_a_refused_event_leaves_the_view_as_it_was() -> None:
+    store = working_store()
+    before = store.parent(P)
+    refused = store.apply(ev.ChildAccepted(2, ChildId("nobody"), "V1"))
+    assert refused and isinstance(refused[0], ev.IllegalTransition)
+    assert store.parent(P) == before
+
+
+def test_views_are_not_checkpointed_and_a_restored_store_builds_its_own() -> None:
+    store = working_store()
+    store.parent(P)
+    state = store.export_state()
+    assert not any(isinstance(value, dict) and any(isinstance(v, ParentView) for v in value.values())
+                   for value in state.values())
+    restored = OrderStore()
+    restored.import_state(state)
+    assert restored.parent(P) == store.parent(P)
