@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal
 
 from engine import events as ev
-from engine.algos.wakes import QuoteWatch
+from engine.algos.wakes import QuoteWatch, ReachCheck
 from engine.clock import Clock
 from engine.events import DecisionReason
 from engine.market import MarketView, Quote
@@ -80,8 +80,8 @@ class AlgoGateway:
     def child_size(self, quantity: int, room: int, instrument_lot: int) -> int:
         return self._pipeline.sizing.plan(quantity, room, instrument_lot).quantity
 
-    def watch_quote(self, parent_id: ParentId, on_change: Callable[[Quote], None] | None) -> None:
-        self._quote_watch.watch(self._store.parent_symbol(parent_id), parent_id, on_change)
+    def watch_quote(self, parent_id: ParentId, check: ReachCheck | None) -> None:
+        self._quote_watch.watch(self._store.parent_symbol(parent_id), parent_id, check)
 
     def quote_watchers(self, symbol: Symbol) -> int:
         """How many algos wait on a touch change of `symbol` (diagnostics and tests)."""

@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import math
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from engine.clock import NS_PER_S, Clock, TimerHandle
 from engine.events import AlgoProgress, ChildFilled, DecisionReason
 from engine.market import Quote
 from engine.model import ChildId, Instrument, ParentId
 from engine.views import ChildView, ParentView
+
+if TYPE_CHECKING:
+    from engine.algos.wakes import ReachCheck
 
 
 class AlgoContext(Protocol):
@@ -51,8 +54,8 @@ class AlgoContext(Protocol):
         """What the child pipeline would send for `quantity` with `room` left to send (0: nothing yet)."""
         ...
 
-    def watch_quote(self, parent_id: ParentId, on_change: Callable[[Quote], None] | None) -> None:
-        """Call `on_change` whenever the touch prices of the parent's symbol change (None: stop)."""
+    def watch_quote(self, parent_id: ParentId, check: ReachCheck | None) -> None:
+        """Wake the check's algo when the touch prices of the parent's symbol move what it assumed (None: stop)."""
         ...
 
 

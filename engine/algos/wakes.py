@@ -15,7 +15,7 @@ from the order store and the market.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Hashable
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -89,9 +89,24 @@ class ReachCheck:
         self.algo, self.parent, self.price, self.can_cross = algo, parent, price, can_cross
         self.repeg_after, self.priced = repeg_after, priced
 
-    def _moved(self, quote: Quote) -> int | None:
-        """From when a tick under `quote` may act differently than planned (None: it may not)."""
-        price, can_cross = self.algo.reach(self.parent, quote)
+    @property
+    def rule(self) -> Hashable:
+        """What `reach` depends on besides the quote: checks with equal rules reach the same under any quote."""
+        algo = self.algo
+        return (type(algo), self.parent.side, self.parent.limit_price, algo.aggressiveness,
+                algo.instrument.tick_size)
+
+    @property
+    def assumed(self) -> tuple[Decimal | None, bool, bool]:
+        """What the plan assumed: checks with equal rules and assumptions agree on whether a quote moved."""
+        return self.price, self.can_cross, self.priced
+
+    def reach(self, quote: Quote) -> tuple[Decimal | None, bool]:
+        return self.algo.reach(self.parent, quote)
+
+    def moved(self, reach: tuple[Decimal | None, bool]) -> int | None:
+        """From when a tick under a quote with this `reach` may act differently than planned (None: never)."""
+        price, can_cross = reach
         if can_cross != self.can_cross:
             return 0
         if self.price is None:
@@ -100,44 +115,63 @@ class ReachCheck:
 
     def holds(self, quote: Quote) -> bool:
         """Whether `quote` changes nothing of what the plan assumed."""
-        return self._moved(quote) is None
-
-    def __call__(self, quote: Quote) -> None:
-        moved = self._moved(quote)
-        if moved is not None:
-            self.algo.wake_at(moved)
+        return self.moved(self.reach(quote)) is None
 
 
 class QuoteWatch:
-    """Per symbol, the algos to tell when the consolidated touch prices change."""
+    """Per symbol, the algos to wake when the consolidated touch prices change, grouped so that a touch
+    change costs one `reach` per rule and one comparison per distinct assumption, plus one wake per algo
+    it concerns: not a computation per parent on the book."""
 
     def __init__(self, market: MarketView) -> None:
         self._market = market
-        self._watchers: dict[Symbol, dict[ParentId, Callable[[Quote], None]]] = {}
+        self._checks: dict[Symbol, dict[ParentId, ReachCheck]] = {}
+        # symbol -> rule -> assumption -> the checks
+        self._groups: dict[Symbol, dict[Hashable, dict[Hashable, dict[ParentId, ReachCheck]]]] = {}
         self._touch: dict[Symbol, tuple[Decimal | None, Decimal | None]] = {}
 
-    def watch(self, symbol: Symbol, parent_id: ParentId, on_change: Callable[[Quote], None] | None) -> None:
-        """Call `on_change` on the next touch changes of `symbol` (None: stop)."""
-        if on_change is None:
-            watchers = self._watchers.get(symbol)
-            if watchers:
-                watchers.pop(parent_id, None)
-            return
-        self._watchers.setdefault(symbol, {})[parent_id] = on_change
+    def watch(self, symbol: Symbol, parent_id: ParentId, check: ReachCheck | None) -> None:
+        """Wake `check`'s algo on the next touch change of `symbol` that moves what it assumed (None: stop)."""
+        checks = self._checks.setdefault(symbol, {})
+        old = checks.pop(parent_id, None)
+        if old is not None:
+            rules = self._groups[symbol]
+            assumptions = rules[old.rule]
+            members = assumptions[old.assumed]
+            del members[parent_id]
+            if not members:
+                del assumptions[old.assumed]
+                if not assumptions:
+                    del rules[old.rule]
+        if check is not None:
+            checks[parent_id] = check
+            rules = self._groups.setdefault(symbol, {})
+            rules.setdefault(check.rule, {}).setdefault(check.assumed, {})[parent_id] = check
 
     def watching(self, symbol: Symbol) -> int:
         """How many algos watch `symbol` (diagnostics and tests)."""
-        return len(self._watchers.get(symbol, ()))
+        return len(self._checks.get(symbol, ()))
 
     def on_book(self, symbol: Symbol) -> None:
-        """A book of `symbol` changed: tell the watchers if the touch prices moved (kept up to date with or
-        without watchers: one registered since compares against the touch it was planned on)."""
+        """A book of `symbol` changed: wake the algos whose assumptions the new touch prices move (kept up to
+        date with or without watchers: one registered since compares against the touch it was planned on)."""
         quote = self._market.quote(symbol)
         touch = (quote.bid, quote.ask)
         if self._touch.get(symbol) == touch:
             return
         self._touch[symbol] = touch
-        watchers = self._watchers.get(symbol)
-        if watchers:
-            for on_change in list(watchers.values()):
-                on_change(quote)
+        moved: list[tuple[ReachCheck, int]] = []
+        for assumptions in self._groups.get(symbol, {}).values():
+            reach: tuple[Decimal | None, bool] | None = None
+            for members in assumptions.values():
+                first = next(iter(members.values()))
+                if reach is None:
+                    reach = first.reach(quote)
+                if first.moved(reach) is None:
+                    continue  # every member assumed the same: none moved
+                for check in members.values():
+                    when = check.moved(reach)
+                    if when is not None:
+                        moved.append((check, when))
+        for check, when in moved:  # after the walk: a woken algo plans again and may watch anew
+            check.algo.wake_at(when)
