@@ -287,3 +287,32 @@ def test_a_busted_execution_is_unlearned_with_its_fee() -> None:
     feed.fills = None
     feed.on_event(ev.ChildFillBusted(DAY0 + 4 * S, "B2", FillId("unknown"), ChildId("C1"), LIT1, "busted"))
     assert feed.scorecard.today[key].shares_filled == 100
+
+
+def test_adding_sums_adds_every_field_scaled_by_the_weight() -> None:
+    """A field that `VenueStats.add` forgets (it names each one) fails here."""
+    from dataclasses import fields
+
+    from engine.routing.scorecard import VenueStats
+
+    one = VenueStats(**{f.name: (Decimal(1) if f.name in ("fees_paid", "rebates_earned") else 1.0)
+                        for f in fields(VenueStats)})
+    total = VenueStats()
+    total.add(one)
+    total.add(one, 0.5)
+    assert all(getattr(total, f.name) == Decimal("1.5") for f in fields(VenueStats))
+
+
+def test_an_estimate_reads_history_and_today_together() -> None:
+    card = Scorecard()
+    key = ScoreKey(LIT1, "limit", size_bucket(300))
+    card.history[key] = card.stats(key)
+    card.history[key].orders, card.history[key].shares_sent, card.history[key].shares_filled = 10, 3_000, 3_000
+    card.today.clear()
+    assert card.estimate(LIT1, "limit", 300).orders == 10
+    today = card.stats(key)
+    today.orders, today.shares_sent = 10, 3_000
+    both = card.estimate(LIT1, "limit", 300)
+    assert both.orders == 20
+    assert both.fill_rate < card.combined(key).shares_filled / 3_000
+    assert card.history[key].orders == 10 and card.today[key].orders == 10  # reading changed neither
