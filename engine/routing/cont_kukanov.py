@@ -154,33 +154,45 @@ def solve(problem: PlacementProblem, rng: random.Random, iterations: int = 400) 
     step = diameter / ((bound or 1.0) * math.sqrt(iterations))
     # start from nothing: a venue whose queue never clears has a zero subgradient and must not keep a start
     x = [0.0] * (k + 1)
-    averaged = [0.0] * (k + 1)
-    kept = 0
+    summed = [0.0] * (k + 1)  # of the iterates kept for the average
     scenarios, queues, target, cap = problem.scenarios, problem.queues, problem.target, float(problem.total_cap)
     count, first_kept = len(scenarios), iterations // 2
-    market_slope = h + f
-    rest_slopes = [-(h + r) for r in problem.rebates]  # a limit order's slope while its queue clears past it
-    surpluses: dict[int, tuple[int, ...]] = {}  # (ξ - Q)+ per drawn scenario, computed once
+    market_step = step * (h + f)
+    under_step, over_step = -step * lam_u, step * lam_o
+    rest_steps = [-step * (h + r) for r in problem.rebates]  # a limit order's step while its queue clears past it
+    surpluses: dict[int, list[float]] = {}  # (ξ - Q)+ per drawn scenario, computed once
     venues = range(1, k + 1)
+    bits, getrandbits = count.bit_length(), rng.getrandbits
     for n in range(iterations):
-        drawn = rng.randrange(count)
+        drawn = getrandbits(bits)  # rng.randrange(count), drawn as it draws (the same stream)
+        while drawn >= count:
+            drawn = getrandbits(bits)
         surplus = surpluses.get(drawn)
         if surplus is None:
-            surplus = surpluses[drawn] = tuple(max(o - q, 0) for o, q in zip(scenarios[drawn], queues, strict=True))
-        filled: float = 0
+            surplus = surpluses[drawn] = [0.0] + [float(max(o - q, 0)) for o, q in zip(scenarios[drawn], queues,
+                                                                                         strict=True)]
+        filled = x[0]
         for i in venues:
-            lim, s = x[i], surplus[i - 1]
-            filled += lim if lim < s else s  # min(lim, s), in the same order of additions
-        filled = x[0] + filled
-        penalty = -lam_u if filled < target else (lam_o if filled > target else 0.0)
-        moved = [x[0] - step * (market_slope + penalty)]
+            lim, s = x[i], surplus[i]
+            filled += lim if lim < s else s  # min(lim, s)
+        penalty = under_step if filled < target else (over_step if filled > target else 0.0)
+        # the subgradient step, then the projection onto the box (the sum cap below, rarely binding)
+        moved = x[0] - market_step - penalty
+        total = clipped = 0.0 if moved < 0.0 else (upper[0] if moved > upper[0] else moved)
+        point = [moved]
+        clip = [clipped]
         for i in venues:
-            g = (rest_slopes[i - 1] + penalty) if surplus[i - 1] > x[i] else 0.0
-            moved.append(x[i] - step * g)
-        x = _project(moved, upper, cap)
+            moved = x[i] - (rest_steps[i - 1] + penalty if surplus[i] > x[i] else 0.0)
+            clipped = 0.0 if moved < 0.0 else (upper[i] if moved > upper[i] else moved)
+            point.append(moved)
+            clip.append(clipped)
+            total += clipped
+        x = clip if total <= cap else _project(point, upper, cap)
         if n >= first_kept:
-            kept += 1
-            averaged = [a + (xi - a) / kept for a, xi in zip(averaged, x, strict=True)]
+            for i in range(k + 1):
+                summed[i] += x[i]
+    kept = iterations - first_kept
+    averaged = [v / kept for v in summed]
     return _round_to_lots(problem, averaged, upper)
 
 
