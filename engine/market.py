@@ -12,10 +12,12 @@ from decimal import Decimal
 
 from engine.events import BookUpdated, TradePrinted
 from engine.model import Symbol, VenueId
+from engine.quick_init import quick_init
 
 _TWO = Decimal(2)
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Quote:
     """Consolidated top of book across lit venues."""
@@ -32,6 +34,7 @@ class Quote:
         return (self.bid + self.ask) / _TWO
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class VolumeMark:
     """Cumulative traded volume and notional of a symbol at some instant."""

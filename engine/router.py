@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from engine.market import VenueLevel
 from engine.model import Side, VenueId
+from engine.quick_init import quick_init
 
 PASSIVE_POLICY = "passive: best price on our side, then displayed size, then venue name"
 SWEEP_POLICY = "sweep: displayed liquidity best price first, up to the limit, whole lots"
@@ -60,6 +61,7 @@ def sweep(
     return [RouteSlice(venue, qty, price) for venue, (qty, price) in per_venue.items()]
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class VenueScore:
     """One venue as the router saw it: its best price on the side the policy looks at (None: none shown),
@@ -74,6 +76,7 @@ class VenueScore:
     score: float | None
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class RouteDecision:
     """What the router decided and why: the slices to send, every venue ranked (best first), the policy."""

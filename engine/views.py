@@ -19,8 +19,10 @@ from engine.model import (
     TimeInForce,
     VenueId,
 )
+from engine.quick_init import quick_init
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class ParentView:
     parent_id: ParentId
@@ -59,6 +61,7 @@ class ParentView:
         return float(edge / self.arrival_mid * 10_000)
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class ChildView:
     child_id: ChildId
@@ -79,6 +82,7 @@ class ChildView:
     text: str
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class TicketRow:
     """A client order as the blotter and the OMS see it: requested, allocated, average price."""
@@ -103,6 +107,7 @@ class TicketRow:
     end_ns: int | None = None  # as it stands; None: to the close
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class FillView:
     fill_id: FillId

@@ -9,6 +9,7 @@ from enum import Enum
 
 from engine.events import DecisionReason
 from engine.model import ParentId
+from engine.quick_init import quick_init
 
 
 class IntentKind(Enum):
@@ -16,6 +17,7 @@ class IntentKind(Enum):
     SWEEP = "sweep"  # take displayed liquidity across venues up to `price` (IOC); None: no limit
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class ChildIntent:
     parent_id: ParentId

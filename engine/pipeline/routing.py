@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from engine.market import MarketView
 from engine.model import Instrument, Side, Symbol, TimeInForce, VenueId
 from engine.pipeline.intent import ChildIntent, IntentKind
+from engine.quick_init import quick_init
 from engine.router import RouteDecision, route_passive, route_sweep
 from engine.views import ParentView
 
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
     from engine.routing.router import SmartRouter
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class RoutedChild:
     venue: VenueId

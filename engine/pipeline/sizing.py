@@ -23,6 +23,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Protocol, TypeVar
 
+from engine.quick_init import quick_init
+
 MAX_ROUND_LOT = 1_000_000
 """A round lot above this is a typo, not a policy."""
 
@@ -67,6 +69,7 @@ class _Sliced(Protocol):
 S = TypeVar("S", bound=_Sliced)
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class SizingPlan:
     """One intent's size (`quantity`, 0: send nothing now) and how its sweep slices are fitted."""

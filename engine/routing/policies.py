@@ -18,6 +18,7 @@ from enum import Enum
 
 from engine.market import VenueLevel
 from engine.model import Side, TimeInForce, VenueId
+from engine.quick_init import quick_init
 from engine.router import RouteDecision, RouteSlice, VenueScore
 from engine.routing.policy import RoutingPolicy
 from engine.routing.ranking import VenueCost, best_prices, rank_by_cost, reachable, sizes_at, within
@@ -30,6 +31,7 @@ POLICY_TEXT = {RoutingPolicy.SEQUENTIAL: SEQUENTIAL_POLICY, RoutingPolicy.PARALL
                RoutingPolicy.LIQUIDITY: LIQUIDITY_POLICY}
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class ChildOrder:
     venue: VenueId
@@ -45,6 +47,7 @@ class Stage(Enum):
     SPLIT = "split"  # the Cont–Kukanov market + limit split
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Plan:
     policy: RoutingPolicy
@@ -57,6 +60,7 @@ class Plan:
     """Sequential take: where the unfilled rest goes next, in order."""
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Situation:
     """Everything a policy decides from (the shell builds it from the book, the parent and the scorecard)."""

@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from engine.market import VenueLevel
 from engine.model import Side, VenueId
+from engine.quick_init import quick_init
 from engine.routing.policy import RoutingConfig
 from engine.routing.scorecard import Scorecard
 from engine.routing.venues import VenueFacts
@@ -21,6 +22,7 @@ from engine.routing.venues import VenueFacts
 MIN_FILLS_FOR_OBSERVED_FEE = 5.0
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class VenueCost:
     """One venue's expected all-in cost per share and what it is made of."""

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from engine.model import OrdType, TimeInForce, VenueId
+from engine.quick_init import quick_init
 
 MARKOUT_HORIZONS_S = (1, 5, 60)
 SIZE_BUCKETS = (100, 500, 2_000)
@@ -36,6 +37,7 @@ def size_bucket(quantity: int) -> str:
     return f"{lower}+"
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class ScoreKey:
     venue: VenueId
@@ -99,6 +101,7 @@ _NOTHING = VenueStats()
 """No flow yet (read only)."""
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class VenueEstimate:
     """What the router expects from a venue for one order type and size (priors blended in)."""

@@ -22,6 +22,7 @@ from typing import Any, Protocol
 from engine import events as ev
 from engine.clock import NS_PER_S, Clock, TimerHandle
 from engine.model import ChildId, Side, Symbol
+from engine.quick_init import quick_init
 from engine.routing.scorecard import MARKOUT_HORIZONS_S, Scorecard, ScoreKey, order_type, size_bucket
 from engine.routing.scorecard_store import Folded, ScorecardStore
 from engine.views import FillView
@@ -65,6 +66,7 @@ class _Child:
     filled: int = 0
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class _Markout:
     due_ns: int

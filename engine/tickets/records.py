@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from engine.model import OrdStatus, Side, Symbol, TicketId
+from engine.quick_init import quick_init
 from engine.tickets.model import BlockId, CrossId
 
 
@@ -146,6 +147,7 @@ class TicketView:
     end_ns: int | None = None  # the ticket's end time as it stands (None: to the close)
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class BlockView:
     """A working block (the parent order the engine works).
