@@ -8,7 +8,7 @@ taker fee. Scores in the decision record are minus this cost in bps of the price
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -59,6 +59,36 @@ def venue_cost(facts: VenueFacts, card: Scorecard, kind: str, quantity: int, pri
     latency_ms = (estimate.ack_us if estimate.ack_us is not None else facts.latency_us * 2) / 1_000
     latency = latency_ms * config.latency_cost_ticks_per_ms * tick_money
     return VenueCost(facts.venue, fee + miss + adverse + latency, fee, estimate.fill_rate, latency_ms, adverse)
+
+
+class VenueCosts(Mapping[VenueId, VenueCost]):
+    """Each eligible venue's expected cost for one order type, worked out the first time a policy asks for
+    it (a take asks no resting costs, a resting order no taking costs). Lives for one decision: the
+    scorecard does not change inside it."""
+
+    __slots__ = ("_cost", "_known", "_venues")
+
+    def __init__(self, venues: Iterable[VenueId], cost: Callable[[VenueId], VenueCost]) -> None:
+        self._venues = tuple(venues)
+        self._cost = cost
+        self._known: dict[VenueId, VenueCost] = {}
+
+    def __getitem__(self, venue: VenueId) -> VenueCost:
+        found = self._known.get(venue)
+        if found is None:
+            if venue not in self._venues:
+                raise KeyError(venue)
+            found = self._known[venue] = self._cost(venue)
+        return found
+
+    def __contains__(self, venue: object) -> bool:
+        return venue in self._venues
+
+    def __iter__(self) -> Iterator[VenueId]:
+        return iter(self._venues)
+
+    def __len__(self) -> int:
+        return len(self._venues)
 
 
 def rank_by_cost(costs: Iterable[VenueCost]) -> list[VenueCost]:

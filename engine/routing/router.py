@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import random
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Protocol
@@ -34,7 +34,7 @@ from engine.routing.outflow import OutflowTracker
 from engine.routing.placements import PlacementMemo
 from engine.routing.policies import ChildOrder, Plan, Situation, Stage
 from engine.routing.policy import RoutingConfig, RoutingPolicy, policy_of
-from engine.routing.ranking import venue_cost
+from engine.routing.ranking import VenueCost, VenueCosts, venue_cost
 from engine.routing.scorecard import Scorecard
 from engine.routing.scorecard_feed import ChildLookup, FillLookup, ScorecardFeed
 from engine.routing.split import Solver, split
@@ -183,11 +183,14 @@ class SmartRouter:
                    dark: list[VenueId], quantity: int, room: int, price: Decimal | None) -> Situation:
         card, config, tick = self.scorecard, self.config, instrument.tick_size
         reference = price if price is not None else market.mid(parent.symbol)
-        make, take = {}, {}
-        for venue in lit:
-            facts = self.facts.get(venue) or VenueFacts(venue)
-            make[venue] = venue_cost(facts, card, "limit", quantity, reference, config, tick, taking=False)
-            take[venue] = venue_cost(facts, card, "ioc", quantity, reference, config, tick, taking=True)
+        facts = self.facts
+
+        def cost(kind: str) -> Callable[[VenueId], VenueCost]:
+            taking = kind == "ioc"
+            return lambda venue: venue_cost(facts.get(venue) or VenueFacts(venue), card, kind, quantity, reference,
+                                            config, tick, taking=taking)
+
+        make, take = VenueCosts(lit, cost("limit")), VenueCosts(lit, cost("ioc"))
         bids, asks = market.levels(parent.symbol, asks=False), market.levels(parent.symbol, asks=True)
         return Situation(parent.side, quantity, room, price, instrument.lot_size, tuple(bids), tuple(asks),
                          tuple(lit), tuple(dark), self.facts, make, take)

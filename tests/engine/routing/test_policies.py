@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
+
 from engine import events as ev
-from engine.model import ChildId, FillId, Liquidity, Side
+from engine.model import ChildId, FillId, Liquidity, Side, VenueId
 from engine.routing.policy import RoutingConfig, RoutingPolicy
+from engine.routing.ranking import VenueCost, VenueCosts
 from engine.routing.scorecard import ScoreKey, VenueStats, size_bucket
 from tests.engine.routing.helpers import (
     AAPL,
@@ -173,3 +176,20 @@ def test_the_ticket_parameter_offers_exactly_the_routers_policies() -> None:
     from engine.routing.policy import POLICY_NAMES
 
     assert set(ROUTING_CHOICES) == set(POLICY_NAMES)
+
+
+def test_venue_costs_are_worked_out_once_and_only_when_a_policy_asks() -> None:
+    asked: list[str] = []
+
+    def cost(venue: VenueId) -> VenueCost:
+        asked.append(venue)
+        return VenueCost(venue, 0.001 * len(asked), 0.0, 1.0, 0.1, 0.0)
+
+    costs = VenueCosts([VenueId("LIT1"), VenueId("LIT2")], cost)
+    assert list(costs) == ["LIT1", "LIT2"] and len(costs) == 2 and "LIT2" in costs and "DARK1" not in costs
+    assert asked == []
+    first = costs[VenueId("LIT2")]
+    assert costs[VenueId("LIT2")] is first and asked == ["LIT2"]
+    with pytest.raises(KeyError):
+        costs[VenueId("DARK1")]
+    assert dict(costs) == {"LIT1": costs[VenueId("LIT1")], "LIT2": first} and asked == ["LIT2", "LIT1"]
