@@ -112,6 +112,7 @@ class ScheduledAlgo(Algo):
         self._next_reason: DecisionReason | None = None  # why the next passive child goes (None: a slice)
         self.reach_check: ReachCheck | None = None
         """What the last plan assumed of the quote (engine/algos/wakes.py); None: nothing (not sleeping)."""
+        self._prices_seen: tuple[Quote, ParentView, tuple[Decimal | None, Decimal | None, bool]] | None = None
         self._plans_wakes = self.monotone_schedule and self.param_float("randomize") <= 0 \
             and self.param_float("max_participation") <= 0
 
@@ -235,8 +236,8 @@ class ScheduledAlgo(Algo):
         behind = due_now - parent.cum_qty
 
         catching_up = in_final_slice or parent.cum_qty < self.crossing_floor(parent, now_ns, due_now, slice_qty)
-        sweep_limit = self._sweep_limit(parent, quote, instrument.tick_size)
-        if catching_up and self._can_cross(parent.side, quote, sweep_limit):
+        price, sweep_limit, can_cross = self._prices(parent, quote)
+        if catching_up and can_cross:
             acted = False
             for child in passive:
                 if child.status is not OrdStatus.PENDING_CANCEL:
@@ -263,7 +264,6 @@ class ScheduledAlgo(Algo):
         most = self._capped(parent, now_ns, horizon, room, parent.cum_qty + iocs)
         want = min(want, most)
         want -= want % lot
-        price = self._passive_price(parent.side, quote, parent.limit_price, instrument.tick_size)
         working = [c for c in passive if c.status is not OrdStatus.PENDING_CANCEL]
         if working:
             child = working[0]
@@ -338,9 +338,22 @@ class ScheduledAlgo(Algo):
 
     def reach(self, parent: ParentView, quote: Quote) -> tuple[Decimal | None, bool]:
         """Under `quote`: where a passive child of this parent belongs, and whether a sweep may cross."""
+        price, _, can_cross = self._prices(parent, quote)
+        return price, can_cross
+
+    def _prices(self, parent: ParentView, quote: Quote) -> tuple[Decimal | None, Decimal | None, bool]:
+        """(passive price, sweep limit, whether a sweep may cross) under `quote`. The same for every dry run of
+        one wake plan, so kept while the quote and the parent view are the same objects (both are immutable,
+        and new objects when the book or the parent changes)."""
+        seen = self._prices_seen
+        if seen is not None and seen[0] is quote and seen[1] is parent:
+            return seen[2]
         tick = self.instrument.tick_size
-        return (self._passive_price(parent.side, quote, parent.limit_price, tick),
-                self._can_cross(parent.side, quote, self._sweep_limit(parent, quote, tick)))
+        sweep_limit = self._sweep_limit(parent, quote, tick)
+        found = (self._passive_price(parent.side, quote, parent.limit_price, tick), sweep_limit,
+                 self._can_cross(parent.side, quote, sweep_limit))
+        self._prices_seen = (quote, parent, found)
+        return found
 
     def typical_slice(self, parent: ParentView, now_ns: int, due_now: int, due_next: int) -> int:
         """The quantity one slice usually carries: sets the catch-up tolerance and the minimum post."""
