@@ -92,9 +92,11 @@ class ReachCheck:
     @property
     def rule(self) -> Hashable:
         """What `reach` depends on besides the quote: checks with equal rules reach the same under any quote."""
-        algo = self.algo
-        return (type(algo), self.parent.side, self.parent.limit_price, algo.aggressiveness,
-                algo.instrument.tick_size)
+        algo, aggressiveness = self.algo, self.algo.aggressiveness
+        # values whose hash is computed in C (an Enum's or a dataclass's __hash__ is Python code, asked on
+        # every watch and touch change)
+        return (type(algo), self.parent.side.value, self.parent.limit_price, aggressiveness.improve_ticks,
+                aggressiveness.through_ticks, algo.instrument.tick_size)
 
     @property
     def assumed(self) -> tuple[Decimal | None, bool, bool]:
