@@ -103,6 +103,10 @@ class ScheduledAlgo(Algo):
         catch_up = self.param_optional_float("catch_up_slices")
         self.catch_up_slices = self.aggressiveness.catch_up_slices if catch_up is None else catch_up
         self.slice_ns = self.param_int("slice_seconds") * NS_PER_S
+        # read on every tick and dry run (the parameters are fixed once the algo is built)
+        self.min_rest_ns = self.param_int("min_rest_seconds") * NS_PER_S
+        self._randomize = self.param_float("randomize")
+        self._min_slice_qty = self.param_int("min_slice_qty")
         self.rng = random.Random(f"{self.param_int('seed')}/{parent_id}")
         self._anchor: Anchor | None = None
         self._start_volume: int | None = None
@@ -113,7 +117,7 @@ class ScheduledAlgo(Algo):
         self.reach_check: ReachCheck | None = None
         """What the last plan assumed of the quote (engine/algos/wakes.py); None: nothing (not sleeping)."""
         self._prices_seen: tuple[Quote, ParentView, tuple[Decimal | None, Decimal | None, bool]] | None = None
-        self._plans_wakes = self.monotone_schedule and self.param_float("randomize") <= 0 \
+        self._plans_wakes = self.monotone_schedule and self._randomize <= 0 \
             and self.param_float("max_participation") <= 0
 
     # --- market observations ----------------------------------------------------------------------------
@@ -267,7 +271,7 @@ class ScheduledAlgo(Algo):
         working = [c for c in passive if c.status is not OrdStatus.PENDING_CANCEL]
         if working:
             child = working[0]
-            rested = now_ns - child.created_ns >= self.param_int("min_rest_seconds") * NS_PER_S
+            rested = now_ns - child.created_ns >= self.min_rest_ns
             stale_price = rested and price is not None and child.price != price
             too_big = child.leaves_qty > want + slice_qty
             if stale_price or too_big or want == 0:
@@ -280,13 +284,13 @@ class ScheduledAlgo(Algo):
         if any(c.status is OrdStatus.PENDING_CANCEL for c in passive) or now_ns < self._next_post_ns:
             return False  # wait for the cancel to land (or the randomized pause to pass) before re-posting
         quantity = min(want, room)
-        randomize = self.param_float("randomize")
+        randomize = self._randomize
         if randomize > 0:  # never past the leaves or the participation cap
             if dry:
                 return True  # the draw below is made on every tick: never skip one
             quantity = min(most, int(quantity * (1.0 + self.rng.uniform(-randomize, randomize))))
         quantity -= quantity % lot
-        min_post = self.param_int("min_slice_qty") or slice_qty // 2
+        min_post = self._min_slice_qty or slice_qty // 2
         if quantity < min(max(lot, min_post), room, parent.leaves_qty):
             return False  # top up once a worthwhile slice is due, not share by share
         if price is None or not self._sendable(parent, quantity):

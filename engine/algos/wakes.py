@@ -19,7 +19,6 @@ from collections.abc import Hashable
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from engine.clock import NS_PER_S
 from engine.market import MarketView, Quote
 from engine.model import OrdStatus, ParentId, Symbol, TimeInForce
 from engine.views import ParentView
@@ -68,8 +67,7 @@ def plan_next_tick(algo: ScheduledAlgo, now_ns: int) -> int | None:
     price, can_cross = algo.reach(parent, quote)
     working = [c for c in live if c.tif is TimeInForce.DAY]
     if working:  # a re-peg waits until the child rested
-        rest_ns = algo.param_int("min_rest_seconds") * NS_PER_S
-        check = ReachCheck(algo, parent, working[0].price, can_cross, working[0].created_ns + rest_ns)
+        check = ReachCheck(algo, parent, working[0].price, can_cross, working[0].created_ns + algo.min_rest_ns)
     else:  # the next post takes the price of its time: only whether there is one matters now
         check = ReachCheck(algo, parent, None, can_cross, now_ns, priced=price is not None)
     algo.reach_check = check
