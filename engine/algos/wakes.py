@@ -57,6 +57,12 @@ def plan_next_tick(algo: ScheduledAlgo, now_ns: int) -> int | None:
             ctx.watch_quote(parent_id, None)
             return first
         lo, hi = 0, (last - first) // interval  # would not act at lo, would at hi
+        # half of these plans act on the very next grid second (a sweep waits out `cross_interval_seconds`)
+        if hi > 1:
+            if algo.would_act(parent, first + interval, live, quote):
+                hi = 1
+            else:
+                lo = 1
         while hi - lo > 1:
             mid = (lo + hi) // 2
             if algo.would_act(parent, first + mid * interval, live, quote):
