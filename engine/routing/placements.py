@@ -1,8 +1,9 @@
 """Cont–Kukanov placements remembered by problem.
 
 Between two updates of a symbol's book and outflow history, many parents ask for the same placement:
-the same slice against the same queues, spread, fees and outflow scenarios. At 2,000 TWAP parents three
-of four solves in a market minute repeated one already made (`bench.engine_throughput`). A problem is a
+the same slice against the same queues, spread, fees and outflow scenarios. At 2,000 TWAP parents 83% of
+the splits repeated a problem already solved when every parent started at the same instant
+(`bench.engine_throughput`), 22% with starts 1 ms apart. A problem is a
 frozen value, so the placement found for it the first time serves the same problem again: the same
 inputs get the same split, and the stochastic solver runs once per distinct problem.
 """
