@@ -6,17 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from engine import events as ev
-from engine.model import (
-    ChildId,
-    Liquidity,
-    OrdStatus,
-    OrdType,
-    ParentId,
-    Side,
-    Symbol,
-    TimeInForce,
-    VenueId,
-)
+from engine.model import ChildId, Liquidity, OrdStatus, OrdType, ParentId, Side, Symbol, TimeInForce, VenueId
 from engine.store import OrderStore
 from engine.views import ParentView
 
