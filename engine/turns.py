@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import logging
 import typing
-from collections.abc import Callable, Hashable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Hashable
+from types import TracebackType
 
 from engine import commands as cmd
 from engine import events as ev
@@ -33,6 +33,22 @@ log = logging.getLogger(__name__)
 Follower = Callable[[ev.Event], None]
 _NOT_JOURNALED = (ev.BookUpdated, ev.TradePrinted, ev.AlgoProgress)
 _VENUE_REPORTS = typing.get_args(ev.VenueOrderEvent)
+
+
+class _TurnScope:
+    """`with turns.turn():` — enters and leaves the turn of the `Turns` that made it."""
+
+    __slots__ = ("_enter", "_exit")
+
+    def __init__(self, enter: Callable[[], None], leave: Callable[[], None]) -> None:
+        self._enter, self._exit = enter, leave
+
+    def __enter__(self) -> None:
+        self._enter()
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        self._exit()
 
 
 class Turns:
@@ -61,24 +77,27 @@ class Turns:
         self._followers: list[Follower] = []
         self._at_end: dict[Hashable, Callable[[], None]] = {}
         self._depth = 0
+        self._scope = _TurnScope(self._enter, self._exit)
         self.events_journaled = 0
 
     # --- the unit of work ----------------------------------------------------------------------------
 
-    @contextmanager
-    def turn(self) -> Iterator[None]:
-        """Open (or join) a turn; the outermost one commits and then acts."""
+    def turn(self) -> _TurnScope:
+        """Open (or join) a turn; the outermost one commits and then acts. (One scope object serves every
+        `with`: the depth lives here. A class, not a generator: every entry point opens one.)"""
+        return self._scope
+
+    def _enter(self) -> None:
         self._depth += 1
+
+    def _exit(self) -> None:
         try:
-            yield
+            if self._depth == 1:
+                self._run_at_end()
         finally:
-            try:
-                if self._depth == 1:
-                    self._run_at_end()
-            finally:
-                self._depth -= 1
-                if self._depth == 0:
-                    self._flush()
+            self._depth -= 1
+            if self._depth == 0:
+                self._flush()
 
     def at_end(self, key: Hashable, action: Callable[[], None]) -> None:
         """Run `action` once at the end of the outermost turn, before it commits: work a batch needs once,
