@@ -5,10 +5,12 @@ cancels) flow through the real engine: journal (SQLite, WAL), order store, TWAP 
 Virtual time runs as fast as the CPU allows, so events/s is the engine's processing capacity.
 
 `--parents N[,M...]`: N distinct TWAP parents (2,000 shares each, one end time each, crossing off, entered
-with the soft duplicate-order warning confirmed) and market seconds per wall second at each N, with the
-process's resident set (`rss_mb` at the end of the run, `peak_rss_mb` so far in the process: run one N
-per process for a clean peak). Events/s counts engine events, so it falls when algos do less per second
-of market time (sleeping TWAPs publish fewer AlgoProgress events); compare market s per wall s.
+with the soft duplicate-order warning confirmed; all at one instant, or `--stagger-ms` apart, which is more
+like a desk: their algos then do not tick on the same grid seconds) and market seconds per wall second at
+each N (of the minutes left after the submissions), with the process's resident set (`rss_mb` at the end
+of the run, `peak_rss_mb` so far in the process: run one N per process for a clean peak). Events/s counts
+engine events, so it falls when algos do less per second of market time (sleeping TWAPs publish fewer
+AlgoProgress events); compare market s per wall s.
 """
 
 from __future__ import annotations
@@ -31,9 +33,10 @@ from engine.venues.sim.market import default_instruments
 DAY = dt.date(2026, 1, 5)
 
 
-def measure(minutes: int, parents_per_symbol: int, distinct: int = 0) -> dict[str, float]:
+def measure(minutes: int, parents_per_symbol: int, distinct: int = 0, stagger_ms: float = 0.0) -> dict[str, float]:
     """One run. `distinct` > 0: that many parents that cannot aggregate or cross (each its own end time,
-    crossing off), spread over the symbols, instead of `parents_per_symbol` tickets per symbol."""
+    crossing off), spread over the symbols, instead of `parents_per_symbol` tickets per symbol; `stagger_ms`
+    apart in market time (0: all at one instant, so their algos tick on the same grid seconds)."""
     with tempfile.TemporaryDirectory(prefix="ems-bench-") as scratch:
         config = load_config(journal_override=str(Path(scratch) / "bench.db"))
         clock = VirtualClock(session_epoch_ns(DAY, config.market.open_s))
@@ -45,6 +48,8 @@ def measure(minutes: int, parents_per_symbol: int, distinct: int = 0) -> dict[st
         symbols = list(default_instruments())
         if distinct:
             for k in range(distinct):
+                if stagger_ms > 0:
+                    clock.advance(int(stagger_ms * 1_000_000))
                 side = Side.BUY if k % 2 == 0 else Side.SELL
                 result = engine.submit_ticket(symbol=symbols[k % len(symbols)], side=side, quantity=2_000,
                                               limit_price=None, algo="TWAP", end_ns=end_ns + k * NS_PER_S,
@@ -58,6 +63,7 @@ def measure(minutes: int, parents_per_symbol: int, distinct: int = 0) -> dict[st
                                      end_ns=end_ns, params={"slice_seconds": "30"})
         parents = len(engine.store.parent_ids())
         before = engine.events_processed
+        market_s = (end_ns - clock.now_ns()) / NS_PER_S  # staggered submissions took some of the minutes
         started = time.perf_counter()
         clock.run_until(end_ns)
         elapsed = time.perf_counter() - started
@@ -69,7 +75,7 @@ def measure(minutes: int, parents_per_symbol: int, distinct: int = 0) -> dict[st
         "events_per_s": events / elapsed,
         "events": events,
         "wall_s": elapsed,
-        "market_seconds_per_wall_second": minutes * 60 / elapsed,
+        "market_seconds_per_wall_second": market_s / elapsed,
         "children": len(snap.children),
         "parents": parents,
         "fills": len(snap.fills),
@@ -94,15 +100,19 @@ def main() -> None:
     p.add_argument("--parents-per-symbol", type=int, default=2)
     p.add_argument("--parents", default="", help="comma-separated counts of distinct parents (e.g. 100,1000,2000): "
                    "market s per wall s at each")
+    p.add_argument("--stagger-ms", type=float, default=0.0, help="with --parents: submit the parents this many "
+                   "market ms apart (0: all at once, their algos then tick on the same grid seconds)")
     args = p.parse_args()
     if args.parents:
         by_count: dict[int, dict[str, Any]] = {}
         for count in map(int, args.parents.split(",")):
-            by_count[count] = median_of(args.repeats, functools.partial(measure, args.minutes, 0, count))
+            by_count[count] = median_of(args.repeats, functools.partial(measure, args.minutes, 0, count,
+                                                                        args.stagger_ms))
             print(f"{count:>6,} parents: {by_count[count]['market_seconds_per_wall_second']:8.1f} market s per wall s, "
                   f"{by_count[count]['events_per_s']:,.0f} events/s, {by_count[count]['children']:,.0f} children, "
                   f"RSS {by_count[count]['rss_mb']:,.0f} MB (peak {by_count[count]['peak_rss_mb']:,.0f})")
-        emit({"minutes": args.minutes, "parents": {str(k): v for k, v in by_count.items()},
+        emit({"minutes": args.minutes, "stagger_ms": args.stagger_ms,
+              "parents": {str(k): v for k, v in by_count.items()},
               "events_per_s": by_count[min(by_count)]["events_per_s"]}, args.json)
         return
     figures = median_of(args.repeats, lambda: measure(args.minutes, args.parents_per_symbol))
