@@ -51,6 +51,11 @@ class JournalTail(Protocol):
     def after(self, seq: int, types: Collection[str], limit: int) -> list[Any]: ...
 
 
+def score_key(order: ev.ChildSubmitted) -> ScoreKey:
+    """The scorecard row an order as sent counts in: its venue, order type and size bucket."""
+    return ScoreKey(order.venue, order_type(order.ord_type, order.tif), size_bucket(order.quantity))
+
+
 def clock_day(ts_ns: int) -> dt.date:
     """The trading day of a clock timestamp (clock ns are exchange-local wall time as epoch ns)."""
     return dt.date(1970, 1, 1) + dt.timedelta(days=ts_ns // NS_PER_DAY)
@@ -162,12 +167,12 @@ class ScorecardFeed:
         order, executed = found
         filled = executed - filled_later
         if filled < order.quantity:
-            key = ScoreKey(order.venue, order_type(order.ord_type, order.tif), size_bucket(order.quantity))
+            key = score_key(order)
             self._children[child_id] = _Child(key, order.symbol, order.side, order.quantity, order.ts_ns, filled)
 
     def on_event(self, event: ev.Event) -> None:
         if isinstance(event, ev.ChildSubmitted):
-            key = ScoreKey(event.venue, order_type(event.ord_type, event.tif), size_bucket(event.quantity))
+            key = score_key(event)
             self._children[event.child_id] = _Child(key, event.symbol, event.side, event.quantity, event.ts_ns)
             stats = self.scorecard.stats(key)
             stats.orders += 1
@@ -221,8 +226,7 @@ class ScorecardFeed:
         if found is None:
             return
         fill, order = found
-        stats = self.scorecard.stats(ScoreKey(order.venue, order_type(order.ord_type, order.tif),
-                                              size_bucket(order.quantity)))
+        stats = self.scorecard.stats(score_key(order))
         stats.shares_filled -= fill.quantity
         if fill.fee > 0:
             stats.fees_paid -= fill.fee
