@@ -110,7 +110,34 @@ def realized_cost(problem: PlacementProblem, market: float, limits: Sequence[flo
 
 def expected_cost(problem: PlacementProblem, market: float, limits: Sequence[float]) -> float:
     """V(X) under the empirical distribution of the scenarios."""
-    return sum(realized_cost(problem, market, limits, s) for s in problem.scenarios) / len(problem.scenarios)
+    return _sample_average(problem)(market, limits)
+
+
+def _sample_average(problem: PlacementProblem) -> Callable[[float, Sequence[float]], float]:
+    """V(X) for any placement X of one problem: the sum of `realized_cost` over the scenarios, in the same
+    order, with each scenario's (ξ - Q)+ worked out once (rounding to lots prices many placements)."""
+    h, target = problem.half_spread, problem.target
+    market_cost = h + problem.market_fee
+    lam_u, lam_o = problem.shortfall_penalty, problem.overfill_penalty
+    gains = [h + rebate for rebate in problem.rebates]
+    surpluses = [[max(outflow - queue, 0) for outflow, queue in zip(scenario, problem.queues, strict=True)]
+                 for scenario in problem.scenarios]
+    count = len(surpluses)
+
+    def cost(market: float, limits: Sequence[float]) -> float:
+        total: float = 0
+        for surplus in surpluses:
+            value = market_cost * market
+            filled = market
+            for limit, clears, gain in zip(limits, surplus, gains, strict=True):
+                fill = limit if limit < clears else clears
+                value -= gain * fill
+                filled += fill
+            short = target - filled
+            total += value + (lam_u * short if short > 0 else -lam_o * short)
+        return total / count
+
+    return cost
 
 
 def single_venue(problem: PlacementProblem) -> Placement:
@@ -268,29 +295,3 @@ def _round_to_lots(problem: PlacementProblem, point: list[float], upper: list[fl
         best = Placement(0, tuple(zero), expected_cost(problem, 0, zero))
     return best
 
-
-def _sample_average(problem: PlacementProblem) -> Callable[[int, Sequence[int]], float]:
-    """`expected_cost` for many placements of one problem: the same sums in the same order, with each
-    scenario's (ξ - Q)+ worked out once."""
-    h, target = problem.half_spread, problem.target
-    market_cost = h + problem.market_fee
-    lam_u, lam_o = problem.shortfall_penalty, problem.overfill_penalty
-    gains = [h + rebate for rebate in problem.rebates]
-    surpluses = [[max(outflow - queue, 0) for outflow, queue in zip(scenario, problem.queues, strict=True)]
-                 for scenario in problem.scenarios]
-    count = len(surpluses)
-
-    def cost(market: int, limits: Sequence[int]) -> float:
-        total: float = 0
-        for surplus in surpluses:
-            value = market_cost * market
-            filled = market
-            for limit, clears, gain in zip(limits, surplus, gains, strict=True):
-                fill = limit if limit < clears else clears
-                value -= gain * fill
-                filled += fill
-            short = target - filled
-            total += value + (lam_u * short if short > 0 else -lam_o * short)
-        return total / count
-
-    return cost
