@@ -76,10 +76,9 @@ def quick_init_all(namespace: dict[str, Any]) -> int:
     done = 0
     module = namespace.get("__name__")
     for value in list(namespace.values()):
-        if (isinstance(value, type) and value.__module__ == module and dataclasses.is_dataclass(value)
-                and value.__dataclass_params__.frozen and "__slots__" in vars(value)):  # type: ignore[attr-defined]
+        if isinstance(value, type) and value.__module__ == module and dataclasses.is_dataclass(value):
             try:
-                quick_init(value)
+                quick_init(value)  # refuses what it does not support, mutable and unslotted classes included
             except TypeError:
                 continue
             done += 1
