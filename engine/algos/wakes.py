@@ -86,26 +86,20 @@ class ReachCheck:
     off it (on the grid, not before `repeg_after`); without one (`price` None): when a passive price
     appears or goes (`priced`). Either way, at the next grid second when whether a sweep may cross changes."""
 
-    __slots__ = ("algo", "can_cross", "parent", "price", "priced", "repeg_after")
+    __slots__ = ("algo", "assumed", "can_cross", "parent", "price", "priced", "repeg_after", "rule")
 
     def __init__(self, algo: ScheduledAlgo, parent: ParentView, price: Decimal | None, can_cross: bool,
                  repeg_after: int, *, priced: bool = True) -> None:
         self.algo, self.parent, self.price, self.can_cross = algo, parent, price, can_cross
         self.repeg_after, self.priced = repeg_after, priced
-
-    @property
-    def rule(self) -> Hashable:
-        """What `reach` depends on besides the quote: checks with equal rules reach the same under any quote."""
-        algo, aggressiveness = self.algo, self.algo.aggressiveness
+        aggressiveness = algo.aggressiveness
         # values whose hash is computed in C (an Enum's or a dataclass's __hash__ is Python code, asked on
         # every watch and touch change)
-        return (type(algo), self.parent.side.value, self.parent.limit_price, aggressiveness.improve_ticks,
-                aggressiveness.through_ticks, algo.instrument.tick_size)
-
-    @property
-    def assumed(self) -> tuple[Decimal | None, bool, bool]:
+        self.rule: Hashable = (type(algo), parent.side.value, parent.limit_price, aggressiveness.improve_ticks,
+                               aggressiveness.through_ticks, algo.instrument.tick_size)
+        """What `reach` depends on besides the quote: checks with equal rules reach the same under any quote."""
+        self.assumed: Hashable = (price, can_cross, priced)
         """What the plan assumed: checks with equal rules and assumptions agree on whether a quote moved."""
-        return self.price, self.can_cross, self.priced
 
     def reach(self, quote: Quote) -> tuple[Decimal | None, bool]:
         return self.algo.reach(self.parent, quote)
