@@ -19,7 +19,7 @@ crossable, 20% of instruments in single shares. The timed run, on a fresh `Ticke
    planned cancel refused aborts the benchmark: the plan must fit the book exactly;
 4. reconcile: every block is closed and reconciled (any problem aborts the benchmark).
 The table and the JSON (`implementation`) say which ticket book ran: compiled by mypyc at install (the
-default) or its Python source (`EMS_PURE_PYTHON=1`, or no build; see `engine/tickets/native.py`).
+default) or its Python source (`EMS_PURE_PYTHON=1`, or no build; see `engine/native.py`).
 Wall and process CPU time are both reported per phase (the machine is shared), with the time spent
 in the garbage collector (under the app's policy, `app.gc_policy`, unless `--gc default`: CPython's
 default thresholds) and, before each repeat, the time of a

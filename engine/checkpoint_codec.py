@@ -2,7 +2,7 @@
 
 Format: an explicit export of each owner's state, written with pickle's machinery but not as a plain
 pickle (`snapshot`, `restore`). Why not pickle the objects as they are:
-- the ticket book, its blocks and allocators may be compiled by mypyc (engine/tickets/native.py);
+- the ticket book, its blocks and allocators may be compiled by mypyc (engine/native.py);
   compiled classes do not pickle (they cannot be made without their constructor's arguments), and a
   source build's pickle of them would not load in a compiled process. They go as their attribute
   values and are rebuilt through their constructors, so either build restores the other's checkpoint;
@@ -41,12 +41,12 @@ from pathlib import Path
 from typing import Any
 
 from engine import events as ev
+from engine import native, views
 from engine import store as store_module
-from engine import views
 from engine.desk import TicketDesk
 from engine.recovery import Counters
 from engine.store import OrderStore
-from engine.tickets import IMPLEMENTATION, native
+from engine.tickets import IMPLEMENTATION
 from engine.tickets import model as tickets_model
 from engine.tickets.allocation import ContinuousAllocator
 from engine.tickets.blocks import Block

@@ -6,16 +6,24 @@ Public API: `FixAcceptor`, `FixInitiator` / `InitiatorConfig` (we connect: engin
 and `MessageValidator` (FIX 4.4 dictionary validation) are reusable. See docs/fix.md.
 """
 
-from engine.fix.acceptor import FixAcceptor, UnknownSession
-from engine.fix.codec import FieldValue, MsgType, SessionRejectReason, Tag, encode, encode_body
-from engine.fix.config import AcceptorConfig, SessionConfig, SessionId, SessionSettings
-from engine.fix.framing import FieldFormatError, FixFramer, FixMessage, FramingError
-from engine.fix.initiator import FixInitiator, InitiatorConfig
-from engine.fix.protocols import FixApplication
-from engine.fix.session import FixSession, SessionState
-from engine.fix.validation import MessageValidator, SessionProblem
+from pathlib import Path
+
+from engine.native import select_implementation
+
+IMPLEMENTATION = select_implementation(__name__, Path(__file__).parent)
+"""The framer, codec and validator: compiled by mypyc or their Python source (see `engine.native`)."""
+
+from engine.fix.acceptor import FixAcceptor, UnknownSession  # noqa: E402 (after the choice above)
+from engine.fix.codec import FieldValue, MsgType, SessionRejectReason, Tag, encode, encode_body  # noqa: E402
+from engine.fix.config import AcceptorConfig, SessionConfig, SessionId, SessionSettings  # noqa: E402
+from engine.fix.framing import FieldFormatError, FixFramer, FixMessage, FramingError  # noqa: E402
+from engine.fix.initiator import FixInitiator, InitiatorConfig  # noqa: E402
+from engine.fix.protocols import FixApplication  # noqa: E402
+from engine.fix.session import FixSession, SessionState  # noqa: E402
+from engine.fix.validation import MessageValidator, SessionProblem  # noqa: E402
 
 __all__ = [
+    "IMPLEMENTATION",
     "AcceptorConfig",
     "FieldFormatError",
     "FieldValue",

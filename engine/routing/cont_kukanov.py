@@ -125,7 +125,7 @@ def _sample_average(problem: PlacementProblem) -> Callable[[float, Sequence[floa
     count = len(surpluses)
 
     def cost(market: float, limits: Sequence[float]) -> float:
-        total: float = 0
+        total: float = 0.0
         for surplus in surpluses:
             value = market_cost * market
             filled = market

@@ -6,10 +6,10 @@ what it returns. `TicketBook` is the stateful entry point; the maths are pure fu
 
 from pathlib import Path
 
-from engine.tickets.native import select_implementation
+from engine.native import select_implementation
 
 IMPLEMENTATION = select_implementation(__name__, Path(__file__).parent)
-"""The ticket book's hot modules: compiled by mypyc or their Python source (see `engine.tickets.native`)."""
+"""The ticket book's hot modules: compiled by mypyc or their Python source (see `engine.native`)."""
 
 from engine.tickets.aggregation import AggregationRules, WindowRule  # noqa: E402 (after the choice above)
 from engine.tickets.book import TicketBook  # noqa: E402

@@ -19,16 +19,19 @@ import pytest
 
 from bench.restart import Session, write_session
 from engine import checkpoint as ck
-from engine import checkpoint_codec
+from engine import checkpoint_codec, native
+from engine import tickets as tickets_package
 from engine.desk import TicketDesk
 from engine.engine import Engine
 from engine.journal import Journal
 from engine.model import Instrument, Symbol
 from engine.recovery import apply_records, replay_into
 from engine.store import OrderStore
-from engine.tickets import IMPLEMENTATION, TicketBook, native
+from engine.tickets import IMPLEMENTATION, TicketBook
 from engine.venues.sim.market import default_instruments
 from tests.engine.checkpoint_build import fingerprint, fresh_state, write_at
+
+TICKET_MODULES = native.group_of("engine.tickets").modules
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -136,7 +139,7 @@ def test_a_checkpoint_written_by_the_other_build_restores_to_the_same_state(
     env = {k: v for k, v in os.environ.items() if k != native.PURE_ENV}
     if IMPLEMENTATION.compiled:
         env[native.PURE_ENV] = "1"
-    elif not native.choose(Path(native.__file__).parent, env).compiled:
+    elif not native.choose(Path(tickets_package.__file__).parent, TICKET_MODULES, env).compiled:
         pytest.skip("only one build here: the ticket book is not compiled")
     ours, theirs = tmp_path / "ours.db", tmp_path / "theirs.db"
     shutil.copy(session[0], ours)
