@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal
 
 from engine import events as ev
+from engine.algos.heartbeats import ProgressHeartbeats
 from engine.algos.wakes import QuoteWatch, ReachCheck
 from engine.clock import Clock
 from engine.events import DecisionReason
@@ -40,6 +41,7 @@ class AlgoGateway:
         self._market_since_start = market_since_start
         self._publish_progress = publish_progress
         self._quote_watch = QuoteWatch(market)
+        self._reports = ProgressHeartbeats(clock, uow.turn)
 
     @property
     def clock(self) -> Clock:
@@ -82,6 +84,14 @@ class AlgoGateway:
 
     def watch_quote(self, parent_id: ParentId, check: ReachCheck | None) -> None:
         self._quote_watch.watch(self._store.parent_symbol(parent_id), parent_id, check)
+
+    def report_at(self, parent_id: ParentId, t_ns: int | None, beat: Callable[[int], None]) -> None:
+        self._reports.beat_at(parent_id, t_ns, beat)
+
+    @property
+    def progress_reports(self) -> ProgressHeartbeats:
+        """Sleeping algos' pending progress reports (diagnostics and tests)."""
+        return self._reports
 
     def quote_watchers(self, symbol: Symbol) -> int:
         """How many algos wait on a touch change of `symbol` (diagnostics and tests)."""

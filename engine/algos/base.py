@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Protocol
@@ -56,6 +56,11 @@ class AlgoContext(Protocol):
 
     def watch_quote(self, parent_id: ParentId, check: ReachCheck | None) -> None:
         """Wake the check's algo when the touch prices of the parent's symbol move what it assumed (None: stop)."""
+        ...
+
+    def report_at(self, parent_id: ParentId, t_ns: int | None, beat: Callable[[int], None]) -> None:
+        """Call `beat(now)` at the first whole market second at or after `t_ns`, in a turn shared with every
+        sleeping algo's report due then (None: no report pending)."""
         ...
 
 
@@ -143,8 +148,9 @@ class Algo(ABC):
     Timer ticks fall on a one-second grid from the first tick (from the start time once it is reached).
     By default an algo ticks on every grid second. An algo that can tell when it next has something to
     do (`plans_wakes`, `next_tick_ns`) sleeps over the grid seconds on which it would do nothing: it
-    evaluates at least every `max_idle_ns`, reports progress every `progress_heartbeat_ns`, and every
-    wake re-plans its next tick.
+    evaluates at least every `max_idle_ns`, and every wake re-plans its next tick. While asleep it
+    reports progress every `progress_heartbeat_ns` (rounded up to a whole market second: the reports of
+    every sleeping algo due in one second share one timer and one turn, `engine/algos/heartbeats.py`).
     """
 
     name: str = ""
@@ -154,7 +160,8 @@ class Algo(ABC):
     max_idle_ns: int = 60 * NS_PER_S
     """A sleeping algo still ticks (evaluates) this often (market samples)."""
     progress_heartbeat_ns: int = 5 * NS_PER_S
-    """A sleeping algo reports its progress at least this often (a report only, no evaluation)."""
+    """A sleeping algo reports its progress this long after its last report, on the next whole second (a
+    report only, no evaluation)."""
 
     def __init__(self, parent_id: ParentId, ctx: AlgoContext, params: Mapping[str, str]) -> None:
         self.parent_id = parent_id
@@ -209,6 +216,7 @@ class Algo(ABC):
             self._timer = None
         if self.plans_wakes:
             self.ctx.watch_quote(self.parent_id, None)
+            self.ctx.report_at(self.parent_id, None, self._report)
 
     @property
     def running(self) -> bool:
@@ -276,11 +284,7 @@ class Algo(ABC):
         now = self.ctx.clock.now_ns()
         planned = self._planned_ns
         if planned is not None and now < planned and self.plan_holds(now):
-            # a progress heartbeat, or brought forward by a touch change that has gone back since: report only
-            if now - self._last_progress_ns >= self.progress_heartbeat_ns:
-                self._last_progress_ns = now
-                self.ctx.publish_progress(self.progress(self.ctx.parent(self.parent_id), now))
-            self._schedule(min(planned, self._next_heartbeat()))
+            self._schedule(planned)  # brought forward by a touch change that has gone back since: sleep on
             return
         start = self.ctx.parent(self.parent_id).start_ns
         if now == start:
@@ -302,15 +306,25 @@ class Algo(ABC):
             if self._timer is not None:
                 self._timer.cancel()
                 self._timer = None
-        else:
-            when = min(when, self._next_heartbeat())
-            if self._timer is None or self._timer.when_ns != when:
-                self._schedule(when)
+        elif self._timer is None or self._timer.when_ns != when:
+            self._schedule(when)
+        self._plan_report(when)
 
-    def _next_heartbeat(self) -> int:
-        """The grid second of the next progress report while asleep (none is due before the start)."""
-        return self.tick_at_or_after(max(self._last_progress_ns + self.progress_heartbeat_ns,
-                                         self.ctx.clock.now_ns() + 1, self._start_ns))
+    def _plan_report(self, planned: int | None) -> None:
+        """The next progress report while asleep: a heartbeat after the last report, if it comes before the
+        planned tick (which reports itself); none before the start, none while no tick is planned."""
+        due = max(self._last_progress_ns + self.progress_heartbeat_ns, self._start_ns)
+        self.ctx.report_at(self.parent_id, due if planned is not None and due < planned else None, self._report)
+
+    def _report(self, now_ns: int) -> None:
+        """A heartbeat while asleep (in the turn all reports of this second share): progress only. A touch
+        change that moves the plan has already brought the algo's own tick forward (`wake_at`)."""
+        planned = self._planned_ns
+        if not self._running or planned is None or now_ns >= planned:
+            return  # stopped, or the planned tick is due now: it reports
+        self._last_progress_ns = now_ns
+        self.ctx.publish_progress(self.progress(self.ctx.parent(self.parent_id), now_ns))
+        self._plan_report(planned)
 
     def tick_at_or_after(self, t_ns: int) -> int:
         """The first grid second at or after `t_ns` (the start time itself before the start)."""
