@@ -28,9 +28,12 @@ def median_of(repeats: int, measure: Callable[[], dict[str, float]]) -> dict[str
 
 
 def emit(figures: dict[str, Any], path: Path | None) -> None:
+    """Write `figures` as JSON, with which build of the engine's compiled modules ran (`compiled`)."""
     if path is not None:
+        from engine.native import implementations
+
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(figures, indent=2, default=str) + "\n")
+        path.write_text(json.dumps({**figures, "compiled": implementations()}, indent=2, default=str) + "\n")
         print(f"wrote {path}", file=sys.stderr)
 
 
