@@ -117,6 +117,8 @@ def implementation(package: str) -> native.Implementation:
 
 
 GROUPS = [group.package for group in native.GROUPS]
+LEAST_WORK = {"engine.tickets": 1_000, "engine.fix": 2_000, "engine.routing": 300}
+"""Fills, framed messages and placements each workload must at least go through."""
 
 
 def test_every_group_has_a_workload() -> None:
@@ -142,7 +144,7 @@ def test_compiled_and_source_give_the_same_results(package: str) -> None:
     modules = native.group_of(package).modules
     assert all(str(f).endswith(".so") for f in compiled["files"])  # type: ignore[attr-defined]
     assert source["files"] == [f"{name}.py" for name in modules]
-    assert int(str(compiled["count"])) > 250
+    assert int(str(compiled["count"])) >= LEAST_WORK[package]
     assert compiled["digest"] == source["digest"]
 
 
