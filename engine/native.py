@@ -137,8 +137,6 @@ def select_implementation(package: str, folder: Path) -> Implementation:
 
 def implementations() -> dict[str, str]:
     """Each group's package and what runs of it, for benchmark output (imports the packages)."""
-    import importlib
-
     return {group.package: importlib.import_module(group.package).IMPLEMENTATION.describe() for group in GROUPS}
 
 

@@ -292,6 +292,6 @@ def _round_to_lots(problem: PlacementProblem, point: list[float], upper: list[fl
             best = Placement(combo[0], tuple(combo[1:]), cost)
     if best is None:  # every neighbour is over the cap: all zero is always feasible
         zero = [0] * problem.venues
-        best = Placement(0, tuple(zero), expected_cost(problem, 0, zero))
+        best = Placement(0, tuple(zero), sample_cost(0, zero))
     return best
 
