@@ -4,6 +4,7 @@ decodes back to an equal record."""
 from __future__ import annotations
 
 import json
+import math
 from decimal import Decimal
 from enum import Enum
 from pathlib import Path
@@ -14,7 +15,7 @@ import pytest
 from bench.restart import write_session
 from engine import events as ev
 from engine.journal import Journal
-from engine.model import ParentId, TicketId
+from engine.model import ChildId, ParentId, TicketId, VenueId
 from engine.serialization import decode, encode
 
 
@@ -62,3 +63,30 @@ def test_a_value_json_has_no_type_for_is_refused_by_name() -> None:
     object.__setattr__(bad, "text", object())
     with pytest.raises(TypeError, match="cannot journal a object"):
         encode(bad)
+
+
+def _decided(score: float | None, note: str = "rest on LIT1") -> ev.ChildDecided:
+    return ev.ChildDecided(
+        5, "D1", ParentId("P1"), "TWAP", ev.DecisionReason.PASSIVE_SLICE, "passive", 300, Decimal("10.01"), 300, 0, 0,
+        Decimal("10.01"), Decimal("10.02"), 500, 700, "sequential by cost",
+        ((VenueId("LIT1"), Decimal("10.01"), 500, 300, score), (VenueId("LIT2"), None, 0, 0, None)), note,
+        (ChildId("C1"),))
+
+
+@pytest.mark.parametrize("score", [math.nan, math.inf, -math.inf])
+def test_a_float_that_is_not_finite_is_written_as_the_standard_library_writes_it(score: float) -> None:
+    """msgspec would write null (and the record would come back with no score): the standard library's
+    encoder writes NaN / Infinity, which decode to the same float."""
+    name, payload = encode(_decided(score))
+    assert "null" in payload  # LIT2 showed no price: the null that must not hide the non-finite score
+    assert any(word in payload for word in ("NaN", "Infinity"))
+    back = decode(name, payload).ranking[0][4]
+    assert math.isnan(back) if math.isnan(score) else back == score
+
+
+def test_plain_records_and_awkward_values_round_trip() -> None:
+    for record in (_decided(0.25), _decided(None, "prix améliorés \u2013 ok"), _decided(1e-05, "half \ud800 surrogate"),
+                   ev.TicketsAllocated(1, ParentId("P1"), "X1", 10**30, Decimal("1E-7"), (TicketId("T1"),),
+                                       (10**30,), "fill")):
+        name, payload = encode(record)
+        assert decode(name, payload) == record
