@@ -93,6 +93,7 @@ class OmsApplication:
         self._changing: _Changing | None = None
         self._unsubscribe: Callable[[], None] = _nothing
         self._closed = False
+        self._day: tuple[int, str] = (-1, "")  # (epoch day, its YYYYMMDD): the text is asked for per order
 
     # --- lifecycle -------------------------------------------------------------------------------------
 
@@ -123,7 +124,10 @@ class OmsApplication:
 
     @property
     def day(self) -> str:
-        return time.strftime("%Y%m%d", time.gmtime(self.engine.clock.now_ns() // NS_PER_S))
+        number = self.engine.clock.now_ns() // NS_PER_DAY
+        if number != self._day[0]:
+            self._day = (number, time.strftime("%Y%m%d", time.gmtime(number * 86_400)))
+        return self._day[1]
 
     def order(self, ticket_id: TicketId) -> OmsOrder | None:
         return self._orders.get(ticket_id)

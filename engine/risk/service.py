@@ -140,7 +140,7 @@ class RiskService:
             uow.record(cmd.SessionLost(now, source))
             desk = self.desk
             tickets = [t for p in desk.open_parent_ids() for t in desk.ticket_ids(p)
-                       if desk.row(t).source == source and desk.row(t).leaves > 0]
+                       if (row := desk.row(t)).source == source and row.leaves > 0]
             if not self.config.cancel_on_oms_disconnect:
                 uow.emit(ev.AlertRaised(now, "warning", source, "", f"session lost: {len(tickets)} open ticket(s) "
                                         "keep working ([risk] cancel_on_oms_disconnect is off)"))

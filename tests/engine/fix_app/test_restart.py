@@ -90,6 +90,17 @@ def test_another_days_orders_are_not_loaded(tmp_path):
     next_day.close()
 
 
+def test_a_gateway_running_past_midnight_takes_the_new_day_in_its_ids(tmp_path):
+    desk = Desk(tmp_path, OPEN_NS + 14 * 3600 * NS_PER_S)  # 23:30 on day one
+    desk.oms.new_order("A1", 1000, tags={60: "19700101-23:30:00", 126: "19700101-23:50:00"})
+    desk.clock.advance(3600 * NS_PER_S)  # 00:30 on day two
+    desk.oms.new_order("B1", 1000, tags={60: "19700102-00:30:00", 126: "19700102-00:50:00"})
+    first, second = desk.wire.reports("A1")[0][17], desk.wire.reports("B1")[0][17]
+    assert first.startswith("19700101-") and second.startswith("19700102-")
+    assert desk.app.day == "19700102"
+    desk.close()
+
+
 def test_an_orders_expire_time_survives_a_restart_and_an_older_store_gains_the_column(tmp_path):
     desk = Desk(tmp_path)
     desk.oms.new_order("A1", 1000, tags={59: "6", 126: "19700101-11:00:00"})
