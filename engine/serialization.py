@@ -126,12 +126,12 @@ def _mentions_float(hint: Any) -> bool:
 
 
 def _finite(values: Any) -> bool:
-    """No NaN or infinite float anywhere in `values` (a tuple of field values, tuples nested)."""
+    """No NaN or infinite float anywhere in `values` (a tuple of field values, tuples and lists nested)."""
     for value in values:
         if isinstance(value, float):
             if not math.isfinite(value):
                 return False
-        elif isinstance(value, tuple) and not _finite(value):
+        elif isinstance(value, tuple | list) and not _finite(value):
             return False
     return True
 

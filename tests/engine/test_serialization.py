@@ -3,6 +3,7 @@ decodes back to an equal record."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from decimal import Decimal
@@ -90,3 +91,9 @@ def test_plain_records_and_awkward_values_round_trip() -> None:
                                        (10**30,), "fill")):
         name, payload = encode(record)
         assert decode(name, payload) == record
+
+
+def test_a_non_finite_float_in_a_list_where_a_tuple_belongs_is_still_kept() -> None:
+    decided = _decided(0.5)
+    loose = dataclasses.replace(decided, ranking=[[*decided.ranking[0][:4], math.inf], decided.ranking[1]])
+    assert "Infinity" in encode(loose)[1]
