@@ -67,14 +67,15 @@ def start_venue(orders: int, fills: int, dump: Path) -> tuple[subprocess.Popen[s
     return proc, int(first[1])
 
 
-async def drive(folder: Path, port: int, orders: int) -> tuple[dict[str, int], int, int]:
+async def drive(folder: Path, port: int, orders: int, fills: int) -> tuple[dict[str, int], int, int]:
     """The engine's side: log on, send the children one by one; returns each child's decision time, the
     parent's filled quantity once the venue's answers were handled, and the quantity sent."""
     from app.config import load_config
     from app.wiring import build_engine, market_start_ns, open_journal
     from engine import events as ev
     from engine.clock import NS_PER_S, RealClock
-    from engine.model import Side, Symbol
+    from engine.model import Side, Symbol, VenueId
+    from engine.venue_views import sequence_numbers
 
     config_file = folder / "ems.toml"
     config_file.write_text(engine_config(folder, port))
@@ -125,6 +126,14 @@ async def drive(folder: Path, port: int, orders: int) -> tuple[dict[str, int], i
             if filled >= total:
                 break
             await asyncio.sleep(0.005)
+        # and its TestRequest behind them answered: the venue's clock stops at our Heartbeat, and a session
+        # closed with that request unread would reset the connection under the venue
+        venue_messages = 1 + len(decided) * (1 + fills) + 1  # its Logon, the reports, the TestRequest
+        for _ in range(6_000):
+            numbers = sequence_numbers(engine.venues[VenueId("LIT1")])
+            if numbers is not None and numbers[1] > venue_messages:
+                break
+            await asyncio.sleep(0.005)
         return decided, filled, total
     finally:
         engine.close()
@@ -151,7 +160,7 @@ def measure(orders: int, fills: int) -> dict[str, Any]:
         dump = folder / "reports.fix"
         venue, port = start_venue(orders, fills, dump)
         try:
-            decided, filled, total = asyncio.run(drive(folder, port, orders))
+            decided, filled, total = asyncio.run(drive(folder, port, orders, fills))
             out, _ = venue.communicate(timeout=120)
         finally:
             venue.kill()
