@@ -66,13 +66,13 @@ _PLAIN_TYPES = (str, int, float, bool, type(None), Decimal)
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class _Plan:
-    """How one record class is written: its field names and getter, whether msgspec may write it and
-    whether a float can hide behind a null in what it wrote."""
+    """How one record class is written: its field names and getter, whether msgspec may write it, and a
+    getter of the fields where a float could hide behind a null in what it wrote (None: no such field)."""
 
     names: tuple[str, ...]
     values: Any
     fast: bool
-    floats: bool
+    float_values: Any
 
 
 _PLANS: dict[type[Any], _Plan] = {}
@@ -91,7 +91,7 @@ def encode(record: Any) -> tuple[str, str]:
         except (TypeError, ValueError, msgspec.EncodeError):  # a surrogate, a value of no JSON type
             pass
         else:
-            if not (plan.floats and b"null" in payload and not _finite(plan.values(record))):
+            if plan.float_values is None or b"null" not in payload or _finite(plan.float_values(record)):
                 return cls.__name__, payload.decode()
     return cls.__name__, _ENCODER.encode(dict(zip(plan.names, plan.values(record), strict=True)))
 
@@ -102,8 +102,10 @@ def _plan(cls: type[Any]) -> _Plan:
     try:
         hints = [_hints(cls)[name] for name in names]
     except (NameError, KeyError, TypeError):  # hints it cannot resolve: the standard library writes it
-        return _Plan(names, values, False, False)
-    return _Plan(names, values, all(_plain(h) for h in hints), any(_mentions_float(h) for h in hints))
+        return _Plan(names, values, False, None)
+    floats = tuple(name for name, hint in zip(names, hints, strict=True) if _mentions_float(hint))
+    float_values = (attrgetter(*floats) if len(floats) > 1 else _one(floats)) if floats else None
+    return _Plan(names, values, all(_plain(h) for h in hints), float_values)
 
 
 def _plain(hint: Any) -> bool:
