@@ -63,7 +63,8 @@ class ChildPipeline:
         sizing = self._sizing.plan(intent.quantity, parent.leaves_qty - parent.working_qty, instrument.lot_size)
         if sizing.quantity <= 0:
             return []  # less than a worthwhile child is due: the algo asks again as its schedule grows
-        intent = replace(intent, quantity=sizing.quantity)
+        if sizing.quantity != intent.quantity:  # (replace builds a copy field by field: ~3 us)
+            intent = replace(intent, quantity=sizing.quantity)
         with self._uow.turn():
             route, routed = decide(intent, parent.symbol, parent.side, instrument, self._market, self._venues,
                                    router=self._router, parent=parent)

@@ -82,12 +82,18 @@ class SizingPlan:
     def fit(self, slices: Sequence[S]) -> list[S]:
         """The router's sweep slices (dataclasses with a `quantity`), resized by `fit_sweep`, empty ones dropped."""
         fitted = fit_sweep([s.quantity for s in slices], self.quantity, self.room, self.lot, self.min_qty)
-        return [replace(s, quantity=q) for s, q in zip(slices, fitted, strict=True) if q > 0]  # type: ignore[type-var]
+        return _resized(slices, fitted)
 
     def fit_resting(self, slices: Sequence[S]) -> list[S]:
         """A resting order's venue slices, resized by `fit_split`, empty ones dropped."""
         fitted = fit_split([s.quantity for s in slices], self.lot, self.min_qty, self.room)
-        return [replace(s, quantity=q) for s, q in zip(slices, fitted, strict=True) if q > 0]  # type: ignore[type-var]
+        return _resized(slices, fitted)
+
+
+def _resized(slices: Sequence[S], quantities: list[int]) -> list[S]:
+    """Each slice with its new quantity (itself when unchanged: the slices are immutable), empty ones dropped."""
+    return [s if q == s.quantity else replace(s, quantity=q)  # type: ignore[type-var]
+            for s, q in zip(slices, quantities, strict=True) if q > 0]
 
 
 def fit_split(slices: Sequence[int], lot: int, min_qty: int, room: int) -> list[int]:
