@@ -81,3 +81,12 @@ class OutflowTracker:
         depleted = [self._depleted.get((symbol, venue, resting), {}) for venue in venues]
         return tuple(tuple(max(t.get(window, 0), d.get(window, 0)) for t, d in zip(traded, depleted, strict=True))
                      for window in range(first, current))
+
+    def rates(self, symbol: Symbol, venues: Sequence[VenueId], resting: Side,
+              now_ns: int) -> dict[VenueId, float] | None:
+        """Mean outflow per second of each venue's queue over the completed windows (None as `scenarios`)."""
+        windows = self.scenarios(symbol, venues, resting, now_ns)
+        if windows is None:
+            return None
+        seconds = len(windows) * self.window_ns / NS_PER_S
+        return {venue: sum(w[i] for w in windows) / seconds for i, venue in enumerate(venues)}

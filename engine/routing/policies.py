@@ -21,7 +21,7 @@ from engine.model import Side, TimeInForce, VenueId
 from engine.quick_init import quick_init
 from engine.router import RouteDecision, RouteSlice, VenueScore
 from engine.routing.policy import RoutingPolicy
-from engine.routing.ranking import VenueCost, best_prices, rank_by_cost, reachable, sizes_at, within
+from engine.routing.ranking import VenueCost, best_prices, queue_ahead, rank_by_cost, reachable, sizes_at, within
 from engine.routing.venues import VenueFacts
 
 SEQUENTIAL_POLICY = "sequential: one venue at a time, by price then expected all-in cost (fees, fill rate, latency)"
@@ -58,6 +58,8 @@ class Plan:
     """The quantity this plan works (a parallel or split group is done once this much has filled)."""
     next_venues: tuple[VenueId, ...] = ()
     """Sequential take: where the unfilled rest goes next, in order."""
+    timeout_s: float = 0.0
+    """Sequential rest: how long the child may rest unfilled before its rest is re-routed."""
 
 
 @quick_init
@@ -114,8 +116,11 @@ def scores(s: Situation, ordered: Sequence[VenueCost], levels: Sequence[VenueLev
             for v in dict.fromkeys(named)]
 
 
-def sequential_rest(s: Situation, tried: frozenset[VenueId]) -> Plan:
-    """Rest the whole quantity on the cheapest lit venue not yet tried in this rotation."""
+def sequential_rest(s: Situation, tried: frozenset[VenueId], outflow_per_s: Mapping[VenueId, float] | None,
+                    timeouts: tuple[float, float]) -> Plan:
+    """Rest the whole quantity on the cheapest lit venue not yet tried in this rotation, for as long as that
+    venue's measured queue outflow needs to trade through the queue ahead and the child (`expected_fill_s`),
+    within `timeouts` (shortest, longest); the shortest when nothing was measured yet."""
     assert s.price is not None, "a resting order has a price"
     ordered = rank_by_cost(s.make_costs[v] for v in s.lit if v in s.make_costs)
     fresh = [c for c in ordered if c.venue not in tried] or ordered
@@ -125,17 +130,41 @@ def sequential_rest(s: Situation, tried: frozenset[VenueId]) -> Plan:
         return Plan(RoutingPolicy.SEQUENTIAL, Stage.REST, nothing, ())
     chosen = fresh[0]
     child = ChildOrder(chosen.venue, s.quantity, s.price, TimeInForce.DAY)
+    ahead = queue_ahead(s.near, chosen.venue, s.price, s.side)
+    rate = outflow_per_s.get(chosen.venue, 0.0) if outflow_per_s is not None else 0.0
+    shortest, longest = timeouts
+    timeout = shortest if rate <= 0 else min(longest, max(shortest, (ahead + s.quantity) / rate))
     skipped = f"; tried already: {', '.join(sorted(tried))}" if tried and fresh is not ordered else ""
+    patience = (f"re-routed if unfilled after {timeout:.0f} s ({ahead:,} ahead + {s.quantity:,} at {rate:,.0f} "
+                f"shares/s out of {chosen.venue}'s queue)" if rate > 0
+                else f"re-routed if unfilled after {timeout:g} s (no queue outflow measured there yet)")
     note = (f"rest {s.quantity:,} at {s.price} on {chosen.venue}, lowest expected all-in cost: "
-            f"{'; '.join(c.describe() for c in ordered)}{skipped}")
+            f"{'; '.join(c.describe() for c in ordered)}{skipped}; {patience}")
     ranking = scores(s, [chosen] + [c for c in ordered if c is not chosen], s.near, at_price, [child])
     return Plan(RoutingPolicy.SEQUENTIAL, Stage.REST, decision(RoutingPolicy.SEQUENTIAL, [child], ranking, note),
-                (child,), s.quantity)
+                (child,), s.quantity, timeout_s=timeout)
+
+
+def _ahead_of_the_next(s: Situation, candidates: Sequence[VenueId]) -> tuple[int, Decimal]:
+    """What the first venue shows within the limit at prices the next venue cannot beat (at the next venue's
+    best price only when the first is no dearer to take from), and the worst of those prices."""
+    first, following = candidates[0], candidates[1]
+    bar = best_prices(s.far)[following]
+    equal_too = s.take_costs[first].per_share <= s.take_costs[following].per_share
+    size, worst = 0, Decimal(0)
+    for level in s.far:
+        if level.venue != first:
+            continue
+        if not within(level.price, s.price, s.side) or not (within(level.price, bar, s.side) and
+                                                           (equal_too or level.price != bar)):
+            break
+        size, worst = size + level.size, level.price
+    return size, worst
 
 
 def sequential_take(s: Situation, only: Sequence[VenueId] | None = None) -> Plan:
-    """Take from the single best venue (price, then cost) what it shows within the limit; the rest of the
-    ranking is where the unfilled rest goes next."""
+    """Take from the single best venue (price, then cost) what it shows within the limit at prices the next
+    venue of that ranking cannot beat; the rest of the ranking is where the unfilled rest goes next."""
     shown = reachable(s.far, s.side, s.price)
     candidates = [v for v in (only if only is not None else s.lit) if v in shown and v in s.take_costs]
     best = best_prices(s.far)
@@ -144,7 +173,7 @@ def sequential_take(s: Situation, only: Sequence[VenueId] | None = None) -> Plan
     ordered = [s.take_costs[v] for v in candidates]
     children: list[ChildOrder] = []
     if candidates and s.quantity > 0:
-        size, worst = shown[candidates[0]]
+        size, worst = _ahead_of_the_next(s, candidates) if len(candidates) > 1 else shown[candidates[0]]
         take = min(s.quantity, lots(size, s.lot)) if size >= s.lot else min(s.quantity, size)
         if take > 0:
             children.append(ChildOrder(candidates[0], take, worst, TimeInForce.IOC))

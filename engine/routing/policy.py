@@ -47,7 +47,10 @@ class RoutingConfig:
 
     default_policy: RoutingPolicy = RoutingPolicy.AUTO
     sequential_timeout_s: float = 5.0
-    """A resting sequential child still unfilled after this is canceled and its rest re-routed."""
+    """A resting sequential child is given at least this long before it is canceled and its rest re-routed."""
+    sequential_max_timeout_s: float = 120.0
+    """...and at most this long: within the two, the time the venue's measured queue outflow needs to trade
+    through the queue ahead of it and the child itself (an illiquid name's queue needs minutes, not seconds)."""
     parallel_overpost: float = 2.0
     """Parallel passive: post up to this multiple of the slice across venues (never past the leaves);
     the excess is canceled as soon as the slice is filled."""
@@ -79,7 +82,8 @@ class RoutingConfig:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        positive = ("sequential_timeout_s", "ck_horizon_s", "scorecard_half_life_days", "scorecard_flush_s")
+        positive = ("sequential_timeout_s", "sequential_max_timeout_s", "ck_horizon_s", "scorecard_half_life_days",
+                    "scorecard_flush_s")
         for name in positive:
             value = getattr(self, name)
             if not 0 < value <= 86_400:
@@ -103,6 +107,8 @@ class RoutingConfig:
             if type(value) is not int or not low <= value <= whole_high:
                 raise RoutingConfigError(f"routing.{name} must be a whole number from {low} to {whole_high}, "
                                          f"got {value!r}")
+        if self.sequential_max_timeout_s < self.sequential_timeout_s:
+            raise RoutingConfigError("routing.sequential_max_timeout_s must not be below routing.sequential_timeout_s")
         if self.ck_min_windows > self.ck_history_windows:
             raise RoutingConfigError("routing.ck_min_windows must not exceed routing.ck_history_windows")
 

@@ -158,7 +158,9 @@ class SmartRouter:
             return policies.sequential_take(s, continuing.plan.next_venues)
         if policy is RoutingPolicy.SEQUENTIAL:
             if passive:
-                return policies.sequential_rest(s, frozenset(self._tried.get(parent.parent_id, ())))
+                rates = self.outflow.rates(parent.symbol, s.lit, parent.side, self._clock.now_ns())
+                bounds = (self.config.sequential_timeout_s, self.config.sequential_max_timeout_s)
+                return policies.sequential_rest(s, frozenset(self._tried.get(parent.parent_id, ())), rates, bounds)
             return policies.sequential_take(s)
         if policy is RoutingPolicy.PARALLEL:
             if passive:
@@ -258,7 +260,7 @@ class SmartRouter:
         self._children[child_id] = child
         self._by_parent.setdefault(group.parent_id, {})[child_id] = child
         if group.plan.policy is RoutingPolicy.SEQUENTIAL and order.tif is TimeInForce.DAY:
-            delay = int(self.config.sequential_timeout_s * NS_PER_S)
+            delay = int((group.plan.timeout_s or self.config.sequential_timeout_s) * NS_PER_S)
             self._timers[child_id] = self._clock.call_later(delay, lambda: self._timed_out(child_id))
 
     def _on_fill(self, fill: ev.ChildFilled) -> None:
@@ -338,8 +340,9 @@ class SmartRouter:
             tried.clear()  # every venue had its turn: start the rotation over
         tried.add(child.order.venue)
         leaves = child.order.quantity - child.filled
+        waited = child.group.plan.timeout_s or self.config.sequential_timeout_s
         self._cancel(child_id, child, f"sequential: {leaves:,} of {child.order.quantity:,} unfilled on "
-                                      f"{child.order.venue} after {self.config.sequential_timeout_s:g} s; "
+                                      f"{child.order.venue} after {waited:g} s; "
                                       "re-routing the rest to the next venue")
 
     def _cancel(self, child_id: ChildId, child: _Child, reason: str) -> None:

@@ -80,3 +80,62 @@ def test_queue_depletion_seen_in_book_updates_counts_cancellations_the_prints_do
     assert tracker.scenarios(AAPL, ["LIT1"], Side.BUY, START + 11 * S) == ((900,),)  # type: ignore[list-item]
     tracker.on_trade(trade("LIT1", 1_500, START + 12 * S))  # a window where prints say more: prints count
     assert tracker.scenarios(AAPL, ["LIT1"], Side.BUY, START + 21 * S) == ((900,), (1_500,))  # type: ignore[list-item]
+
+
+def _outflow_history(router: object, clock: object, per_second: dict[str, int], seconds: int = 60) -> None:
+    """Sell-initiated prints eating the bid queues at the given rates, one print a second per venue."""
+    start = clock.now_ns()  # type: ignore[attr-defined]
+    for second in range(seconds):
+        for venue, quantity in per_second.items():
+            router.on_market_data(trade(venue, quantity, start + second * S))  # type: ignore[attr-defined]
+    clock.advance(seconds * S)  # type: ignore[attr-defined]
+
+
+def test_outflow_rates_are_shares_per_second_over_the_completed_windows() -> None:
+    tracker = OutflowTracker(window_s=10, history=30, min_windows=3)
+    tracker.observe_from(AAPL, START - 1)
+    assert tracker.rates(AAPL, [LIT1, LIT3], Side.BUY, START + 25 * S) is None  # two whole windows only
+    for second in range(40):
+        tracker.on_trade(trade("LIT1", 50, START + second * S))
+    assert tracker.rates(AAPL, [LIT1, LIT3], Side.BUY, START + 45 * S) == {LIT1: 50.0, LIT3: 0.0}
+
+
+def test_a_sequential_rest_is_given_the_time_its_venues_queue_needs_to_trade_through_it() -> None:
+    config = RoutingConfig(sequential_timeout_s=5.0, sequential_max_timeout_s=120.0)
+    router, ports, clock = make_router(config, view=parent(routing="SEQUENTIAL"))
+    _outflow_history(router, clock, {"LIT1": 100, "LIT3": 1})
+    _, children, ids = route(router, ports, passive(300))
+    assert [(c.venue, c.quantity) for c in children] == [(LIT1, 300)]
+    # 900 displayed ahead at 190.00 on LIT1 + our 300, at 100 shares/s out of that queue: 12 s, not 5
+    clock.advance(11 * S)
+    assert ports.cancels == []
+    clock.advance(1 * S)
+    ((canceled, why),) = ports.cancels
+    assert canceled == ids[0] and "300 of 300 unfilled on LIT1 after 12 s" in why
+
+
+def test_a_sequential_rest_waits_no_longer_than_the_longest_nor_less_than_the_shortest_timeout() -> None:
+    config = RoutingConfig(sequential_timeout_s=5.0, sequential_max_timeout_s=30.0)
+    router, ports, clock = make_router(config, view=parent(routing="SEQUENTIAL"))
+    _outflow_history(router, clock, {"LIT1": 1})  # 1,200 shares at 1 share/s: 20 minutes
+    route(router, ports, passive(300))
+    clock.advance(29 * S)
+    assert ports.cancels == []
+    clock.advance(1 * S)
+    assert "after 30 s" in ports.cancels[0][1]
+    router, ports, clock = make_router(config, view=parent(routing="SEQUENTIAL"))
+    _outflow_history(router, clock, {"LIT1": 10_000})  # the queue clears within a second
+    route(router, ports, passive(300))
+    clock.advance(4 * S)
+    assert ports.cancels == []
+    clock.advance(1 * S)
+    assert "after 5 s" in ports.cancels[0][1]
+
+
+def test_a_sequential_decision_records_how_long_its_rest_is_given_and_why() -> None:
+    router, ports, clock = make_router(RoutingConfig(), view=parent(routing="SEQUENTIAL"))
+    decision, _ = router.decide(passive(300), ports.view, INSTRUMENT, ports.market, VENUES)
+    assert "re-routed if unfilled after 5 s (no queue outflow measured there yet)" in decision.note
+    _outflow_history(router, clock, {"LIT1": 100})
+    decision, _ = router.decide(passive(300), ports.view, INSTRUMENT, ports.market, VENUES)
+    assert "re-routed if unfilled after 12 s (900 ahead + 300 at 100 shares/s out of LIT1's queue)" in decision.note

@@ -193,3 +193,17 @@ def test_venue_costs_are_worked_out_once_and_only_when_a_policy_asks() -> None:
     with pytest.raises(KeyError):
         costs[VenueId("DARK1")]
     assert dict(costs) == {"LIT1": costs[VenueId("LIT1")], "LIT2": first} and asked == ["LIT2", "LIT1"]
+
+
+def test_a_sequential_take_stops_where_the_next_venue_shows_a_better_price() -> None:
+    market = standard_market()
+    book(market, LIT1, [("190.00", 900)], [("190.01", 300), ("190.02", 300), ("190.03", 300)])
+    book(market, LIT2, [("190.00", 500)], [("190.02", 400)])
+    book(market, LIT3, [("190.00", 200)], [("190.03", 300)])
+    router, ports, _ = make_router(view=parent(routing="SEQUENTIAL"), market=market)
+    _decision, children, ids = route(router, ports, sweep(1_000, limit="190.03"))
+    # LIT1 has the best price, but at 190.02 LIT2 is as good and cheaper to take from: only LIT1's 190.01 now
+    assert [(c.venue, c.quantity, c.price) for c in children] == [(LIT1, 300, Decimal("190.01"))]
+    router.on_event(filled(ids[0], 300, "LIT1"))
+    assert [[(c.venue, c.quantity, c.price) for c in step] for step in ports.continued] == \
+        [[(LIT2, 400, Decimal("190.02"))]]

@@ -62,6 +62,9 @@ def test_the_config_file_reports_routing_and_venue_mistakes_by_key(tmp_path: obj
     bad.write_text('[routing]\nsequential_timeout_s = 0\n')
     with pytest.raises(ConfigError, match=r"routing\.sequential_timeout_s"):
         load_config(bad)
+    bad.write_text('[routing]\nsequential_timeout_s = 30\nsequential_max_timeout_s = 10\n')
+    with pytest.raises(ConfigError, match=r"routing\.sequential_max_timeout_s must not be below"):
+        load_config(bad)
     bad.write_text('[venues.DARK1]\nmin_qty = "200"\n')
     with pytest.raises(ConfigError, match=r"venues\.DARK1\.min_qty"):
         load_config(bad)
