@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -133,9 +134,9 @@ def sequential_rest(s: Situation, tried: frozenset[VenueId], outflow_per_s: Mapp
     ahead = queue_ahead(s.near, chosen.venue, s.price, s.side)
     rate = outflow_per_s.get(chosen.venue, 0.0) if outflow_per_s is not None else 0.0
     shortest, longest = timeouts
-    timeout = shortest if rate <= 0 else min(longest, max(shortest, (ahead + s.quantity) / rate))
+    timeout = shortest if rate <= 0 else min(longest, max(shortest, float(math.ceil((ahead + s.quantity) / rate))))
     skipped = f"; tried already: {', '.join(sorted(tried))}" if tried and fresh is not ordered else ""
-    patience = (f"re-routed if unfilled after {timeout:.0f} s ({ahead:,} ahead + {s.quantity:,} at {rate:,.0f} "
+    patience = (f"re-routed if unfilled after {timeout:g} s ({ahead:,} ahead + {s.quantity:,} at {rate:,.0f} "
                 f"shares/s out of {chosen.venue}'s queue)" if rate > 0
                 else f"re-routed if unfilled after {timeout:g} s (no queue outflow measured there yet)")
     note = (f"rest {s.quantity:,} at {s.price} on {chosen.venue}, lowest expected all-in cost: "

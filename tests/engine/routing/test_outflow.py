@@ -139,3 +139,13 @@ def test_a_sequential_decision_records_how_long_its_rest_is_given_and_why() -> N
     _outflow_history(router, clock, {"LIT1": 100})
     decision, _ = router.decide(passive(300), ports.view, INSTRUMENT, ports.market, VENUES)
     assert "re-routed if unfilled after 12 s (900 ahead + 300 at 100 shares/s out of LIT1's queue)" in decision.note
+
+
+def test_a_sequential_rest_is_given_whole_seconds_and_its_cancel_says_the_same_time() -> None:
+    router, ports, clock = make_router(RoutingConfig(), view=parent(routing="SEQUENTIAL"))
+    _outflow_history(router, clock, {"LIT1": 70})  # (900 + 300) / 70 = 17.1 s
+    decision, _ = router.decide(passive(300), ports.view, INSTRUMENT, ports.market, VENUES)
+    assert "re-routed if unfilled after 18 s" in decision.note
+    route(router, ports, passive(300))
+    clock.advance(18 * S)
+    assert "unfilled on LIT1 after 18 s" in ports.cancels[0][1]
