@@ -120,8 +120,9 @@ def scores(s: Situation, ordered: Sequence[VenueCost], levels: Sequence[VenueLev
 def sequential_rest(s: Situation, tried: frozenset[VenueId], outflow_per_s: Mapping[VenueId, float] | None,
                     timeouts: tuple[float, float]) -> Plan:
     """Rest the whole quantity on the cheapest lit venue not yet tried in this rotation, for as long as that
-    venue's measured queue outflow needs to trade through the queue ahead and the child (`expected_fill_s`),
-    within `timeouts` (shortest, longest); the shortest when nothing was measured yet."""
+    venue's measured queue outflow (`outflow_per_s`, shares a second) needs to trade through the size displayed
+    ahead and the child, in whole seconds within `timeouts` (shortest, longest); the shortest when nothing was
+    measured there yet."""
     assert s.price is not None, "a resting order has a price"
     ordered = rank_by_cost(s.make_costs[v] for v in s.lit if v in s.make_costs)
     fresh = [c for c in ordered if c.venue not in tried] or ordered
