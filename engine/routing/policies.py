@@ -147,11 +147,10 @@ def sequential_rest(s: Situation, tried: frozenset[VenueId], outflow_per_s: Mapp
                 (child,), s.quantity, timeout_s=timeout)
 
 
-def _ahead_of_the_next(s: Situation, candidates: Sequence[VenueId]) -> tuple[int, Decimal]:
-    """What the first venue shows within the limit at prices the next venue cannot beat (at the next venue's
-    best price only when the first is no dearer to take from), and the worst of those prices."""
+def _ahead_of_the_next(s: Situation, candidates: Sequence[VenueId], bar: Decimal) -> tuple[int, Decimal]:
+    """What the first venue shows within the limit at prices the next venue (best price `bar`) cannot beat (at
+    `bar` itself only when the first is no dearer to take from), and the worst of those prices."""
     first, following = candidates[0], candidates[1]
-    bar = best_prices(s.far)[following]
     equal_too = s.take_costs[first].per_share <= s.take_costs[following].per_share
     size, worst = 0, Decimal(0)
     for level in s.far:
@@ -175,7 +174,8 @@ def sequential_take(s: Situation, only: Sequence[VenueId] | None = None) -> Plan
     ordered = [s.take_costs[v] for v in candidates]
     children: list[ChildOrder] = []
     if candidates and s.quantity > 0:
-        size, worst = _ahead_of_the_next(s, candidates) if len(candidates) > 1 else shown[candidates[0]]
+        size, worst = _ahead_of_the_next(s, candidates, best[candidates[1]]) if len(candidates) > 1 \
+            else shown[candidates[0]]
         take = min(s.quantity, lots(size, s.lot)) if size >= s.lot else min(s.quantity, size)
         if take > 0:
             children.append(ChildOrder(candidates[0], take, worst, TimeInForce.IOC))
