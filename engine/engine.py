@@ -516,6 +516,9 @@ class Engine:
         recovery, self._recovery = self._recovery, None
         if recovery is None:
             return
+        if self.router is not None:  # the venues have answered: the store holds what is still live
+            followed = self.router.resume(self.store.followed_decisions(), self.store.child)
+            log.info("recovery: the router follows %d live children again", followed)
         unconfirmed = sorted(recovery.asked)
         parents = tuple(
             (p.parent_id, f"{'paused' if p.paused else 'working'}, {p.status.name.lower().replace('_', ' ')}, "

@@ -263,7 +263,9 @@ class ChildDecided(Event):
     """Why the children listed were sent: the algo's intent and where it stood against its schedule, the
     consolidated market it saw, and the router's decision. Journaled in the same turn as the children,
     just before them; a decision whose first child pre-trade risk stopped names the rule (`risk_rule`) and
-    lists only what went out. Every ChildSubmitted is listed by exactly one ChildDecided."""
+    lists only what went out. Every ChildSubmitted is listed by exactly one ChildDecided. What the router
+    follows once they are out (`group_target`, `rest_timeout_ms`) is here too: the store keeps it while the
+    children live, so after a restart the router follows them as before."""
 
     decision_id: str
     parent_id: ParentId
@@ -284,6 +286,8 @@ class ChildDecided(Event):
     route_note: str  # what the router decided, in words
     child_ids: tuple[ChildId, ...]
     risk_rule: str = ""  # the pre-trade control that stopped the next child ("": none did)
+    group_target: int = 0  # the children work one slice: once this much has filled the rest are canceled (0: none)
+    rest_timeout_ms: int = 0  # a resting child is canceled and re-routed if unfilled after this long (0: not timed)
 
 
 @dataclass(frozen=True, slots=True)

@@ -85,6 +85,11 @@ class RouteDecision:
     slices: tuple[RouteSlice, ...]
     ranking: tuple[VenueScore, ...]
     note: str
+    group_target: int = 0
+    """The children work one slice together: once this much of them has filled, the rest are canceled (0: each
+    child on its own)."""
+    rest_timeout_ms: int = 0
+    """A resting child canceled and re-routed if still unfilled after this long (0: it rests until the algo acts)."""
 
 
 def route_passive(same_side_levels: list[VenueLevel], venues: list[VenueId], quantity: int,

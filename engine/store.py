@@ -102,6 +102,7 @@ class OrderStore:
         self._children: dict[ChildId, _Child] = {}
         self._live_children: dict[ChildId, _Child] = {}
         self._live_parents: dict[ParentId, _Parent] = {}  # not in a terminal state (few, beside the day's many)
+        self._followed: dict[ChildId, ev.ChildDecided] = {}  # live children's decisions that the router follows
         self._fills: list[FillView] = []
         self._fill_at: dict[tuple[str, str], int] = {}  # (venue, execution id), unique per venue: where in _fills
         self.kill_engaged = False
@@ -191,6 +192,11 @@ class OrderStore:
         parent.paused = False
         parent.text = ""
         parent.updated_ns = e.ts_ns
+
+    def _on_child_decided(self, e: ev.ChildDecided) -> None:
+        if e.group_target or e.rest_timeout_ms:  # kept while its children live: a restart follows them again
+            for child_id in e.child_ids:
+                self._followed[child_id] = e
 
     def _on_child_submitted(self, e: ev.ChildSubmitted) -> None:
         if e.child_id in self._children:
@@ -341,6 +347,7 @@ class OrderStore:
     def _retire_if_done(self, child_id: ChildId, child: _Child) -> None:
         if child.status.is_terminal:
             self._live_children.pop(child_id, None)
+            self._followed.pop(child_id, None)
             child.parent.live.pop(child_id, None)
 
     def _check(self, order_id: str, order: _Order, trigger: Trigger) -> None:
@@ -453,6 +460,11 @@ class OrderStore:
     def live_child_ids(self, parent_id: ParentId | None = None) -> list[ChildId]:
         return list(self._live_children if parent_id is None else self._parent(parent_id).live)
 
+    def followed_decisions(self) -> dict[ChildId, ev.ChildDecided]:
+        """The decision each live child was sent under, for the children the router follows after they are sent
+        (a slice worked by several children, a rest with a time limit): what a restart hands back to it."""
+        return dict(self._followed)
+
     def working_qty(self, parent_id: ParentId) -> int:
         """Quantity out at venues and not yet filled (what could still fill)."""
         return _out_at_venues(self._parent(parent_id))
@@ -489,6 +501,7 @@ _HANDLERS: dict[type[ev.Event], Callable[[OrderStore, Any], list[ev.Event] | Non
     ev.ParentExpired: OrderStore._on_parent_expired,
     ev.ParentPaused: OrderStore._on_parent_paused,
     ev.ParentResumed: OrderStore._on_parent_resumed,
+    ev.ChildDecided: OrderStore._on_child_decided,
     ev.ChildSubmitted: OrderStore._on_child_submitted,
     ev.ChildAccepted: OrderStore._on_child_accepted,
     ev.ChildRejected: OrderStore._on_child_rejected,

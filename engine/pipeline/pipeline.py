@@ -104,5 +104,5 @@ class ChildPipeline:
             self._clock.now_ns(), decision_id, parent.parent_id, parent.algo, intent.why, intent.kind.value,
             intent.quantity, intent.price, intent.target_qty, parent.cum_qty, parent.working_qty, quote.bid, quote.ask,
             quote.bid_size, quote.ask_size, route.policy, ranking, route.note, ids,
-            "" if verdict is None else verdict.rule,
+            "" if verdict is None else verdict.rule, route.group_target, route.rest_timeout_ms,
         )

@@ -17,7 +17,7 @@ from __future__ import annotations
 import random
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Protocol
 
@@ -25,21 +25,21 @@ from engine import events as ev
 from engine.clock import NS_PER_S, Clock, TimerHandle
 from engine.events import DecisionReason
 from engine.market import MarketView
-from engine.model import ChildId, Instrument, ParentId, Side, TimeInForce, VenueId
+from engine.model import ChildId, Instrument, OrdStatus, ParentId, Side, TimeInForce, VenueId
 from engine.pipeline.intent import ChildIntent, IntentKind
 from engine.router import RouteDecision
 from engine.routing import policies
 from engine.routing.inflight import InFlight, excess_cancels
 from engine.routing.outflow import OutflowTracker
 from engine.routing.placements import PlacementMemo
-from engine.routing.policies import ChildOrder, Plan, Situation, Stage
+from engine.routing.policies import POLICY_TEXT, ChildOrder, Plan, Situation, Stage
 from engine.routing.policy import RoutingConfig, RoutingPolicy, policy_of
 from engine.routing.ranking import VenueCost, VenueCosts, venue_cost
 from engine.routing.scorecard import Scorecard
 from engine.routing.scorecard_feed import ChildLookup, FillLookup, ScorecardFeed
 from engine.routing.split import Solver, split
 from engine.routing.venues import VenueFacts, lit_and_dark
-from engine.views import ParentView
+from engine.views import ChildView, ParentView
 
 RETAKE_PAUSE_NS = NS_PER_S
 """After a split's market part found the touch gone, the next splits of that parent only rest for this long."""
@@ -118,6 +118,32 @@ class SmartRouter:
         """After a restart: the scorecard learns what the journal holds past its last snapshot."""
         return self.feed.catch_up(opened) if self.feed is not None else 0
 
+    def resume(self, decisions: Mapping[ChildId, ev.ChildDecided], child: Callable[[ChildId], ChildView]) -> int:
+        """After a restart: follow again the live children whose decisions asked for it (the store keeps those,
+        `OrderStore.followed_decisions`), as the recovered store has them. A slice already filled (the kill
+        came between its last fill and the cancels) has its live rest canceled at once; a sequential rest gets
+        what is left of its time, and is re-routed at once when none is. Returns the children followed."""
+        now = self._clock.now_ns()
+        groups: dict[str, _Group] = {}
+        for child_id, decided in decisions.items():
+            view = child(child_id)
+            if view.status.is_terminal or child_id in self._children:
+                continue
+            group = groups.get(decided.decision_id)
+            if group is None:
+                group = groups[decided.decision_id] = _Group(decided.parent_id, _resumed_plan(decided),
+                                                             decided.limit_price, decided.reason, chained=False)
+                group.filled = sum(child(c).cum_qty for c in decided.child_ids)
+            self._track(child_id, ChildOrder(view.venue, view.quantity, view.price or Decimal(0), view.tif), group,
+                        rested_ns=now - view.created_ns)
+            followed = self._children[child_id]
+            followed.filled = view.cum_qty
+            followed.cancel_pending = view.status is OrdStatus.PENDING_CANCEL
+        for group in groups.values():
+            if group.plan.stage is Stage.REST and group.filled >= group.plan.target:
+                self._cancel_rest_of_slice(group)
+        return sum(group.live for group in groups.values())
+
     def close(self) -> None:
         """Stop the timers and write the scorecard (blocks until written: call at shutdown)."""
         for timer in self._timers.values():
@@ -148,7 +174,21 @@ class SmartRouter:
             queue.append((plan, intent.price, intent.reason, chained))
             if plan.stage is Stage.DARK_PING and passive:
                 self._last_ping[parent.parent_id] = self._clock.now_ns()
+            group_target, rest_ms = self._follow_terms(plan)
+            if group_target or rest_ms:  # journaled with the decision: a restart follows its children again
+                return replace(plan.decision, group_target=group_target, rest_timeout_ms=rest_ms), list(plan.children)
         return plan.decision, list(plan.children)
+
+    def _follow_terms(self, plan: Plan) -> tuple[int, int]:
+        """What following the plan's children needs: the slice its children work together (several of them,
+        resting or split), and a sequential rest's time in ms."""
+        grouped = plan.stage in (Stage.REST, Stage.SPLIT) and len(plan.children) > 1
+        timed = plan.policy is RoutingPolicy.SEQUENTIAL and plan.stage is Stage.REST
+        return plan.target if grouped else 0, round(self._rest_s(plan) * 1000) if timed else 0
+
+    def _rest_s(self, plan: Plan) -> float:
+        """How long a sequential rest waits unfilled: the plan's time, else the configured shortest."""
+        return plan.timeout_s or self.config.sequential_timeout_s
 
     def _plan(self, s: Situation, policy: RoutingPolicy, passive: bool, continuing: _Group | None,
               parent: ParentView, market: MarketView, instrument: Instrument) -> Plan:
@@ -253,15 +293,15 @@ class SmartRouter:
         if queue is not None and not queue:
             del self._pending[decided.parent_id]
 
-    def _track(self, child_id: ChildId, order: ChildOrder, group: _Group) -> None:
+    def _track(self, child_id: ChildId, order: ChildOrder, group: _Group, *, rested_ns: int = 0) -> None:
         child = _Child(group, order)
         group.children.append(child_id)
         group.live += 1
         self._children[child_id] = child
         self._by_parent.setdefault(group.parent_id, {})[child_id] = child
         if group.plan.policy is RoutingPolicy.SEQUENTIAL and order.tif is TimeInForce.DAY:
-            delay = int((group.plan.timeout_s or self.config.sequential_timeout_s) * NS_PER_S)
-            self._timers[child_id] = self._clock.call_later(delay, lambda: self._timed_out(child_id))
+            left = max(0, int(self._rest_s(group.plan) * NS_PER_S) - rested_ns)
+            self._timers[child_id] = self._clock.call_later(left, lambda: self._timed_out(child_id))
 
     def _on_fill(self, fill: ev.ChildFilled) -> None:
         child = self._children.get(fill.child_id)
@@ -271,16 +311,19 @@ class SmartRouter:
         group = child.group
         group.filled += fill.quantity
         if group.plan.stage in (Stage.REST, Stage.SPLIT) and group.filled >= group.plan.target and group.live > 1:
-            for other in group.children:
-                peer = self._children.get(other)
-                if peer is not None and not peer.cancel_pending and peer.filled < peer.order.quantity:
-                    self._cancel(other, peer, f"{group.plan.policy.value.lower()}: the slice of "
-                                              f"{group.plan.target:,} is filled; canceling the excess")
+            self._cancel_rest_of_slice(group)
         if child.filled >= child.order.quantity:
             if group.plan.policy is RoutingPolicy.SEQUENTIAL:
                 self._tried.pop(group.parent_id, None)  # that venue worked: start the rotation over
             self._done(fill.child_id, child)
         self._trim_excess(group.parent_id)
+
+    def _cancel_rest_of_slice(self, group: _Group) -> None:
+        for other in group.children:
+            peer = self._children.get(other)
+            if peer is not None and not peer.cancel_pending and peer.filled < peer.order.quantity:
+                self._cancel(other, peer, f"{group.plan.policy.value.lower()}: the slice of "
+                                          f"{group.plan.target:,} is filled; canceling the excess")
 
     def _trim_excess(self, parent_id: ParentId) -> None:
         """Cancel our newest children of a parent that has more out than its leaves (it shrank)."""
@@ -340,7 +383,7 @@ class SmartRouter:
             tried.clear()  # every venue had its turn: start the rotation over
         tried.add(child.order.venue)
         leaves = child.order.quantity - child.filled
-        waited = child.group.plan.timeout_s or self.config.sequential_timeout_s
+        waited = self._rest_s(child.group.plan)
         self._cancel(child_id, child, f"sequential: {leaves:,} of {child.order.quantity:,} unfilled on "
                                       f"{child.order.venue} after {waited:g} s; "
                                       "re-routing the rest to the next venue")
@@ -349,3 +392,14 @@ class SmartRouter:
         if self._ports is not None and not child.cancel_pending:
             child.cancel_pending = True
             self._ports.cancel_child(child_id, reason)
+
+
+_POLICY_OF_TEXT = {text: policy for policy, text in POLICY_TEXT.items()}
+
+
+def _resumed_plan(decided: ev.ChildDecided) -> Plan:
+    """What following a recovered decision's children needs of its plan (the slice, the rest time)."""
+    policy = _POLICY_OF_TEXT.get(decided.policy, RoutingPolicy.PARALLEL)
+    target = decided.group_target or decided.quantity
+    return Plan(policy, Stage.REST, RouteDecision(decided.policy, (), (), decided.route_note), (), target,
+                timeout_s=decided.rest_timeout_ms / 1000)
