@@ -10,6 +10,9 @@ still send. After each turn commits, `on_event` follows the children the decisio
   at once on the next venue of its ranking, and a dark ping before a sweep is continued lit;
 - parallel and split groups cancel their excess the moment their slice is filled;
 - a parent with more out than its leaves (it shrank) has its newest children canceled.
+
+The slice a group works and a sequential rest's time are journaled with the decision (`ChildDecided`), so
+after a restart `resume` follows the live children again as before.
 """
 
 from __future__ import annotations
