@@ -46,6 +46,10 @@ from engine.views import ChildView, ParentView
 
 RETAKE_PAUSE_NS = NS_PER_S
 """After a split's market part found the touch gone, the next splits of that parent only rest for this long."""
+CANCEL_RETRY_NS = NS_PER_S
+"""A cancel of ours the venue refused is asked again after this long, while its reason holds..."""
+CANCEL_ASKS = 3
+"""...at most this many times in all (a refusal that persists is the venue's answer: the trader sees each)."""
 
 
 class RouterPorts(Protocol):
@@ -79,6 +83,8 @@ class _Child:
     order: ChildOrder
     filled: int = 0
     cancel_pending: bool = False
+    cancel_reason: str = ""  # why we asked to cancel it ("": we did not)
+    cancel_asks: int = 0
 
 
 class SmartRouter:
@@ -101,6 +107,7 @@ class SmartRouter:
         self._children: dict[ChildId, _Child] = {}
         self._by_parent: dict[ParentId, dict[ChildId, _Child]] = {}
         self._timers: dict[ChildId, TimerHandle] = {}
+        self._retries: dict[ChildId, TimerHandle] = {}
         self._tried: dict[ParentId, set[VenueId]] = {}
         self._last_ping: dict[ParentId, int] = {}
         self._missed_take: dict[ParentId, int] = {}
@@ -149,9 +156,10 @@ class SmartRouter:
 
     def close(self) -> None:
         """Stop the timers and write the scorecard (blocks until written: call at shutdown)."""
-        for timer in self._timers.values():
-            timer.cancel()
-        self._timers.clear()
+        for timers in (self._timers, self._retries):
+            for timer in timers.values():
+                timer.cancel()
+            timers.clear()
         if self.feed is not None:
             self.feed.close()
 
@@ -277,6 +285,10 @@ class SmartRouter:
             child = self._children.get(event.child_id)
             if child is not None:
                 child.cancel_pending = True
+        elif isinstance(event, ev.ChildCancelRejected):
+            child = self._children.get(event.child_id)
+            if child is not None:
+                self._cancel_refused(event.child_id, child)
         elif isinstance(event, ev.ParentAmended | ev.TicketAmended):
             self._trim_excess(event.parent_id)
         elif isinstance(event, ev.VenueStatusChanged):  # down or degraded: no new orders there
@@ -348,9 +360,10 @@ class SmartRouter:
             mine.pop(child_id, None)
             if not mine:
                 del self._by_parent[child.group.parent_id]
-        timer = self._timers.pop(child_id, None)
-        if timer is not None:
-            timer.cancel()
+        for timers in (self._timers, self._retries):
+            timer = timers.pop(child_id, None)
+            if timer is not None:
+                timer.cancel()
         group = child.group
         group.live -= 1
         missed = child.order.tif is TimeInForce.IOC and child.filled < child.order.quantity
@@ -391,10 +404,27 @@ class SmartRouter:
                                       f"{child.order.venue} after {waited:g} s; "
                                       "re-routing the rest to the next venue")
 
-    def _cancel(self, child_id: ChildId, child: _Child, reason: str) -> None:
+    def _cancel(self, child_id: ChildId, child: _Child, reason: str, *, again: bool = False) -> None:
         if self._ports is not None and not child.cancel_pending:
             child.cancel_pending = True
-            self._ports.cancel_child(child_id, reason)
+            child.cancel_reason = reason
+            child.cancel_asks += 1
+            self._ports.cancel_child(child_id, f"{reason} (asked again: the venue refused the cancel)" if again
+                                     else reason)
+
+    def _cancel_refused(self, child_id: ChildId, child: _Child) -> None:
+        """The venue refused a cancel: the child works on. One of ours is asked again a little later (a refusal
+        can be passing: a venue throttling requests, a cancel that crossed the order's acknowledgement); not at
+        once, which could loop with a venue that refuses at once."""
+        child.cancel_pending = False
+        if child.cancel_reason and child.cancel_asks < CANCEL_ASKS and child_id not in self._retries:
+            self._retries[child_id] = self._clock.call_later(CANCEL_RETRY_NS, lambda: self._ask_again(child_id))
+
+    def _ask_again(self, child_id: ChildId) -> None:
+        self._retries.pop(child_id, None)
+        child = self._children.get(child_id)
+        if child is not None and child.cancel_reason:
+            self._cancel(child_id, child, child.cancel_reason, again=True)
 
 
 _POLICY_OF_TEXT = {text: policy for policy, text in POLICY_TEXT.items()}
