@@ -12,6 +12,8 @@ from collections.abc import Callable
 
 NS_PER_S = 1_000_000_000
 NS_PER_MS = 1_000_000
+S_PER_DAY = 86_400
+NS_PER_DAY = S_PER_DAY * NS_PER_S
 
 
 class TimerHandle:

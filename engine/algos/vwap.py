@@ -27,11 +27,9 @@ from collections.abc import Callable, Mapping, Sequence
 from engine.algos.base import AlgoContext, ParamSpec
 from engine.algos.common import COMMON_PARAMS, Anchor, ScheduledAlgo
 from engine.algos.curves import VolumeCurve, u_shaped_curve
-from engine.clock import NS_PER_S
+from engine.clock import NS_PER_DAY, NS_PER_S
 from engine.model import ParentId, Symbol
 from engine.views import ParentView
-
-NS_PER_DAY = 86_400 * NS_PER_S
 
 CurveProvider = Callable[[Symbol], VolumeCurve | None]
 

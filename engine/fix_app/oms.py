@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from engine import events as ev
 from engine import failpoints
+from engine.clock import NS_PER_DAY, NS_PER_S, S_PER_DAY
 from engine.engine import Engine
 from engine.fix.config import SessionId
 from engine.fix.framing import FixMessage
@@ -48,8 +49,6 @@ from engine.fix_app.tags import (
 from engine.model import OrdStatus, TicketId
 
 log = logging.getLogger(__name__)
-NS_PER_S = 1_000_000_000
-NS_PER_DAY = 86_400 * NS_PER_S
 
 
 @dataclass(slots=True)
@@ -126,7 +125,7 @@ class OmsApplication:
     def day(self) -> str:
         number = self.engine.clock.now_ns() // NS_PER_DAY
         if number != self._day[0]:
-            self._day = (number, time.strftime("%Y%m%d", time.gmtime(number * 86_400)))
+            self._day = (number, time.strftime("%Y%m%d", time.gmtime(number * S_PER_DAY)))
         return self._day[1]
 
     def order(self, ticket_id: TicketId) -> OmsOrder | None:

@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from engine import events as ev
-from engine.clock import NS_PER_S, Clock, TimerHandle
+from engine.clock import NS_PER_DAY, NS_PER_S, Clock, TimerHandle
 from engine.model import ChildId, Side, Symbol
 from engine.quick_init import quick_init
 from engine.routing.scorecard import MARKOUT_HORIZONS_S, Scorecard, ScoreKey, order_type, size_bucket
@@ -29,7 +29,6 @@ from engine.views import FillView
 
 log = logging.getLogger(__name__)
 
-NS_PER_DAY = 86_400 * NS_PER_S
 CATCH_UP_LIMIT = 500_000
 """Records folded at most after a restart (the span is one flush interval unless snapshots failed)."""
 _FOLDED_TYPES = ("ChildSubmitted", "ChildAccepted", "ChildFilled", "ChildFillBusted", "ChildRejected", "ChildCanceled",
