@@ -198,13 +198,13 @@ def _counts(risk: RiskEngine, account: str, desk: str, accounts: tuple[str, ...]
             quantity: int, limit: Decimal | None) -> Iterator[RiskVerdict]:
     c = risk.config
     now = risk.clock.now_ns()
-    extra = risk.tentative_count() + 1
+    extra = risk.tentative_count() + 1  # a basket's rows checked before this one are not in the rate yet
     exposure = risk.exposure
-    if c.max_open_tickets.on:
+    if c.max_open_tickets.on:  # the open tickets include a basket's rows checked before this one (tentative)
         counts = {"firm": exposure.open_tickets, "account": exposure.account_tickets.get(account, 0),
                   "desk": sum(exposure.account_tickets.get(a, 0) for a in accounts)}
         for scope, key, value in _aggregate_limits(c.max_open_tickets, account, desk):
-            found = controls.over("max_open_tickets", "open tickets with this one", counts[scope] + extra, value,
+            found = controls.over("max_open_tickets", "open tickets with this one", counts[scope] + 1, value,
                                   scope, key, c.max_open_tickets.hard)
             if found:
                 yield found

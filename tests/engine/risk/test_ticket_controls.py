@@ -178,3 +178,24 @@ def test_a_basket_counts_its_own_rows_against_the_limits(desk: MakeDesk) -> None
     results = d.engine.submit_basket(rows)
     assert not any(r.accepted for r in results) and "1,200" in results[1].reason
     assert d.engine.submit_basket(rows[:1])[0].accepted  # nothing of the refused basket stayed in flight
+
+
+def test_a_basket_counts_each_of_its_rows_once_against_the_open_tickets_limit(desk: MakeDesk) -> None:
+    """A basket of as many rows as the limit allows is accepted; one more row and the last one is refused,
+    naming the count with it (each earlier row of the basket counted once, as the tickets it will be)."""
+    from engine.ticket_flow import TicketRequest
+
+    d = desk(limits(max_open_tickets=control(firm=4)))
+    end = d.clock.now_ns() + 3600 * NS_PER_S
+    rows = [TicketRequest("AAPL", Side.BUY, 100 + n, None, "IDLE", end, account="PM1") for n in range(5)]
+    first = d.engine.submit_basket(rows[:4])
+    assert all(r.accepted for r in first), [r.reason for r in first]
+    e = desk(limits(max_open_tickets=control(firm=4)))
+    results = e.engine.submit_basket(rows)
+    assert not any(r.accepted for r in results)
+    assert [r.for_other_rows for r in results] == [True] * 4 + [False]
+    refused(e, results[4], "max_open_tickets", "5", "4")
+    f = desk(limits(ticket_rate=control(firm=4, window_s=60)))  # the rate, counted the same way
+    assert all(r.accepted for r in f.engine.submit_basket(rows[:4]))
+    g = desk(limits(ticket_rate=control(firm=4, window_s=60)))
+    refused(g, g.engine.submit_basket(rows)[4], "ticket_rate", "5", "4")
