@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from engine.model import ParentId, TicketId
+from engine.quick_init import quick_init
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class SubmitResult:
     """A ticket submission: accepted into `parent_id`, or refused with `reason` (about `field`)."""

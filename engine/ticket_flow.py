@@ -10,6 +10,7 @@ whole lots, monotone), and a finished parent's tickets are reconciled.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -356,7 +357,7 @@ class TicketFlow:
         symbol = valid.instrument.symbol
         ticket_id, arrival = desk.next_ticket_id()
         algo_params = dict(request.params)
-        if any(spec.name == "urgency" for spec in valid.algo.params_spec):
+        if _takes_urgency(valid.algo):
             algo_params.setdefault("urgency", request.urgency.upper())  # the ticket's urgency drives the algo
         params = tuple(sorted(algo_params.items()))
         start = request.start_ns if request.start_ns is not None and request.start_ns > now else None
@@ -518,3 +519,9 @@ class TicketFlow:
         # emitted even when no ticket got a whole lot yet: it is the record replay re-drives the book from
         self.uow.emit(ev.TicketsAllocated(self.clock.now_ns(), parent_id, ref, allocated.quantity, allocated.price,
                                          allocated.ticket_ids, allocated.quantities, kind))
+
+
+@functools.cache
+def _takes_urgency(algo: type[Algo]) -> bool:
+    """Whether the algo has an urgency parameter (the ticket's urgency then drives it)."""
+    return any(spec.name == "urgency" for spec in algo.params_spec)

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from engine.algos.base import Algo, ParamError, parse_params
 from engine.model import Instrument, Side, Symbol
+from engine.quick_init import quick_init
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,6 +17,7 @@ class Invalid:
     reason: str
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class ValidTicket:
     instrument: Instrument

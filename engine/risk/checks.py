@@ -19,6 +19,7 @@ from engine import events as ev
 from engine.clock import Clock
 from engine.market import MarketView
 from engine.model import ChildId, Instrument, Side, Symbol, TicketId, VenueId
+from engine.quick_init import quick_init
 from engine.risk.child_checks import ChildBatch
 from engine.risk.config import RiskConfig
 from engine.risk.exposure import Exposure
@@ -40,6 +41,7 @@ _RATE_CAP = 100_000
 _ZERO = Decimal(0)
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class TicketCheck:
     """A ticket's verdict: the hard control that blocks it (None: none), and the soft ones it breaches."""

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import NewType
 
 from engine.model import Instrument, Side, Symbol, TicketId
+from engine.quick_init import quick_init
 
 BlockId = NewType("BlockId", str)
 """A working block: the tickets worked together as one parent order."""
@@ -18,6 +19,7 @@ URGENCIES = ("LOW", "MEDIUM", "HIGH")
 """Urgency levels a ticket may carry (upper case)."""
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Ticket:
     """What the client asked for. Times are engine-clock epoch ns; None means "from now" / "to close".
