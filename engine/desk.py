@@ -7,6 +7,7 @@ emits the event that records the call, so `replay(event)` over the journal rebui
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections.abc import Mapping
 from decimal import Decimal
@@ -233,6 +234,7 @@ def _ticket(accepted: ev.TicketAccepted) -> Ticket:
     )
 
 
+@functools.lru_cache(maxsize=4096)  # a desk's tickets share a few mandates: the str is built once for each
 def mandate_algo(algo: str, params: ev.AlgoParams) -> str:
     """The algo as the aggregation rules compare it: its parameters are part of the mandate, so a
     POV at 10% and a POV at 20% (or a static and a dynamic VWAP) are never worked as one parent."""

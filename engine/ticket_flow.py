@@ -114,26 +114,30 @@ class TicketFlow:
             for request in requests:
                 self._record(request)
             with self.risk.tentative():  # each row counts against the limits of the rows after it
-                verdicts = [self._check(r) for r in requests]
-            bad = sum(isinstance(v, Invalid) for v in verdicts)
-            if bad:
-                results = []
-                for request, verdict in zip(requests, verdicts, strict=True):
-                    if isinstance(verdict, Invalid):
-                        results.append(self._reject(request, verdict.reason, verdict.field))
-                    else:
-                        refused = self._reject(request, f"basket refused: {bad} other row(s) invalid", "")
-                        results.append(replace(refused, for_other_rows=True))
-                return results
-            unconfirmed = sum(isinstance(v, NeedsConfirmation) for v in verdicts)
-            if unconfirmed:
-                return [SubmitResult(False, None, v.reason, None, needs_confirmation=True)
-                        if isinstance(v, NeedsConfirmation) else
-                        SubmitResult(False, None, f"basket waits: {unconfirmed} row(s) need confirmation", None,
-                                     needs_confirmation=True, for_other_rows=True) for v in verdicts]
-            if not requests:
-                return [SubmitResult(False, None, "empty basket", None)]
-            return [self._accept(r, v) for r, v in zip(requests, verdicts, strict=True) if isinstance(v, ValidTicket)]
+                return self._accept_basket(requests, [self._check(r) for r in requests])
+
+    def _accept_basket(self, requests: Sequence[TicketRequest],
+                       verdicts: list[ValidTicket | Invalid | NeedsConfirmation]) -> list[SubmitResult]:
+        """Every row, or none: refused with the rows at fault named, or waiting for their confirmation."""
+        bad = sum(isinstance(v, Invalid) for v in verdicts)
+        if bad:
+            results = []
+            for request, verdict in zip(requests, verdicts, strict=True):
+                if isinstance(verdict, Invalid):
+                    results.append(self._reject(request, verdict.reason, verdict.field))
+                else:
+                    refused = self._reject(request, f"basket refused: {bad} other row(s) invalid", "")
+                    results.append(replace(refused, for_other_rows=True))
+            return results
+        unconfirmed = sum(isinstance(v, NeedsConfirmation) for v in verdicts)
+        if unconfirmed:
+            return [SubmitResult(False, None, v.reason, None, needs_confirmation=True)
+                    if isinstance(v, NeedsConfirmation) else
+                    SubmitResult(False, None, f"basket waits: {unconfirmed} row(s) need confirmation", None,
+                                 needs_confirmation=True, for_other_rows=True) for v in verdicts]
+        if not requests:
+            return [SubmitResult(False, None, "empty basket", None)]
+        return [self._accept(r, v) for r, v in zip(requests, verdicts, strict=True) if isinstance(v, ValidTicket)]
 
     def cancel(self, ticket_id: TicketId, reason: str) -> CommandResult:
         """Cancel what is not yet allocated; the parent shrinks (or is canceled when nothing is left)."""

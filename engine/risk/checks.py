@@ -90,6 +90,7 @@ class RiskEngine:
         self._passed_since = clock.now_ns()
         self._tentative: list[TicketId] | None = None
         self._tentative_keys: set[tuple[object, ...]] = set()
+        self._tentative_in_flight: dict[tuple[object, ...], list[TicketId]] = {}  # by what each will be accepted as
         self._listeners: list[Callable[[ev.Event], None]] = []
         self._handlers: dict[type[ev.Event], Callable[[ev.Event], None]] = {
             ev.ChildSubmitted: self._child_submitted, ev.ChildFilled: self._child_filled,  # type: ignore[dict-item]
@@ -165,7 +166,11 @@ class RiskEngine:
 
     def _ticket_accepted(self, e: ev.TicketAccepted) -> None:
         price = e.limit_price or self.reference(e.symbol) or _ZERO
-        self.exposure.ticket_accepted(e.ticket_id, e.account, e.symbol, e.side, e.quantity, price)
+        waiting = self._tentative_in_flight.get((e.account, e.symbol, e.side, e.quantity, price))
+        if waiting:  # a basket row checked as exactly this: its shares are in flight already, under its new name
+            self.exposure.rename_ticket(waiting.pop(0), e.ticket_id)
+        else:
+            self.exposure.ticket_accepted(e.ticket_id, e.account, e.symbol, e.side, e.quantity, price)
         self._count_ticket(e)
 
     def _count_ticket(self, e: ev.TicketAccepted) -> None:
@@ -321,14 +326,16 @@ class RiskEngine:
     @contextmanager
     def tentative(self) -> Iterator[None]:
         """Tickets checked inside count against the limits of the ones checked after them (a basket is checked
-        whole before any row is accepted); they are taken out again at the end (their TicketAccepted counts)."""
-        self._tentative, self._tentative_keys = [], set()
+        whole before any row is accepted). A row accepted inside becomes the ticket its TicketAccepted names (what
+        it has in flight is already counted); the others are taken out again at the end."""
+        self._tentative, self._tentative_keys, self._tentative_in_flight = [], set(), {}
         try:
             yield
         finally:
-            for ticket_id in self._tentative:
-                self.exposure.remove_ticket(ticket_id)
-            self._tentative, self._tentative_keys = None, set()
+            for waiting in self._tentative_in_flight.values():
+                for ticket_id in waiting:
+                    self.exposure.remove_ticket(ticket_id)
+            self._tentative, self._tentative_keys, self._tentative_in_flight = None, set(), {}
 
     def check_ticket(self, *, account: str, symbol: Symbol, side: Side, quantity: int, limit: Decimal | None,
                      instrument: Instrument) -> TicketCheck:
@@ -344,6 +351,7 @@ class RiskEngine:
             self.exposure.ticket_accepted(ticket_id, account, symbol, side, quantity, price)
             self._tentative.append(ticket_id)
             self._tentative_keys.add((account, symbol, side, quantity, limit))
+            self._tentative_in_flight.setdefault((account, symbol, side, quantity, price), []).append(ticket_id)
         return TicketCheck(None, tuple(warnings))
 
     def tentative_count(self) -> int:

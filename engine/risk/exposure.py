@@ -143,6 +143,10 @@ class Exposure:
         self._move(account, symbol, side, quantity, price * quantity)
         self.account_tickets[account] = self.account_tickets.get(account, 0) + 1
 
+    def rename_ticket(self, old: TicketId, new: TicketId) -> None:
+        """The open ticket `old` is now known as `new` (a basket row checked before it was accepted)."""
+        self.tickets[new] = self.tickets.pop(old)
+
     def ticket_joined(self, ticket_id: TicketId, parent_id: ParentId) -> None:
         if ticket_id in self.tickets:
             self.parent_tickets.setdefault(parent_id, []).append(ticket_id)

@@ -199,3 +199,29 @@ def test_a_basket_counts_each_of_its_rows_once_against_the_open_tickets_limit(de
     assert all(r.accepted for r in f.engine.submit_basket(rows[:4]))
     g = desk(limits(ticket_rate=control(firm=4, window_s=60)))
     refused(g, g.engine.submit_basket(rows)[4], "ticket_rate", "5", "4")
+
+
+def test_an_accepted_basket_leaves_in_flight_exactly_what_its_tickets_accepted_one_by_one_would(
+        desk: MakeDesk) -> None:
+    """A basket's rows are in flight from their check (tentatively) and become the tickets they are accepted
+    as: nothing is counted twice or left behind under a tentative name."""
+    from engine.ticket_flow import TicketRequest
+
+    end_s = 3600
+    specs = [("AAPL", Side.BUY, 100, None, "PM1"), ("AAPL", Side.BUY, 100, None, "PM1"),  # the same row twice
+             ("AAPL", Side.SELL, 300, "101.00", "PM2"), ("MSFT", Side.BUY, 200, "99.50", "PM1"),
+             ("MSFT", Side.SELL, 700, None, "PM2")]
+    d = desk(limits(max_position=control(firm=1_000_000)))
+    end = d.clock.now_ns() + end_s * NS_PER_S
+    rows = [TicketRequest(s, side, q, None if p is None else Decimal(p), "IDLE", end, account=a)
+            for s, side, q, p, a in specs]
+    assert all(r.accepted for r in d.engine.submit_basket(rows))
+    e = desk(limits(max_position=control(firm=1_000_000)))
+    for s, side, q, p, a in specs:
+        assert e.engine.submit_ticket(symbol=s, side=side, quantity=q, limit_price=None if p is None else Decimal(p),
+                                      algo="IDLE", end_ns=end, account=a).accepted
+    basket, single = d.engine.risk.checks.exposure, e.engine.risk.checks.exposure
+    assert not any(t.startswith("tentative") for t in basket.tickets)
+    assert basket.tickets == single.tickets and basket.account_tickets == single.account_tickets
+    assert (basket.by_account, basket.account_total, basket.ticket_symbol, basket.ticket_total) == (
+        single.by_account, single.account_total, single.ticket_symbol, single.ticket_total)
