@@ -49,6 +49,8 @@ class AutomaticKills:
         self.storm.widen(_storm_cap(self.risk.config.message_storm))
 
     def on_event(self, event: ev.Event) -> None:
+        if type(event) not in _WATCHED:
+            return
         if isinstance(event, ev.ChildSubmitted):
             self._new_order(event)
         elif isinstance(event, ev.ChildRejected):
@@ -174,6 +176,11 @@ class AutomaticKills:
         if canceled:
             uow.emit(ev.AlertRaised(e.ts_ns, "warning", f"venue {e.venue}", "",
                                     f"reconnected: {len(canceled)} child order(s) at risk canceled"))
+
+
+_WATCHED = frozenset({ev.ChildSubmitted, ev.ChildRejected, ev.ChildCancelRequested, ev.ChildReplaceRequested,
+                      ev.ChildFilled, ev.TicketsAllocated, ev.ChildFillBusted})
+"""The events `on_event` acts on (most of a turn's events are none of these: one set lookup each)."""
 
 
 def _storm_cap(storm: Control) -> int:

@@ -106,6 +106,8 @@ def _order_limits(control: Control, symbol: str, account: str, desk: str) -> Ite
 
 def _states(risk: RiskEngine, account: str, desk: str, symbol: Symbol, reducing_firm: bool,
             reducing_account: bool) -> Iterator[RiskVerdict]:
+    if not risk.store.kill_engaged and not risk.store.risk.states:
+        return  # every scope is ACTIVE (only the others are kept)
     scopes = [(S.FIRM, ""), (S.INSTRUMENT, symbol), (S.ACCOUNT, account)] + ([(S.DESK, desk)] if desk else [])
     for scope, key in scopes:
         state = risk.state_of(scope, key)

@@ -39,7 +39,7 @@ from engine.routing.policies import POLICY_TEXT, ChildOrder, Plan, Situation, St
 from engine.routing.policy import RoutingConfig, RoutingPolicy, policy_of
 from engine.routing.ranking import VenueCost, VenueCosts, venue_cost
 from engine.routing.scorecard import Scorecard
-from engine.routing.scorecard_feed import ChildLookup, FillLookup, ScorecardFeed
+from engine.routing.scorecard_feed import LEARNED_FROM, ChildLookup, FillLookup, ScorecardFeed
 from engine.routing.split import Solver, split
 from engine.routing.venues import VenueFacts, lit_and_dark
 from engine.views import ChildView, ParentView
@@ -266,6 +266,8 @@ class SmartRouter:
 
     def on_event(self, event: ev.Event) -> None:
         """Every engine event after its turn committed (subscribe it): scorecard first, then the trackers."""
+        if type(event) not in _FOLLOWED:
+            return
         if self.feed is not None:
             self.feed.on_event(event)
         if isinstance(event, ev.ChildDecided):
@@ -428,6 +430,10 @@ class SmartRouter:
 
 
 _POLICY_OF_TEXT = {text: policy for policy, text in POLICY_TEXT.items()}
+_FOLLOWED = LEARNED_FROM | {ev.ChildDecided, ev.ChildSubmitted, ev.ChildFilled, ev.ChildCanceled, ev.ChildRejected,
+                            ev.ChildExpired, ev.ChildCancelRequested, ev.ChildCancelRejected, ev.ParentAmended,
+                            ev.TicketAmended, ev.VenueStatusChanged}
+"""The events `on_event` acts on, its scorecard feed's included (most events are none of these)."""
 
 
 def _resumed_plan(decided: ev.ChildDecided) -> Plan:

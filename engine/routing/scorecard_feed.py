@@ -31,8 +31,10 @@ log = logging.getLogger(__name__)
 
 CATCH_UP_LIMIT = 500_000
 """Records folded at most after a restart (the span is one flush interval unless snapshots failed)."""
-_FOLDED_TYPES = ("ChildSubmitted", "ChildAccepted", "ChildFilled", "ChildFillBusted", "ChildRejected", "ChildCanceled",
-                 "ChildExpired")
+LEARNED_FROM = frozenset({ev.ChildSubmitted, ev.ChildAccepted, ev.ChildFilled, ev.ChildFillBusted, ev.ChildRejected,
+                          ev.ChildCanceled, ev.ChildExpired})
+"""The events the feed learns from (most events are none of these: one set lookup each)."""
+_FOLDED_TYPES = tuple(sorted(kind.__name__ for kind in LEARNED_FROM))
 
 ChildLookup = Callable[[ChildId], "tuple[ev.ChildSubmitted, int] | None"]
 """A child's submission and its executed quantity now, from the order store (None: not known)."""
@@ -170,6 +172,8 @@ class ScorecardFeed:
             self._children[child_id] = _Child(key, order.symbol, order.side, order.quantity, order.ts_ns, filled)
 
     def on_event(self, event: ev.Event) -> None:
+        if type(event) not in LEARNED_FROM:
+            return
         if isinstance(event, ev.ChildSubmitted):
             key = score_key(event)
             self._children[event.child_id] = _Child(key, event.symbol, event.side, event.quantity, event.ts_ns)
