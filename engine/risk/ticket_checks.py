@@ -8,6 +8,7 @@ is never stopped by a position or exposure limit, and is the only kind a REDUCIN
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -32,15 +33,12 @@ def ticket_verdicts(risk: RiskEngine, account: str, symbol: Symbol, side: Side, 
     c = risk.config
     desk = c.desk_of(account)
     accounts = risk.desk_accounts.get(desk, ()) if desk else ()
-    exposure = risk.exposure
-    firm_position = risk.position(symbol)
-    firm_working = exposure.ticket_symbol.get(symbol) or Working()
-    account_p = risk.store.risk.account_position(account, symbol)
-    account_position = 0 if account_p is None else account_p.net
-    account_working = exposure.account_working(account, symbol)
-    reducing_firm = controls.reduces(firm_position, firm_working.qty(side), quantity, side)
-    reducing_account = controls.reduces(account_position, account_working.qty(side), quantity, side)
-    yield from _states(risk, account, desk, symbol, reducing_firm, reducing_account)
+    not_active = risk.store.kill_engaged or bool(risk.store.risk.states)  # only scopes not ACTIVE are kept
+    position = c.max_position
+    exposures = c.max_gross.on or c.daily_notional.on or c.credit.on
+    standing = _standing(risk, account, symbol, side, quantity) if not_active or position.on or exposures else None
+    if not_active and standing is not None:
+        yield from _states(risk, account, desk, symbol, standing.reducing_firm, standing.reducing_account)
     if c.restricted.on and (symbol in c.restricted_symbols or symbol in c.restricted_by_account.get(account, ())):
         where = "the firm's" if symbol in c.restricted_symbols else f"account {account}'s"
         yield RiskVerdict("restricted", f"{symbol} is on {where} restricted list", "instrument", symbol, symbol,
@@ -51,21 +49,43 @@ def ticket_verdicts(risk: RiskEngine, account: str, symbol: Symbol, side: Side, 
         found = controls.adv_share(quantity, adv, pct, symbol, c.adv.hard) if pct is not None else None
         if found:
             yield found
-    price = limit or risk.reference(symbol) or _ZERO
-    notional = price * quantity
-    position = c.max_position
-    if position.on:
+    if standing is not None and position.on:
         firm_limit = position.for_instrument(symbol)
         if firm_limit is not None:
-            found = controls.position_limit("max_position", firm_position, firm_working.qty(side), quantity, side,
-                                            firm_limit, "instrument", symbol, position.hard)
+            found = controls.position_limit("max_position", standing.firm_position, standing.firm_working.qty(side),
+                                            quantity, side, firm_limit, "instrument", symbol, position.hard)
             if found:
                 yield found
         yield from _scoped_position(risk, position, account, desk, accounts, symbol, side, quantity,
-                                    account_position, account_working)
-    if not (reducing_firm and reducing_account):
+                                    standing.account_position, standing.account_working)
+    if standing is not None and exposures and not (standing.reducing_firm and standing.reducing_account):
+        notional = (limit or risk.reference(symbol) or _ZERO) * quantity
         yield from _exposure(risk, account, desk, accounts, symbol, side, notional)
     yield from _counts(risk, account, desk, accounts, symbol, side, quantity, limit)
+
+
+@dataclass(frozen=True, slots=True)
+class _Standing:
+    """Where the firm and the account stand in the instrument, and whether the ticket only reduces that."""
+
+    firm_position: int
+    firm_working: Working
+    account_position: int
+    account_working: Working
+    reducing_firm: bool
+    reducing_account: bool
+
+
+def _standing(risk: RiskEngine, account: str, symbol: Symbol, side: Side, quantity: int) -> _Standing:
+    exposure = risk.exposure
+    firm_position = risk.position(symbol)
+    firm_working = exposure.ticket_symbol.get(symbol) or Working()
+    account_p = risk.store.risk.account_position(account, symbol)
+    account_position = 0 if account_p is None else account_p.net
+    account_working = exposure.account_working(account, symbol)
+    return _Standing(firm_position, firm_working, account_position, account_working,
+                     controls.reduces(firm_position, firm_working.qty(side), quantity, side),
+                     controls.reduces(account_position, account_working.qty(side), quantity, side))
 
 
 def order_verdicts(risk: RiskEngine, account: str, desk: str, symbol: Symbol, side: Side, quantity: int,
@@ -106,8 +126,6 @@ def _order_limits(control: Control, symbol: str, account: str, desk: str) -> Ite
 
 def _states(risk: RiskEngine, account: str, desk: str, symbol: Symbol, reducing_firm: bool,
             reducing_account: bool) -> Iterator[RiskVerdict]:
-    if not risk.store.kill_engaged and not risk.store.risk.states:
-        return  # every scope is ACTIVE (only the others are kept)
     scopes = [(S.FIRM, ""), (S.INSTRUMENT, symbol), (S.ACCOUNT, account)] + ([(S.DESK, desk)] if desk else [])
     for scope, key in scopes:
         state = risk.state_of(scope, key)
