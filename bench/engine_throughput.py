@@ -10,7 +10,8 @@ like a desk: their algos then do not tick on the same grid seconds) and market s
 each N (of the minutes left after the submissions), with the process's resident set (`rss_mb` at the end
 of the run, `peak_rss_mb` so far in the process: run one N per process for a clean peak). Events/s counts
 engine events, so it falls when algos do less per second of market time (sleeping TWAPs publish fewer
-AlgoProgress events); compare market s per wall s.
+AlgoProgress events); compare market s per wall s. The process runs the collector as every `ems` command
+does (app/gc_policy.py).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from app.config import load_config, session_epoch_ns
+from app.gc_policy import apply_gc_policy
 from app.wiring import build_engine, open_journal
 from bench.common import emit, median_of, parser, table
 from engine.clock import NS_PER_S, VirtualClock
@@ -103,6 +105,7 @@ def main() -> None:
     p.add_argument("--stagger-ms", type=float, default=0.0, help="with --parents: submit the parents this many "
                    "market ms apart (0: all at once, their algos then tick on the same grid seconds)")
     args = p.parse_args()
+    apply_gc_policy()  # the collector as every `ems` process sets it
     if args.parents:
         by_count: dict[int, dict[str, Any]] = {}
         for count in map(int, args.parents.split(",")):

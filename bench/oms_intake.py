@@ -8,7 +8,8 @@ encoded before the clock starts, written in chunks of 64 as fast as the socket t
 split evenly across the sessions and sent at once. Measured: orders acknowledged (New, ExecType 0) per
 second from the first byte sent to the last New, over all sessions; send-to-New latency p50 / p99 / max;
 journal rows written; median of `--repeats`. Then a 10,000-row basket through the engine API
-(`Engine.submit_basket`) in this process: rows per second.
+(`Engine.submit_basket`) in this process, the collector set as every `ems` process sets it (app/gc_policy.py;
+CPython's default walks the whole growing heap every few thousand rows): rows per second.
 """
 
 from __future__ import annotations
@@ -119,8 +120,11 @@ def intake(orders: int, sessions: int, repeats: int, seed: int) -> dict[str, Any
 
 
 def basket_rows_per_s(rows: int, repeats: int) -> tuple[float, list[float]]:
-    """`Engine.submit_basket` of `rows` ticket requests on a fresh engine and journal, median rows/s."""
+    """`Engine.submit_basket` of `rows` ticket requests on a fresh engine and journal, median rows/s; the
+    collector set as every `ems` process sets it (app/gc_policy.py)."""
+    from app.gc_policy import apply_gc_policy
     from bench.basket_intake import submit_basket_once
+    apply_gc_policy()
     runs = [submit_basket_once(rows, seed=n) for n in range(repeats)]
     return statistics.median(runs), runs
 
