@@ -88,7 +88,7 @@ class RiskEngine:
         self.recent: deque[Decision] = deque(maxlen=RECENT)
         self._passed = [0, 0]  # tickets, children
         self._passed_since = clock.now_ns()
-        self._tentative: list[TicketId] | None = None
+        self._tentative: int | None = None  # rows checked in a basket so far (None: not checking a basket)
         self._tentative_keys: set[tuple[object, ...]] = set()
         self._tentative_in_flight: dict[tuple[object, ...], list[TicketId]] = {}  # by what each will be accepted as
         self._listeners: list[Callable[[ev.Event], None]] = []
@@ -328,7 +328,7 @@ class RiskEngine:
         """Tickets checked inside count against the limits of the ones checked after them (a basket is checked
         whole before any row is accepted). A row accepted inside becomes the ticket its TicketAccepted names (what
         it has in flight is already counted); the others are taken out again at the end."""
-        self._tentative, self._tentative_keys, self._tentative_in_flight = [], set(), {}
+        self._tentative, self._tentative_keys, self._tentative_in_flight = 0, set(), {}
         try:
             yield
         finally:
@@ -346,16 +346,16 @@ class RiskEngine:
                 return TicketCheck(verdict, tuple(warnings))
             warnings.append(verdict)
         if self._tentative is not None:
-            ticket_id = TicketId(f"tentative-{len(self._tentative)}")
+            ticket_id = TicketId(f"tentative-{self._tentative}")
             price = limit or self.reference(symbol) or _ZERO
             self.exposure.ticket_accepted(ticket_id, account, symbol, side, quantity, price)
-            self._tentative.append(ticket_id)
+            self._tentative += 1
             self._tentative_keys.add((account, symbol, side, quantity, limit))
             self._tentative_in_flight.setdefault((account, symbol, side, quantity, price), []).append(ticket_id)
         return TicketCheck(None, tuple(warnings))
 
     def tentative_count(self) -> int:
-        return 0 if self._tentative is None else len(self._tentative)
+        return self._tentative or 0
 
     def tentative_duplicate(self, key: tuple[object, ...]) -> bool:
         return key in self._tentative_keys
