@@ -120,18 +120,25 @@ def _sample_average(problem: PlacementProblem) -> Callable[[float, Sequence[floa
     market_cost = h + problem.market_fee
     lam_u, lam_o = problem.shortfall_penalty, problem.overfill_penalty
     gains = [h + rebate for rebate in problem.rebates]
-    surpluses = [[max(outflow - queue, 0) for outflow, queue in zip(scenario, problem.queues, strict=True)]
-                 for scenario in problem.scenarios]
-    count = len(surpluses)
+    venues = problem.venues
+    # (ξ_k - Q_k)+ of every scenario in one flat list, scenario after scenario: the loops below index it
+    # (compiled, an index loop builds no tuple per step, where a zip does)
+    clears = [float(max(outflow - queue, 0)) for scenario in problem.scenarios
+              for outflow, queue in zip(scenario, problem.queues, strict=True)]
+    count = len(problem.scenarios)
 
     def cost(market: float, limits: Sequence[float]) -> float:
+        if len(limits) != venues:
+            raise ValueError(f"need one limit per venue ({venues}), got {len(limits)}")
+        wanted = [float(limit) for limit in limits]
         total: float = 0.0
-        for surplus in surpluses:
+        for first in range(0, count * venues, venues):
             value = market_cost * market
             filled = market
-            for limit, clears, gain in zip(limits, surplus, gains, strict=True):
-                fill = limit if limit < clears else clears
-                value -= gain * fill
+            for k in range(venues):
+                limit, clear = wanted[k], clears[first + k]
+                fill = limit if limit < clear else clear
+                value -= gains[k] * fill
                 filled += fill
             short = target - filled
             total += value + (lam_u * short if short > 0 else -lam_o * short)
@@ -188,7 +195,9 @@ def solve(problem: PlacementProblem, rng: random.Random, iterations: int = 400) 
     under_step, over_step = -step * lam_u, step * lam_o
     rest_steps = [-step * (h + r) for r in problem.rebates]  # a limit order's step while its queue clears past it
     surpluses: dict[int, list[float]] = {}  # (ξ - Q)+ per drawn scenario, computed once
-    venues = range(1, k + 1)
+    size = k + 1
+    point = [0.0] * size  # the step's point before the projection, and its clipped coordinates: reused
+    clip = [0.0] * size
     bits, getrandbits = count.bit_length(), rng.getrandbits
     for n in range(iterations):
         drawn = getrandbits(bits)  # rng.randrange(count), drawn as it draws (the same stream)
@@ -199,24 +208,28 @@ def solve(problem: PlacementProblem, rng: random.Random, iterations: int = 400) 
             surplus = surpluses[drawn] = [0.0] + [float(max(o - q, 0)) for o, q in zip(scenarios[drawn], queues,
                                                                                          strict=True)]
         filled = x[0]
-        for i in venues:
+        for i in range(1, size):
             lim, s = x[i], surplus[i]
             filled += lim if lim < s else s  # min(lim, s)
         penalty = under_step if filled < target else (over_step if filled > target else 0.0)
         # the subgradient step, then the projection onto the box (the sum cap below, rarely binding)
         moved = x[0] - market_step - penalty
         total = clipped = 0.0 if moved < 0.0 else (upper[0] if moved > upper[0] else moved)
-        point = [moved]
-        clip = [clipped]
-        for i in venues:
-            moved = x[i] - (rest_steps[i - 1] + penalty if surplus[i] > x[i] else 0.0)
+        point[0] = moved
+        clip[0] = clipped
+        for i in range(1, size):
+            here = x[i]
+            moved = here - (rest_steps[i - 1] + penalty if surplus[i] > here else 0.0)
             clipped = 0.0 if moved < 0.0 else (upper[i] if moved > upper[i] else moved)
-            point.append(moved)
-            clip.append(clipped)
+            point[i] = moved
+            clip[i] = clipped
             total += clipped
-        x = clip if total <= cap else _project(point, upper, cap)
+        if total <= cap:
+            x, clip = clip, x  # the clipped point is the iterate; the old iterate's list is the next buffer
+        else:
+            x = _project(point, upper, cap)
         if n >= first_kept:
-            for i in range(k + 1):
+            for i in range(size):
                 summed[i] += x[i]
     kept = iterations - first_kept
     averaged = [v / kept for v in summed]
