@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 
 from engine.fix.codec import REJECT_TEXT, SessionRejectReason
 from engine.fix.dictionary import USER_DEFINED_TAG_MIN, Dictionary, GroupDef
@@ -25,6 +26,7 @@ Node = tuple[int, bytes, "list[list[Node]] | None"]
 """A field: tag, value, and for a NumInGroup field the instances of its group (each a list of nodes)."""
 
 _FIRST = {8: -3, 9: -2, 35: -1}
+_TAG = itemgetter(0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,9 +161,7 @@ class MessageValidator:
         header: bool = False,
     ) -> SessionProblem | None:
         dictionary = self.dictionary
-        ordered = sorted(nodes, key=lambda node: _FIRST.get(node[0], node[0])) if header else sorted(
-            nodes, key=lambda node: node[0]
-        )
+        ordered = sorted(nodes, key=lambda node: _FIRST.get(node[0], node[0])) if header else sorted(nodes, key=_TAG)
         last: int | None = None
         for tag, value, instances in ordered:
             if tag == last:
