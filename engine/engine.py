@@ -405,8 +405,8 @@ class Engine:
 
     def turn(self) -> AbstractContextManager[None]:
         """Open (or join) a turn: everything done inside commits in one transaction when it closes (a
-        gateway wraps one socket read in it, so a message, the ticket it makes and its answer commit
-        together)."""
+        gateway wraps each batch of a socket read's messages in it, so a message, the ticket it makes and its
+        answer commit together)."""
         return self.turns.turn()
 
     async def events(self, *, market: bool = False) -> AsyncIterator[ev.Event]:

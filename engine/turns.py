@@ -101,8 +101,8 @@ class Turns:
 
     def at_end(self, key: Hashable, action: Callable[[], None]) -> None:
         """Run `action` once at the end of the outermost turn, before it commits: work a batch needs once,
-        not once per item (a basket or a socket read of many orders crosses a symbol and resizes a parent
-        once). A later call with the same key is dropped; actions may emit and add more. Outside a turn
+        not once per item (a basket or a turn of a socket read's many orders crosses a symbol and resizes a
+        parent once). A later call with the same key is dropped; actions may emit and add more. Outside a turn
         it runs at once."""
         if self._depth == 0:
             action()

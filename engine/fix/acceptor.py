@@ -3,8 +3,9 @@
 Only configured (SenderCompID, TargetCompID) pairs get a session. As in QuickFIX, a connection whose
 first message is not a Logon for a configured, currently unconnected session (right BeginString and
 CompIDs), or whose Logon is garbled, is closed without a reply and without creating any state. Each
-socket read is framed, verified and handed to the session as one batch; everything the batch produced
-(sequence numbers, stored messages) is committed to the store once, then written to the socket.
+socket read is framed, verified and handed to the session in batches of at most `max_messages_per_turn`
+(engine/fix/transport.py), each one turn: everything a batch produced (sequence numbers, stored messages) is
+committed to the store once, then written to the socket; the loop runs other work between two batches.
 
 Sessions cannot hurt each other: an exception while one connection's read is handled (its application,
 its store rows) closes that connection only, its uncommitted rows are discarded, and `on_error` is told;
@@ -27,7 +28,7 @@ from engine.fix.protocols import FixApplication
 from engine.fix.session import ErrorHandler, FixSession, SessionState
 from engine.fix.session_core import SessionCore
 from engine.fix.store import SessionStore
-from engine.fix.transport import BatchedConnection
+from engine.fix.transport import MAX_MESSAGES_PER_TURN, BatchedConnection
 from engine.ledger import Ledger
 
 log = logging.getLogger(__name__)
@@ -56,11 +57,14 @@ class FixAcceptor:
         wall_time_ns: Callable[[], int] | None = None,
         unit_of_work: Callable[[], AbstractContextManager[None]] | None = None,
         on_error: ErrorHandler | None = None,
+        max_messages_per_turn: int = MAX_MESSAGES_PER_TURN,
     ) -> None:
         self.config = config
+        self.max_messages_per_turn = max_messages_per_turn
+        """A socket read's messages enter in turns of at most this many (engine/fix/transport.py)."""
         self._unit_of_work = unit_of_work or nullcontext
-        """Wraps the handling of one socket read: the OMS gateway passes the engine's turn, so the read's
-        messages, the tickets they make and the answers commit in one transaction."""
+        """Wraps the handling of one turn of a socket read's messages: the OMS gateway passes the engine's turn,
+        so those messages, the tickets they make and the answers commit in one transaction."""
         self._clock = clock
         self._wall_ns = wall_time_ns or clock.now_ns
         self.store = SessionStore(store_path, synchronous=config.synchronous)
@@ -273,7 +277,7 @@ class _Connection(BatchedConnection):
     BEFORE_WRITE = "acceptor.before_write"
 
     def __init__(self, acceptor: FixAcceptor) -> None:
-        super().__init__()
+        super().__init__(acceptor.max_messages_per_turn)
         self._acceptor = acceptor
         self._framer = FixFramer()
         self._logon_timer: TimerHandle | None = None
@@ -294,21 +298,33 @@ class _Connection(BatchedConnection):
         if self._closing:
             return
         try:
-            self._handle(data)
+            messages = self._frame(data)
         except Exception as exc:  # this connection's problem: the others go on
             self._acceptor._failed(self, exc)
-        self._acceptor._flush()
+            messages = []
+        if messages:
+            self._receive(messages)  # in turns (engine/fix/transport.py), each flushed
+        else:
+            self._acceptor._flush()
 
-    def _handle(self, data: bytes) -> None:
+    def _frame(self, data: bytes) -> list[FixMessage]:
         messages, errors = self._framer.feed(data)
         for error in errors:
             log.warning("FIX %s: dropped garbled data: %s", self.peer, error)
             if self.session is None and error.msg_type == MsgType.LOGON:
                 log.warning("FIX %s: garbled Logon; disconnecting", self.peer)
                 self.disconnect()
-                return
-        if not messages:
-            return
+                return []
+        return messages
+
+    def _turn(self, messages: list[FixMessage]) -> None:
+        try:
+            self._handle(messages)
+        except Exception as exc:  # this connection's problem: the others go on
+            self._acceptor._failed(self, exc)
+        self._acceptor._flush()
+
+    def _handle(self, messages: list[FixMessage]) -> None:
         session = self.session
         if session is None:
             session = self.session = self._acceptor._bind(self, messages[0])

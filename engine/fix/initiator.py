@@ -6,10 +6,11 @@ while attempts keep failing (back to the minimum after a session that logged on)
 shared `FixSession` ones (engine/fix/session.py); the initiator only adds the Logon exchange
 (engine/fix/initiator_session.py).
 
-Durability follows the acceptor's rules: each socket read is handled inside `unit_of_work` (the engine's
-turn, when the application reports to the engine) and the session store commits, with the rest of the
-ledger, before any byte goes on the wire; an exception while a read is handled drops that read's
-uncommitted rows and the connection (we reconnect and the counterparty resends).
+Durability follows the acceptor's rules: a socket read's messages are handled in batches of at most
+`max_messages_per_turn` (engine/fix/transport.py), each inside `unit_of_work` (the engine's turn, when the
+application reports to the engine), and the session store commits, with the rest of the ledger, before any
+byte goes on the wire; an exception while a batch is handled drops its uncommitted rows and the connection
+(we reconnect and the counterparty resends).
 """
 
 from __future__ import annotations
@@ -25,13 +26,13 @@ from engine import failpoints
 from engine.clock import NS_PER_S, Clock, TimerHandle
 from engine.fix.codec import FieldValue
 from engine.fix.config import SessionConfig, SessionSettings
-from engine.fix.framing import FixFramer
+from engine.fix.framing import FixFramer, FixMessage
 from engine.fix.initiator_session import InitiatorSession
 from engine.fix.protocols import FixApplication
 from engine.fix.session import ErrorHandler, SessionState
 from engine.fix.session_core import SessionCore, SilenceHandler
 from engine.fix.store import SessionStore
-from engine.fix.transport import BatchedConnection
+from engine.fix.transport import MAX_MESSAGES_PER_TURN, BatchedConnection
 from engine.ledger import Ledger
 
 log = logging.getLogger(__name__)
@@ -82,12 +83,15 @@ class FixInitiator:
         unit_of_work: Callable[[], AbstractContextManager[None]] | None = None,
         on_error: ErrorHandler | None = None,
         on_silence: SilenceHandler | None = None,
+        max_messages_per_turn: int = MAX_MESSAGES_PER_TURN,
     ) -> None:
         self.config = config
+        self.max_messages_per_turn = max_messages_per_turn
+        """A socket read's messages enter in turns of at most this many (engine/fix/transport.py)."""
         self._clock = clock
         self.unit_of_work: Callable[[], AbstractContextManager[None]] = unit_of_work or nullcontext
-        """Wraps the handling of one socket read (the engine's turn: reports and sequence numbers commit
-        together); may be set after construction, before `start()`."""
+        """Wraps the handling of one turn of a socket read's messages (the engine's turn: reports and sequence
+        numbers commit together); may be set after construction, before `start()`."""
         self.store = SessionStore(store_path, synchronous=config.synchronous)
         self.session = InitiatorSession(
             config.session, self.store, clock, application,
@@ -251,7 +255,7 @@ class _Connection(BatchedConnection):
     """One TCP connection of the initiator: framing, the Logon timeout and write batching."""
 
     def __init__(self, owner: FixInitiator, loop: asyncio.AbstractEventLoop) -> None:
-        super().__init__()
+        super().__init__(owner.max_messages_per_turn)
         self._owner = owner
         self._framer = FixFramer()
         self._logon_timer: TimerHandle | None = None
@@ -275,11 +279,21 @@ class _Connection(BatchedConnection):
         owner = self._owner
         try:
             messages, errors = self._framer.feed(data)
-            for error in errors:
-                log.warning("FIX %s: dropped garbled data: %s", owner.session.session_id, error)
-            if messages:
-                with owner.unit_of_work():
-                    owner.session.on_messages(messages)
+        except Exception as exc:
+            owner._failed(exc)
+            return
+        for error in errors:
+            log.warning("FIX %s: dropped garbled data: %s", owner.session.session_id, error)
+        if messages:
+            self._receive(messages)  # in turns (engine/fix/transport.py), each flushed
+        else:
+            owner._flush()
+
+    def _turn(self, messages: list[FixMessage]) -> None:
+        owner = self._owner
+        try:
+            with owner.unit_of_work():
+                owner.session.on_messages(messages)
         except Exception as exc:
             owner._failed(exc)
             return

@@ -20,7 +20,7 @@ class SessionTransport(Protocol):
 class FixApplication(Protocol):
     """The application layer on top of the sessions (NewOrderSingle -> tickets etc.).
 
-    Called synchronously on the event loop while a socket read is processed; it may call
+    Called synchronously on the event loop while a batch of a socket read is processed; it may call
     `FixAcceptor.send` from inside these callbacks (the answer goes out with the same batch).
     """
 

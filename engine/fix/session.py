@@ -1,6 +1,6 @@
 """The FIX 4.4 session state machine for one counterparty, independent of sockets and of its role.
 
-Inbound messages arrive in batches (`on_messages`, one call per socket read); application messages reach
+Inbound messages arrive in batches (`on_messages`, one call per turn of a socket read); application messages reach
 the `FixApplication` in sequence order. Handling follows QuickFIX's Session::next step for step, so that
 its acceptance tests pass: header CompIDs present, BeginString, dictionary validation (-> Reject), then
 per message type the checks of Session::verify — SendingTime accuracy and CompIDs (-> Reject and Logout),
@@ -39,7 +39,7 @@ class FixSession(SessionCore):
     """One configured session: validation, sequence numbers, recovery, heartbeats, logon and logout."""
 
     def on_messages(self, messages: Iterable[FixMessage]) -> None:
-        """Process one socket read's worth of verified messages, in order."""
+        """Process a batch of a socket read's verified messages (one turn), in order."""
         if self._hb.test_pending and self.state in ONLINE:
             self._tell_silence(False)  # anything from the peer answers our TestRequest's doubt
         for message in messages:

@@ -3,8 +3,8 @@
 Requests become NewOrderSingle / OrderCancelRequest / OrderCancelReplaceRequest / OrderStatusRequest
 (engine/venues/fix_messages.py); ExecutionReports and OrderCancelRejects become the engine's venue
 order events. Sequence numbers and sent messages live in the session store on the engine's ledger,
-and each socket read is handled inside one engine turn (`Engine.turn`), so a report and the inbound
-MsgSeqNum that carried it commit together, before anything is sent in answer.
+and a socket read's messages are handled in engine turns (`Engine.turn`; at most 256 a turn), so a
+report and the inbound MsgSeqNum that carried it commit together, before anything is sent in answer.
 
 Session state reaches the engine as VenueStatusChanged: connected when the session logs on, degraded
 while a TestRequest sent for the venue's silence is unanswered (the router sends nothing new there), not
@@ -90,7 +90,7 @@ class FixVenue(Venue):
     # ----- Venue ------------------------------------------------------------------------------------
 
     def connect(self, listener: VenueListener) -> None:
-        """Start the session; each socket read runs in the listener's turn when it has one (the engine)."""
+        """Start the session; a socket read's messages run in the listener's turns when it has them (the engine)."""
         self._listener = listener
         turn: Callable[[], AbstractContextManager[None]] | None = getattr(listener, "turn", None)
         if turn is not None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -247,3 +249,52 @@ async def test_state_is_committed_before_the_reply_is_on_the_wire(acceptor, tmp_
     assert peek.seq_nums(OMS1) == (3, 3)
     assert [m.seq_num for m in peek.outbound(OMS1, 1, 9)] == [2]
     client.close()
+
+
+class _CountedTurns:
+    """A unit of work that records how many messages the app had seen when each turn ended."""
+
+    def __init__(self, app: RecordingApp) -> None:
+        self.app = app
+        self.ends: list[int] = []
+
+    @contextlib.contextmanager
+    def __call__(self) -> Iterator[None]:
+        yield
+        self.ends.append(len(self.app.messages))
+
+
+async def test_a_burst_in_one_read_enters_in_bounded_turns_with_the_loop_running_between_them(tmp_path):
+    config = AcceptorConfig(sessions=(SessionConfig("EMS", "OMS1", password="secret"),), logon_timeout_s=1.0)
+    app = EchoApp()
+    turns = _CountedTurns(app)
+    acc = FixAcceptor(config, tmp_path / "fix.db", VirtualClock(START), app, wall_time_ns=time.time_ns,
+                      unit_of_work=turns, max_messages_per_turn=4)
+    app.acceptor = acc
+    await acc.start()
+    between: list[int] = []  # messages handed over when a callback scheduled during the first turn ran
+
+    original = app.on_message
+
+    def on_message(session_id: SessionId, message: FixMessage) -> None:
+        original(session_id, message)
+        if len(app.messages) == 1:
+            asyncio.get_running_loop().call_soon(lambda: between.append(len(app.messages)))
+
+    app.on_message = on_message  # type: ignore[method-assign]
+    client = await Client.connect(acc.port)
+    await asyncio.sleep(0)
+    orders = [frame("D", 2 + n, [(11, f"C{n}"), *ORDER[1:]], sender="OMS1") for n in range(10)]
+    client.send(_logon(), *orders)  # one write: one read on our side (11 messages, far below a socket buffer)
+    answers = await client.receive(11)
+    assert [m.get(11) for m in answers[1:]] == [f"C{n}".encode() for n in range(10)]  # all, in order
+    assert [m.get_int(34) for m in answers] == list(range(1, 12))
+    assert turns.ends == [3, 7, 10]  # the Logon and 3 orders, then 4, then 3: never more than 4 a turn
+    assert between == [3]  # the loop ran other work after the first turn, before the second
+    assert acc.store.seq_nums(OMS1) == (12, 12)
+    client.send(*[frame("D", 12 + n, [(11, f"D{n}"), *ORDER[1:]], sender="OMS1") for n in range(5)])
+    later = await client.receive(5)  # reading resumed once nothing waited
+    assert [m.get(11) for m in later] == [f"D{n}".encode() for n in range(5)]
+    assert turns.ends[3:] == [14, 15]
+    client.close()
+    await acc.stop(timeout_s=1.0)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -241,3 +242,28 @@ async def test_the_logon_carries_password_heartbeat_and_reset(tmp_path: Path) ->
     finally:
         await initiator.stop()
         await server.stop()
+
+
+async def test_a_burst_of_reports_in_one_read_enters_in_bounded_turns(pair: Pair) -> None:
+    ends: list[int] = []  # messages handed over when each turn ended
+
+    @contextlib.contextmanager
+    def counted() -> Iterator[None]:
+        yield
+        ends.append(len(pair.app.messages))
+
+    assert pair.acceptor is not None
+    config = InitiatorConfig(SessionConfig("EMS", "VENUE", password="pw"), port=pair.acceptor.port,
+                             reconnect_min_s=0.05, reconnect_max_s=0.2, logout_timeout_s=1.0)
+    initiator = pair.initiator = FixInitiator(config, pair.tmp_path / "ems.db", RealClock(asyncio.get_running_loop()),
+                                              pair.app, unit_of_work=counted, max_messages_per_turn=4)
+    initiator.start()
+    await until(lambda: initiator.logged_on)
+    before = len(ends)
+    for n in range(10):  # one turn of the venue: one write, one read on our side
+        pair.acceptor.send(VENUE_SIDE, "8", [(11, f"C{n}"), *REPORT])
+    await until(lambda: len(pair.app.messages) == 10)
+    assert [m.get(11) for _, m in pair.app.messages] == [f"C{n}".encode() for n in range(10)]
+    assert ends[before:] == [4, 8, 10]
+    pair.acceptor.send(VENUE_SIDE, "8", [(11, "C10"), *REPORT])  # reading resumed once nothing waited
+    await until(lambda: len(pair.app.messages) == 11)
