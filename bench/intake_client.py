@@ -5,6 +5,10 @@
 then one thread writes them in chunks while another reads, answers TestRequests and timestamps the New
 (ExecType 0) of each ClOrdID. It prints one JSON line: orders sent and acknowledged, the seconds from the
 first byte sent to the last New, and the send-to-New latency of every order (p50 / p99 / max, in ms).
+
+With `--every-ms T` it is a probe instead: one order every T ms, each on its own, until its standard input
+closes (or `--orders` are sent); its send-to-New latencies say how long another session's burst keeps a lone
+order waiting.
 Plain sockets and hand-made FIX: the client must cost the engine nothing it would not cost a real OMS,
 and must not share code with the acceptor it measures.
 """
@@ -133,12 +137,69 @@ def orders(comp_id: str, count: int, rng: random.Random) -> list[tuple[str, list
     return out
 
 
-def run(host: str, port: int, comp_id: str, count: int, seed: int, timeout_s: float) -> dict[str, object]:
+def probe_orders(comp_id: str, count: int) -> list[tuple[str, list[tuple[int, str]]]]:
+    """A probe's orders: one account of its own, no two alike in (symbol, side, quantity, price) up to 1,520."""
+    out = []
+    symbols = list(PRICES)
+    for n in range(count):
+        symbol, side = symbols[n % len(symbols)], "1" if (n // len(symbols)) % 2 == 0 else "2"
+        offset = Decimal(1 + (n // (2 * len(symbols))) % 19) / 100
+        price = PRICES[symbol] - offset if side == "1" else PRICES[symbol] + offset
+        quantity = str(100 * (1 + (n // (38 * len(symbols))) % 10))
+        cl_ord_id = f"{comp_id}-{n:07d}"
+        out.append((cl_ord_id, [(11, cl_ord_id), (1, comp_id), (55, symbol), (54, side), (38, quantity), (40, "2"),
+                                (44, str(price)), (59, "0"), (60, ""), (847, "1000")]))
+    return out
+
+
+def logged_on(host: str, port: int, comp_id: str, timeout_s: float) -> Session | None:
     session = Session(host, port, comp_id)
-    reader = threading.Thread(target=session.reader, daemon=True)
-    reader.start()
+    threading.Thread(target=session.reader, daemon=True).start()
     session.send(frame([*session.header("A"), (98, "0"), (108, "30"), (141, "Y")]))
-    if not session.logged_on.wait(timeout_s):
+    return session if session.logged_on.wait(timeout_s) else None
+
+
+def probe(host: str, port: int, comp_id: str, limit: int, every_ms: float, timeout_s: float) -> dict[str, object]:
+    """One order every `every_ms` until stdin closes (or `limit` are sent); send-to-New latencies."""
+    session = logged_on(host, port, comp_id, timeout_s)
+    if session is None:
+        return {"error": "no Logon answer"}
+    stop = threading.Event()
+
+    def until_stdin_closes() -> None:
+        sys.stdin.read()
+        stop.set()
+
+    threading.Thread(target=until_stdin_closes, daemon=True).start()
+    sent_ns: dict[str, int] = {}
+    for cl_ord_id, fields in probe_orders(comp_id, limit):
+        if stop.wait(every_ms / 1000):
+            break
+        with session.lock:
+            data = frame([*session.header("D"), *[(tag, utc_now() if tag == 60 else value) for tag, value in fields]])
+            sent_ns[cl_ord_id] = time.perf_counter_ns()
+            session.sock.sendall(data)
+    deadline = time.monotonic() + timeout_s
+    while len(session.acked) + len(session.rejected) < len(sent_ns) and time.monotonic() < deadline:
+        time.sleep(0.005)
+    latencies = sorted((session.acked[c] - sent_ns[c]) / 1e6 for c in session.acked if c in sent_ns)
+    with session.lock:
+        session.sock.sendall(frame([*session.header("5")]))
+    time.sleep(0.05)
+    session.closed.set()
+    session.sock.close()
+    return {
+        "comp_id": comp_id, "orders": len(sent_ns), "acked": len(session.acked), "rejected": len(session.rejected),
+        "first_rejects": list(session.rejected.items())[:3],
+        "ack_ms_p50": statistics.median(latencies) if latencies else None,
+        "ack_ms_p99": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] if latencies else None,
+        "ack_ms_max": latencies[-1] if latencies else None,
+    }
+
+
+def run(host: str, port: int, comp_id: str, count: int, seed: int, timeout_s: float) -> dict[str, object]:
+    session = logged_on(host, port, comp_id, timeout_s)
+    if session is None:
         return {"error": "no Logon answer"}
     batch = orders(comp_id, count, random.Random(seed))
     now = utc_now()
@@ -189,8 +250,12 @@ def main() -> None:
     p.add_argument("--orders", type=int, required=True)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--timeout", type=float, default=120.0)
+    p.add_argument("--every-ms", type=float, help="a probe: one order every this many ms until stdin closes")
     args = p.parse_args()
-    print(json.dumps(run(args.host, args.port, args.comp_id, args.orders, args.seed, args.timeout)))
+    if args.every_ms is not None:
+        print(json.dumps(probe(args.host, args.port, args.comp_id, args.orders, args.every_ms, args.timeout)))
+    else:
+        print(json.dumps(run(args.host, args.port, args.comp_id, args.orders, args.seed, args.timeout)))
     sys.stdout.flush()
 
 
