@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -123,6 +123,7 @@ class OmsClient:
         self.stats = SessionStats()
         self.logged_on = asyncio.Event()
         self._writer: asyncio.StreamWriter | None = None
+        self._corked: list[bytes] | None = None  # frames of a `batched()` block
         self._task: asyncio.Task[None] | None = None
         self._last_sent = time.monotonic()
         self._logout_sent = False
@@ -249,9 +250,23 @@ class OmsClient:
                       target_comp_id=self.target_comp_id, seq_num=seq, sending_time=sending_time,
                       poss_dup=orig is not None, orig_sending_time=orig)
 
+    @contextlib.contextmanager
+    def batched(self) -> Iterator[None]:
+        """What is sent inside goes out in one write at the end, as an OMS pushes a basket: the EMS reads it
+        as one burst."""
+        self._corked = []
+        try:
+            yield
+        finally:
+            corked, self._corked = self._corked, None
+            if corked:
+                self._write(b"".join(corked))
+
     def _write(self, frame: bytes) -> None:
         # A message written while the link is down keeps its number: the EMS asks for it after the next Logon.
-        if self.connected:
+        if self._corked is not None:
+            self._corked.append(frame)
+        elif self.connected:
             assert self._writer is not None
             self._writer.write(frame)
             self._last_sent = time.monotonic()

@@ -9,9 +9,10 @@ holds the third fill, whatever the rhythm of the turns before it). Unset, `hit` 
 Points: `ledger.before_commit` (a turn's rows written, COMMIT not yet), `ledger.after_commit`
 (committed, nothing sent yet), `acceptor.before_write` (FIX bytes about to go on the wire),
 `recovery.replaying` (every 1,000th journal record replayed), `initiator.before_write` (our FIX initiator's
-committed bytes about to go to a venue); marks: `oms.new_order`, `venue.fill` (a venue's fill about to be
-applied, in its turn), `venue.bust` (likewise a venue's trade bust), `fix_venue.submit` (a NewOrderSingle
-about to be stored for a FIX venue).
+committed bytes about to go to a venue), `fix.messages_waiting` (a turn of a FIX read committed and written,
+more of the read's messages waiting for their turns); marks: `oms.new_order`, `venue.fill` (a venue's fill
+about to be applied, in its turn), `venue.bust` (likewise a venue's trade bust), `fix_venue.submit` (a
+NewOrderSingle about to be stored for a FIX venue).
 """
 
 from __future__ import annotations

@@ -91,6 +91,7 @@ class BatchedConnection(asyncio.Protocol):
             return
         assert transport is not None
         if backlog:
+            failpoints.hit("fix.messages_waiting")
             if not self._reading_paused:
                 transport.pause_reading()
                 self._reading_paused = True

@@ -14,7 +14,8 @@ back: the OMS resends the order, one ticket); the turn committed but nothing was
 by resend, PossDup, once; the OMS does not resend the order); FIX bytes about to be written (same); the
 journal half replayed at startup (the next start recovers it whole); a fill's turn written but not
 committed (the fill is lost whole: no allocation, no report; that lifetime runs under a tap, `TAP`, that
-shows which turn the kill rolled back).
+shows which turn the kill rolled back); a turn of a burst committed and written while the burst's other orders
+wait for their turns (those come again by resend, each one ticket).
 """
 
 from __future__ import annotations
@@ -245,4 +246,37 @@ async def test_a_kill_late_in_the_day_restarts_from_a_background_checkpoint(desk
     await desk.wind_down()
     state = read_state(desk.journal)
     assert sum(t.allocated for t in state.tickets.values()) == sum(f.quantity for f in state.fills if f.applied)
+    assert_nothing_lost_or_repeated(desk, state)
+
+
+async def test_kill_between_two_turns_of_one_read_loses_nothing_the_waiting_orders_come_by_resend(
+    desk: Desk,
+) -> None:
+    """A read of many orders enters in turns (engine/fix/transport.py). A kill after the first turn committed
+    and was written, the read's other orders still waiting in memory: those were neither journaled nor
+    answered, so after the restart the engine asks for them (a gap) and the OMS resends them; each order is
+    one ticket, acknowledged once."""
+    desk.engine.start("fix.messages_waiting:1")
+    await desk.logon()
+    symbols = ("AAPL", "MSFT", "NVDA")
+    with desk.oms.batched():  # one write: the engine reads it as one burst, more than one turn takes
+        orders = [desk.order(symbols[n % 3], 100 * (1 + (n // 3) % 40), through=f"0.0{1 + n // 120}")
+                  for n in range(400)]
+    await desk.died_at_failpoint("a turn committed with the read's other orders waiting")
+
+    state = read_state(desk.journal)
+    committed = {o.cl_ord_id for o in orders if state.tickets_for(SOURCE, o.cl_ord_id)}
+    assert 0 < len(committed) < len(orders), f"{len(committed)} of {len(orders)} orders committed before the kill"
+
+    await desk.restart()
+    await until(lambda: all(o.answered for o in orders), "every order answered after restart")
+    for order in orders:
+        assert not order.rejected, f"{order.cl_ord_id}: {order.history}"
+        assert len(received(order, "0")) == 1, f"{order.cl_ord_id}: {order.history}"
+        assert (order.resent >= 1) == (order.cl_ord_id not in committed), f"{order.cl_ord_id}: resent {order.resent}"
+    await desk.wind_down()
+
+    state = read_state(desk.journal)
+    for order in orders:
+        assert len(state.tickets_for(SOURCE, order.cl_ord_id)) == 1, order.cl_ord_id
     assert_nothing_lost_or_repeated(desk, state)
