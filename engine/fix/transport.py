@@ -63,11 +63,6 @@ class BatchedConnection(asyncio.Protocol):
         self._next_turn_scheduled = False
         self._reading_paused = False
 
-    @property
-    def waiting(self) -> int:
-        """Messages read and not yet handed over (their turn comes on a later pass of the loop)."""
-        return len(self._backlog)
-
     def _turn(self, messages: list[FixMessage]) -> None:
         """Hand `messages` to the session as one turn, then flush (the subclass: its unit of work, its errors)."""
         raise NotImplementedError
@@ -82,14 +77,12 @@ class BatchedConnection(asyncio.Protocol):
     def _next_turn(self) -> None:
         self._next_turn_scheduled = False
         backlog = self._backlog
-        if not self._closing and backlog:
+        if backlog and self._open():
             self._turn([backlog.popleft() for _ in range(min(len(backlog), self._per_turn))])
         transport = self._transport
-        open_ = not self._closing and transport is not None and not transport.is_closing()
-        if not open_:
+        if transport is None or not self._open():
             backlog.clear()  # never handed over: the peer sends them again after its next Logon (a gap)
             return
-        assert transport is not None
         if backlog:
             failpoints.hit("fix.messages_waiting")
             if not self._reading_paused:
@@ -100,6 +93,9 @@ class BatchedConnection(asyncio.Protocol):
         elif self._reading_paused:
             self._reading_paused = False
             transport.resume_reading()
+
+    def _open(self) -> bool:
+        return not self._closing and self._transport is not None and not self._transport.is_closing()
 
     def _flush_soon(self) -> None:
         """Ask the owner to flush this connection after the turn."""
