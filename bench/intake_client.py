@@ -82,18 +82,22 @@ class Session:
             self.closed.set()
 
     def _messages(self) -> list[dict[bytes, bytes]]:
+        """Every whole message in the buffer; the rest stays (one pass: a read of thousands of reports is not
+        copied once per report)."""
         out: list[dict[bytes, bytes]] = []
+        buffer, start = self.buffer, 0
         while True:
-            end = self.buffer.find(SOH + b"10=")
-            if end < 0 or self.buffer.find(SOH, end + 1) < 0:
+            end = buffer.find(SOH + b"10=", start)
+            stop = buffer.find(SOH, end + 1) + 1 if end >= 0 else 0
+            if stop <= 0:
+                self.buffer = buffer[start:]
                 return out
-            stop = self.buffer.find(SOH, end + 1) + 1
-            raw, self.buffer = self.buffer[:stop], self.buffer[stop:]
             fields: dict[bytes, bytes] = {}
-            for part in raw.split(SOH):
+            for part in buffer[start:stop - 1].split(SOH):
                 tag, _, value = part.partition(b"=")
                 fields.setdefault(tag, value)
             out.append(fields)
+            start = stop
 
     def _on(self, message: dict[bytes, bytes], now: int) -> None:
         msg_type = message.get(b"35")
