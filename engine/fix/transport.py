@@ -89,7 +89,10 @@ class BatchedConnection(asyncio.Protocol):
                 transport.pause_reading()
                 self._reading_paused = True
             self._next_turn_scheduled = True
-            asyncio.get_running_loop().call_soon(self._next_turn)
+            loop = asyncio.get_running_loop()
+            # two hops: what became ready while this turn ran (another session's read, a timer) runs before
+            # the next turn, not after it (a plain call_soon would queue the next turn ahead of that)
+            loop.call_soon(loop.call_soon, self._next_turn)
         elif self._reading_paused:
             self._reading_paused = False
             transport.resume_reading()

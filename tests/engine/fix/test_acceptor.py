@@ -298,3 +298,37 @@ async def test_a_burst_in_one_read_enters_in_bounded_turns_with_the_loop_running
     assert turns.ends[3:] == [14, 15]
     client.close()
     await acc.stop(timeout_s=1.0)
+
+
+async def test_another_sessions_order_that_arrives_during_a_burst_turn_goes_before_the_bursts_next_turn(tmp_path):
+    config = AcceptorConfig(sessions=(SessionConfig("EMS", "OMS1", password="secret"), SessionConfig("EMS", "OMS2")),
+                            logon_timeout_s=1.0)
+    app = EchoApp()
+    turns = _CountedTurns(app)
+    acc = FixAcceptor(config, tmp_path / "fix.db", VirtualClock(START), app, wall_time_ns=time.time_ns,
+                      unit_of_work=turns, max_messages_per_turn=4)
+    app.acceptor = acc
+    await acc.start()
+    other = await Client.connect(acc.port)
+    other.send(_logon("OMS2", password=None))
+    await other.receive(1)
+    lone = frame("D", 2, [(11, "LONE"), *ORDER[1:]], sender="OMS2")
+    original = app.on_message
+
+    def on_message(session_id: SessionId, message: FixMessage) -> None:
+        original(session_id, message)
+        if message.get(11) == b"C0":
+            other.send(lone)  # on the wire at once (an empty buffer is written through): ready at the next poll
+
+    app.on_message = on_message  # type: ignore[method-assign]
+    burst = await Client.connect(acc.port)
+    await asyncio.sleep(0)
+    burst.send(_logon(), *[frame("D", 2 + n, [(11, f"C{n}"), *ORDER[1:]], sender="OMS1") for n in range(10)])
+    await burst.receive(11)
+    await other.receive(1)
+    handed = [m.get(11) for _, m in app.messages]
+    assert handed.index(b"LONE") == 3, handed  # right after the burst's first turn (its Logon and 3 orders)
+    assert turns.ends[-4:] == [3, 4, 8, 11]
+    burst.close()
+    other.close()
+    await acc.stop(timeout_s=1.0)
