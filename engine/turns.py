@@ -116,6 +116,12 @@ class Turns:
         and goes no further: no allocation, no OMS report, no algo reaction; the trader gets an alert.
         """
         problems = self._store.apply(event)
+        if not problems:  # nearly every event: nothing refused, nothing to add
+            self._batch.append(event)
+            if self._followers:
+                self._follow(event)
+            self._on_applied(event)
+            return True
         refused = [p for p in problems if isinstance(p, ev.IllegalTransition)]
         if refused and isinstance(event, _VENUE_REPORTS):
             self._refuse_report(event, refused[0])
