@@ -264,14 +264,19 @@ class _CountedTurns:
         self.ends.append(len(self.app.messages))
 
 
-async def test_a_burst_in_one_read_enters_in_bounded_turns_with_the_loop_running_between_them(tmp_path):
-    config = AcceptorConfig(sessions=(SessionConfig("EMS", "OMS1", password="secret"),), logon_timeout_s=1.0)
+async def _bounded_acceptor(tmp_path: Path, *sessions: SessionConfig) -> tuple[FixAcceptor, EchoApp, _CountedTurns]:
+    """A started acceptor whose reads enter in turns of at most 4 messages, its turns counted."""
     app = EchoApp()
     turns = _CountedTurns(app)
-    acc = FixAcceptor(config, tmp_path / "fix.db", VirtualClock(START), app, wall_time_ns=time.time_ns,
-                      unit_of_work=turns, max_messages_per_turn=4)
+    acc = FixAcceptor(AcceptorConfig(sessions=sessions, logon_timeout_s=1.0), tmp_path / "fix.db", VirtualClock(START),
+                      app, wall_time_ns=time.time_ns, unit_of_work=turns, max_messages_per_turn=4)
     app.acceptor = acc
     await acc.start()
+    return acc, app, turns
+
+
+async def test_a_burst_in_one_read_enters_in_bounded_turns_with_the_loop_running_between_them(tmp_path):
+    acc, app, turns = await _bounded_acceptor(tmp_path, SessionConfig("EMS", "OMS1", password="secret"))
     between: list[int] = []  # messages handed over when a callback scheduled during the first turn ran
 
     original = app.on_message
@@ -301,14 +306,8 @@ async def test_a_burst_in_one_read_enters_in_bounded_turns_with_the_loop_running
 
 
 async def test_another_sessions_order_that_arrives_during_a_burst_turn_goes_before_the_bursts_next_turn(tmp_path):
-    config = AcceptorConfig(sessions=(SessionConfig("EMS", "OMS1", password="secret"), SessionConfig("EMS", "OMS2")),
-                            logon_timeout_s=1.0)
-    app = EchoApp()
-    turns = _CountedTurns(app)
-    acc = FixAcceptor(config, tmp_path / "fix.db", VirtualClock(START), app, wall_time_ns=time.time_ns,
-                      unit_of_work=turns, max_messages_per_turn=4)
-    app.acceptor = acc
-    await acc.start()
+    acc, app, turns = await _bounded_acceptor(tmp_path, SessionConfig("EMS", "OMS1", password="secret"),
+                                              SessionConfig("EMS", "OMS2"))
     other = await Client.connect(acc.port)
     other.send(_logon("OMS2", password=None))
     await other.receive(1)
