@@ -7,11 +7,11 @@ loopback port), and one OMS client process per session (bench/intake_client.py: 
 encoded before the clock starts, written in chunks of 64 as fast as the socket takes them). The orders are
 split evenly across the sessions and sent at once. Measured: orders acknowledged (New, ExecType 0) per
 second from the first byte sent to the last New, over all sessions; send-to-New latency p50 / p99 / max;
-journal rows written; median of `--repeats`. Beside the burst, a probe session (its own process) sends one
-order every `--probe-ms` (20) from before the burst until it is acknowledged: how long a lone order of
-another session waits behind the burst (p50 / p99 / max). Then a 10,000-row basket through the engine API
-(`Engine.submit_basket`) in this process, the collector set as every `ems` process sets it (app/gc_policy.py;
-CPython's default walks the whole growing heap every few thousand rows): rows per second.
+journal rows written (the probe's too); median of `--repeats`. Beside the burst, a probe session (its own
+process) sends one order every `--probe-ms` (20) from before the burst until the burst's clients are done: how
+long a lone order of another session waits behind the burst (p50 / p99 / max). Then a 10,000-row basket
+through the engine API (`Engine.submit_basket`) in this process, the collector set as every `ems` process sets it
+(app/gc_policy.py; CPython's default walks the whole growing heap every few thousand rows): rows per second.
 """
 
 from __future__ import annotations
