@@ -183,21 +183,10 @@ def probe(host: str, port: int, comp_id: str, limit: int, every_ms: float, timeo
             data = frame([*session.header("D"), *[(tag, utc_now() if tag == 60 else value) for tag, value in fields]])
             sent_ns[cl_ord_id] = time.perf_counter_ns()
             session.sock.sendall(data)
-    deadline = time.monotonic() + timeout_s
-    while len(session.acked) + len(session.rejected) < len(sent_ns) and time.monotonic() < deadline:
-        time.sleep(0.005)
-    latencies = sorted((session.acked[c] - sent_ns[c]) / 1e6 for c in session.acked if c in sent_ns)
-    with session.lock:
-        session.sock.sendall(frame([*session.header("5")]))
-    time.sleep(0.05)
-    session.closed.set()
-    session.sock.close()
+    latencies = settle(session, sent_ns, timeout_s)
     return {
         "comp_id": comp_id, "orders": len(sent_ns), "acked": len(session.acked), "rejected": len(session.rejected),
-        "first_rejects": list(session.rejected.items())[:3],
-        "ack_ms_p50": statistics.median(latencies) if latencies else None,
-        "ack_ms_p99": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] if latencies else None,
-        "ack_ms_max": latencies[-1] if latencies else None,
+        "first_rejects": list(session.rejected.items())[:3], **latency_figures(latencies),
     }
 
 
@@ -221,29 +210,41 @@ def run(host: str, port: int, comp_id: str, count: int, seed: int, timeout_s: fl
             sent_ns[cl_ord_id] = stamp
         session.send(b"".join(data for _, data in chunk))
     sent_done = time.perf_counter_ns()
-    deadline = time.monotonic() + timeout_s
-    while len(session.acked) + len(session.rejected) < count and time.monotonic() < deadline:
-        if session.closed.is_set():
-            break
-        time.sleep(0.005)
-    latencies = sorted((session.acked[c] - sent_ns[c]) / 1e6 for c in session.acked if c in sent_ns)
+    latencies = settle(session, sent_ns, timeout_s)
     last_ack = max(session.acked.values(), default=started)
-    with session.lock:
-        session.sock.sendall(frame([*session.header("5")]))
-    time.sleep(0.05)
-    session.closed.set()
-    session.sock.close()
     seconds = (last_ack - started) / 1e9
     return {
         "comp_id": comp_id, "orders": count, "started_ns": started, "last_ack_ns": last_ack,
         "acked": len(session.acked), "rejected": len(session.rejected),
         "first_rejects": list(session.rejected.items())[:3], "seconds": seconds,
         "send_seconds": (sent_done - started) / 1e9,
-        "acked_per_s": len(session.acked) / seconds if seconds > 0 else None,
-        "ack_ms_p50": statistics.median(latencies) if latencies else None,
-        "ack_ms_p99": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] if latencies else None,
-        "ack_ms_max": latencies[-1] if latencies else None,
+        "acked_per_s": len(session.acked) / seconds if seconds > 0 else None, **latency_figures(latencies),
     }
+
+
+def settle(session: Session, sent_ns: dict[str, int], timeout_s: float) -> list[float]:
+    """Wait (at most `timeout_s`) until every order sent is answered or the link closed, then log out: the
+    send-to-New latencies in ms, sorted."""
+    deadline = time.monotonic() + timeout_s
+    while len(session.acked) + len(session.rejected) < len(sent_ns) and time.monotonic() < deadline:
+        if session.closed.is_set():
+            break
+        time.sleep(0.005)
+    latencies = sorted((session.acked[c] - sent_ns[c]) / 1e6 for c in session.acked if c in sent_ns)
+    with session.lock:
+        session.sock.sendall(frame([*session.header("5")]))
+    time.sleep(0.05)
+    session.closed.set()
+    session.sock.close()
+    return latencies
+
+
+def latency_figures(latencies: list[float]) -> dict[str, float | None]:
+    """p50 / p99 / max of sorted latencies (None when there are none)."""
+    if not latencies:
+        return {"ack_ms_p50": None, "ack_ms_p99": None, "ack_ms_max": None}
+    return {"ack_ms_p50": statistics.median(latencies),
+            "ack_ms_p99": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))], "ack_ms_max": latencies[-1]}
 
 
 def main() -> None:
