@@ -17,17 +17,17 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Any, Final
 
 # FIX 4.4 (Volume 6, field TargetStrategy): "1000+ = Reserved and available for bilaterally agreed upon user
 # defined values". FIX44.xml lists only the standard values; these fields also accept any int from the floor.
 USER_DEFINED_VALUE_FLOORS: Mapping[int, int] = {847: 1000}
-USER_DEFINED_TAG_MIN = 5000
+USER_DEFINED_TAG_MIN: Final = 5000
 """Tags from here up are user-defined (FIX's UserMin); ValidateUserDefinedFields decides whether they are checked."""
 
-_MAX_INT_DIGITS = 18
+_MAX_INT_DIGITS: Final = 18
 _DECIMAL = re.compile(rb"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
-_DECIMAL_MAX_LEN = 32
+_DECIMAL_MAX_LEN: Final = 32
 _FRACTION = rb"(?:\.[0-9]{3}|\.[0-9]{6}|\.[0-9]{9})?"
 _TIMESTAMP = re.compile(rb"([0-9]{4})([0-9]{2})([0-9]{2})-([0-9]{2}):([0-9]{2}):([0-9]{2})" + _FRACTION)
 _TIME_ONLY = re.compile(rb"([0-9]{2}):([0-9]{2}):([0-9]{2})" + _FRACTION)

@@ -20,20 +20,20 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
 SOH = b"\x01"
 _BEGIN = b"8=FIX"
 _NEXT_MESSAGE = re.compile(rb"8=FIX[^\x01=]{0,16}\x019=[0-9]")
 """Where a new message can start: a BeginString followed by BodyLength (no legal body holds this)."""
 _TRAILER = b"\x0110="
-_MAX_CHECKSUM_TEXT = 8
-DEFAULT_MAX_BODY_LENGTH = 1 << 20
+_MAX_CHECKSUM_TEXT: Final = 8
+DEFAULT_MAX_BODY_LENGTH: Final = 1 << 20
 """Larger declared BodyLengths are refused without waiting for them."""
-MAX_FIELDS = 4096
+MAX_FIELDS: Final = 4096
 """A frame with more fields is dropped: splitting and validating any accepted frame stays within a few
 milliseconds (an OMS message has tens of fields)."""
-_MAX_TAG_DIGITS = 9
+_MAX_TAG_DIGITS: Final = 9
 
 
 class FieldFormatError(ValueError):
@@ -127,29 +127,76 @@ class Framed(NamedTuple):
     errors: list[FramingError]
 
 
-def _is_tag(text: bytes) -> bool:
-    """A tag is digits, optionally negative (QuickFIX parses `-1=x` and rejects it as an invalid tag)."""
-    digits = text[1:] if text[:1] == b"-" else text
-    return 0 < len(digits) <= _MAX_TAG_DIGITS and digits.isdigit()
+_DASH: Final = 45  # "-" (constants are Final: compiled, they are inlined, not looked up)
+_ZERO: Final = 48
+_NINE: Final = 57
+_EQUALS: Final = 61
+_SOH_BYTE: Final = 1
 
 
 def parse_fields(raw: bytes) -> list[tuple[int, bytes]]:
     """Split a whole frame (ending in SOH) into (tag, value) pairs; raises ValueError on a bad field."""
+    return split_fields(raw)[0]
+
+
+def split_fields(raw: bytes) -> tuple[list[tuple[int, bytes]], int]:
+    """A whole frame's (tag, value) pairs and the byte sum of everything before its last field (a CheckSum's
+    input when that field is 10); raises ValueError naming the first malformed field.
+
+    One pass over the bytes: compiled, a byte costs a few nanoseconds, where splitting and partitioning
+    each field cost a method call and two objects. The last byte is the frame's closing SOH and is not read.
+    A tag is 1 to 9 digits, optionally negative (QuickFIX parses `-1=x` and rejects it as an invalid tag);
+    a value runs to the next SOH and may hold `=`.
+    """
     if raw.count(SOH) > MAX_FIELDS:
         raise ValueError(f"more than {MAX_FIELDS} fields")
     pairs: list[tuple[int, bytes]] = []
-    append = pairs.append
-    for field in raw[:-1].split(SOH):
-        tag, sep, value = field.partition(b"=")
-        if not sep or not _is_tag(tag):
+    end = len(raw) - 1
+    i = 0
+    total = 0
+    before_last = 0
+    while True:
+        start = i
+        before_last = total
+        negative = i < end and raw[i] == _DASH
+        if negative:
+            total += _DASH
+            i += 1
+        first_digit = i
+        tag = 0
+        while i < end:
+            byte = raw[i]
+            if byte < _ZERO or byte > _NINE:
+                break
+            tag = tag * 10 + (byte - _ZERO)
+            total += byte
+            i += 1
+        if i == first_digit or i - first_digit > _MAX_TAG_DIGITS or i >= end or raw[i] != _EQUALS:
+            stop = raw.find(SOH, start, end)
+            field = raw[start : end if stop < 0 else stop]
             raise ValueError(f"malformed field {field[:40]!r}")
-        append((int(tag), value))
-    return pairs
+        total += _EQUALS
+        i += 1
+        value_start = i
+        while i < end:
+            byte = raw[i]
+            if byte == _SOH_BYTE:
+                break
+            total += byte
+            i += 1
+        pairs.append((-tag if negative else tag, raw[value_start:i]))
+        if i >= end:
+            return pairs, before_last & 0xFF
+        total += _SOH_BYTE
+        i += 1
 
 
 def checksum(data: bytes) -> int:
     """FIX CheckSum: byte sum modulo 256 of everything before the `10=` field."""
-    return sum(data) & 0xFF
+    total = 0
+    for k in range(len(data)):
+        total += data[k]
+    return total & 0xFF
 
 
 class _Wait:
@@ -243,14 +290,16 @@ class FixFramer:
         """A frame whose BodyLength ends at its CheckSum field: check the sum, then split the fields."""
         raw = buf[start:frame_end]
         declared = buf[body_end + 3 : frame_end - 1]
-        expected = checksum(buf[start:body_end])
+        try:
+            pairs, expected = split_fields(raw)  # the last field is this CheckSum: the sum is its input
+            problem = None
+        except ValueError as exc:
+            pairs, expected, problem = [], checksum(buf[start:body_end]), str(exc)
         if len(declared) != 3 or not declared.isdigit() or int(declared) != expected:
             shown = declared.decode("latin-1")
             return frame_end, None, FramingError(f"CheckSum (10) {shown!r} does not match {expected:03d}", raw)
-        try:
-            pairs = parse_fields(raw)
-        except ValueError as exc:
-            return frame_end, None, FramingError(str(exc), raw)
+        if problem is not None:
+            return frame_end, None, FramingError(problem, raw)
         if len(pairs) < 4 or pairs[2][0] != 35:
             return frame_end, None, FramingError("third field is not MsgType (35)", raw)
         return frame_end, FixMessage(raw, pairs), None

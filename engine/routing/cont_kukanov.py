@@ -32,9 +32,10 @@ import math
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Final
 
-MAX_VENUES = 16
-MAX_SCENARIOS = 10_000
+MAX_VENUES: Final = 16
+MAX_SCENARIOS: Final = 10_000
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,6 +35,7 @@ from collections.abc import Sequence
 from heapq import heapify, heappop, heappush
 from itertools import takewhile
 from operator import sub
+from typing import Final
 
 
 class AllocationError(ValueError):
@@ -65,9 +66,9 @@ def pro_rata(total: int, weights: Sequence[int]) -> list[int]:
     return shares
 
 
-_NEVER = 1 << 256  # a key above any deadline key: "cannot take another lot now"
-_INDEX_BITS = 32  # a ticket index packed into the low bits of a heap entry
-_INDEX = (1 << _INDEX_BITS) - 1
+_NEVER: Final = 1 << 256  # a key above any deadline key: "cannot take another lot now"
+_INDEX_BITS: Final = 32  # a ticket index packed into the low bits of a heap entry
+_INDEX: Final = (1 << _INDEX_BITS) - 1
 
 
 def allocate_increment(
@@ -107,7 +108,7 @@ def allocate_increment(
 
 
 
-_FLOAT_EXACT = 1 << 25
+_FLOAT_EXACT: Final = 1 << 25
 """Below this many lots per ticket, deadlines compare exactly as floats (see `_earliest`)."""
 
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine.fix.framing import FieldFormatError, FixFramer, FixMessage, checksum
+from engine.fix.framing import FieldFormatError, FixFramer, FixMessage, checksum, split_fields
 from tests.engine.fix.helpers import frame
 
 HEARTBEAT = frame("0", 7)
@@ -272,3 +272,41 @@ def test_a_decimal_past_the_digit_bound_is_refused_without_building_its_text() -
     assert format_value(Decimal("121.235")) == b"121.235"
     with pytest.raises(ValueError, match="digit bound"):
         format_value(Decimal("1E-999999999"))  # formatting it would build a billion digits
+
+
+def _reference_fields(raw: bytes) -> list[tuple[int, bytes]]:
+    """The plain reading split_fields must agree with: split on SOH, partition on the first `=`."""
+    pairs = []
+    for field in raw[:-1].split(b"\x01"):
+        tag, sep, value = field.partition(b"=")
+        digits = tag[1:] if tag[:1] == b"-" else tag
+        if not sep or not 0 < len(digits) <= 9 or not digits.isdigit():
+            raise ValueError(f"malformed field {field[:40]!r}")
+        pairs.append((int(tag), value))
+    return pairs
+
+
+_FIELD_BYTES = st.sampled_from([b"1", b"0", b"9", b"-", b"=", b"\x01", b"a", b" ", b"+", b"\xff", b"35", b"10=", b"8=FIX.4.4"])
+
+
+@given(st.lists(_FIELD_BYTES, max_size=40).map(b"".join), st.booleans())
+def test_split_fields_agrees_with_splitting_and_partitioning(body: bytes, closed: bool) -> None:
+    raw = body + b"\x01" if closed else body
+    try:
+        expected: list[tuple[int, bytes]] | str = _reference_fields(raw)
+    except ValueError as exc:
+        expected = str(exc)
+    try:
+        pairs, before_last = split_fields(raw)
+    except ValueError as exc:
+        assert expected == str(exc)
+    else:
+        assert pairs == expected
+        last = raw[:-1].rfind(b"\x01") + 1  # where the last field starts
+        assert before_last == checksum(raw[:last])
+
+
+def test_checksum_is_the_byte_sum_modulo_256() -> None:
+    assert checksum(b"") == 0
+    assert checksum(bytes(range(256))) == sum(range(256)) % 256
+    assert checksum(ORDER[: ORDER.rindex(b"10=")]) == int(ORDER[-4:-1])
