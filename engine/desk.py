@@ -169,6 +169,11 @@ class TicketDesk:
         block_id = self._block_of.get(parent_id)
         return 0 if block_id is None else self.book.leaves(block_id)
 
+    def block_fill_room(self, parent_id: ParentId) -> tuple[int, int] | None:
+        """(filled at market, still to execute) of the parent's block, without a view; None: it works no tickets."""
+        block_id = self._block_of.get(parent_id)
+        return None if block_id is None else (self.book.market_filled(block_id), self.book.leaves(block_id))
+
     def has_ticket(self, ticket_id: str) -> bool:
         return ticket_id in self._accepted_ns
 

@@ -233,24 +233,25 @@ class TicketFlow:
 
     def on_fill(self, fill: ev.ChildFilled) -> None:
         """Allocate a market fill to the parent's tickets, in the same turn (and transaction) as the fill."""
-        block = self.desk.block_view(fill.parent_id)
-        if block is None:
+        room = self.desk.block_fill_room(fill.parent_id)
+        if room is None:
             return
+        market_filled, leaves = room
         quantity = fill.quantity
         # shares the venues busted after the tickets had them: the next fills replace them, unallocated
-        owed = block.market_filled - (self.store.parent_filled(fill.parent_id) - fill.quantity)
+        owed = market_filled - (self.store.parent_filled(fill.parent_id) - fill.quantity)
         if owed > 0:
             replacing = min(owed, quantity)
             quantity -= replacing
             self.parents.alert("info", "allocation", fill.parent_id,
                                f"fill {fill.fill_id} at {fill.venue}: {replacing:,} of {fill.quantity:,} shares "
                                "replace busted shares the tickets already hold (not allocated again)")
-        if quantity > block.leaves:  # a fill raced a ticket cut: the shares are real, the desk holds the rest
-            over = quantity - block.leaves
+        if quantity > leaves:  # a fill raced a ticket cut: the shares are real, the desk holds the rest
+            over = quantity - leaves
             self.parents.alert("error", "allocation", fill.parent_id,
                                f"fill {fill.fill_id} at {fill.venue}: {over} of {quantity} shares exceed the tickets' "
                                "open quantity and stay unallocated (desk position)")
-            quantity = block.leaves
+            quantity = leaves
         if quantity <= 0:
             return
         allocated = self.desk.on_fill(fill.parent_id, quantity, fill.price)

@@ -358,6 +358,11 @@ class TicketBook:
         """What the block still has to execute (cheap: no view built)."""
         return self._blocks[block_id].leaves
 
+    def market_filled(self, block_id: BlockId) -> int:
+        """What the block's parent has filled at market (its view's `market_filled`; cheap: no view built)."""
+        block = self._blocks[block_id]
+        return block.executed - block.crossed
+
     def block_of(self, ticket_id: TicketId) -> BlockId | None:
         where = self._where(ticket_id)
         return None if where is None else where[0].block_id

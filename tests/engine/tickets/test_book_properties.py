@@ -50,6 +50,8 @@ def _simulate(rnd: random.Random, n_tickets: int) -> tuple[TicketBook, list[Fill
         lot = INSTRUMENTS[symbol].lot_size
         while book.leaves(block) > 0 and rnd.random() < 0.95:
             leaves = book.leaves(block)
+            view = book.block(block)
+            assert view is not None and (view.market_filled, view.leaves) == (book.market_filled(block), leaves)
             shares = min(leaves, rnd.choice([lot, 2 * lot, rnd.randint(1, leaves), leaves // 3 or 1]))
             records.append(book.on_fill(block, shares, rnd.choice(PRICES[symbol])))
             _check_monotone(book, records[-1], seen)
