@@ -102,6 +102,15 @@ def test_formatting_is_bounded_and_refuses_an_unbounded_decimal():
         format_fix_decimal(Decimal("NaN"))
 
 
+@given(st.decimals(allow_nan=False, allow_infinity=False), st.integers(1, 40))
+def test_formatting_is_plain_notation_within_the_bound(value: Decimal, max_digits: int) -> None:
+    if plain_digits(value) > max_digits:
+        with pytest.raises(ValueError, match="digit bound"):
+            format_fix_decimal(value, max_digits=max_digits)
+    else:
+        assert format_fix_decimal(value, max_digits=max_digits) == format(value, "f")
+
+
 def test_a_quoted_value_is_cut_and_says_how_long_it_was():
     assert shown("1e3") == "'1e3'"
     long = shown(b"9" * 100_000)
