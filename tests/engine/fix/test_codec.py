@@ -95,3 +95,21 @@ def test_float_prices_are_refused():
 def test_soh_inside_a_value_is_refused():
     with pytest.raises(ValueError, match="SOH"):
         encode_body([(58, "a\x01b")])
+
+
+_VALUES = st.one_of(st.text(st.characters(min_codepoint=2, max_codepoint=255), max_size=8),
+                    st.binary(max_size=8).filter(lambda b: b"\x01" not in b), st.integers(-10**12, 10**12),
+                    st.booleans(), st.decimals(-10**9, 10**9, allow_nan=False, allow_infinity=False, places=4))
+
+
+@given(st.lists(st.tuples(st.integers(1, 99_999), _VALUES), max_size=12))
+def test_a_body_is_each_field_as_tag_equals_value_soh(fields) -> None:
+    assert encode_body(fields) == b"".join(b"%d=%s\x01" % (tag, format_value(value)) for tag, value in fields)
+
+
+@given(st.integers(0, 4_102_444_800 * 10**9 - 1))
+def test_a_timestamp_is_the_utc_time_to_the_millisecond(ns: int) -> None:
+    import datetime
+
+    moment = datetime.datetime.fromtimestamp(ns // 10**9, datetime.timezone.utc)
+    assert utc_timestamp(ns) == moment.strftime("%Y%m%d-%H:%M:%S") + f".{ns % 10**9 // 10**6:03d}"
