@@ -26,10 +26,14 @@ USER_DEFINED_TAG_MIN: Final = 5000
 """Tags from here up are user-defined (FIX's UserMin); ValidateUserDefinedFields decides whether they are checked."""
 
 _MAX_INT_DIGITS: Final = 18
-_DECIMAL = re.compile(rb"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+_ZERO: Final = 48
+_NINE: Final = 57
+_MINUS: Final = 45
+_DASH: Final = 45
+_POINT: Final = 46
+_COLON: Final = 58
 _DECIMAL_MAX_LEN: Final = 32
 _FRACTION = rb"(?:\.[0-9]{3}|\.[0-9]{6}|\.[0-9]{9})?"
-_TIMESTAMP = re.compile(rb"([0-9]{4})([0-9]{2})([0-9]{2})-([0-9]{2}):([0-9]{2}):([0-9]{2})" + _FRACTION)
 _TIME_ONLY = re.compile(rb"([0-9]{2}):([0-9]{2}):([0-9]{2})" + _FRACTION)
 _DATE = re.compile(rb"([0-9]{4})([0-9]{2})([0-9]{2})")
 _MONTH_YEAR = re.compile(rb"([0-9]{4})([0-9]{2})(?:[0-9]{2}|w[1-5])?")
@@ -47,7 +51,25 @@ def _is_uint(value: bytes) -> bool:
 
 
 def _is_decimal(value: bytes) -> bool:
-    return len(value) <= _DECIMAL_MAX_LEN and _DECIMAL.fullmatch(value) is not None
+    """-?([0-9]+(\\.[0-9]*)?|\\.[0-9]+) within 32 characters, read byte by byte (compiled: no pattern engine)."""
+    n = len(value)
+    if n > _DECIMAL_MAX_LEN:
+        return False
+    i = 1 if n and value[0] == _MINUS else 0
+    whole = 0
+    while i < n and _ZERO <= value[i] <= _NINE:
+        whole += 1
+        i += 1
+    if i == n:
+        return whole > 0
+    if value[i] != _POINT:
+        return False
+    i += 1
+    fraction = 0
+    while i < n and _ZERO <= value[i] <= _NINE:
+        fraction += 1
+        i += 1
+    return i == n and whole + fraction > 0
 
 
 def _date_ok(year: bytes, month: bytes, day: bytes) -> bool:
@@ -58,10 +80,39 @@ def _time_ok(hour: bytes, minute: bytes, second: bytes) -> bool:
     return int(hour) <= 23 and int(minute) <= 59 and int(second) <= 60  # 60: a leap second
 
 
+def _number(value: bytes, start: int, end: int) -> int:
+    """The digits value[start:end] as a number; -1 when one is not a digit."""
+    number = 0
+    for i in range(start, end):
+        byte = value[i]
+        if byte < _ZERO or byte > _NINE:
+            return -1
+        number = number * 10 + (byte - _ZERO)
+    return number
+
+
+_second_seen = b""
+"""The last `YYYYMMDD-HH:MM:SS` found valid: the timestamps of a burst share their second."""
+
+
 def is_utc_timestamp(value: bytes) -> bool:
     """YYYYMMDD-HH:MM:SS with optional .sss, .ssssss or .sssssssss (FIX UTCTimestamp)."""
-    match = _TIMESTAMP.fullmatch(value)
-    return match is not None and _date_ok(*match.group(1, 2, 3)) and _time_ok(*match.group(4, 5, 6))
+    global _second_seen
+    n = len(value)
+    if n != 17 and (n not in (21, 24, 27) or value[17] != _POINT or _number(value, 18, n) < 0):
+        return False
+    second = value[:17]
+    if second == _second_seen:
+        return True
+    if value[8] != _DASH or value[11] != _COLON or value[14] != _COLON:
+        return False
+    year, month, day = _number(value, 0, 4), _number(value, 4, 6), _number(value, 6, 8)
+    hour, minute, sec = _number(value, 9, 11), _number(value, 12, 14), _number(value, 15, 17)
+    if not (year > 0 and 1 <= month <= 12 and 1 <= day <= 31 and 0 <= hour <= 23 and 0 <= minute <= 59
+            and 0 <= sec <= 60):  # 60: a leap second
+        return False
+    _second_seen = second
+    return True
 
 
 def _is_time_only(value: bytes) -> bool:

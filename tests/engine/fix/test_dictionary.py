@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from engine.fix.dictionary import fix44, is_utc_timestamp
 from engine.fix.dictionary_build import DEFAULT_OUT, build_table, default_xml, render
@@ -78,3 +82,62 @@ def test_enumerated_values(tag, value, ok):
 
 def test_timestamp_grammar_is_bounded_in_length():
     assert not is_utc_timestamp(b"20240102-09:30:00." + b"1" * 1000)
+
+
+_REFERENCE_DECIMAL = re.compile(rb"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+_REFERENCE_TIMESTAMP = re.compile(
+    rb"([0-9]{4})([0-9]{2})([0-9]{2})-([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.[0-9]{3}|\.[0-9]{6}|\.[0-9]{9})?")
+
+
+def _reference_timestamp(value: bytes) -> bool:
+    match = _REFERENCE_TIMESTAMP.fullmatch(value)
+    if match is None:
+        return False
+    year, month, day, hour, minute, second = (int(part) for part in match.groups())
+    return year > 0 and 1 <= month <= 12 and 1 <= day <= 31 and hour <= 23 and minute <= 59 and second <= 60
+
+
+@given(st.lists(st.sampled_from([b"0", b"7", b"9", b"-", b".", b"e", b" ", b"+", b"\xd9"]), max_size=36).map(b"".join))
+def test_a_decimal_is_read_as_the_pattern_reads_it(value: bytes) -> None:
+    price = fix44().field(44)
+    assert price is not None
+    expected = len(value) <= 32 and _REFERENCE_DECIMAL.fullmatch(value) is not None
+    assert price.format_ok(value) is expected
+
+
+_STAMP_PIECES = st.sampled_from([b"2026", b"1203", b"0000", b"1299", b"1232", b"-", b"19", b"24", b"60", b"61", b"59",
+                                 b":", b".", b"123", b"1", b"x", b"00", b"09"])
+
+
+def _part(*edges: bytes) -> st.SearchStrategy[bytes]:
+    """A field of a timestamp: its range's edges (each side), or any digits of its width."""
+    width = len(edges[0])
+    return st.one_of(st.sampled_from(edges), st.integers(0, 10**width - 1).map(lambda n: b"%0*d" % (width, n)))
+
+
+_STRUCTURED_STAMP = st.tuples(
+    _part(b"0000", b"0001", b"2026", b"9999"), _part(b"00", b"01", b"12", b"13"), _part(b"00", b"01", b"31", b"32"),
+    st.sampled_from([b"-", b"-", b":"]), _part(b"00", b"23", b"24"), st.sampled_from([b":", b":", b"-"]),
+    _part(b"00", b"59", b"60"), st.just(b":"), _part(b"00", b"59", b"60", b"61"),
+    st.sampled_from([b"", b".1", b".123", b".12a", b"123", b".123456", b".123456789", b".1234567890", b"."]),
+).map(b"".join)
+
+
+@given(st.one_of(_STRUCTURED_STAMP, st.lists(_STAMP_PIECES, max_size=12).map(b"".join)),
+       st.sampled_from([b"", b"20261203-19:35:58.517"]))
+def test_a_timestamp_is_read_as_the_pattern_and_calendar_read_it(value: bytes, before: bytes) -> None:
+    if before:
+        assert is_utc_timestamp(before)  # a second seen valid just before must not make a bad value pass
+    assert is_utc_timestamp(value) is _reference_timestamp(value)
+    assert is_utc_timestamp(b"20261203-19:35:58" + value[17:]) is _reference_timestamp(b"20261203-19:35:58" + value[17:])
+
+
+@pytest.mark.parametrize(("value", "valid"), [
+    (b"20261203-23:59:60", True), (b"20261203-23:59:61", False), (b"20261203-24:00:00", False),
+    (b"20261203-00:60:00", False), (b"20261303-00:00:00", False), (b"20260003-00:00:00", False),
+    (b"20261232-00:00:00", False), (b"20261200-00:00:00", False), (b"00001203-00:00:00", False),
+    (b"20261231-23:59:59.999999999", True), (b"20261231-23:59:59.99", False), (b"20261231 23:59:59", False),
+])
+def test_a_timestamp_at_the_edges_of_its_ranges(value: bytes, valid: bool) -> None:
+    assert is_utc_timestamp(value) is valid
+    assert is_utc_timestamp(b"20261203-00:00:00") and is_utc_timestamp(value) is valid  # after a cached second
