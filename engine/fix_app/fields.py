@@ -139,12 +139,25 @@ def timestamp(message: FixMessage, tag: int, *, required: bool = False) -> int |
         return Refusal(f"{name(tag)} must be a UTC timestamp YYYYMMDD-HH:MM:SS[.sss], got {shown(raw)}", tag)
 
 
+class _LastSecond:
+    """The whole second of the last timestamp read (`YYYYMMDD-HH:MM:SS` and its epoch seconds): an order's
+    TransactTime is mostly in the second of the one before it, and then only its fraction needs reading."""
+
+    text = ""
+    seconds = 0
+
+
 def parse_utc_timestamp(text: str) -> int:
     """UTCTimestamp `YYYYMMDD-HH:MM:SS[.fraction]` (ASCII digits) to epoch ns; ValueError when malformed."""
+    if len(text) <= _MAX_TIMESTAMP_LENGTH and text[:17] == _LastSecond.text:
+        fraction = text[18:]
+        if len(text) == 17 or (text[17] == "." and fraction and fraction.isascii() and fraction.isdigit()):
+            return _LastSecond.seconds * 1_000_000_000 + int(fraction.ljust(9, "0"))
     match = _TIMESTAMP.fullmatch(text) if len(text) <= _MAX_TIMESTAMP_LENGTH else None
     if match is None:
         raise ValueError(f"not a UTC timestamp: {shown(text)}")
     year, month, day, hour, minute, second = (int(part) for part in match.groups()[:6])
     stamp = dt.datetime(year, month, day, hour, minute, second)  # ValueError for a date that does not exist
     whole_seconds = (stamp - _EPOCH) // dt.timedelta(seconds=1)
+    _LastSecond.text, _LastSecond.seconds = text[:17], whole_seconds
     return whole_seconds * 1_000_000_000 + int((match.group(7) or "").ljust(9, "0"))

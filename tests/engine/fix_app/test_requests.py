@@ -115,6 +115,16 @@ def test_malformed_timestamps_are_refused(text):
         parse_utc_timestamp(text)
 
 
+@pytest.mark.parametrize("text", ["20240102-09:30:00.x", "20240102-09:30:00.", "20240102-09:30:00.1234567890",
+                                  "20240102-09:30:00.\u0661\u0662", "20240102-09:30:00-1", "20240102-09:30:00.-1"])
+def test_a_timestamp_in_the_second_just_read_is_still_checked(text):
+    assert parse_utc_timestamp("20240102-09:30:00.5") == 1704187800_500_000_000
+    with pytest.raises(ValueError):
+        parse_utc_timestamp(text)
+    assert parse_utc_timestamp("20240102-09:30:00") == 1704187800_000_000_000
+    assert parse_utc_timestamp("20240102-09:30:00.000000007") == 1704187800_000_000_007
+
+
 @given(st.datetimes(min_value=dt.datetime(1970, 1, 1), max_value=dt.datetime(2200, 1, 1)))
 def test_timestamps_round_trip_at_microsecond_precision(when):
     text = when.strftime("%Y%m%d-%H:%M:%S.%f")
