@@ -48,6 +48,12 @@ ORD_STATUS_REQ_ID = 790
 COMM_TYPE_ABSOLUTE = b"3"
 ORD_REJ_UNKNOWN_ORDER = b"5"
 CXL_REJ_RESPONSE_TO_REPLACE = b"2"
+_PLAIN_QTY_DIGITS = 15
+_PRICES_READ: dict[bytes, Decimal] = {}
+"""Prices as read, by their text: a venue repeats a few price levels, and a Decimal is immutable."""
+_PRICES_KEPT = 4096
+_ORD_STATUSES = {status.value: status for status in OrdStatus}
+_SIDES = {side.value: side for side in Side}
 NO_EVENT_EXEC_TYPES = {
     b"6": "pending cancel", b"E": "pending replace", b"A": "pending new", b"D": "restated",
     b"3": "done for day",
@@ -159,6 +165,8 @@ def _qty(message: FixMessage, tag: int, *, required: bool = True) -> int:
     raw = message.get(tag)
     if raw is None and not required:
         return 0
+    if raw is not None and 0 < len(raw) <= _PLAIN_QTY_DIGITS and raw.isdigit():  # the usual "100": ASCII digits
+        return int(raw)
     value = parse_fix_decimal(_required(message, tag), signed=False)
     if isinstance(value, BadNumber) or value != value.to_integral_value():
         problem = value.problem if isinstance(value, BadNumber) else "is not a whole number of shares"
@@ -167,11 +175,18 @@ def _qty(message: FixMessage, tag: int, *, required: bool = True) -> int:
 
 
 def _price(message: FixMessage, tag: int) -> Decimal | None:
-    if message.get(tag) is None:
+    raw = message.get(tag)
+    if raw is None:
         return None
+    known = _PRICES_READ.get(raw)
+    if known is not None:
+        return known
     value = parse_fix_decimal(_required(message, tag))
     if isinstance(value, BadNumber):
         raise _Bad(tag, SessionRejectReason.INCORRECT_DATA_FORMAT, f"tag {tag} {value.problem}")
+    if len(_PRICES_READ) >= _PRICES_KEPT:
+        _PRICES_READ.clear()
+    _PRICES_READ[raw] = value
     return value
 
 
@@ -206,10 +221,7 @@ def _execution_report(message: FixMessage, ts_ns: int, venue: VenueId,
     order_id = _required(message, AppTag.ORDER_ID)
     exec_type = _required(message, AppTag.EXEC_TYPE).encode()
     status_raw = _required(message, AppTag.ORD_STATUS)
-    try:
-        status = OrdStatus(status_raw)
-    except ValueError:
-        status = None
+    status = _ORD_STATUSES.get(status_raw)
     text = message.get_str(AppTag.TEXT) or ""
     event: VenueOrderEvent | None
     current: str | None = None
@@ -262,10 +274,9 @@ def _fill(message: FixMessage, ts_ns: int, venue: VenueId, child: ChildId,
         raise _Bad(AppTag.LAST_PX, SessionRejectReason.REQUIRED_TAG_MISSING, "a fill needs LastPx")
     if price <= 0:
         raise _Bad(AppTag.LAST_PX, SessionRejectReason.VALUE_INCORRECT, "LastPx of a fill must be positive")
-    try:
-        side = Side(_required(message, AppTag.SIDE))
-    except ValueError:
-        raise _Bad(AppTag.SIDE, SessionRejectReason.VALUE_INCORRECT, "Side must be 1 or 2") from None
+    side = _SIDES.get(_required(message, AppTag.SIDE))
+    if side is None:
+        raise _Bad(AppTag.SIDE, SessionRejectReason.VALUE_INCORRECT, "Side must be 1 or 2")
     fee = Decimal(0)
     if message.get(COMMISSION) is not None and message.get(COMM_TYPE) == COMM_TYPE_ABSOLUTE:
         fee = _price(message, COMMISSION) or Decimal(0)

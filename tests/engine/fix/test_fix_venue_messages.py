@@ -44,11 +44,25 @@ def test_a_fill_reads_exact_decimals_fee_and_liquidity() -> None:
     ([(150, "Q"), *BASE], 150, SessionRejectReason.VALUE_INCORRECT),
     ([(150, "0"), (37, "V1"), (39, "Z")], 39, SessionRejectReason.VALUE_INCORRECT),
     ([(150, "5"), *BASE, (38, "x")], 38, SessionRejectReason.INCORRECT_DATA_FORMAT),
+    ([(150, "F"), *BASE[:4], (54, "3"), *BASE[5:], (32, "100"), (31, "10")], 54, SessionRejectReason.VALUE_INCORRECT),
+    ([(150, "F"), *BASE, (32, "\xb900"), (31, "10")], 32, SessionRejectReason.INCORRECT_DATA_FORMAT),
+    ([(150, "F"), *BASE, (32, "1" * 40), (31, "10")], 32, SessionRejectReason.INCORRECT_DATA_FORMAT),
 ])
 def test_unusable_reports_name_the_tag(fields: list[tuple[int, FieldValue]], tag: int, reason: int) -> None:
     got = report(*fields)
     assert isinstance(got, fm.Malformed), got
     assert (got.tag, got.reason) == (tag, reason)
+
+
+@pytest.mark.parametrize(("qty", "px", "shares", "price"), [
+    ("100", "10.01", 100, Decimal("10.01")), ("0100", "10.010", 100, Decimal("10.010")),
+    ("100.0", "010.01", 100, Decimal("10.01")), ("999999999999999", ".5", 999999999999999, Decimal("0.5")),
+])
+def test_a_fill_reads_the_same_the_first_time_and_again(qty: str, px: str, shares: int, price: Decimal) -> None:
+    for _ in range(2):  # prices already read come from a memo of their text
+        got = report((150, "F"), *BASE, (32, qty), (31, px))
+        assert isinstance(got, fm.VenueReport) and isinstance(got.event, ev.ChildFilled)
+        assert (got.event.quantity, got.event.price) == (shares, price) and str(got.event.price) == str(price)
 
 
 def test_a_report_without_clordid_is_malformed() -> None:
