@@ -349,9 +349,12 @@ class SmartRouter:
         if ports is None or not mine:
             return
         parent = ports.parent(parent_id)
-        theirs = parent.working_qty - sum(c.order.quantity - c.filled for c in mine.values())
+        ours = sum(c.order.quantity - c.filled for c in mine.values())
+        room = parent.quantity - max(0, parent.working_qty - ours)
+        if parent.cum_qty + ours <= room:
+            return  # nothing out above the leaves (every fill asks): no list of what is in flight
         live = [InFlight(cid, c.order.quantity - c.filled, c.cancel_pending) for cid, c in mine.items()]
-        for child_id in excess_cancels(parent.quantity - max(0, theirs), parent.cum_qty, live):
+        for child_id in excess_cancels(room, parent.cum_qty, live):
             self._cancel(child_id, mine[child_id], f"in flight above the leaves of {parent.leaves_qty:,}: "
                                                    "canceling the excess")
 
