@@ -128,11 +128,20 @@ def utc_timestamp(ns: int) -> str:
     return prefix + _MILLIS[(ns - seconds * NS_PER_S) // NS_PER_MS]
 
 
+_parsed_second: tuple[bytes, int] = (b"", 0)
+"""The last `YYYYMMDD-HH:MM:SS` read and its epoch seconds: a session's SendingTimes mostly share their second."""
+
+
 def parse_utc_timestamp(value: bytes) -> int:
     """Nanoseconds since the epoch of a UTCTimestamp the dictionary has already checked the format of."""
-    seconds = calendar.timegm(
-        (int(value[0:4]), int(value[4:6]), int(value[6:8]), int(value[9:11]), int(value[12:14]), int(value[15:17]))
-    )
+    global _parsed_second
+    head = value[:17]
+    cached_head, seconds = _parsed_second
+    if head != cached_head:
+        seconds = calendar.timegm(
+            (int(value[0:4]), int(value[4:6]), int(value[6:8]), int(value[9:11]), int(value[12:14]), int(value[15:17]))
+        )
+        _parsed_second = (head, seconds)
     fraction = value[18:]
     nanos = int(fraction.ljust(9, b"0")) if fraction else 0
     return seconds * NS_PER_S + nanos

@@ -9,7 +9,7 @@ import simplefix
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine.fix.codec import encode, encode_body, format_value, utc_timestamp
+from engine.fix.codec import encode, encode_body, format_value, parse_utc_timestamp, utc_timestamp
 from engine.fix.framing import FixFramer
 
 NS = 1_704_187_800_125_999_999  # 2024-01-02 09:30:00.125999999 UTC
@@ -113,3 +113,5 @@ def test_a_timestamp_is_the_utc_time_to_the_millisecond(ns: int) -> None:
 
     moment = datetime.datetime.fromtimestamp(ns // 10**9, datetime.timezone.utc)
     assert utc_timestamp(ns) == moment.strftime("%Y%m%d-%H:%M:%S") + f".{ns % 10**9 // 10**6:03d}"
+    assert parse_utc_timestamp(utc_timestamp(ns).encode()) == ns - ns % 10**6  # read back, the second cached or not
+    assert parse_utc_timestamp(utc_timestamp(ns + 10**6).encode()) == ns + 10**6 - ns % 10**6
