@@ -149,7 +149,7 @@ class _LastSecond:
 
 def parse_utc_timestamp(text: str) -> int:
     """UTCTimestamp `YYYYMMDD-HH:MM:SS[.fraction]` (ASCII digits) to epoch ns; ValueError when malformed."""
-    if len(text) <= _MAX_TIMESTAMP_LENGTH and text[:17] == _LastSecond.text:
+    if 17 <= len(text) <= _MAX_TIMESTAMP_LENGTH and text[:17] == _LastSecond.text:
         fraction = text[18:]
         if len(text) == 17 or (text[17] == "." and fraction and fraction.isascii() and fraction.isdigit()):
             return _LastSecond.seconds * 1_000_000_000 + int(fraction.ljust(9, "0"))

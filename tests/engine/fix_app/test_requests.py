@@ -115,7 +115,8 @@ def test_malformed_timestamps_are_refused(text):
         parse_utc_timestamp(text)
 
 
-@pytest.mark.parametrize("text", ["20240102-09:30:00.x", "20240102-09:30:00.", "20240102-09:30:00.1234567890",
+@pytest.mark.parametrize("text", ["", "2024", "20240102-09:30:0", "20240102-09:30:00.x", "20240102-09:30:00.",
+                                  "20240102-09:30:00.1234567890",
                                   "20240102-09:30:00.\u0661\u0662", "20240102-09:30:00-1", "20240102-09:30:00.-1"])
 def test_a_timestamp_in_the_second_just_read_is_still_checked(text):
     assert parse_utc_timestamp("20240102-09:30:00.5") == 1704187800_500_000_000
@@ -123,6 +124,15 @@ def test_a_timestamp_in_the_second_just_read_is_still_checked(text):
         parse_utc_timestamp(text)
     assert parse_utc_timestamp("20240102-09:30:00") == 1704187800_000_000_000
     assert parse_utc_timestamp("20240102-09:30:00.000000007") == 1704187800_000_000_007
+
+
+def test_a_short_timestamp_is_refused_before_any_timestamp_was_read(monkeypatch):
+    from engine.fix_app import fields
+
+    monkeypatch.setattr(fields._LastSecond, "text", "")  # as a fresh process starts: nothing read yet
+    for text in ("", "2024", "20240102-09:30:0"):
+        with pytest.raises(ValueError):
+            parse_utc_timestamp(text)
 
 
 @given(st.datetimes(min_value=dt.datetime(1970, 1, 1), max_value=dt.datetime(2200, 1, 1)))
