@@ -1,9 +1,9 @@
 """Split a FIX byte stream into verified messages: BodyLength and CheckSum are checked on every frame.
 
 simplefix walks the buffer byte by byte and never checks either; this framer jumps from the BodyLength
-field straight to the trailer, so a socket read with many messages costs one pass of `bytes.find`
-plus one pass over each message's bytes that splits its fields and sums its CheckSum together. Frames that fail a check are dropped with a typed `FramingError`
-(the FIX spec's "garbled message": ignored, no sequence number consumed).
+field straight to the trailer, so a socket read with many messages costs one pass of `bytes.find` plus one
+pass over each message's bytes that splits its fields and sums its CheckSum together. Frames that fail a check
+are dropped with a typed `FramingError` (the FIX spec's "garbled message": ignored, no sequence number consumed).
 
 Where a broken frame ends (FIX leaves it open; QuickFIX's parser is the reference):
 - a fragment that reaches no CheckSum (10) before the next `8=FIX...|9=` is unterminated: it is dropped
