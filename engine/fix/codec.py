@@ -128,7 +128,7 @@ def utc_timestamp(ns: int) -> str:
     return prefix + _MILLIS[(ns - seconds * NS_PER_S) // NS_PER_MS]
 
 
-_parsed_second: tuple[bytes, int] = (b"", 0)
+_parsed_second: tuple[bytes | None, int] = (None, 0)  # None: no text read yet (no slice equals it)
 """The last `YYYYMMDD-HH:MM:SS` read and its epoch seconds: a session's SendingTimes mostly share their second."""
 
 
