@@ -28,8 +28,7 @@ USER_DEFINED_TAG_MIN: Final = 5000
 _MAX_INT_DIGITS: Final = 18
 _ZERO: Final = 48
 _NINE: Final = 57
-_MINUS: Final = 45
-_DASH: Final = 45
+_DASH: Final = 45  # "-": a decimal's sign, a timestamp's date separator
 _POINT: Final = 46
 _COLON: Final = 58
 _DECIMAL_MAX_LEN: Final = 32
@@ -55,7 +54,7 @@ def _is_decimal(value: bytes) -> bool:
     n = len(value)
     if n > _DECIMAL_MAX_LEN:
         return False
-    i = 1 if n and value[0] == _MINUS else 0
+    i = 1 if n and value[0] == _DASH else 0
     whole = 0
     while i < n and _ZERO <= value[i] <= _NINE:
         whole += 1
@@ -72,12 +71,12 @@ def _is_decimal(value: bytes) -> bool:
     return i == n and whole + fraction > 0
 
 
-def _date_ok(year: bytes, month: bytes, day: bytes) -> bool:
-    return int(year) > 0 and 1 <= int(month) <= 12 and 1 <= int(day) <= 31
+def _date_ok(year: int, month: int, day: int) -> bool:
+    return year > 0 and 1 <= month <= 12 and 1 <= day <= 31
 
 
-def _time_ok(hour: bytes, minute: bytes, second: bytes) -> bool:
-    return int(hour) <= 23 and int(minute) <= 59 and int(second) <= 60  # 60: a leap second
+def _time_ok(hour: int, minute: int, second: int) -> bool:
+    return 0 <= hour <= 23 and 0 <= minute <= 59 and 0 <= second <= 60  # 60: a leap second
 
 
 def _number(value: bytes, start: int, end: int) -> int:
@@ -106,10 +105,9 @@ def is_utc_timestamp(value: bytes) -> bool:
         return True
     if value[8] != _DASH or value[11] != _COLON or value[14] != _COLON:
         return False
-    year, month, day = _number(value, 0, 4), _number(value, 4, 6), _number(value, 6, 8)
-    hour, minute, sec = _number(value, 9, 11), _number(value, 12, 14), _number(value, 15, 17)
-    if not (year > 0 and 1 <= month <= 12 and 1 <= day <= 31 and 0 <= hour <= 23 and 0 <= minute <= 59
-            and 0 <= sec <= 60):  # 60: a leap second
+    # _number gives -1 for a non-digit: outside every range
+    if not (_date_ok(_number(value, 0, 4), _number(value, 4, 6), _number(value, 6, 8))
+            and _time_ok(_number(value, 9, 11), _number(value, 12, 14), _number(value, 15, 17))):
         return False
     _second_seen = second
     return True
@@ -117,12 +115,12 @@ def is_utc_timestamp(value: bytes) -> bool:
 
 def _is_time_only(value: bytes) -> bool:
     match = _TIME_ONLY.fullmatch(value)
-    return match is not None and _time_ok(*match.group(1, 2, 3))
+    return match is not None and _time_ok(*map(int, match.group(1, 2, 3)))
 
 
 def _is_date(value: bytes) -> bool:
     match = _DATE.fullmatch(value)
-    return match is not None and _date_ok(*match.group(1, 2, 3))
+    return match is not None and _date_ok(*map(int, match.group(1, 2, 3)))
 
 
 def _is_month_year(value: bytes) -> bool:
