@@ -115,3 +115,14 @@ def test_a_timestamp_is_the_utc_time_to_the_millisecond(ns: int) -> None:
     assert utc_timestamp(ns) == moment.strftime("%Y%m%d-%H:%M:%S") + f".{ns % 10**9 // 10**6:03d}"
     assert parse_utc_timestamp(utc_timestamp(ns).encode()) == ns - ns % 10**6  # read back, the second cached or not
     assert parse_utc_timestamp(utc_timestamp(ns + 10**6).encode()) == ns + 10**6 - ns % 10**6
+
+
+@given(st.lists(st.integers(0, 4_102_444_800 * 10**9 - 1), min_size=1, max_size=200))
+def test_timestamps_of_seconds_taking_turns_are_each_their_own(moments: list[int]) -> None:
+    """A report's SendingTime, TransactTime and ExpireTime take turns (the per-second texts are cached, up to a
+    bound, then dropped): every text is still its own second's, in any order, past the bound too."""
+    import datetime
+
+    for ns in [*moments, *reversed(moments), *moments]:
+        moment = datetime.datetime.fromtimestamp(ns // 10**9, datetime.timezone.utc)
+        assert utc_timestamp(ns) == moment.strftime("%Y%m%d-%H:%M:%S") + f".{ns % 10**9 // 10**6:03d}"
