@@ -16,12 +16,14 @@ from engine.fix_app.fields import MAX_ACCOUNT_LENGTH, MAX_ID_LENGTH, MAX_SYMBOL_
 from engine.fix_app.orders import OmsOrder
 from engine.fix_app.tags import FIX_SIDES, AppTag
 from engine.fixnum import format_fix_decimal, is_fix_float
-from engine.model import OrdStatus
+from engine.model import OrdStatus, Side
 
 Fields = list[tuple[int, FieldValue]]
 NONE = "NONE"  # OrderID of an order we never took (FIX convention)
 MAX_TEXT = 512  # characters of Text (58)
 PRICE_DIGITS = 40  # digits of a price written: ours are on a tick, AvgPx a few digits finer; more is a bug
+_CODES: dict[OrdStatus | Side, str] = {member: member.value for kind in (OrdStatus, Side) for member in kind}
+"""OrdStatus (39) and Side (54) codes by member: a dict lookup, where Enum's `value` is a Python property."""
 
 
 def execution_report(
@@ -45,14 +47,14 @@ def execution_report(
     fields += [
         (AppTag.EXEC_ID, exec_id),
         (AppTag.EXEC_TYPE, exec_type),
-        (AppTag.ORD_STATUS, (status or order.status).value),
+        (AppTag.ORD_STATUS, _CODES[status or order.status]),
     ]
     if restatement_reason is not None:
         fields.append((AppTag.EXEC_RESTATEMENT_REASON, restatement_reason))
     fields += [
         (AppTag.ACCOUNT, order.account),
         (AppTag.SYMBOL, order.symbol),
-        (AppTag.SIDE, order.side.value),
+        (AppTag.SIDE, _CODES[order.side]),
         (AppTag.ORDER_QTY, order.order_qty),
         (AppTag.ORD_TYPE, order.ord_type),
     ]
@@ -66,7 +68,7 @@ def execution_report(
     fields += [
         (AppTag.LEAVES_QTY, order.leaves_qty),
         (AppTag.CUM_QTY, order.cum_qty),
-        (AppTag.AVG_PX, _price(order.avg_px or Decimal(0))),
+        (AppTag.AVG_PX, _price(order.avg_px) if order.avg_px else "0"),
         (AppTag.TRANSACT_TIME, utc_timestamp(transact_ns)),
     ]
     if text:
