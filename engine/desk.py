@@ -174,6 +174,12 @@ class TicketDesk:
         block_id = self._block_of.get(parent_id)
         return None if block_id is None else (self.book.market_filled(block_id), self.book.leaves(block_id))
 
+    def block_terms(self, parent_id: ParentId) -> tuple[int, int, Decimal | None, int | None] | None:
+        """(market quantity, crossed, working limit, working end) of the parent's block, without a view; None: it
+        works no tickets."""
+        block_id = self._block_of.get(parent_id)
+        return None if block_id is None else self.book.working_terms(block_id)
+
     def has_ticket(self, ticket_id: str) -> bool:
         return ticket_id in self._accepted_ns
 

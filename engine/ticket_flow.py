@@ -503,22 +503,22 @@ class TicketFlow:
         stay the parent's until the venue confirms their cancel (the engine calls this again when a
         child ends), so a fill is never refused for want of room. A shrink cancels the working children;
         the algo re-plans once they are confirmed."""
-        block = self.desk.block_view(parent_id)
+        terms = self.desk.block_terms(parent_id)
         parent = self.store.parent(parent_id)
-        if block is None or parent.status not in _WORKING:
+        if terms is None or parent.status not in _WORKING:
             return
-        target = block.market_quantity
+        target, crossed, limit_price, block_end_ns = terms
         out = parent.cum_qty + parent.working_qty
         quantity = max(target, out)
-        end_ns = block.end_ns or parent.end_ns
-        if quantity == parent.quantity and block.limit_price == parent.limit_price and end_ns == parent.end_ns:
+        end_ns = block_end_ns or parent.end_ns
+        if quantity == parent.quantity and limit_price == parent.limit_price and end_ns == parent.end_ns:
             if target < out:
                 self.parents.gateway.cancel_all(parent_id, "parent amended")
             return
-        if target == 0 and parent.cum_qty == 0 and block.crossed == 0:
+        if target == 0 and parent.cum_qty == 0 and crossed == 0:
             self.parents.cancel_parent(parent_id, "every ticket canceled")
             return
-        self.parents.resize_parent(parent_id, quantity, block.limit_price, end_ns, cancel_children=target < out)
+        self.parents.resize_parent(parent_id, quantity, limit_price, end_ns, cancel_children=target < out)
 
     def _emit_allocation(self, parent_id: ParentId, ref: str, allocated: records.FillAllocated, kind: str) -> None:
         # emitted even when no ticket got a whole lot yet: it is the record replay re-drives the book from

@@ -363,6 +363,14 @@ class TicketBook:
         block = self._blocks[block_id]
         return block.executed - block.crossed
 
+    def working_terms(self, block_id: BlockId) -> tuple[int, int, Decimal | None, int | None]:
+        """(market quantity, crossed, working limit, working end) of a block, as its view has them: what its
+        parent is resized to (cheap: no view built, no average price worked out)."""
+        block = self._blocks[block_id]
+        ticks = block.working_limit_ticks()
+        limit = None if ticks is None else block.instrument.price(ticks)
+        return block.total - block.crossed, block.crossed, limit, block.working_end_ns()
+
     def block_of(self, ticket_id: TicketId) -> BlockId | None:
         where = self._where(ticket_id)
         return None if where is None else where[0].block_id

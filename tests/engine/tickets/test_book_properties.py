@@ -116,3 +116,43 @@ def test_the_book_is_deterministic(seed: int) -> None:
     first = _simulate(random.Random(seed), 25)[1]
     second = _simulate(random.Random(seed), 25)[1]
     assert first == second
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.randoms(use_true_random=False), st.integers(1, 30))
+def test_a_blocks_working_terms_are_its_views(rnd: random.Random, n_tickets: int) -> None:
+    """`working_terms` (what a parent is resized to, read without a view) says what the block's view says,
+    whatever the tickets' limits and end times, the trader's working terms, crosses, fills and cancels."""
+    book = TicketBook(INSTRUMENTS)
+    make = TicketMaker()
+    limits = {AAPL: ["10.00", "10.02", "10.05"], MSFT: ["20.00", "20.10"]}
+    tickets: list[TicketId] = []
+    for _ in range(n_tickets):
+        symbol = rnd.choice([AAPL, MSFT])
+        ticket = make(rnd.choice([Side.BUY, Side.SELL]), rnd.randint(1, 12) * INSTRUMENTS[symbol].lot_size,
+                      symbol=symbol, limit=rnd.choice([None, *limits[symbol]]),
+                      end_ns=rnd.choice([None, 5_000, 9_000]), allow_cross=rnd.random() < 0.7)
+        assert isinstance(book.add_ticket(ticket), TicketJoined)
+        tickets.append(ticket.ticket_id)
+
+    def agree(block: BlockId) -> None:
+        view = book.block(block)
+        assert view is not None
+        assert book.working_terms(block) == (view.market_quantity, view.crossed, view.limit_price, view.end_ns)
+
+    for symbol in (AAPL, MSFT):
+        for block in book.block_ids(symbol, open_only=True):
+            agree(block)
+            limit = rnd.choice([None, *limits[symbol], "10.01", "20.05"])
+            book.set_working_terms(block, None if limit is None else Decimal(limit), rnd.choice([None, 4_000, 8_000]))
+            agree(block)
+        book.net(symbol, PRICES[symbol][0], PRICES[symbol][1], now_ns=1)
+    for block in book.block_ids(open_only=True):
+        while book.leaves(block) > 0 and rnd.random() < 0.9:
+            agree(block)
+            view = book.block(block)
+            assert view is not None
+            book.on_fill(block, rnd.randint(1, book.leaves(block)), rnd.choice(PRICES[view.symbol]))
+            if rnd.random() < 0.2:  # a cancel takes a ticket down to its allocation (the block shrinks)
+                book.cancel_ticket(rnd.choice([t for t in tickets if book.block_of(t) == block]))
+        agree(block)
