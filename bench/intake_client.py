@@ -130,7 +130,9 @@ def orders(comp_id: str, count: int, rng: random.Random) -> list[tuple[str, list
     residues = 50 * len(symbols)  # n % residues fixes the account and the symbol
     for n in range(count):
         symbol = symbols[n % len(symbols)]
-        account = f"ACC{n % 50:02d}"
+        # the account from n // 4, not n % 50: 50 and 4 share a factor, so n % 50 and n % 4 repeated their pair
+        # every 100 orders, and a quarter of the orders duplicated one sent 100 before (a warning each)
+        account = f"ACC{(n // len(symbols)) % 50:02d}"
         side = "1" if rng.random() < 0.5 else "2"
         offset = Decimal(1 + (n // (residues * 100)) % 19) / 100
         price = PRICES[symbol] - offset if side == "1" else PRICES[symbol] + offset
