@@ -69,6 +69,10 @@ class FixMessage:
     def get(self, tag: int) -> bytes | None:
         return self._lookup().get(tag)
 
+    def has_repeated_tags(self) -> bool:
+        """Whether any tag appears more than once (a repeating group's, or a duplicate): O(1) once looked up."""
+        return len(self._lookup()) != len(self.pairs)
+
     def get_str(self, tag: int) -> str | None:
         value = self._lookup().get(tag)
         return None if value is None else value.decode("latin-1")

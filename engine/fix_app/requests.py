@@ -229,6 +229,8 @@ def _ids(message: FixMessage, *, orig: bool) -> tuple[str, str] | Refusal:
 
 def _repeated(message: FixMessage) -> Refusal | None:
     """The first field we read that the message carries more than once (which value would be meant?)."""
+    if not message.has_repeated_tags():
+        return None
     seen: set[int] = set()
     for tag, _ in message.pairs:
         if tag in _READ_TAGS:

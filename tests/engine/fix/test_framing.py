@@ -310,3 +310,11 @@ def test_checksum_is_the_byte_sum_modulo_256() -> None:
     assert checksum(b"") == 0
     assert checksum(bytes(range(256))) == sum(range(256)) % 256
     assert checksum(ORDER[: ORDER.rindex(b"10=")]) == int(ORDER[-4:-1])
+
+
+@given(st.lists(st.integers(1, 12), max_size=16))
+def test_a_message_has_repeated_tags_exactly_when_one_appears_twice(tags: list[int]) -> None:
+    message = FixMessage(b"", [(tag, b"v") for tag in tags])
+    assert message.has_repeated_tags() is (len(set(tags)) != len(tags))
+    message.get(1)  # once looked up, the same answer
+    assert message.has_repeated_tags() is (len(set(tags)) != len(tags))
