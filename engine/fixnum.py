@@ -63,6 +63,8 @@ def float_problem(raw: bytes | str, *, signed: bool = True, max_length: int = MA
 
 def parse_fix_int(raw: bytes | str, *, signed: bool = True, max_length: int = MAX_INT_LENGTH) -> int | BadNumber:
     """A FIX `int` as an int, or why it is not one."""
+    if len(raw) <= max_length and raw.isascii() and raw.isdigit():  # the usual case, without the pattern
+        return int(raw)
     problem = int_problem(raw, signed=signed, max_length=max_length)
     if problem is not None:
         return BadNumber(problem)
@@ -73,6 +75,10 @@ def parse_fix_decimal(
     raw: bytes | str, *, signed: bool = True, max_length: int = MAX_FLOAT_LENGTH
 ) -> Decimal | BadNumber:
     """A FIX `float` (Qty, Price, ...) as an exact Decimal, or why it is not one."""
+    if len(raw) <= max_length and raw.isascii():  # the usual case (ASCII digits, at most one '.'), no pattern
+        text = raw.decode("ascii") if isinstance(raw, bytes) else raw
+        if text.replace(".", "", 1).isdigit():
+            return Decimal(text)
     problem = float_problem(raw, signed=signed, max_length=max_length)
     if problem is not None:
         return BadNumber(problem)

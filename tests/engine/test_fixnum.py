@@ -115,3 +115,25 @@ def test_a_quoted_value_is_cut_and_says_how_long_it_was():
     assert shown("1e3") == "'1e3'"
     long = shown(b"9" * 100_000)
     assert long.startswith("'999") and long.endswith("(100,000 characters)") and len(long) < 60
+
+
+_NUMBERISH = st.text(st.sampled_from("0123456789.-+eE _\u00b2\u0663x"), max_size=40)
+
+
+def _by_the_pattern(raw: bytes | str, parse, problem_of, **kwargs):
+    """What the grammar's pattern alone says: the value, or the problem (the parsers' fast paths must agree)."""
+    problem = problem_of(raw, **kwargs)
+    if problem is not None:
+        return BadNumber(problem)
+    text = raw.decode("ascii") if isinstance(raw, bytes) else raw
+    return parse(text)
+
+
+@given(st.one_of(_NUMBERISH, _NUMBERISH.map(lambda t: t.encode("utf-8"))), st.booleans(), st.integers(1, 40))
+def test_the_parsers_fast_paths_say_what_the_pattern_says(raw, signed: bool, max_length: int) -> None:
+    """Digits with at most one '.' skip the pattern: the answer is the same for anything, within any bound
+    (non-ASCII digits such as '²' or Arabic-Indic ones, which int() and str.isdigit() accept, included)."""
+    assert parse_fix_int(raw, signed=signed, max_length=max_length) == \
+        _by_the_pattern(raw, int, int_problem, signed=signed, max_length=max_length)
+    assert parse_fix_decimal(raw, signed=signed, max_length=max_length) == \
+        _by_the_pattern(raw, Decimal, float_problem, signed=signed, max_length=max_length)
