@@ -140,3 +140,20 @@ def test_timestamps_round_trip_at_microsecond_precision(when):
     text = when.strftime("%Y%m%d-%H:%M:%S.%f")
     micros = (when - dt.datetime(1970, 1, 1)) // dt.timedelta(microseconds=1)
     assert parse_utc_timestamp(text) == micros * 1000
+
+
+@given(st.one_of(st.text(st.sampled_from("0123456789.-e"), min_size=1, max_size=20),
+                 st.integers(-5, 10**13).map(str), st.just("0" * 15 + "1"), st.just("1" + "0" * 12)))
+def test_an_order_quantity_is_a_whole_positive_number_of_shares_up_to_the_bound(raw: str) -> None:
+    """Whole-share digits are read as an int (no Decimal), anything else as a FIX float: either way a quantity
+    is exactly the whole number the text says, 1..MAX_ORDER_QTY, or a refusal naming OrderQty (38)."""
+    from engine.fix_app.fields import MAX_ORDER_QTY
+    from engine.fixnum import parse_fix_decimal
+
+    order = new_order((38, raw))
+    value = parse_fix_decimal(raw)
+    whole = isinstance(value, Decimal) and value == value.to_integral_value() and 0 < value <= MAX_ORDER_QTY
+    if whole:
+        assert isinstance(order, NewOrder) and order.quantity == int(value) and type(order.quantity) is int
+    else:
+        assert isinstance(order, Refusal) and order.tag == 38 and order.reason.startswith("OrderQty (38) ")
