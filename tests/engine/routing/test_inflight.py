@@ -111,6 +111,7 @@ OPS = st.lists(st.one_of(
     st.tuples(st.just("ack"), st.integers(0, 50)),
     st.tuples(st.just("end"), st.integers(0, 50)),
     st.tuples(st.just("cancel"), st.integers(0, 50)),
+    st.tuples(st.just("shrink"), st.floats(0.0, 1.0)),
 ), min_size=1, max_size=40)
 
 
@@ -130,6 +131,12 @@ def test_in_flight_never_exceeds_the_parents_leaves(policy: str, quantity: int, 
             world.end(op[1], acknowledged_only=True)
         elif kind == "end":
             world.end(op[1], acknowledged_only=False)
+        elif kind == "shrink":  # the parent shrinks (a ticket cut): what stays out must fit its leaves at once
+            world.quantity = max(world.cum, world.cum + int((world.quantity - world.cum) * op[1]))
+            world.router.on_event(ev.ParentAmended(0, P1, world.quantity, None, 0))
+            kept = sum(c.quantity - c.filled for c in world.children.values()
+                       if not c.venue_done and not c.cancel_requested)
+            assert world.cum + kept <= world.quantity
         else:
             live = world.live()
             if live:
