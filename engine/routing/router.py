@@ -349,10 +349,17 @@ class SmartRouter:
         if ports is None or not mine:
             return
         parent = ports.parent(parent_id)
-        ours = sum(c.order.quantity - c.filled for c in mine.values())
+        ours = going = 0
+        for c in mine.values():
+            leaves = c.order.quantity - c.filled
+            ours += leaves
+            if c.cancel_pending:
+                going += leaves
         room = parent.quantity - max(0, parent.working_qty - ours)
-        if parent.cum_qty + ours <= room:
-            return  # nothing out above the leaves (every fill asks): no list of what is in flight
+        if parent.cum_qty + ours - going <= room:
+            # nothing out above the leaves once what is being canceled goes (every fill asks, mostly while the
+            # rest of a filled slice is canceled): `excess_cancels` would choose nothing, so no list is built
+            return
         live = [InFlight(cid, c.order.quantity - c.filled, c.cancel_pending) for cid, c in mine.items()]
         for child_id in excess_cancels(room, parent.cum_qty, live):
             self._cancel(child_id, mine[child_id], f"in flight above the leaves of {parent.leaves_qty:,}: "
