@@ -540,16 +540,15 @@ class Engine:
         if isinstance(event, ev.ChildFilled):
             self._after_child_event(event.parent_id, event.child_id, fill=event)
         elif isinstance(event, _CHILD_DONE) and self.store.has_child(event.child_id):
-            child = self.store.child(event.child_id)
-            if child.status.is_terminal:
-                self._after_child_event(child.parent_id, child.child_id, fill=None)
+            if self.store.child_status(event.child_id).is_terminal:
+                self._after_child_event(self.store.child_parent(event.child_id), event.child_id, fill=None)
         elif isinstance(event, ev.RiskBlocked):
             self._parents.pause_on_risk_block(event)
         for subscriber in self._subscribers:
             self._deliver(subscriber, event)
 
     def _after_child_event(self, parent_id: ParentId, child_id: ChildId, fill: ev.ChildFilled | None) -> None:
-        if self.store.child(child_id).status.is_terminal:
+        if self.store.child_status(child_id).is_terminal:
             with self.turns.turn():
                 self._flow.apply_pending_cuts(parent_id)  # ticket cuts waiting for the venues to confirm
                 self._flow.follow_block(parent_id)  # a parent held up for this child's shares may shrink now
@@ -558,7 +557,7 @@ class Engine:
             try:
                 if fill is not None:
                     algo.on_fill(fill)
-                if self.store.child(child_id).status.is_terminal:
+                if self.store.child_status(child_id).is_terminal:
                     algo.on_child_done(child_id)
             except Exception as exc:  # an algo bug must not take the desk down: stop it, show it
                 log.exception("algo %s failed on %s", algo.name, parent_id)

@@ -417,6 +417,14 @@ class OrderStore:
     def child(self, child_id: ChildId) -> ChildView:
         return self._child_view(child_id, self._child(child_id))
 
+    def child_status(self, child_id: ChildId) -> OrdStatus:
+        """The child's status alone (no view built, no average price worked out: asked on every child event)."""
+        return self._child(child_id).status
+
+    def child_parent(self, child_id: ChildId) -> ParentId:
+        """The parent a child works for (no view built)."""
+        return self._child(child_id).submitted.parent_id
+
     def parent_ids(self) -> list[ParentId]:
         """Every parent id, in the order they were accepted (no views built)."""
         return list(self._parents)

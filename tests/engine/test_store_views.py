@@ -55,3 +55,23 @@ def test_views_are_not_checkpointed_and_a_restored_store_builds_its_own() -> Non
     restored = OrderStore()
     restored.import_state(state)
     assert restored.parent(P) == store.parent(P)
+
+
+def test_a_childs_status_and_parent_read_alone_are_its_views() -> None:
+    """`child_status` and `child_parent` (asked on every child event, no view built) say what the view says,
+    through the child's life."""
+    store = working_store()
+    store.apply(ev.ChildSubmitted(2, C, P, VenueId("LIT1"), AAPL, Side.BUY, 300, Decimal("99.98"), OrdType.LIMIT,
+                                  TimeInForce.DAY))
+    steps = [ev.ChildAccepted(3, C, "V1"),
+             ev.ChildFilled(4, "F1", C, P, VenueId("LIT1"), AAPL, Side.BUY, 100, Decimal("99.98"), Decimal("0"),
+                            Liquidity.ADDED),
+             ev.ChildCanceled(5, C, "desk")]
+    seen = []
+    for step in [None, *steps]:
+        if step is not None:
+            assert not store.apply(step)
+        view = store.child(C)
+        assert (store.child_status(C), store.child_parent(C)) == (view.status, view.parent_id)
+        seen.append(view.status)
+    assert seen == [OrdStatus.PENDING_NEW, OrdStatus.NEW, OrdStatus.PARTIALLY_FILLED, OrdStatus.CANCELED]
