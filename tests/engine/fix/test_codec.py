@@ -111,7 +111,7 @@ def test_a_body_is_each_field_as_tag_equals_value_soh(fields) -> None:
 def test_a_timestamp_is_the_utc_time_to_the_millisecond(ns: int) -> None:
     import datetime
 
-    moment = datetime.datetime.fromtimestamp(ns // 10**9, datetime.timezone.utc)
+    moment = datetime.datetime.fromtimestamp(ns // 10**9, datetime.UTC)
     assert utc_timestamp(ns) == moment.strftime("%Y%m%d-%H:%M:%S") + f".{ns % 10**9 // 10**6:03d}"
     assert parse_utc_timestamp(utc_timestamp(ns).encode()) == ns - ns % 10**6  # read back, the second cached or not
     assert parse_utc_timestamp(utc_timestamp(ns + 10**6).encode()) == ns + 10**6 - ns % 10**6
@@ -124,5 +124,5 @@ def test_timestamps_of_seconds_taking_turns_are_each_their_own(moments: list[int
     import datetime
 
     for ns in [*moments, *reversed(moments), *moments]:
-        moment = datetime.datetime.fromtimestamp(ns // 10**9, datetime.timezone.utc)
+        moment = datetime.datetime.fromtimestamp(ns // 10**9, datetime.UTC)
         assert utc_timestamp(ns) == moment.strftime("%Y%m%d-%H:%M:%S") + f".{ns % 10**9 // 10**6:03d}"

@@ -286,7 +286,8 @@ def _reference_fields(raw: bytes) -> list[tuple[int, bytes]]:
     return pairs
 
 
-_FIELD_BYTES = st.sampled_from([b"1", b"0", b"9", b"-", b"=", b"\x01", b"a", b" ", b"+", b"\xff", b"35", b"10=", b"8=FIX.4.4"])
+_FIELD_BYTES = st.sampled_from([b"1", b"0", b"9", b"-", b"=", b"\x01", b"a", b" ", b"+", b"\xff", b"35", b"10=",
+                                b"8=FIX.4.4"])
 
 
 @given(st.lists(_FIELD_BYTES, max_size=40).map(b"".join), st.booleans())
