@@ -44,6 +44,13 @@ def test_collar_in_ticks_widens_a_band_narrower_than_them(price: str, ok: bool) 
         assert "5 ticks" in found.reason and "0.05" in found.reason
 
 
+@pytest.mark.parametrize(("price", "ok"), [("110.00", True), ("110.01", False), ("90.00", True), ("89.99", False)])
+def test_collar_in_ticks_narrower_than_the_percent_band_leaves_it_as_it_is(price: str, ok: bool) -> None:
+    # 10% of 100.00 is 10.00: five ticks (0.05) are narrower, the percent band stands (the wider of the two)
+    found = controls.price_band(D(price), D("100.00"), D("10"), 5, D("0.01"), True, rule="price_collar")
+    assert (found is None) == ok
+
+
 def test_collar_reference_is_the_far_touch_then_near_then_last_then_previous_close() -> None:
     ref = controls.collar_reference
     assert ref(Side.BUY, D(99), D(101), D(100), D(98)) == (D(101), "ask")
