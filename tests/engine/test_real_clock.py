@@ -43,6 +43,7 @@ def test_market_time_on_asyncios_own_loop_advances_with_it() -> None:
 
         loop.run_until_complete(wait())
         elapsed_ns = int((loop.time() - before_loop) * 10 * NS_PER_S)
-        assert fired and NS_PER_S // 10 <= fired[0] - before <= elapsed_ns + NS_PER_S // 100
+        # asyncio may run a timer up to its clock resolution early, and the float loop time rounds: 1 ms of slack
+        assert fired and NS_PER_S // 10 - NS_PER_S // 1000 <= fired[0] - before <= elapsed_ns + NS_PER_S // 100
     finally:
         loop.close()
