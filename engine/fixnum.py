@@ -19,6 +19,7 @@ from decimal import Decimal
 MAX_INT_LENGTH = 18  # '-' and 17 digits, or 18 digits: below 2**63, so every int fits a C long
 MAX_FLOAT_LENGTH = 32  # FIX floats carry 15 significant digits; room for leading/trailing zeros and '-'
 MAX_SHOWN = 24  # characters of an offending value quoted back in a reject's Text
+PLAIN_INT_LENGTH = 15  # digits a quantity may have to be read by `plain_int` (FIX floats carry 15 significant)
 
 _INT = re.compile(rb"-?[0-9]+")
 _FLOAT = re.compile(rb"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
@@ -61,10 +62,20 @@ def float_problem(raw: bytes | str, *, signed: bool = True, max_length: int = MA
     return _why_not(data, "a decimal number (digits and an optional '.')")
 
 
+def plain_int(raw: bytes | str, max_length: int = PLAIN_INT_LENGTH) -> int | None:
+    """`raw` as an int when it is only ASCII digits (no sign, no '.') within `max_length` characters: the usual
+    quantity, read without the grammar's pattern or a Decimal; None for anything else (read it by the grammar).
+    The ASCII check matters for str: `str.isdigit()` and `int()` take '²' or Arabic-Indic digits."""
+    if len(raw) <= max_length and raw.isascii() and raw.isdigit():
+        return int(raw)
+    return None
+
+
 def parse_fix_int(raw: bytes | str, *, signed: bool = True, max_length: int = MAX_INT_LENGTH) -> int | BadNumber:
     """A FIX `int` as an int, or why it is not one."""
-    if len(raw) <= max_length and raw.isascii() and raw.isdigit():  # the usual case, without the pattern
-        return int(raw)
+    plain = plain_int(raw, max_length)  # the usual case, without the pattern
+    if plain is not None:
+        return plain
     problem = int_problem(raw, signed=signed, max_length=max_length)
     if problem is not None:
         return BadNumber(problem)

@@ -16,10 +16,9 @@ from decimal import Decimal
 
 from engine.fix.framing import FixMessage
 from engine.fix_app.tags import AppTag, OrdRejReason
-from engine.fixnum import BadNumber, parse_fix_decimal, shown
+from engine.fixnum import BadNumber, parse_fix_decimal, plain_int, shown
 
 MAX_ORDER_QTY = 10**12
-_QUICK_QTY_DIGITS = 15  # an OrderQty of at most this many ASCII digits is read as an int, without the Decimal
 MAX_PRICE = Decimal(10**9)
 MAX_ID_LENGTH = 64  # ClOrdID, OrigClOrdID
 MAX_ACCOUNT_LENGTH = 64
@@ -94,10 +93,9 @@ def quantity(message: FixMessage, *, required: bool = True) -> int | Refusal | N
     raw = message.get(tag)
     if raw is None:
         return missing(tag) if required else None
-    if len(raw) <= _QUICK_QTY_DIGITS and raw.isdigit():  # ASCII digits (bytes): the usual case, read as an int
-        shares = int(raw)
-        if 0 < shares <= MAX_ORDER_QTY:
-            return shares
+    shares = plain_int(raw)  # the usual case: whole shares as plain digits, without a Decimal
+    if shares is not None and 0 < shares <= MAX_ORDER_QTY:
+        return shares
     value = parse_fix_decimal(raw)
     why = ""
     if isinstance(value, BadNumber):

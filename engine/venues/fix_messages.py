@@ -35,7 +35,7 @@ from engine.events import (
 from engine.fix.codec import FieldValue, SessionRejectReason
 from engine.fix.framing import FixMessage
 from engine.fix_app.tags import AppTag
-from engine.fixnum import BadNumber, parse_fix_decimal, parse_fix_int
+from engine.fixnum import BadNumber, parse_fix_decimal, parse_fix_int, plain_int
 from engine.model import ChildId, FillId, Liquidity, OrdStatus, OrdType, ParentId, Side, Symbol, VenueId
 
 Fields = list[tuple[int, FieldValue]]
@@ -48,7 +48,6 @@ ORD_STATUS_REQ_ID = 790
 COMM_TYPE_ABSOLUTE = b"3"
 ORD_REJ_UNKNOWN_ORDER = b"5"
 CXL_REJ_RESPONSE_TO_REPLACE = b"2"
-_PLAIN_QTY_DIGITS = 15
 _PRICES_READ: dict[bytes, Decimal] = {}
 """Prices as read, by their text: a venue repeats a few price levels, and a Decimal is immutable."""
 _PRICES_KEPT = 4096
@@ -165,8 +164,9 @@ def _qty(message: FixMessage, tag: int, *, required: bool = True) -> int:
     raw = message.get(tag)
     if raw is None and not required:
         return 0
-    if raw is not None and 0 < len(raw) <= _PLAIN_QTY_DIGITS and raw.isdigit():  # the usual "100": ASCII digits
-        return int(raw)
+    plain = None if raw is None else plain_int(raw)  # the usual "100"
+    if plain is not None:
+        return plain
     value = parse_fix_decimal(_required(message, tag), signed=False)
     if isinstance(value, BadNumber) or value != value.to_integral_value():
         problem = value.problem if isinstance(value, BadNumber) else "is not a whole number of shares"
