@@ -192,6 +192,11 @@ class Block:
             return mandate if trader is None else trader
         return min(mandate, trader) if self.side is Side.BUY else max(mandate, trader)
 
+    def working_limit_price(self) -> Decimal | None:
+        """`working_limit_ticks` as a price (None: no limit)."""
+        ticks = self.working_limit_ticks()
+        return None if ticks is None else self.instrument.price(ticks)
+
     def working_end_ns(self) -> int | None:
         """The end time the block works to: its tickets' window end, brought forward by the trader's."""
         end = self.mandate_fields[3]
@@ -215,6 +220,16 @@ class Block:
     @property
     def leaves(self) -> int:
         return self.total - self.executed
+
+    @property
+    def market_quantity(self) -> int:
+        """What the parent must work at market: the tickets' total less what was crossed internally."""
+        return self.total - self.crossed
+
+    @property
+    def market_filled(self) -> int:
+        """What the parent has filled at market: the executed shares less the crossed ones."""
+        return self.executed - self.crossed
 
     @property
     def carried(self) -> int:

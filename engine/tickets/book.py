@@ -145,9 +145,9 @@ class TicketBook:
                 self._block_of[tid] = block
                 block.positions[tid] = len(block.tickets)
                 block.tickets.append(ticket)  # joins in arrival order: its index is its tie-break rank
-                total = block.total = block.total + quantity
+                block.total += quantity
                 self._last_arrival = ticket.arrival_seq
-                joined = (tid, block.block_id, False, quantity, total - block.crossed)
+                joined = (tid, block.block_id, False, quantity, block.market_quantity)
                 return _new_record(TicketJoined, joined)  # type: ignore[no-any-return]
             return self._join(ticket, limit_ticks, key)  # type: ignore[arg-type]
         return self._join(ticket, limit_ticks)  # type: ignore[arg-type]
@@ -192,7 +192,7 @@ class TicketBook:
             block.relimit(self._rules.window, [self._limit_ticks(block.instrument, t) for t in block.tickets])
         if block.leaves == 0:
             self._retire(block)
-        return TicketAmended(ticket_id, block.block_id, old, quantity, quantity - old, block.total - block.crossed)
+        return TicketAmended(ticket_id, block.block_id, old, quantity, quantity - old, block.market_quantity)
 
     def amend_problem(self, ticket_id: TicketId, quantity: object) -> str | None:
         """Why `amend_ticket(ticket_id, quantity)` would be refused, or None; changes nothing."""
@@ -360,16 +360,13 @@ class TicketBook:
 
     def market_filled(self, block_id: BlockId) -> int:
         """What the block's parent has filled at market (its view's `market_filled`; cheap: no view built)."""
-        block = self._blocks[block_id]
-        return block.executed - block.crossed
+        return self._blocks[block_id].market_filled
 
     def working_terms(self, block_id: BlockId) -> tuple[int, int, Decimal | None, int | None]:
         """(market quantity, crossed, working limit, working end) of a block, as its view has them: what its
         parent is resized to (cheap: no view built, no average price worked out)."""
         block = self._blocks[block_id]
-        ticks = block.working_limit_ticks()
-        limit = None if ticks is None else block.instrument.price(ticks)
-        return block.total - block.crossed, block.crossed, limit, block.working_end_ns()
+        return block.market_quantity, block.crossed, block.working_limit_price(), block.working_end_ns()
 
     def block_of(self, ticket_id: TicketId) -> BlockId | None:
         where = self._where(ticket_id)
@@ -469,7 +466,7 @@ class TicketBook:
         block.tickets.append(ticket)  # joins in arrival order: its index is its tie-break rank
         block.total += quantity
         self._last_arrival = ticket.arrival_seq
-        joined = (tid, block.block_id, new_block, quantity, block.total - block.crossed)
+        joined = (tid, block.block_id, new_block, quantity, block.market_quantity)
         return _new_record(TicketJoined, joined)  # type: ignore[no-any-return]
 
     def _reindex(self, block: Block, ticket: Ticket) -> None:

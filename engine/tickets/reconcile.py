@@ -149,14 +149,13 @@ def ticket_view(block: Block, i: int) -> TicketView:
 def block_view(block: Block) -> BlockView:
     first = block.tickets[0]
     mandate = block.mandate
-    limit_ticks = block.working_limit_ticks()
     return BlockView(
         block.block_id,
         block.instrument.symbol,
         block.side,
         first.algo,
         first.urgency,
-        None if limit_ticks is None else block.instrument.price(limit_ticks),
+        block.working_limit_price(),
         mandate.start_ns,
         block.working_end_ns(),
         block.crossable,
@@ -164,8 +163,8 @@ def block_view(block: Block) -> BlockView:
         len(block.tickets),
         block.total,
         block.crossed,
-        block.total - block.crossed,
-        block.executed - block.crossed,
+        block.market_quantity,
+        block.market_filled,
         block.executed,
         block.leaves,
         average_price(block.instrument, block.notional_units, block.executed),
