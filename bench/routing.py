@@ -13,6 +13,8 @@ Per policy: cost vs arrival (bps of the arrival mid, filled shares, positive = p
 notional filled), all-in (the shortfall with unfilled shares at the end mid, plus fees; what "cost" means
 in the targets), seconds to complete (None when a run did not complete: counted as never), fill rate,
 dark share of the filled quantity, markout +5 s (bps, positive = the mid moved our way after the fill).
+The cost vs arrival splits into timing (where the engine's mid stood when each fill arrived) and vs mid (what
+each fill paid against that mid); the split comparison gives the paired medians of both (`cost_parts`).
 """
 
 from __future__ import annotations
@@ -32,8 +34,8 @@ Runs = dict[str, dict[str, list[dict[str, Any]]]]
 
 POLICIES = ("SEQUENTIAL", "PARALLEL", "LIQUIDITY")
 SIZES = (0.2, 1.0, 5.0)
-METRICS = ("cost_vs_arrival_bps", "fees_bps", "all_in_bps", "seconds_to_complete", "fill_rate", "dark_share",
-           "markout_5s_bps")
+METRICS = ("cost_vs_arrival_bps", "timing_bps", "vs_mid_bps", "fees_bps", "all_in_bps", "seconds_to_complete",
+           "fill_rate", "dark_share", "markout_5s_bps")
 FIXED_SPLITS = {f"fixed m={m:g} {name}": (m, w) for m in (0.0, 0.5) for name, w in
                 (("equal", (1.0, 1.0, 1.0)), ("LIT1", (1.0, 0.0, 0.0)), ("LIT2", (0.0, 1.0, 0.0)),
                  ("LIT3", (0.0, 0.0, 1.0)))} | {"fixed m=1 all market": (1.0, (1.0, 1.0, 1.0))}
@@ -94,8 +96,11 @@ def splits(seeds: Sequence[int], progress: Callable[[str], None]) -> list[dict[s
         best = min(fixed, key=lambda name: fixed[name]["all_in_bps"])
         # same seed, same market: the paired difference is what the split changed
         versus = paired(ck_runs, fixed_runs[best], "all_in_bps", best)
+        parts = {key: paired(ck_runs, fixed_runs[best], key, best).median_difference
+                 for key in ("timing_bps", "vs_mid_bps", "fees_bps")}
         rows.append({"bucket": label(bucket), "cont_kukanov": ck, "fixed": fixed, "best_fixed": best,
                      "ck_minus_best_fixed_paired_bps": versus.median_difference,
+                     "ck_minus_best_fixed_parts_bps": parts,
                      "ck_vs_best_fixed": versus.as_dict(),
                      "ck_no_worse_than_best_fixed": not versus.shown_worse and versus.median_difference <= 0,
                      "ck_shown_worse_than_best_fixed": versus.shown_worse})
@@ -161,7 +166,10 @@ def print_tables(rows: list[dict[str, Any]], split_rows: list[dict[str, Any]], v
         print(f"{row['bucket']}: Cont-Kukanov all-in {_fmt(row['cont_kukanov']['all_in_bps'])} bps; best fixed "
               f"({row['best_fixed']}) {_fmt(row['fixed'][row['best_fixed']]['all_in_bps'])} bps (paired median "
               f"difference {_fmt(row['ck_minus_best_fixed_paired_bps'])}, Cont-Kukanov lower on "
-              f"{versus['lower_on_seeds']:g}/{versus['seeds']} seeds, z {versus['sign_z']:+.1f}); "
+              f"{versus['lower_on_seeds']:g}/{versus['seeds']} seeds, z {versus['sign_z']:+.1f}; of which, paired "
+              f"medians: timing {row['ck_minus_best_fixed_parts_bps']['timing_bps']:+.2f}, vs mid "
+              f"{row['ck_minus_best_fixed_parts_bps']['vs_mid_bps']:+.2f}, fees "
+              f"{row['ck_minus_best_fixed_parts_bps']['fees_bps']:+.2f}); "
               + ", ".join(f"{name} {_fmt(m['all_in_bps'])}" for name, m in row["fixed"].items()))
     print()
     print("Seed by seed (the same market), the median difference against each rival and the seeds won:")
