@@ -91,6 +91,21 @@ def test_daily_notional_for_children_counts_fills_and_working(desk: MakeDesk) ->
     blocked(d, "daily_notional", "150,020.00", "150,000.00", parent_id=sell)
 
 
+
+def test_daily_notional_for_one_instrument_counts_only_its_own_fills_and_working(desk: MakeDesk) -> None:
+    d = desk(limits())
+    aapl = d.parent(3000)
+    msft = d.parent(3000, symbol="MSFT", account="PM2")
+    d.engine.risk.checks.set_limits(limits(daily_notional=control(instrument={"MSFT": "60000"})))
+    [child] = d.send(aapl, 1000, "100.00")
+    d.fill(child, 1000, "100.00")  # 100,000.00 in AAPL: not MSFT's
+    [child] = d.send(msft, 600, "50.00")
+    d.fill(child, 600, "50.00")  # 30,000.00 traded in MSFT
+    assert d.send(msft, 599, "50.00")  # + 29,950.00 working
+    assert d.send(msft, 2, "50.00") == []
+    blocked(d, "daily_notional", "60,050.00", "60,000.00", parent_id=msft)
+    assert d.send(aapl, 100, "100.00")  # the firm has no limit of its own here
+
 def test_max_open_children_per_venue_and_firm(desk: MakeDesk) -> None:
     d = desk(limits(max_open_children=control(firm=3, venue={"LIT1": 1})))
     pid = d.parent(10_000)

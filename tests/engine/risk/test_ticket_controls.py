@@ -95,6 +95,21 @@ def test_daily_notional_counts_what_traded_and_what_is_open(desk: MakeDesk) -> N
     refused(d, d.ticket(1, limit="100.00"), "daily_notional", "150,100.00", "150,000.00")
 
 
+
+def test_daily_notional_for_one_instrument_counts_its_own_trades_and_open_tickets(desk: MakeDesk) -> None:
+    d = desk(limits(daily_notional=control(instrument={"MSFT": "60000"})))
+    aapl = d.parent(1000, limit="100.00")
+    [child] = d.send(aapl, 1000, "100.00")
+    d.fill(child, 1000, "100.00")  # 100,000 traded in AAPL: not MSFT's
+    msft = d.parent(600, symbol="MSFT", limit="50.00")
+    [child] = d.send(msft, 600, "50.00")
+    d.fill(child, 600, "50.00")  # 30,000 traded in MSFT
+    assert d.ticket(500, symbol="MSFT", limit="50.00").accepted  # + 25,000 open
+    block = refused(d, d.ticket(101, symbol="MSFT", limit="50.00"), "daily_notional", "60,050.00", "60,000.00")
+    assert (block.scope, block.key) == ("instrument", "MSFT")
+    assert d.ticket(100, symbol="MSFT", limit="50.00").accepted  # 60,000.00: the limit
+    assert d.ticket(1000, limit="100.00").accepted  # AAPL has no limit of its own
+
 def test_max_open_tickets_and_ticket_rate(desk: MakeDesk) -> None:
     d = desk(limits(max_open_tickets=control(account={"PM1": 2})))
     assert d.ticket(10).accepted and d.ticket(10, symbol="MSFT").accepted
