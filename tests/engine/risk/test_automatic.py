@@ -53,6 +53,23 @@ def test_an_account_loss_limit_kills_only_the_account(desk: MakeDesk) -> None:
     assert not d.ticket(10, account="PM1").accepted and d.ticket(10, account="PM2").accepted
 
 
+
+def test_a_desk_loss_limit_sums_its_accounts_and_kills_only_the_desk(desk: MakeDesk) -> None:
+    d = desk(limits(loss_limit=control(desk={"EQ": "1003"}), desks={"PM1": "EQ", "PM2": "EQ"}))
+    for account in ("PM1", "PM2"):  # 500 each at 100.00: neither account alone is near the desk's limit
+        pid = d.parent(3000, account=account)
+        [child] = d.send(pid, 500, "100.00")
+        d.fill(child, 500, "100.00")
+    move_market(d, "98.99", "99.01")  # mid 99.00: 2 x (-500.00 - 1.50 fees) = -1,003.00: at the limit
+    assert not d.journaled(ev.TradingStateChanged)
+    move_market(d, "98.98", "99.00")  # -1,013.00
+    [changed] = d.journaled(ev.TradingStateChanged)
+    assert (changed.scope, changed.key, changed.state, changed.automatic) == (S.DESK, "EQ",
+                                                                              ev.TradingState.HALTED, True)
+    assert "desk P&L -1,013.00 below -1,003.00" in changed.reason
+    assert not d.engine.kill_state()[0]
+    assert not d.ticket(10, account="PM2").accepted and d.ticket(10, account="PM3").accepted
+
 def reject(d: Desk, child_id: ChildId) -> None:
     venue = d.venue_of(child_id)
     assert venue.listener is not None
