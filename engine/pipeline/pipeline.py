@@ -1,5 +1,9 @@
 """Algo intent -> router -> pre-trade risk -> venue gateway, inside one turn.
 
+No child leaves priced through its parent's limit: the intent's price is capped at the limit before routing (a
+sweep without a price takes the limit as its own) and so is every routed child after it (the router's own
+placements stay within it; this is the last line), each cap said in the decision's note.
+
 Each intent that sends anything (or that risk stops) is journaled as one `ChildDecided` — the algo's reason
 and schedule position, the market it saw, the router's ranking — just before the children it lists, in the
 same turn, so the journal says why every child was sent.
@@ -9,12 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import replace
+from decimal import Decimal
 
 from engine import events as ev
 from engine.clock import Clock
 from engine.market import MarketView
-from engine.model import ChildId, Instrument, ParentId, Symbol, VenueId
-from engine.pipeline.intent import ChildIntent, IntentKind
+from engine.model import ChildId, Instrument, ParentId, Side, Symbol, VenueId
+from engine.pipeline.intent import ChildIntent, IntentKind, capped_at_limit
 from engine.pipeline.routing import RoutedChild, decide
 from engine.pipeline.sizing import ChildSizing
 from engine.pipeline.venue_gateway import VenueGateway
@@ -65,9 +70,15 @@ class ChildPipeline:
             return []  # less than a worthwhile child is due: the algo asks again as its schedule grows
         if sizing.quantity != intent.quantity:  # (replace builds a copy field by field: ~3 us)
             intent = replace(intent, quantity=sizing.quantity)
+        limit = parent.limit_price
+        asked = intent.price
+        if limit is not None and capped_at_limit(asked, limit, parent.side) != asked:
+            intent = replace(intent, price=limit)
         with self._uow.turn():
             route, routed = decide(intent, parent.symbol, parent.side, instrument, self._market, self._venues,
                                    router=self._router, parent=parent)
+            if limit is not None:
+                route, routed = _within_limit(route, routed, limit, parent.side, asked, intent.price)
             # whole lots on each venue: a sweep's slices capped by what each shows, a resting order's not
             routed = sizing.fit(routed) if intent.kind is IntentKind.SWEEP else sizing.fit_resting(routed)
             cleared, verdict = self._pre_trade(parent, routed)
@@ -106,3 +117,21 @@ class ChildPipeline:
             quote.bid_size, quote.ask_size, route.policy, ranking, route.note, ids,
             "" if verdict is None else verdict.rule, route.group_target, route.rest_timeout_ms,
         )
+
+
+def _within_limit(route: RouteDecision, routed: list[RoutedChild], limit: Decimal, side: Side,
+                  asked: Decimal | None, used: Decimal | None) -> tuple[RouteDecision, list[RoutedChild]]:
+    """The routed children, each priced no worse than the parent's `limit`, and the decision saying what was
+    capped (the algo's price `asked`, routed at `used`; a child the router priced through the limit)."""
+    notes = [f"the algo asked {asked or 'no limit'}: capped at the parent's limit {limit}"] if asked != used else []
+    within: list[RoutedChild] = []
+    for child in routed:
+        price = capped_at_limit(child.price, limit, side)
+        if price != child.price:
+            notes.append(f"{child.venue} {child.quantity:,} at {child.price or 'market'} capped at the parent's "
+                         f"limit {limit}")
+            child = RoutedChild(child.venue, child.quantity, price, child.tif)
+        within.append(child)
+    if not notes:
+        return route, routed
+    return replace(route, note=f"{route.note}; {'; '.join(notes)}"), within

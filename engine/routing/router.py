@@ -230,7 +230,8 @@ class SmartRouter:
                                            self._clock.now_ns())
         missed = self._missed_take.get(parent.parent_id)
         take = missed is None or self._clock.now_ns() - missed >= RETAKE_PAUSE_NS
-        return split(s, scenarios, self.config, instrument.tick_size, self._solver, take=take)
+        return split(s, scenarios, self.config, instrument.tick_size, self._solver, take=take,
+                     take_limit=parent.limit_price)
 
     def _situation(self, parent: ParentView, instrument: Instrument, market: MarketView, lit: list[VenueId],
                    dark: list[VenueId], quantity: int, room: int, price: Decimal | None) -> Situation:

@@ -18,17 +18,18 @@ from engine.model import Side, TimeInForce, VenueId
 from engine.routing.cont_kukanov import Placement, PlacementProblem, expected_cost
 from engine.routing.policies import ChildOrder, Plan, Situation, Stage, decision, lots, scores
 from engine.routing.policy import RoutingConfig, RoutingPolicy
-from engine.routing.ranking import best_prices, queue_ahead, rank_by_cost, sizes_at
+from engine.routing.ranking import best_prices, queue_ahead, rank_by_cost, sizes_at, within
 
 Solver = Callable[[PlacementProblem], Placement]
 """Finds the placement: the router's `PlacementMemo`, or a fixed split (the bench compares them this way)."""
 
 
 def split(s: Situation, scenarios: tuple[tuple[int, ...], ...] | None, config: RoutingConfig, tick: Decimal,
-          solver: Solver, take: bool = True) -> Plan:
+          solver: Solver, take: bool = True, take_limit: Decimal | None = None) -> Plan:
     """Market and limit quantities per lit venue for the slice, placed by `solver` (the router's
     `PlacementMemo`); without outflow history yet, the whole slice rests on the venue with the lowest
-    expected all-in cost."""
+    expected all-in cost. The market part takes at the far touch only while that is within `take_limit` (the
+    parent's limit): a touch through it leaves the split without one."""
     assert s.price is not None, "a split rests at a price"
     venues = [v for v in s.lit if v in s.make_costs]
     near, far = s.near, s.far
@@ -47,6 +48,8 @@ def split(s: Situation, scenarios: tuple[tuple[int, ...], ...] | None, config: R
                          [child])
         return Plan(RoutingPolicy.LIQUIDITY, Stage.SPLIT, decision(RoutingPolicy.LIQUIDITY, [child], ranking, note),
                     (child,), s.quantity)
+    through_limit = take and not within(top, take_limit, s.side)
+    take = take and not through_limit
     sign = 1 if s.side is Side.BUY else -1
     mid = (bid + ask) / 2
     half = float(ask - bid) / 2
@@ -72,7 +75,8 @@ def split(s: Situation, scenarios: tuple[tuple[int, ...], ...] | None, config: R
         cheapest = rank_by_cost(s.make_costs[v] for v in venues)[0]
         children = [ChildOrder(cheapest.venue, s.quantity, s.price, TimeInForce.DAY)]
     all_market = expected_cost(problem, problem.market_cap, [0] * len(venues))
-    parts = [f"{placement.market:,} now on {'/'.join(takers) or '-'} (h {half:.4f} + f {market_fee:+.4f})"]
+    parts = [f"none now: the far touch {top} is through the parent's limit {take_limit}" if through_limit else
+             f"{placement.market:,} now on {'/'.join(takers) or '-'} (h {half:.4f} + f {market_fee:+.4f})"]
     parts += [f"{q:,} on {v} (Q {problem.queues[i]:,}, r {problem.rebates[i]:+.4f})"
               for i, (v, q) in enumerate(zip(venues, placement.limits, strict=True))]
     note = (f"Cont-Kukanov split of {s.quantity:,} at {s.price}: {'; '.join(parts)}; expected cost "

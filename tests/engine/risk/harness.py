@@ -4,7 +4,7 @@ it on (`limits(...)`), so a block can only come from the control under test."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
@@ -18,6 +18,7 @@ from engine.journal import Journal
 from engine.model import ChildId, Instrument, ParentId, Side, Symbol
 from engine.results import SubmitResult
 from engine.risk.config import Control, Mode, RiskConfig
+from engine.routing.router import SmartRouter
 from engine.views import ParentView
 from tests.engine.scripted_venue import ScriptedVenue
 
@@ -63,9 +64,11 @@ class Idle(Algo):
 
 
 class Desk:
-    """The engine, its venues (LIT1, LIT2; AAPL 100.00 / 100.02 and MSFT 50.00 / 50.02 on both)."""
+    """The engine, its venues (LIT1, LIT2; AAPL 100.00 / 100.02 and MSFT 50.00 / 50.02 on both); the plain
+    best-price router unless a smart one is given (`router`, made with the desk's clock)."""
 
-    def __init__(self, path: Path, config: RiskConfig, *, start: bool = True) -> None:
+    def __init__(self, path: Path, config: RiskConfig, *, start: bool = True,
+                 router: Callable[[VirtualClock], SmartRouter] | None = None) -> None:
         self.path = path
         self.config = config
         self.clock = VirtualClock(OPEN_NS)
@@ -73,7 +76,7 @@ class Desk:
         self.lit2 = ScriptedVenue("LIT2", self.clock)
         self.engine = Engine(clock=self.clock, journal=Journal(path), instruments=INSTRUMENTS,
                              venues=[self.lit1, self.lit2], risk_config=config,
-                             algos={"IDLE": Idle, **_twap()})
+                             algos={"IDLE": Idle, **_twap()}, router=router(self.clock) if router else None)
         if start:
             self.start()
 

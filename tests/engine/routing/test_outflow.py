@@ -65,6 +65,33 @@ def test_with_outflow_history_a_passive_slice_is_split_by_cont_kukanov_across_li
     assert sum(c.quantity for c in children) <= 2 * 600  # overbooking stays within the bound
 
 
+
+def split_after_history(limit: str | None) -> tuple[str, list[tuple[str, int, object, Decimal | None]]]:
+    """The Cont-Kukanov split of a passive 600 at 190.00 (190.00 / 190.01 everywhere) once the same outflow
+    history as above is in, for a buy parent limited at `limit`: the decision's note and the children."""
+    router, ports, clock = make_router(RoutingConfig(ck_horizon_s=10, ck_min_windows=3), view=parent(
+        5_000, routing="LIQUIDITY", limit=limit))
+    router.outflow.observe_from(AAPL, clock.now_ns() - 1)
+    for window in range(6):
+        t = clock.now_ns() + window * 10 * S
+        router.on_market_data(trade("LIT1", 300, t + S))
+        router.on_market_data(trade("LIT2", 900 if window % 2 else 200, t + S))
+        router.on_market_data(trade("LIT3", 700, t + S))
+    clock.advance(60 * S)
+    _, first, ids = route(router, ports, passive(600))
+    assert [c.venue for c in first] == [DARK1]
+    router.on_event(ev.ChildCanceled(clock.now_ns(), ids[0], "no contra"))
+    decision, children = router.decide(passive(600), ports.view, INSTRUMENT, ports.market, VENUES)
+    return decision.note, [(c.venue, c.quantity, c.tif, c.price) for c in children]
+
+
+def test_the_splits_market_part_never_takes_through_the_parents_limit() -> None:
+    note, children = split_after_history("190.01")  # the far touch is within the limit: the split takes
+    assert any(tif is IOC and price == Decimal("190.01") for _, _, tif, price in children), note
+    note, children = split_after_history("190.00")  # 190.01 is through it: no market part, only resting
+    assert children and all(tif is DAY and price == Decimal("190.00") for _, _, tif, price in children), children
+    assert "none now: the far touch 190.01 is through the parent's limit 190.00" in note, note
+
 def book(venue: str, bid: str, size: int, ts: int) -> ev.BookUpdated:
     return ev.BookUpdated(ts, venue, AAPL, ((Decimal(bid), size),), ((Decimal("190.05"), 100),))  # type: ignore[arg-type]
 
