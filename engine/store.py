@@ -90,6 +90,11 @@ class _Child(_Order):
         self.price = submitted.price
 
 
+def _through(price: Decimal, limit: Decimal | None, side: Side) -> bool:
+    """Whether an execution at `price` is worse than an order's `limit` (a buy above it, a sell below it)."""
+    return limit is not None and (price > limit if side is Side.BUY else price < limit)
+
+
 _CACHES = frozenset({"_views"})
 """Attributes of the store that are not its state (not checkpointed)."""
 
@@ -248,13 +253,21 @@ class OrderStore:
                                          f"duplicate fill {e.fill_id} from {e.venue}")
         if e.quantity <= 0:
             raise IllegalTransitionError(e.child_id, child.status, Trigger.FILL, f"fill of {e.quantity} shares")
-        parent = self._parent(child.submitted.parent_id)
+        order = child.submitted
+        if e.side is not order.side or e.symbol != order.symbol:  # not our order's execution: never booked
+            raise IllegalTransitionError(e.child_id, child.status, Trigger.FILL,
+                                         f"fill {e.fill_id} is a {e.side.name} of {e.symbol}; the child is a "
+                                         f"{order.side.name} of {order.symbol}")
+        parent = self._parent(order.parent_id)
         anomalies = [
             *self._book_fill(e.child_id, child, e, "child"),
             *self._book_fill(parent.accepted.parent_id, parent, e, "parent"),
         ]
         if child.cum_qty > child.quantity:
             anomalies.append(f"child {e.child_id} filled {child.cum_qty} of {child.quantity} (overfill)")
+        if _through(e.price, order.price, order.side) and _through(e.price, child.price, order.side):
+            anomalies.append(f"child {e.child_id} filled at {e.price}, through its limit "
+                             f"{child.price if child.price is not None else order.price}")
         if parent.cum_qty > parent.quantity:  # a fill raced a parent amend down: keep the fact, flag it
             parent.text = f"OVERFILLED by {parent.cum_qty - parent.quantity}"
             anomalies.append(f"parent {parent.accepted.parent_id} filled {parent.cum_qty} of {parent.quantity} "

@@ -104,7 +104,7 @@ def test_a_resumed_parent_works_the_busted_shares_again_and_no_ticket_gets_them_
             if child.status is OrdStatus.PENDING_NEW:
                 venue.ack(child_id)
             if engine.store.child(child_id).status.is_live and child.leaves_qty:
-                venue.fill(child_id, child.leaves_qty, "100.02")
+                venue.fill(child_id, child.leaves_qty, str(child.price or "100.02"))  # at its own limit
         if engine.store.parent(pid).status.is_terminal:
             break
     parent = engine.store.parent(pid)

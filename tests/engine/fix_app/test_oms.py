@@ -135,15 +135,15 @@ def test_poss_dup_resend_of_a_known_order_gets_its_status_and_no_second_ticket(e
 def test_fills_are_reported_per_ticket_and_sum_to_the_parent_fills(engine, venue, clock, wire, oms1, oms2):
     one, two, parent = one_block(engine, wire, (oms1, "A1", 600), (oms2, "B1", 400))
     fill(engine, venue, clock, parent, 500, "100.00")
-    fill(engine, venue, clock, parent, 500, "100.02")
+    fill(engine, venue, clock, parent, 500, "99.98")  # price improvement on the children resting at 100.00
     for cl_ord_id, ticket, quantity in (("A1", one, 600), ("B1", two, 400)):
         trades = [r for r in wire.reports(cl_ord_id) if r[150] == "F"]
         assert sum(int(r[32]) for r in trades) == int(trades[-1][14]) == quantity
         assert all(int(r[14]) + int(r[151]) == quantity for r in trades)
         assert [r[39] for r in trades][-1] == "2" and {r[39] for r in trades[:-1]} <= {"1"}
         row = engine.ticket(ticket)
-        assert row is not None and Decimal(trades[-1][6]) == row.avg_price == Decimal("100.010000")
-        assert {r[31] for r in trades} <= {"100.00", "100.02"}
+        assert row is not None and Decimal(trades[-1][6]) == row.avg_price == Decimal("99.990000")
+        assert {r[31] for r in trades} <= {"100.00", "99.98"}
     assert engine.store.parent(parent).cum_qty == 1000
     assert {r.session_id for r in wire.reports("A1")} == {OMS1} and {r.session_id for r in wire.reports("B1")} == {OMS2}
 
@@ -488,9 +488,9 @@ def test_every_ticket_of_a_closed_block_hears_the_blocks_final_average_price(eng
     early, late, parent = one_block(engine, wire, (oms1, "EARLY", 500), (oms2, "LATE", 500))
     fill(engine, venue, clock, parent, 200, "100.00")
     oms1.cancel("EARLY-X", "EARLY")
-    fill(engine, venue, clock, parent, 400, "100.20")
+    fill(engine, venue, clock, parent, 400, "99.80")  # price improvement on the children resting at 100.00
     assert engine.store.parent(parent).status is OrdStatus.FILLED
-    final = Decimal("100.133333")  # (200 x 100.00 + 400 x 100.20) / 600
+    final = Decimal("99.866667")  # (200 x 100.00 + 400 x 99.80) / 600
     for cl_ord_ids, ticket, status in ((("EARLY", "EARLY-X"), early, "4"), (("LATE",), late, "2")):
         row = engine.ticket(ticket)
         assert row is not None and row.avg_price == final

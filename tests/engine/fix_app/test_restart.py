@@ -156,7 +156,7 @@ def test_a_block_that_closed_at_another_average_while_the_gateway_was_away_repor
     fill(engine, venue, clock, early.parent_id, 200, "100.00")
     first.cancel("EARLY-X", "EARLY")
     app.close()
-    fill(engine, venue, clock, early.parent_id, 400, "100.20")
+    fill(engine, venue, clock, early.parent_id, 400, "99.80")  # price improvement on children resting at 100.00
     assert engine.store.parent(early.parent_id).status.is_terminal
 
     for restart in range(2):
@@ -166,7 +166,7 @@ def test_a_block_that_closed_at_another_average_while_the_gateway_was_away_repor
         calculated = [r for r in wire.reports() if r[37] == early.ticket_id and r[150] == "B"]
         if restart == 0:
             [report] = calculated
-            assert (Decimal(report[6]), report[39], report[14]) == (Decimal("100.133333"), "4", "100")
+            assert (Decimal(report[6]), report[39], report[14]) == (Decimal("99.866667"), "4", "100")
         else:
             assert calculated == []  # heard already
         back.close()
