@@ -68,6 +68,12 @@ def test_a_kill_cancels_pauses_and_blocks_only_its_scope(
             assert sent
     for ticket, refused in TICKETS[scope]:
         assert d.ticket(10, **ticket).accepted is not refused, (ticket, scope)
+    # a parent in a halted scope cannot be resumed one by one: the scope is re-enabled first
+    for pid in in_scope if scope is not S.VENUE else ():
+        resumed = d.engine.resume(pid)
+        said = "kill switch engaged" if scope is S.FIRM else f"{scope.value} {key} is halted"
+        assert not resumed.ok and resumed.reason == f"{said}: re-enable first", (scope, resumed)
+        assert d.engine.store.parent(pid).paused
 
 
 AAPL_PM1, MSFT_PM2 = {"account": "PM1"}, {"symbol": "MSFT", "account": "PM2"}
