@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -12,6 +13,7 @@ from engine.clock import NS_PER_S, VirtualClock
 from engine.engine import Engine
 from engine.journal import Journal
 from engine.model import Instrument, Symbol
+from tests.engine.risk.harness import Desk, limits
 from tests.engine.scripted_venue import ScriptedVenue
 
 OPEN_NS = (9 * 3600 + 30 * 60) * NS_PER_S
@@ -43,3 +45,13 @@ def engine(clock: VirtualClock, venue: ScriptedVenue, journal_path: Path) -> Ite
     venue.book("AAPL", "100.00", "100.02")
     yield eng
     eng.close()
+
+
+@pytest.fixture
+def idle_desk(tmp_path: Path) -> Iterator[Desk]:
+    """The engine on two scripted venues with every risk control off and an algo that sends only what the test
+    asks (tests/engine/risk/harness.py): for the guards that hold whatever the algos do."""
+    desk = Desk(tmp_path / "desk.db", limits())
+    yield desk
+    with contextlib.suppress(Exception):  # closed by the test already
+        desk.close()

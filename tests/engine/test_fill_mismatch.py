@@ -4,26 +4,15 @@ parent. On the engine path: store, positions, tickets' allocations, journal, ale
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
 from engine import events as ev
 from engine.model import ChildId, FillId, Liquidity, Side, Symbol
-from tests.engine.risk.harness import Desk, limits
+from tests.engine.risk.harness import Desk
 
 AAPL, MSFT = Symbol("AAPL"), Symbol("MSFT")
-
-
-@pytest.fixture
-def d(tmp_path: Path) -> Iterator[Desk]:
-    desk = Desk(tmp_path / "journal.db", limits())
-    yield desk
-    with contextlib.suppress(Exception):
-        desk.close()
 
 
 def report(d: Desk, child: ChildId, fill_id: str, quantity: int, price: str, *, side: Side | None = None,
@@ -48,38 +37,38 @@ def working_child(d: Desk) -> tuple[ChildId, str]:
                                                                          "AAPL"),
                                                       (None, MSFT, "is a BUY of MSFT; the child is a BUY of AAPL")])
 def test_an_execution_of_another_side_or_instrument_is_refused_and_never_booked(
-        d: Desk, side: Side | None, symbol: Symbol | None, said: str) -> None:
-    child, pid = working_child(d)
-    report(d, child, "X1", 100, "100.00", side=side, symbol=symbol)
-    store = d.engine.store
+        idle_desk: Desk, side: Side | None, symbol: Symbol | None, said: str) -> None:
+    child, pid = working_child(idle_desk)
+    report(idle_desk, child, "X1", 100, "100.00", side=side, symbol=symbol)
+    store = idle_desk.engine.store
     assert store.child(child).cum_qty == 0 and store.parent(pid).cum_qty == 0 and not store.fills()
-    assert d.engine.risk.checks.position(AAPL) == 0 and d.engine.risk.checks.position(MSFT) == 0
-    assert not d.journaled(ev.TicketsAllocated)
-    [refused] = d.journaled(ev.ReportRefused)
+    assert idle_desk.engine.risk.checks.position(AAPL) == 0 and idle_desk.engine.risk.checks.position(MSFT) == 0
+    assert not idle_desk.journaled(ev.TicketsAllocated)
+    [refused] = idle_desk.journaled(ev.ReportRefused)
     assert said in refused.reason
-    [alert] = [a for a in d.journaled(ev.AlertRaised) if a.severity == "error"]
+    [alert] = [a for a in idle_desk.journaled(ev.AlertRaised) if a.severity == "error"]
     assert said in alert.text and store.parent(pid).paused
-    report(d, child, "X2", 100, "100.00")  # the venue's true execution is booked as ever
-    assert store.child(child).cum_qty == 100 and d.engine.risk.checks.position(AAPL) == 100
+    report(idle_desk, child, "X2", 100, "100.00")  # the venue's true execution is booked as ever
+    assert store.child(child).cum_qty == 100 and idle_desk.engine.risk.checks.position(AAPL) == 100
 
 
-def test_an_execution_through_the_childs_limit_is_booked_and_flagged(d: Desk) -> None:
-    child, pid = working_child(d)
-    report(d, child, "X1", 100, "100.00")  # at the limit: nothing to say
-    assert not d.journaled(ev.FillAnomaly)
-    report(d, child, "X2", 50, "100.01")
-    store = d.engine.store
-    assert store.child(child).cum_qty == 150 and d.engine.risk.checks.position(AAPL) == 150  # it executed
-    [anomaly] = d.journaled(ev.FillAnomaly)
+def test_an_execution_through_the_childs_limit_is_booked_and_flagged(idle_desk: Desk) -> None:
+    child, pid = working_child(idle_desk)
+    report(idle_desk, child, "X1", 100, "100.00")  # at the limit: nothing to say
+    assert not idle_desk.journaled(ev.FillAnomaly)
+    report(idle_desk, child, "X2", 50, "100.01")
+    store = idle_desk.engine.store
+    assert store.child(child).cum_qty == 150 and idle_desk.engine.risk.checks.position(AAPL) == 150  # it executed
+    [anomaly] = idle_desk.journaled(ev.FillAnomaly)
     assert "filled at 100.01, through its limit 100.00" in anomaly.detail
-    [alert] = [a for a in d.journaled(ev.AlertRaised) if a.severity == "error"]
+    [alert] = [a for a in idle_desk.journaled(ev.AlertRaised) if a.severity == "error"]
     assert "through its limit" in alert.text and store.parent(pid).paused
 
 
-def test_a_sell_filled_below_its_limit_is_flagged_too(d: Desk) -> None:
-    result = d.ticket(1000, side=Side.SELL, limit="100.02")
+def test_a_sell_filled_below_its_limit_is_flagged_too(idle_desk: Desk) -> None:
+    result = idle_desk.ticket(1000, side=Side.SELL, limit="100.02")
     assert result.parent_id is not None
-    [child] = d.send(result.parent_id, 300, "100.02")
-    report(d, child, "X1", 100, "100.01")
-    [anomaly] = d.journaled(ev.FillAnomaly)
+    [child] = idle_desk.send(result.parent_id, 300, "100.02")
+    report(idle_desk, child, "X1", 100, "100.01")
+    [anomaly] = idle_desk.journaled(ev.FillAnomaly)
     assert "filled at 100.01, through its limit 100.02" in anomaly.detail

@@ -44,31 +44,10 @@ def test_windows_are_aligned_across_venues_and_quiet_windows_count_as_zero() -> 
     assert tracker.scenarios(AAPL, ["LIT1"], Side.SELL, START + 31 * S) == ((0,), (0,), (999,))  # type: ignore[list-item]
 
 
-def test_with_outflow_history_a_passive_slice_is_split_by_cont_kukanov_across_lit_venues() -> None:
-    router, ports, clock = make_router(RoutingConfig(ck_horizon_s=10, ck_min_windows=3), view=parent(
-        5_000, routing="LIQUIDITY"))
-    router.outflow.observe_from(AAPL, clock.now_ns() - 1)
-    for window in range(6):  # LIT1's queue (900 ahead) never clears; LIT2's (500) and LIT3's (200) often do
-        t = clock.now_ns() + window * 10 * S
-        router.on_market_data(trade("LIT1", 300, t + S))
-        router.on_market_data(trade("LIT2", 900 if window % 2 else 200, t + S))
-        router.on_market_data(trade("LIT3", 700, t + S))
-    clock.advance(60 * S)
-    _, first, ids = route(router, ports, passive(600))
-    assert [c.venue for c in first] == [DARK1]  # dark first
-    router.on_event(ev.ChildCanceled(clock.now_ns(), ids[0], "no contra"))
-    decision, children = router.decide(passive(600), ports.view, INSTRUMENT, ports.market, VENUES)
-    assert "Cont-Kukanov split of 600" in decision.note, decision.note
-    resting = {c.venue: c.quantity for c in children if c.tif is DAY}
-    assert resting.get(LIT1, 0) == 0  # nothing behind a queue that never clears
-    assert resting.get(LIT3, 0) > 0 and all(c.price == Decimal("190.01") for c in children if c.tif is IOC)
-    assert sum(c.quantity for c in children) <= 2 * 600  # overbooking stays within the bound
-
-
-
 def split_after_history(limit: str | None) -> tuple[str, list[tuple[str, int, object, Decimal | None]]]:
-    """The Cont-Kukanov split of a passive 600 at 190.00 (190.00 / 190.01 everywhere) once the same outflow
-    history as above is in, for a buy parent limited at `limit`: the decision's note and the children."""
+    """The Cont-Kukanov split of a passive 600 at 190.00 (190.00 / 190.01 everywhere) for a buy parent limited
+    at `limit`, once an outflow history is in where LIT1's queue (900 ahead) never clears and LIT2's (500) and
+    LIT3's (200) often do, after a dark ping that found nothing: the decision's note and the children."""
     router, ports, clock = make_router(RoutingConfig(ck_horizon_s=10, ck_min_windows=3), view=parent(
         5_000, routing="LIQUIDITY", limit=limit))
     router.outflow.observe_from(AAPL, clock.now_ns() - 1)
@@ -79,10 +58,19 @@ def split_after_history(limit: str | None) -> tuple[str, list[tuple[str, int, ob
         router.on_market_data(trade("LIT3", 700, t + S))
     clock.advance(60 * S)
     _, first, ids = route(router, ports, passive(600))
-    assert [c.venue for c in first] == [DARK1]
+    assert [c.venue for c in first] == [DARK1]  # dark first
     router.on_event(ev.ChildCanceled(clock.now_ns(), ids[0], "no contra"))
     decision, children = router.decide(passive(600), ports.view, INSTRUMENT, ports.market, VENUES)
     return decision.note, [(c.venue, c.quantity, c.tif, c.price) for c in children]
+
+
+def test_with_outflow_history_a_passive_slice_is_split_by_cont_kukanov_across_lit_venues() -> None:
+    note, children = split_after_history(None)
+    assert "Cont-Kukanov split of 600" in note, note
+    resting = {venue: quantity for venue, quantity, tif, _ in children if tif is DAY}
+    assert resting.get(LIT1, 0) == 0  # nothing behind a queue that never clears
+    assert resting.get(LIT3, 0) > 0 and all(price == Decimal("190.01") for _, _, tif, price in children if tif is IOC)
+    assert sum(quantity for _, quantity, _, _ in children) <= 2 * 600  # overbooking stays within the bound
 
 
 def test_the_splits_market_part_never_takes_through_the_parents_limit() -> None:
