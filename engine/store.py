@@ -266,8 +266,7 @@ class OrderStore:
         if child.cum_qty > child.quantity:
             anomalies.append(f"child {e.child_id} filled {child.cum_qty} of {child.quantity} (overfill)")
         if _through(e.price, order.price, order.side) and _through(e.price, child.price, order.side):
-            anomalies.append(f"child {e.child_id} filled at {e.price}, through its limit "
-                             f"{child.price if child.price is not None else order.price}")
+            anomalies.append(f"child {e.child_id} filled at {e.price}, through its limit {child.price}")
         if parent.cum_qty > parent.quantity:  # a fill raced a parent amend down: keep the fact, flag it
             parent.text = f"OVERFILLED by {parent.cum_qty - parent.quantity}"
             anomalies.append(f"parent {parent.accepted.parent_id} filled {parent.cum_qty} of {parent.quantity} "
