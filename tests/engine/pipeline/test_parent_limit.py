@@ -99,3 +99,17 @@ def test_a_router_pricing_through_the_limit_is_capped_at_the_last_line(desk: Mak
     free = d.parent(1000, account="PM2")  # no limit: the router's price stands
     assert d.send(free, 100, "99.99")
     assert sent(d)[-1] == ("LIT1", 100, D("100.02"), TimeInForce.IOC)
+
+
+def test_an_intent_for_more_than_the_parent_may_still_send_is_cut_to_its_room(desk: MakeDesk) -> None:
+    d = desk()
+    pid = d.parent(1000)
+    [first] = d.send(pid, 600, "100.00")
+    d.venue_of(first).ack(first)
+    assert d.send(pid, 600, "100.00")  # 600 out: only 400 may go
+    d.send(pid, 600, "100.00", sweep=True)  # nothing left to send
+    assert [o.quantity for o in d.sent()] == [600, 400]
+    d.venue_of(first).fill(first, 100, "100.00")
+    d.venue_of(first).canceled(first)  # 500 come back
+    assert d.send(pid, 900, "100.00")
+    assert [o.quantity for o in d.sent()] == [600, 400, 500]

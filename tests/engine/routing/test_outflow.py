@@ -44,12 +44,16 @@ def test_windows_are_aligned_across_venues_and_quiet_windows_count_as_zero() -> 
     assert tracker.scenarios(AAPL, ["LIT1"], Side.SELL, START + 31 * S) == ((0,), (0,), (999,))  # type: ignore[list-item]
 
 
-def split_after_history(limit: str | None) -> tuple[str, list[tuple[str, int, object, Decimal | None]]]:
-    """The Cont-Kukanov split of a passive 600 at 190.00 (190.00 / 190.01 everywhere) for a buy parent limited
-    at `limit`, once an outflow history is in where LIT1's queue (900 ahead) never clears and LIT2's (500) and
-    LIT3's (200) often do, after a dark ping that found nothing: the decision's note and the children."""
+Split = list[tuple[str, int, object, Decimal | None]]
+
+
+def split_after_history(limit: str | None, quantity: int = 5_000) -> tuple[str, Split]:
+    """The Cont-Kukanov split of a passive 600 at 190.00 (190.00 / 190.01 everywhere) for a buy parent of
+    `quantity` limited at `limit`, once an outflow history is in where LIT1's queue (900 ahead) never clears
+    and LIT2's (500) and LIT3's (200) often do, after a dark ping that found nothing: the decision's note and
+    the children."""
     router, ports, clock = make_router(RoutingConfig(ck_horizon_s=10, ck_min_windows=3), view=parent(
-        5_000, routing="LIQUIDITY", limit=limit))
+        quantity, routing="LIQUIDITY", limit=limit))
     router.outflow.observe_from(AAPL, clock.now_ns() - 1)
     for window in range(6):
         t = clock.now_ns() + window * 10 * S
@@ -71,6 +75,9 @@ def test_with_outflow_history_a_passive_slice_is_split_by_cont_kukanov_across_li
     assert resting.get(LIT1, 0) == 0  # nothing behind a queue that never clears
     assert resting.get(LIT3, 0) > 0 and all(price == Decimal("190.01") for _, _, tif, price in children if tif is IOC)
     assert sum(quantity for _, quantity, _, _ in children) <= 2 * 600  # overbooking stays within the bound
+    assert sum(quantity for _, quantity, _, _ in children) > 600  # it does overbook here (uncertain fills)
+    _, children = split_after_history(None, quantity=605)  # and never past what the parent may still send
+    assert 0 < sum(quantity for _, quantity, _, _ in children) <= 605
 
 
 def test_the_splits_market_part_never_takes_through_the_parents_limit() -> None:
