@@ -31,6 +31,8 @@ from engine.fix_app import OmsGateway, start_oms_gateway
 
 OMS = "OMS1"
 EMS = "EMS"
+_ADMIN = frozenset({"0", "1", "2", "4", "5", "A"})
+"""Session messages: a resend gap-fills them (FIX resends only application messages)."""
 
 
 class LoopLagProbe:
@@ -140,7 +142,7 @@ async def engine_on_loopback(workdir: Path, *, speed: float = 1.0) -> AsyncItera
 class ClientStats:
     logons: int = 0
     disconnects: int = 0
-    resend_requests: int = 0  # the engine saw a gap: a message it dropped that we counted (should be 0)
+    resend_requests: int = 0  # the engine saw a gap (a message of ours lost in hostile bytes) and we resent it
     logouts: list[str] = field(default_factory=list)
 
 
@@ -156,6 +158,8 @@ class FuzzClient:
         self._sock: socket.socket | None = None
         self._framer = FixFramer()
         self._sync_id = 0
+        self._sent: dict[int, tuple[str, bytes, str]] = {}
+        """Application messages sent under a sequence number: (MsgType, body, SendingTime), to resend on request."""
 
     # --- connection ------------------------------------------------------------------------------------
 
@@ -168,6 +172,7 @@ class FuzzClient:
         fields: list[tuple[int, FieldValue]] = [(98, 0), (108, 30)]
         if reset:
             self.next_out = 1
+            self._sent.clear()
             fields.append((141, "Y"))
         self._send_frame("A", encode_body(fields))
         for message in self._read_until(lambda m: m.msg_type in ("A", "5")):
@@ -213,9 +218,36 @@ class FuzzClient:
 
     def _send_frame(self, msg_type: str, body: bytes) -> int:
         seq = self.next_out
-        self._write(self.frame(msg_type, body, seq))
+        sending_time = utc_timestamp(time.time_ns())
+        self._write(encode(msg_type, body, begin_string="FIX.4.4", sender_comp_id=self.comp_id, target_comp_id=EMS,
+                           seq_num=seq, sending_time=sending_time))
+        if msg_type not in _ADMIN:
+            self._sent[seq] = (msg_type, body, sending_time)
         self.next_out += 1
         return seq
+
+    def _resend(self, begin: int, end: int) -> None:
+        """Answer a ResendRequest as FIX says: every application message of the range again (PossDupFlag Y, its
+        first SendingTime as OrigSendingTime), each run of admin messages as one SequenceReset-GapFill."""
+        last = self.next_out - 1 if end == 0 or end >= self.next_out else end
+        seq = max(1, begin)
+        while seq <= last:
+            sent = self._sent.get(seq)
+            if sent is not None:
+                msg_type, body, first = sent
+                self._write(encode(msg_type, body, begin_string="FIX.4.4", sender_comp_id=self.comp_id,
+                                   target_comp_id=EMS, seq_num=seq, sending_time=utc_timestamp(time.time_ns()),
+                                   poss_dup=True, orig_sending_time=first))
+                seq += 1
+                continue
+            following = seq + 1
+            while following <= last and following not in self._sent:
+                following += 1
+            gap_fill = encode_body([(123, "Y"), (36, following)])
+            self._write(encode("4", gap_fill, begin_string="FIX.4.4", sender_comp_id=self.comp_id, target_comp_id=EMS,
+                               seq_num=seq, sending_time=utc_timestamp(time.time_ns()), poss_dup=True,
+                               orig_sending_time=utc_timestamp(time.time_ns())))
+            seq = following
 
     def _write(self, data: bytes) -> None:
         if self._sock is None:
@@ -250,12 +282,9 @@ class FuzzClient:
         msg_type = message.msg_type
         if msg_type == "1":
             self._send_frame("0", encode_body([(112, message.get(112) or b"")]))
-        elif msg_type == "2":  # we never leave a gap on purpose: fill it, and count it
+        elif msg_type == "2":  # the engine lost a message of ours in hostile bytes: resend, and count it
             self.stats.resend_requests += 1
-            body = encode_body([(123, "Y"), (36, self.next_out)])
-            self._write(encode("4", body, begin_string="FIX.4.4", sender_comp_id=self.comp_id, target_comp_id=EMS,
-                               seq_num=message.get_int(7) or 1, sending_time=utc_timestamp(time.time_ns()),
-                               poss_dup=True, orig_sending_time=utc_timestamp(time.time_ns())))
+            self._resend(message.get_int(7) or 1, message.get_int(16) or 0)
         elif msg_type == "5":
             self.stats.logouts.append(message.get_str(58) or "")
         elif msg_type not in ("0", "A", "4"):

@@ -12,6 +12,7 @@ loop never blocked long (a generous 1 s here: a property, not a timing; bench.fi
 from __future__ import annotations
 
 import asyncio
+import re
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -188,3 +189,25 @@ def test_hostile_orders_between_good_ones_never_stall_the_gateway_nor_reach_the_
     # a well-formed order beyond the desk's risk limits is the engine's to refuse, and its audit is journaled
     assert {k: v for k, v in leaked.items() if "RiskBlocked" not in v} == {}
     assert live.probe.take_max_ms() < BLOCK_BOUND_MS  # generous: seconds-long stalls are what it catches
+
+
+def test_a_good_order_taken_with_a_hostile_frame_is_asked_for_again_and_acknowledged(
+    live: Live, oms: tuple[FuzzClient, Plan]
+) -> None:
+    """A frame whose BodyLength is too long runs, as in QuickFIX, to the next CheckSum: the good order behind it
+    goes with it. The engine sees the gap at the order after it and asks for a resend; the OMS resends (as FIX
+    says) and both orders are acknowledged once. (Runs last: it leaves a resend counted on the shared client.)"""
+    client, plan = oms
+    before = client.stats.resend_requests
+    hostile = client.frame("D", plan.good_order().body)
+    length = re.search(rb"\x019=(\d+)\x01", hostile)
+    assert length is not None
+    longer = hostile[:length.start(1)] + str(int(length.group(1)) + 12).encode() + hostile[length.end(1):]
+    taken, behind = plan.good_order(), plan.good_order()
+    client.send_garbled(longer)
+    client.send("D", taken.body)
+    client.send("D", behind.body)
+    answers = client.sync()
+    news = [a.get_str(11) for a in answers if a.msg_type == "8" and a.get(150) == b"0"]
+    assert sorted(news) == sorted([taken.cl_ord_id, behind.cl_ord_id])  # each acknowledged once
+    assert client.stats.resend_requests == before + 1 and client.connected and client.stats.logouts == []
