@@ -42,6 +42,12 @@ class Side(FastEnum):
         return Side.SELL if self is Side.BUY else Side.BUY
 
 
+def within_limit(price: Decimal, limit: Decimal | None, side: Side) -> bool:
+    """Whether trading at `price` respects `limit` for a `side` order: a buy at most the limit, a sell at
+    least it (always, without a limit)."""
+    return limit is None or (price <= limit if side is Side.BUY else price >= limit)
+
+
 class OrdType(FastEnum):
     """FIX tag 40."""
 

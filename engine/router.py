@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from engine.market import VenueLevel
-from engine.model import Side, VenueId
+from engine.model import Side, VenueId, within_limit
 from engine.quick_init import quick_init
 
 PASSIVE_POLICY = "passive: best price on our side, then displayed size, then venue name"
@@ -134,8 +134,7 @@ def _ranking(levels: list[VenueLevel], venues: list[VenueId], routed: dict[Venue
                 usable[level.venue] = usable.get(level.venue, 0) + level.size
         else:
             side, limit = depth
-            within = limit is None or (level.price <= limit if side is Side.BUY else level.price >= limit)
-            if within:
+            if within_limit(level.price, limit, side):
                 usable[level.venue] = usable.get(level.venue, 0) + level.size
     top = levels[0].price if levels else None
     order = {level.venue: i for i, level in enumerate(best.values())}

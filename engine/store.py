@@ -19,7 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 from engine import events as ev
-from engine.model import ChildId, OrdStatus, ParentId, Side, Symbol
+from engine.model import ChildId, OrdStatus, ParentId, Side, Symbol, within_limit
 from engine.risk.state import RiskState
 from engine.states import IllegalTransitionError, Trigger, next_state
 from engine.views import ChildView, FillView, ParentView
@@ -88,11 +88,6 @@ class _Child(_Order):
         self.submitted = submitted
         self.parent = parent
         self.price = submitted.price
-
-
-def _through(price: Decimal, limit: Decimal | None, side: Side) -> bool:
-    """Whether an execution at `price` is worse than an order's `limit` (a buy above it, a sell below it)."""
-    return limit is not None and (price > limit if side is Side.BUY else price < limit)
 
 
 _CACHES = frozenset({"_views"})
@@ -265,7 +260,7 @@ class OrderStore:
         ]
         if child.cum_qty > child.quantity:
             anomalies.append(f"child {e.child_id} filled {child.cum_qty} of {child.quantity} (overfill)")
-        if _through(e.price, order.price, order.side) and _through(e.price, child.price, order.side):
+        if not (within_limit(e.price, order.price, order.side) or within_limit(e.price, child.price, order.side)):
             anomalies.append(f"child {e.child_id} filled at {e.price}, through its limit {child.price}")
         if parent.cum_qty > parent.quantity:  # a fill raced a parent amend down: keep the fact, flag it
             parent.text = f"OVERFILLED by {parent.cum_qty - parent.quantity}"

@@ -8,7 +8,7 @@ from decimal import Decimal
 from enum import Enum
 
 from engine.events import DecisionReason
-from engine.model import ParentId, Side
+from engine.model import ParentId, Side, within_limit
 from engine.quick_init import quick_init
 
 
@@ -37,8 +37,6 @@ class ChildIntent:
 def capped_at_limit(price: Decimal | None, limit: Decimal | None, side: Side) -> Decimal | None:
     """A child's price under its parent's `limit`: a buy at most the limit, a sell at least it, and an
     unpriced (market) child at the limit; unchanged when the parent has none."""
-    if limit is None:
+    if limit is None or (price is not None and within_limit(price, limit, side)):
         return price
-    if price is None:
-        return limit
-    return min(price, limit) if side is Side.BUY else max(price, limit)
+    return limit

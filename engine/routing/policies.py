@@ -18,11 +18,11 @@ from decimal import Decimal
 from enum import Enum
 
 from engine.market import VenueLevel
-from engine.model import Side, TimeInForce, VenueId
+from engine.model import Side, TimeInForce, VenueId, within_limit
 from engine.quick_init import quick_init
 from engine.router import RouteDecision, RouteSlice, VenueScore
 from engine.routing.policy import RoutingPolicy
-from engine.routing.ranking import VenueCost, best_prices, queue_ahead, rank_by_cost, reachable, sizes_at, within
+from engine.routing.ranking import VenueCost, best_prices, queue_ahead, rank_by_cost, reachable, sizes_at
 from engine.routing.venues import VenueFacts
 
 SEQUENTIAL_POLICY = "sequential: one venue at a time, by price then expected all-in cost (fees, fill rate, latency)"
@@ -156,7 +156,7 @@ def _ahead_of_the_next(s: Situation, candidates: Sequence[VenueId], bar: Decimal
     for level in s.far:
         if level.venue != first:
             continue
-        if not within(level.price, s.price, s.side) or not (within(level.price, bar, s.side) and
+        if not within_limit(level.price, s.price, s.side) or not (within_limit(level.price, bar, s.side) and
                                                            (equal_too or level.price != bar)):
             break
         size, worst = size + level.size, level.price
@@ -193,7 +193,7 @@ def parallel_take(s: Situation, policy: RoutingPolicy = RoutingPolicy.PARALLEL) 
     remaining = s.quantity
     per_venue: dict[VenueId, tuple[int, Decimal]] = {}
     for level in s.far:
-        if remaining <= 0 or not within(level.price, s.price, s.side):
+        if remaining <= 0 or not within_limit(level.price, s.price, s.side):
             break
         if level.venue not in s.lit:
             continue

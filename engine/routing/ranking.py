@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from engine.market import VenueLevel
-from engine.model import Side, VenueId
+from engine.model import Side, VenueId, within_limit
 from engine.quick_init import quick_init
 from engine.routing.policy import RoutingConfig
 from engine.routing.scorecard import Scorecard
@@ -104,16 +104,11 @@ def best_prices(levels: Iterable[VenueLevel]) -> dict[VenueId, Decimal]:
     return best
 
 
-def within(price: Decimal, limit: Decimal | None, side: Side) -> bool:
-    """Whether taking at `price` respects `limit` for a `side` order."""
-    return limit is None or (price <= limit if side is Side.BUY else price >= limit)
-
-
 def reachable(levels: Iterable[VenueLevel], side: Side, limit: Decimal | None) -> dict[VenueId, tuple[int, Decimal]]:
     """Per venue: displayed size within the limit and the worst price it takes to get it."""
     found: dict[VenueId, tuple[int, Decimal]] = {}
     for level in levels:
-        if not within(level.price, limit, side):
+        if not within_limit(level.price, limit, side):
             break
         size, _ = found.get(level.venue, (0, level.price))
         found[level.venue] = (size + level.size, level.price)

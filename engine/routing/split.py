@@ -14,11 +14,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import Decimal
 
-from engine.model import Side, TimeInForce, VenueId
+from engine.model import Side, TimeInForce, VenueId, within_limit
 from engine.routing.cont_kukanov import Placement, PlacementProblem, expected_cost
 from engine.routing.policies import ChildOrder, Plan, Situation, Stage, decision, lots, scores
 from engine.routing.policy import RoutingConfig, RoutingPolicy
-from engine.routing.ranking import best_prices, queue_ahead, rank_by_cost, sizes_at, within
+from engine.routing.ranking import best_prices, queue_ahead, rank_by_cost, sizes_at
 
 Solver = Callable[[PlacementProblem], Placement]
 """Finds the placement: the router's `PlacementMemo`, or a fixed split (the bench compares them this way)."""
@@ -48,7 +48,7 @@ def split(s: Situation, scenarios: tuple[tuple[int, ...], ...] | None, config: R
                          [child])
         return Plan(RoutingPolicy.LIQUIDITY, Stage.SPLIT, decision(RoutingPolicy.LIQUIDITY, [child], ranking, note),
                     (child,), s.quantity)
-    through_limit = take and not within(top, take_limit, s.side)
+    through_limit = take and not within_limit(top, take_limit, s.side)
     take = take and not through_limit
     sign = 1 if s.side is Side.BUY else -1
     mid = (bid + ask) / 2
