@@ -200,9 +200,14 @@ class FuzzClient:
         """Bytes the framer must drop (they take no sequence number)."""
         self._write(data)
 
-    def frame(self, msg_type: str, body: bytes, seq: int | None = None) -> bytes:
+    def frame(self, msg_type: str, body: bytes, seq: int | None = None, *, sending_time: str | None = None,
+              resent_from: str | None = None) -> bytes:
+        """`body` under our header (SendingTime now unless given); `resent_from`: a resend of a message first sent
+        then (PossDupFlag Y, that OrigSendingTime)."""
         return encode(msg_type, body, begin_string="FIX.4.4", sender_comp_id=self.comp_id, target_comp_id=EMS,
-                      seq_num=self.next_out if seq is None else seq, sending_time=utc_timestamp(time.time_ns()))
+                      seq_num=self.next_out if seq is None else seq,
+                      sending_time=sending_time or utc_timestamp(time.time_ns()),
+                      poss_dup=resent_from is not None, orig_sending_time=resent_from)
 
     def sync(self) -> list[FixMessage]:
         """Everything the engine answered to what was sent so far (a TestRequest round trip), then cleared."""
@@ -219,8 +224,7 @@ class FuzzClient:
     def _send_frame(self, msg_type: str, body: bytes) -> int:
         seq = self.next_out
         sending_time = utc_timestamp(time.time_ns())
-        self._write(encode(msg_type, body, begin_string="FIX.4.4", sender_comp_id=self.comp_id, target_comp_id=EMS,
-                           seq_num=seq, sending_time=sending_time))
+        self._write(self.frame(msg_type, body, seq, sending_time=sending_time))
         if msg_type not in _ADMIN:
             self._sent[seq] = (msg_type, body, sending_time)
         self.next_out += 1
@@ -235,18 +239,14 @@ class FuzzClient:
             sent = self._sent.get(seq)
             if sent is not None:
                 msg_type, body, first = sent
-                self._write(encode(msg_type, body, begin_string="FIX.4.4", sender_comp_id=self.comp_id,
-                                   target_comp_id=EMS, seq_num=seq, sending_time=utc_timestamp(time.time_ns()),
-                                   poss_dup=True, orig_sending_time=first))
+                self._write(self.frame(msg_type, body, seq, resent_from=first))
                 seq += 1
                 continue
             following = seq + 1
             while following <= last and following not in self._sent:
                 following += 1
             gap_fill = encode_body([(123, "Y"), (36, following)])
-            self._write(encode("4", gap_fill, begin_string="FIX.4.4", sender_comp_id=self.comp_id, target_comp_id=EMS,
-                               seq_num=seq, sending_time=utc_timestamp(time.time_ns()), poss_dup=True,
-                               orig_sending_time=utc_timestamp(time.time_ns())))
+            self._write(self.frame("4", gap_fill, seq, resent_from=utc_timestamp(time.time_ns())))
             seq = following
 
     def _write(self, data: bytes) -> None:
