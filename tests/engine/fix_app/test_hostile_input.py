@@ -161,3 +161,52 @@ def test_a_field_sent_twice_is_refused_naming_it(engine: Engine, wire: FakeWire,
     [report] = wire.reports()
     assert report[39] == "8" and report[58] == "OrderQty (38) appears 2 times: a field may appear once"
     assert engine.tickets() == [] and journaled(engine, "TWICE") == []
+
+
+@pytest.mark.parametrize("msg_type", ["F", "G"])
+@pytest.mark.parametrize(("missing", "text"), [
+    (11, "ClOrdID (11) is required"), (41, "OrigClOrdID (41) is required"),
+])
+def test_a_cancel_or_replace_without_its_ids_gets_a_session_reject_not_a_cancel_reject(
+    engine: Engine, wire: FakeWire, oms1: Oms, msg_type: str, missing: int, text: str
+) -> None:
+    """An OrderCancelReject must echo ClOrdID and OrigClOrdID: without them only a session Reject naming the
+    tag can answer."""
+    oms1.new_order("A1", 500)
+    wire.take()
+    records = engine.journal.count()
+    if msg_type == "F":
+        oms1.cancel("A2", "A1", tags={missing: None})
+    else:
+        oms1.replace("A2", "A1", 300, tags={missing: None})
+    assert wire.take() == []
+    assert [(tag, why) for _, _, why, tag in wire.session_rejects] == [(missing, text)]
+    assert engine.journal.count() == records
+    [row] = engine.tickets()
+    assert row.quantity == 500
+
+
+def test_a_resent_order_whose_first_sending_was_rejected_is_rejected_again_as_a_duplicate(
+    engine: Engine, wire: FakeWire, oms1: Oms
+) -> None:
+    oms1.new_order("A1", 0)
+    [first] = wire.take()
+    assert (first[39], first[58]) == ("8", "OrderQty (38) '0' must be positive")
+    oms1.new_order("A1", 500, poss_dup=True)  # the OMS resends it after a reconnect, now well formed
+    [again] = wire.take()
+    assert (again[150], again[39], again[11], again[103]) == ("8", "8", "A1", "6")
+    assert again[58] == "ClOrdID 'A1' was already received and rejected"
+    assert engine.tickets() == [] and journaled(engine, "A1") == []
+
+
+@pytest.mark.parametrize(("symbol", "text"), [
+    ("", "Symbol (55) is present but empty"), ("A" * 200, "Symbol (55)"),
+])
+def test_a_bad_symbol_is_rejected_as_an_unknown_symbol(
+    engine: Engine, wire: FakeWire, oms1: Oms, symbol: str, text: str
+) -> None:
+    oms1.new_order("A1", 500, tags={55: symbol})
+    [report] = wire.reports()
+    assert (report[39], report[103]) == ("8", "1")  # OrdRejReason 1: unknown symbol
+    assert report[58].startswith(text)
+    assert engine.tickets() == []

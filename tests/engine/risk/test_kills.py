@@ -127,6 +127,19 @@ def test_who_may_kill_and_who_may_reenable_is_configured(desk: MakeDesk) -> None
     assert any("alice may not re-enable" in r for r in rejected)
 
 
+def test_reducing_is_refused_to_a_user_who_may_not_kill_and_never_softens_a_kill(desk: MakeDesk) -> None:
+    d = desk(replace(limits(), kill_users=frozenset({"alice"})))
+    d.parent(100)
+    refused = d.engine.set_trading_state(S.INSTRUMENT, "AAPL", T.REDUCING, "limit", by="carol")
+    assert not refused.ok and "carol may not kill" in refused.reason
+    assert d.engine.store.risk.state(S.INSTRUMENT, "AAPL") is T.ACTIVE
+    assert d.engine.kill("stop", by="alice", scope=S.INSTRUMENT, key="AAPL").ok
+    softer = d.engine.set_trading_state(S.INSTRUMENT, "AAPL", T.REDUCING, "softer", by="alice")
+    assert not softer.ok and "AAPL is HALTED: re-enable it first" in softer.reason
+    assert d.engine.store.risk.state(S.INSTRUMENT, "AAPL") is T.HALTED
+    assert [e.state for e in d.journaled(ev.TradingStateChanged)] == [T.HALTED]
+
+
 def test_a_scope_kill_needs_its_key(desk: MakeDesk) -> None:
     d = desk(limits())
     assert "names the account" in d.engine.kill("x", scope=S.ACCOUNT).reason
