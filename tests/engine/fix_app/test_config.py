@@ -51,6 +51,15 @@ def test_defaults_bind_to_loopback_and_stay_disabled():
     ({"session_close": "4pm"}, "fix.session_close"),
     ({"logon_timeout_s": 0}, "fix.logon_timeout_s must be a positive number"),
     ({"prot": 1}, "unknown key(s) prot"),
+    ({"host": ""}, "fix.host must be a host name or address, got ''"),
+    ({"host": 127}, "fix.host must be a host name or address, got 127"),
+    ({"default_algo": 5}, "fix.default_algo must be an algo name, got 5"),
+    ({"sessions": {"sender_comp_id": "EMS"}}, "fix.sessions must be a list of tables ([[fix.sessions]])"),
+    ({"sessions": ["EMS->OMS1"]}, "fix.sessions[0] must be a table with sender_comp_id and target_comp_id"),
+    ({"sessions": [{"sender_comp_id": "EMS", "target_comp_id": "O", "password": ""}]},
+     "fix.sessions[0].password must be a non-empty string"),
+    ({"sessions": [{"sender_comp_id": "EMS", "target_comp_id": "O", "password": 1234}]},
+     "fix.sessions[0].password must be a non-empty string"),
 ])
 def test_bad_values_are_refused_naming_the_key(values, text):
     with pytest.raises(FixConfigError, match=None) as err:

@@ -53,10 +53,21 @@ def test_the_original_five_keys_set_their_controls_firm_values() -> None:
     ({"cancel_on_oms_disconnect": "yes"}, "risk.cancel_on_oms_disconnect"),
     ({"restricted_symbols": ["A"] * 10_001}, "risk.restricted_symbols"),
     ({"limits": {}}, "risk.limits"),
+    ({"max_position": {"firm": "1" + "0" * 40}}, "risk.max_position.firm must be a number"),
+    ({"max_position": {"firm": [1]}}, "risk.max_position.firm must be a number"),
+    ({"max_position": {"instrument": ["AAPL", 5]}}, "risk.max_position.instrument must be a table"),
+    ({"max_position": {"instrument": {f"S{n}": 1 for n in range(10_001)}}}, "risk.max_position.instrument has 10,001"),
+    ({"desks": "EQ"}, "risk.desks must be a table"),
 ])
 def test_bad_values_are_refused_naming_the_key(section: dict[str, object], key: str) -> None:
     with pytest.raises(RiskConfigError, match=key.replace(".", r"\.")):
         RiskConfig.from_toml(section)
+
+
+@pytest.mark.parametrize("section", [5, "max_position", ["max_position"]])
+def test_a_risk_setting_that_is_not_a_table_is_refused(section: object) -> None:
+    with pytest.raises(RiskConfigError, match="risk must be a table"):
+        RiskConfig.from_toml(section)  # type: ignore[arg-type]
 
 
 def test_the_app_config_carries_the_risk_table_and_names_bad_keys(tmp_path: Path) -> None:
