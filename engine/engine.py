@@ -162,6 +162,7 @@ class Engine:
             self.router.catch_up(self._child_as_sent)
         self.risk.rebuild()  # positions came back with the store; what is in flight is rebuilt
         self.risk.rewarm(self.journal.recent)  # and the throttles' windows from the last window span
+        self.risk.recall(self.journal.latest)  # and the risk panel's recent blocks, warnings and kills
         self._journaled_events = report.events
         self.checkpoints.recovered_at(report.records)
         self._flow.continue_numbering(report.next_parent)

@@ -90,6 +90,18 @@ class Journal:
             "ORDER BY seq DESC LIMIT ?", (low, since_ns, *types, limit)).fetchall()
         return [serialization.decode(type_name, payload) for type_name, payload in reversed(rows)]
 
+    def latest(self, types: Collection[str], limit: int, within: int) -> list[Any]:
+        """The newest `limit` records of these type names among the journal's last `within` records, oldest
+        first. Bounded work whatever the journal's size: at most `within` rows are read, and only those
+        returned are decoded."""
+        if limit <= 0 or within <= 0 or not types:
+            return []
+        marks = ",".join("?" * len(types))
+        rows = self._conn.execute(
+            f"SELECT type, payload FROM journal WHERE seq > ? AND type IN ({marks}) ORDER BY seq DESC LIMIT ?",
+            (self.last_seq() - within, *types, limit)).fetchall()
+        return [serialization.decode(type_name, payload) for type_name, payload in reversed(rows)]
+
     def after(self, seq: int, types: Collection[str], limit: int) -> list[Any]:
         """The oldest `limit` records of these type names after `seq`, in order (a reader catching up)."""
         if limit <= 0 or not types:

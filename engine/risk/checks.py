@@ -36,6 +36,8 @@ FIRM = ev.RiskScope.FIRM
 PASSES_PER_RECORD = 1_000
 """Passed checks are journaled as one `RiskChecksPassed` per this many (and before each warning or block)."""
 RECENT = 200
+DECISION_TYPES = (ev.RiskBlocked, ev.RiskWarned, ev.ScopeKilled, ev.TradingStateChanged, ev.RiskLimitChanged)
+"""The events the recent list holds (`RiskEngine.recall` brings them back after a restart)."""
 _RATE_CAP = 100_000
 """Timestamps a window keeps per key: past it a count reads "at least this many" (bounded memory in a storm)."""
 _ZERO = Decimal(0)
@@ -212,6 +214,15 @@ class RiskEngine:
                                         f"{e.by}: {e.reason}"))
 
     # --- after a restart --------------------------------------------------------------------------------
+
+    def recall(self, records: Iterable[ev.Event]) -> int:
+        """After a restart: the recent decisions from the journal's newest such events (oldest first), in
+        place of whatever the list held. Returns how many it holds."""
+        self.recent.clear()
+        for e in records:
+            if isinstance(e, DECISION_TYPES):
+                self._remember(e)
+        return len(self.recent)
 
     def rebuild(self, tickets: Iterator[tuple[TicketId, str, Symbol, Side, int, Decimal | None, str]]) -> None:
         """What is in flight, from the store's live children and the open tickets (ticket id, account, symbol,

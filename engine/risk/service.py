@@ -16,7 +16,7 @@ from engine.model import Instrument, ParentId, Side, Symbol, TicketId
 from engine.pipeline.venue_gateway import VenueGateway
 from engine.results import CommandResult
 from engine.risk.automatic import AutomaticKills
-from engine.risk.checks import RiskEngine
+from engine.risk.checks import DECISION_TYPES, RECENT, RiskEngine
 from engine.risk.config import RiskConfig, RiskConfigError
 from engine.risk.kill import KillSwitches
 from engine.risk.limits import MAX_KEY, MAX_REASON, LimitsView, apply_edits, check_edit, limit_rows
@@ -28,6 +28,11 @@ WINDOW_EVENTS = ("ChildSubmitted", "ChildRejected", "ChildCancelRequested", "Chi
 """The journaled events the sliding windows count."""
 REWARM_LIMIT = 200_000
 """At most this many of them are read back after a restart (bounded restart work; each window holds fewer)."""
+DECISION_EVENTS = tuple(t.__name__ for t in DECISION_TYPES)
+"""The journaled events the risk panel lists as recent decisions (blocks, warnings, kills, state and limit changes)."""
+RECALL_SPAN = 200_000
+"""After a restart the recent decisions are looked for among the journal's last this many records (bounded
+restart work: about 0.04 s here for 200,000 records of other types; a whole 1M-record day took 0.33 s)."""
 
 
 class Parents(Protocol):
@@ -123,6 +128,12 @@ class RiskService:
         records = recent(self.clock.now_ns() - span, WINDOW_EVENTS, REWARM_LIMIT)
         self.automatic.rewarm(records)
         return self.checks.rewarm(records)
+
+    def recall(self, latest: Callable[[Collection[str], int, int], list[Any]]) -> int:
+        """After a recovery: the risk panel's recent decisions again, the newest `RECENT` among the journal's
+        last `RECALL_SPAN` records (`Journal.latest(types, limit, within)`), where a restart left the list
+        empty. Returns how many."""
+        return self.checks.recall(latest(DECISION_EVENTS, RECENT, RECALL_SPAN))
 
     def _open_tickets(self) -> Iterator[tuple[TicketId, str, Symbol, Side, int, Decimal | None, str]]:
         desk = self.desk

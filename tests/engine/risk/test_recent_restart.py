@@ -1,0 +1,114 @@
+"""The risk panel's recent decisions (blocks, warnings, kills, state and limit changes) survive a restart: a
+clean one (full replay, and checkpoint + tail) and a kill -9 right after a kill's commit, on the real engine
+(`Engine.recover` reads them back from the journal's newest records). Before, a restart left the list empty
+while the day's kills and blocks stood."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from engine import events as ev
+from engine.clock import NS_PER_S
+from engine.journal import Journal
+from engine.risk.checks import Decision
+from tests.engine.risk.harness import Desk, control, limits
+from tests.engine.risk.test_ticket_controls import refused
+
+ROOT = Path(__file__).resolve().parents[3]
+CONFIG = limits(ticket_rate=control(firm=2, window_s=10))
+S = ev.RiskScope
+
+
+def a_day_of_decisions(d: Desk) -> None:
+    """A block (the ticket rate), a REDUCING state, a limit edit and an instrument kill."""
+    assert d.ticket(100).accepted and d.ticket(200).accepted
+    refused(d, d.ticket(300), "ticket_rate")
+    assert d.engine.set_trading_state(S.INSTRUMENT, "MSFT", ev.TradingState.REDUCING, "position", by="alice").ok
+    assert d.engine.set_limit("max_order_qty", "firm", "", None, mode="soft", by="alice", reason="wider").ok
+    assert d.engine.kill("stop AAPL", by="alice", scope=S.INSTRUMENT, key="AAPL").ok
+
+
+def listed(d: Desk) -> list[tuple[str, str, str]]:
+    return [(x.kind, x.target, x.rule) for x in d.engine.risk_snapshot().recent]
+
+
+def restarted(path: Path, after_ns: int, *, from_checkpoint: bool = False) -> Desk:
+    d = Desk(path, CONFIG, start=False)
+    d.clock.run_until(after_ns + NS_PER_S)
+    assert d.engine.recover().from_checkpoint is from_checkpoint
+    d.start()
+    return d
+
+
+def test_a_clean_restart_lists_the_same_decisions(tmp_path: Path) -> None:
+    path = tmp_path / "day.db"
+    d = Desk(path, CONFIG)
+    a_day_of_decisions(d)
+    before = d.engine.risk_snapshot().recent
+    assert [x.kind for x in before] == ["block", "state", "limit", "state", "kill"]
+    end = d.clock.now_ns()
+    d.close()
+    again = restarted(path, end)
+    assert again.engine.risk_snapshot().recent == before
+    assert again.engine.checkpoint() > 0
+    end = again.clock.now_ns()
+    again.close()
+    third = restarted(path, end, from_checkpoint=True)
+    assert third.engine.risk_snapshot().recent == before
+    refused(third, third.ticket(100, symbol="AAPL"), "halted")  # and the kill itself still stands
+    assert listed(third)[-1][0] == "block"  # new decisions go on after the recalled ones
+    third.close()
+
+
+def test_a_kill_9_right_after_a_kill_keeps_it_listed(tmp_path: Path) -> None:
+    path = tmp_path / "killed.db"
+    script = ("import sys\nfrom pathlib import Path\n"
+              "from tests.engine.risk.test_recent_restart import decide_then_die\n"
+              "decide_then_die(Path(sys.argv[1]))\n")
+    done = subprocess.run([sys.executable, "-c", script, str(path)], cwd=ROOT, capture_output=True, timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.returncode == -9, done.stderr.decode()[-2000:]
+    end = Journal(path).last_ts_ns()
+    assert end is not None
+    d = restarted(path, end)
+    assert [kind for kind, _, _ in listed(d)] == ["block", "state", "limit", "state", "kill"]
+    assert listed(d)[-1] == ("kill", "instrument AAPL", "kill")
+    d.close()
+
+
+def decide_then_die(path: Path) -> None:
+    """In a child process: the day's decisions, then SIGKILL with the engine open (no clean close)."""
+    import signal
+
+    d = Desk(path, CONFIG)
+    a_day_of_decisions(d)
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def test_journal_latest_reads_only_the_last_records_and_returns_the_newest_oldest_first(tmp_path: Path) -> None:
+    d = Desk(tmp_path / "j.db", limits())
+    for k in range(30):
+        assert d.ticket(100 + k).accepted
+    journal = d.engine.journal
+    last = journal.last_seq()
+    everything = journal.latest(("TicketAccepted",), 1000, last)
+    assert [r.quantity for r in everything] == list(range(100, 130))
+    assert [r.quantity for r in journal.latest(("TicketAccepted",), 3, last)] == [127, 128, 129]
+    within = [r for r in journal.replay(last - 20) if type(r).__name__ == "TicketAccepted"]
+    assert journal.latest(("TicketAccepted",), 1000, 20) == within and 0 < len(within) < 30
+    assert journal.latest(("TicketAccepted",), 0, last) == journal.latest((), 10, last) == []
+    d.close()
+
+
+def test_recall_keeps_only_decisions_and_replaces_the_list(tmp_path: Path) -> None:
+    d = Desk(tmp_path / "r.db", CONFIG)
+    a_day_of_decisions(d)
+    checks = d.engine.risk.checks
+    records = [r for r in d.engine.journal.replay() if isinstance(r, ev.Event)]
+    assert checks.recall(records) == 5  # every other event of the day is left out
+    assert checks.recall(records) == 5  # not appended twice
+    assert all(isinstance(x, Decision) for x in checks.recent)
+    d.close()
