@@ -70,6 +70,34 @@ def test_position_limit_sees_fills_and_working_children(desk: MakeDesk) -> None:
     blocked(d, "max_position", "1,001", parent_id=pid)
 
 
+def test_a_fill_after_the_cancel_ack_counts_in_the_position_and_nothing_stays_in_flight(desk: MakeDesk) -> None:
+    d = desk(limits())
+    pid = d.parent(3000)
+    d.engine.risk.checks.set_limits(limits(max_position=control(firm=1000)))
+    [child] = d.send(pid, 600, "100.00")
+    d.venue_of(child).canceled(child)
+    d.fill(child, 400, "100.00")  # the venue's fill raced our cancel: a fact, booked (and the parent paused)
+    assert d.engine.store.child(child).cum_qty == 400
+    assert d.engine.resume(pid).ok
+    assert d.send(pid, 600, "100.00")  # long 400 + 600 working: the canceled child holds nothing
+    assert d.send(pid, 1, "100.00") == []
+    blocked(d, "max_position", "1,001", parent_id=pid)
+
+
+def test_a_bust_of_a_filled_child_takes_its_shares_off_the_position_and_puts_none_in_flight(desk: MakeDesk) -> None:
+    d = desk(limits())
+    pid = d.parent(3000)
+    d.engine.risk.checks.set_limits(limits(max_position=control(firm=1000)))
+    [child] = d.send(pid, 1000, "100.00")
+    d.venue_of(child).fill(child, 1000, "100.00", fill_id="F1")
+    assert d.send(pid, 1, "100.00") == []  # long 1,000: at the limit
+    d.venue_of(child).bust(child, "F1")
+    assert d.engine.resume(pid).ok
+    assert d.send(pid, 1000, "100.00")  # flat again, and the done child is not out at its venue
+    assert d.send(pid, 1, "100.00") == []
+    blocked(d, "max_position", "1,001", parent_id=pid)
+
+
 def test_credit_for_children(desk: MakeDesk) -> None:
     d = desk(limits())
     pid = d.parent(3000)
@@ -161,6 +189,16 @@ def test_self_match_stops_a_child_that_would_trade_with_our_own(desk: MakeDesk) 
     assert block.scope == "venue"
     assert not [o for o in d.sent() if o.side is Side.SELL and o.venue == venue]
     assert d.send(sell, 10, "100.01")  # does not reach our bid
+
+
+def test_self_match_stops_a_market_sweep_too(desk: MakeDesk) -> None:
+    d = desk(limits(self_match=control()))
+    buy = d.parent(1000, account="PM1", allow_cross=False)
+    [resting] = d.send(buy, 500, "100.00")
+    sell = d.parent(1000, side=Side.SELL, account="PM2", allow_cross=False)
+    d.send(sell, 2000, None, sweep=True)  # no limit: it would take our bid at any price
+    blocked(d, "self_match", resting, paused=False, parent_id=sell)
+    assert not [o for o in d.sent() if o.side is Side.SELL and o.venue == d.venue_of(resting).venue_id]
 
 
 def test_a_soft_child_control_sends_with_a_warning_once_a_minute(desk: MakeDesk) -> None:
