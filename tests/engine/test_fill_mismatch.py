@@ -72,3 +72,15 @@ def test_a_sell_filled_below_its_limit_is_flagged_too(idle_desk: Desk) -> None:
     report(idle_desk, child, "X1", 100, "100.01")
     [anomaly] = idle_desk.journaled(ev.FillAnomaly)
     assert "filled at 100.01, through its limit 100.02" in anomaly.detail
+
+
+@pytest.mark.parametrize("quantity", [0, -100])
+def test_an_execution_of_no_or_negative_shares_is_refused_and_never_booked(idle_desk: Desk, quantity: int) -> None:
+    child, pid = working_child(idle_desk)
+    report(idle_desk, child, "X1", 100, "100.00")
+    report(idle_desk, child, "X2", quantity, "100.00")  # would take shares off what the venue executed
+    store = idle_desk.engine.store
+    assert store.child(child).cum_qty == 100 and store.parent(pid).cum_qty == 100 and len(store.fills()) == 1
+    assert idle_desk.engine.risk.checks.position(AAPL) == 100
+    [refused] = idle_desk.journaled(ev.ReportRefused)
+    assert f"fill of {quantity} shares" in refused.reason

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
+
 from engine import events as ev
 from engine.model import ChildId, Liquidity, OrdStatus, OrdType, ParentId, Side, Symbol, TimeInForce, VenueId
-from engine.store import OrderStore
+from engine.store import InvariantBroken, OrderStore
 from engine.views import ParentView
 
 P = ParentId("P1")
@@ -75,3 +77,25 @@ def test_a_childs_status_and_parent_read_alone_are_its_views() -> None:
         assert (store.child_status(C), store.child_parent(C)) == (view.status, view.parent_id)
         seen.append(view.status)
     assert seen == [OrdStatus.PENDING_NEW, OrdStatus.NEW, OrdStatus.PARTIALLY_FILLED, OrdStatus.CANCELED]
+
+
+def test_what_can_never_be_right_raises_and_changes_nothing() -> None:
+    """The store's last line under the flows' own checks: a parent accepted twice, a child submitted twice and
+    a parent amended below what it has filled are programming errors, raised before anything changes."""
+    store = working_store()
+    child = ev.ChildSubmitted(2, C, P, VenueId("LIT1"), AAPL, Side.BUY, 300, Decimal("99.98"), OrdType.LIMIT,
+                              TimeInForce.DAY)
+    store.apply(child)
+    store.apply(ev.ChildFilled(3, "F1", C, P, VenueId("LIT1"), AAPL, Side.BUY, 200, Decimal("99.98"), Decimal("0"),
+                               Liquidity.ADDED))
+    before = store.parent(P)
+    for broken, said in (
+        (ev.ParentAccepted(4, P, AAPL, Side.BUY, 5_000, None, "TWAP", 4, 10**12, Decimal("99.99")), "accepted twice"),
+        (child, "submitted twice"),
+        (ev.ParentAmended(4, P, 199, Decimal("100"), 10**12), "amended to 199 below filled 200"),
+    ):
+        with pytest.raises(InvariantBroken, match=said):
+            store.apply(broken)
+        assert store.parent(P) == before and store.child(C).quantity == 300
+    store.apply(ev.ParentAmended(5, P, 200, Decimal("100"), 10**12))  # down to what is filled is right
+    assert store.parent(P).quantity == 200
