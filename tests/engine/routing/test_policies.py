@@ -136,6 +136,15 @@ def test_liquidity_seeking_sweep_pings_dark_then_takes_the_rest_lit_at_once() ->
     assert DARK1 not in {c.venue for c in rest} and sum(c.quantity for c in rest) == 700
 
 
+def test_liquidity_seeking_sweep_without_a_dark_ping_takes_lit_at_once_and_rests_nothing() -> None:
+    router, ports, _ = make_router(view=parent(1_000, cum=850, routing="LIQUIDITY"))  # 150: below DARK1's 200
+    decision, children = router.decide(sweep(150, limit="190.02"), ports.view, *_world(ports))
+    assert children and all(c.tif is IOC for c in children), children
+    assert DARK1 not in {c.venue for c in children} and sum(c.quantity for c in children) == 150
+    assert all(c.price is not None and c.price <= Decimal("190.02") for c in children)
+    assert decision.policy.startswith("liquidity-seeking")
+
+
 def test_a_dark_ping_is_raised_to_the_pools_minimum_quantity_and_skipped_when_the_parent_cannot_send_it() -> None:
     router, ports, _ = make_router(view=parent(routing="LIQUIDITY"))
     _, children = router.decide(passive(100), ports.view, *_world(ports))
@@ -207,3 +216,16 @@ def test_a_sequential_take_stops_where_the_next_venue_shows_a_better_price() -> 
     router.on_event(filled(ids[0], 300, "LIT1"))
     assert [[(c.venue, c.quantity, c.price) for c in step] for step in ports.continued] == \
         [[(LIT2, 400, Decimal("190.02"))]]
+
+
+def test_a_fill_of_a_child_the_router_does_not_follow_changes_nothing() -> None:
+    """Children the router does not follow (a single IOC, a child of the plain router's, one sent before a
+    restart and already done) fill all day: their fills pass by without a cancel or an error."""
+    router, ports, _ = make_router(RoutingConfig(parallel_overpost=2.0), view=parent(5_000, routing="PARALLEL"))
+    _, _, ids = route(router, ports, passive(300))
+    assert len(ids) == 3
+    router.on_event(filled(ChildId("C-NOT-OURS"), 300))
+    assert ports.cancels == []
+    router.on_event(filled(ids[0], 200, price="190.00"))
+    router.on_event(filled(ids[1], 100, price="190.00"))  # the slice is filled: the followed ones still are
+    assert sorted(c for c, _ in ports.cancels) == sorted([ids[1], ids[2]])
