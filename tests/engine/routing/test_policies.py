@@ -3,6 +3,7 @@ minimum quantity, and what each decision records."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -229,3 +230,20 @@ def test_a_fill_of_a_child_the_router_does_not_follow_changes_nothing() -> None:
     router.on_event(filled(ids[0], 200, price="190.00"))
     router.on_event(filled(ids[1], 100, price="190.00"))  # the slice is filled: the followed ones still are
     assert sorted(c for c, _ in ports.cancels) == sorted([ids[1], ids[2]])
+
+
+@pytest.mark.parametrize("stopped", ["paused", "ended", "filled by the ping"])
+def test_a_dark_first_sweep_sends_no_lit_rest_for_a_parent_paused_ended_or_done(stopped: str) -> None:
+    """The lit rest of a sweep follows the dark ping's end at once, unless the parent was paused (a kill, a
+    review) or reached its end time meanwhile, or the ping took the whole sweep."""
+    router, ports, clock = make_router(view=parent(routing="LIQUIDITY"))
+    _, children, ids = route(router, ports, sweep(1_000, limit="190.02"))
+    assert [c.venue for c in children] == [DARK1]
+    if stopped == "paused":
+        ports.view = replace(ports.view, paused=True)
+    elif stopped == "ended":
+        clock.advance(ports.view.end_ns)
+    else:
+        router.on_event(filled(ids[0], 1_000, "DARK1", "190.005"))
+    router.on_event(ev.ChildCanceled(0, ids[0], "IOC remainder"))
+    assert ports.continued == []
