@@ -209,3 +209,9 @@ def test_passive_falls_back_to_the_first_configured_venue_when_none_shows_a_pric
 def test_passive_with_no_venues_has_nowhere_to_rest() -> None:
     assert choose_passive_venue([], []) is None
     assert choose_passive_venue([VenueLevel(VenueId("A"), Decimal("10.00"), 100)], []) is None
+
+
+def test_a_passive_child_with_no_venue_to_rest_on_goes_nowhere_and_says_so() -> None:
+    from engine.router import route_passive
+    decision = route_passive([], [], 300, Decimal("100.00"))
+    assert decision.slices == () and decision.note == "no venue to rest on"

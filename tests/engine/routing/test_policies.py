@@ -75,6 +75,14 @@ def test_sequential_rest_unfilled_after_the_timeout_is_canceled_and_the_rest_goe
     assert [(c.venue, c.quantity) for c in again] == [(LIT3, 200)]
 
 
+def test_a_sequential_rest_already_being_canceled_is_not_canceled_again_when_its_time_is_up() -> None:
+    router, ports, clock = make_router(RoutingConfig(sequential_timeout_s=5.0), view=parent(routing="SEQUENTIAL"))
+    _, _, ids = route(router, ports, passive(300))
+    router.on_event(ev.ChildCancelRequested(clock.now_ns(), ids[0], "the algo re-pegs"))
+    clock.advance(5 * S)
+    assert ports.cancels == []  # one cancel is out already; a second would only be refused
+
+
 def test_sequential_take_goes_one_venue_at_a_time_best_price_then_lowest_fee_and_re_routes_the_rest() -> None:
     market = standard_market()
     book(market, LIT3, [("190.00", 200)], [("190.01", 300), ("190.02", 300)])
