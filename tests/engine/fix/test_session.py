@@ -9,7 +9,7 @@ import pytest
 from engine.clock import NS_PER_S
 from engine.fix.framing import FixMessage
 from engine.fix.session import SessionState
-from tests.engine.fix.helpers import Harness, message
+from tests.engine.fix.helpers import Harness, logon_fields, message
 
 ORDER = [(11, "C1"), (55, "AAPL"), (54, 1), (60, "20240102-09:30:00"), (38, 100), (40, 1)]
 REPORT = [(37, "O1"), (17, "E1"), (150, "0"), (39, "0"), (55, "AAPL"), (54, 1), (151, 100), (14, 0), (6, 0)]
@@ -279,6 +279,22 @@ def test_wrong_comp_id_mid_session_is_rejected_and_logged_out(h):
     assert h.session.state is SessionState.LOGOUT_SENT and h.app.messages == []
     h.clock.advance(2 * NS_PER_S)  # no answer within LogoutTimeout
     assert h.transport.disconnected
+
+
+def test_a_reset_logon_on_a_live_session_with_a_wrong_comp_id_is_refused_and_not_answered(h):
+    h.logon()
+    h.app.events.clear()
+    h.feed(message("A", 1, logon_fields(reset=True), sender="OMS9"))
+    sent = h.transport.take()
+    assert "A" not in [m.msg_type for m in sent] and sent[-1].msg_type == "5"
+    assert h.app.events == [] and h.session.state is not SessionState.LOGGED_ON
+
+
+def test_messages_behind_a_logout_in_the_same_read_are_not_delivered(h):
+    h.logon()
+    h.feed(message("5", 2, [(58, "bye")]), message("D", 3, ORDER))
+    assert h.transport.types() == ["5"] and h.transport.disconnected
+    assert h.app.messages == [] and h.session.next_target_seq == 3
 
 
 # ----- logout --------------------------------------------------------------------------------------
