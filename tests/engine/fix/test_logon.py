@@ -37,6 +37,7 @@ def test_a_good_logon_is_accepted_with_its_terms() -> None:
     ({"fields": logon_fields(heartbeat_s=3601)}, "HeartBtInt (108) must be 0..3600 seconds, got 3601"),
     ({"fields": [*logon_fields(), (141, "X")]}, "ResetSeqNumFlag (141) must be Y or N"),
     ({"seq": 0}, "MsgSeqNum (34) is missing or below 1"),
+    ({"seq": 5, "fields": logon_fields(reset=True)}, "ResetSeqNumFlag (141)=Y requires MsgSeqNum (34) 1, got 5"),
 ])
 def test_a_bad_logon_is_refused_naming_what_is_wrong(kwargs: dict[str, Any], said: str) -> None:
     refused = check(**kwargs)
