@@ -7,7 +7,7 @@ quantities are `int` shares. Never a float for money.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Context, Decimal
 from enum import Enum
 from typing import NewType
 
@@ -105,6 +105,38 @@ class InvalidPrice(ValueError):
     """A price that is not a positive multiple of the instrument's tick."""
 
 
+MAX_TICKS = 10**15
+"""The most ticks a price may be (ten trillion dollars at a cent): past it no price is on the grid, so working
+out a price's ticks never rounds and never raises, whatever its text."""
+_GRID = Context(prec=60)
+"""Room for any price up to `MAX_TICKS` ticks to its tick's last digit: quantizing to the tick never rounds
+away a digit it keeps, and never overflows."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Grid:
+    """What a tick size's grid needs, worked out once per tick size."""
+
+    unit: Decimal  # one in the tick's last digit (0.01 for 0.05)
+    shift: int  # the power of ten that makes that digit the units'
+    step: int  # the tick in those units (5 for 0.05)
+    highest: Decimal  # MAX_TICKS ticks
+
+
+_GRIDS: dict[Decimal, _Grid] = {}
+
+
+def _grid(tick: Decimal) -> _Grid:
+    exponent = tick.as_tuple().exponent
+    if not isinstance(exponent, int) or tick <= 0:
+        raise InvalidPrice(f"tick size must be a positive number, got {tick}")
+    grid = _Grid(Decimal((0, (1,), exponent)), -exponent, int(tick.scaleb(-exponent, context=_GRID)),
+                 tick * MAX_TICKS)
+    if len(_GRIDS) < 10_000:  # tick sizes are few; a bound all the same
+        _GRIDS[tick] = grid
+    return grid
+
+
 @dataclass(frozen=True, slots=True)
 class Instrument:
     """A tradable instrument with its price and quantity increments."""
@@ -121,14 +153,27 @@ class Instrument:
             raise ValueError(f"{self.symbol}: lot size must be positive, got {self.lot_size}")
 
     def is_on_tick(self, price: Decimal) -> bool:
-        return price > 0 and (price % self.tick_size) == 0
+        """Whether `price` is a positive whole number of ticks (at most `MAX_TICKS`); exact for any Decimal."""
+        return self._ticks(price) is not None
 
     def to_ticks(self, price: Decimal) -> int:
         """Exact integer ticks; raises `InvalidPrice` when the price is off the tick grid."""
-        ticks = price / self.tick_size
-        if price <= 0 or ticks != ticks.to_integral_value():
+        ticks = self._ticks(price)
+        if ticks is None:
             raise InvalidPrice(f"{self.symbol}: price {price} is not a positive multiple of tick {self.tick_size}")
-        return int(ticks)
+        return ticks
+
+    def _ticks(self, price: Decimal) -> int | None:
+        """`price` in whole ticks, or None. Never by division or remainder, which round at the context's precision
+        and underflow below its exponent range: 1E-999999999 % 0.01 is 0 there, and a price with 30 digits
+        divides into a whole number of ticks it is not."""
+        grid = _GRIDS.get(self.tick_size) or _grid(self.tick_size)
+        if not price.is_finite() or price < self.tick_size or price > grid.highest:
+            return None
+        if price.quantize(grid.unit, context=_GRID) != price:
+            return None  # digits finer than the tick's last one
+        units = int(price.scaleb(grid.shift, context=_GRID))
+        return units // grid.step if units % grid.step == 0 else None
 
     def from_ticks(self, ticks: int) -> Decimal:
         return (self.tick_size * ticks).normalize() if ticks else Decimal(0)
