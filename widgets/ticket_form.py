@@ -15,6 +15,8 @@ URGENCIES = ("LOW", "MEDIUM", "HIGH")
 DEFAULT_ACCOUNT = "DESK"
 DEFAULT_URGENCY = "MEDIUM"
 DEFAULT_MAX_QUANTITY = 1_000_000_000
+MAX_NUMBER_TEXT = 32
+"""A quantity or a price typed longer than this is refused before it is read (bounded work on any paste)."""
 MAX_ACCOUNT_LENGTH = 32
 _SYMBOL = re.compile(r"^[A-Z0-9][A-Z0-9.\-/]*$")
 _ACCOUNT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._\-/:]*$")
@@ -112,14 +114,26 @@ def parse_quantity(text: str, max_quantity: int = DEFAULT_MAX_QUANTITY) -> int |
     if cleaned[-1:] in _MULTIPLIERS:
         multiplier = _MULTIPLIERS[cleaned[-1]]
         cleaned = cleaned[:-1]
+    not_whole = f"Quantity must be a whole number of shares, got '{_shown(raw)}'"
+    if len(cleaned) > MAX_NUMBER_TEXT:
+        return f"Quantity must be a number of at most {MAX_NUMBER_TEXT} characters, got '{_shown(raw)}'"
     try:
-        value = Decimal(cleaned) * multiplier
+        number = Decimal(cleaned)
     except InvalidOperation:
-        return f"Quantity must be a whole number of shares, got '{raw}'"
-    if not value.is_finite() or value != value.to_integral_value():
-        return f"Quantity must be a whole number of shares, got '{raw}'"
-    if value <= 0:
-        return f"Quantity must be positive, got {raw}"
+        return not_whole
+    if not number.is_finite():
+        return not_whole
+    if number <= 0:
+        return f"Quantity must be positive, got {_shown(raw)}"
+    # sizes are compared by their exponent before any arithmetic: 1E999999999 would overflow the multiplication,
+    # a million-digit int would not print, and 1E-999999999 would underflow to a quantity of 0
+    if number.adjusted() + len(str(multiplier)) - 1 > len(str(max_quantity)):
+        return f"Quantity {_shown(raw)} is above the ticket maximum of {max_quantity:,}"
+    if number.adjusted() < -MAX_NUMBER_TEXT:
+        return not_whole
+    value = number * multiplier
+    if value != value.to_integral_value():
+        return not_whole
     if value > max_quantity:
         return f"Quantity {int(value):,} is above the ticket maximum of {max_quantity:,}"
     return int(value)
@@ -130,6 +144,8 @@ def parse_limit(text: str) -> Decimal | str | None:
     raw = text.strip()
     if not raw:
         return None
+    if len(raw) > MAX_NUMBER_TEXT:
+        return f"Limit price must be a price of at most {MAX_NUMBER_TEXT} characters, got '{_shown(raw)}'"
     try:
         price = Decimal(raw.replace(",", ""))
     except InvalidOperation:
@@ -138,7 +154,12 @@ def parse_limit(text: str) -> Decimal | str | None:
         return f"Limit price must be a finite number, got '{raw}'"
     if price <= 0:
         return f"Limit price must be positive, got {raw}"
-    return price
+    return price  # whether it is on the instrument's tick is the engine's check (it names the tick)
+
+
+def _shown(text: str) -> str:
+    """Typed text as an error repeats it: at most 40 characters."""
+    return text if len(text) <= 40 else f"{text[:37]}..."
 
 
 def parse_account(text: str) -> str | FieldError:

@@ -51,6 +51,29 @@ def test_bad_quantities_are_refused_with_the_reason(text: str, message: str) -> 
     assert parse_quantity(text) == message
 
 
+@pytest.mark.parametrize(("text", "message"), [
+    ("1E999999999k", "Quantity 1E999999999k is above the ticket maximum of 1,000,000,000"),  # raised Overflow
+    ("1E+99999999999999999", "Quantity 1E+99999999999999999 is above the ticket maximum of 1,000,000,000"),
+    ("1E999999", "Quantity 1E999999 is above the ticket maximum of 1,000,000,000"),  # raised ValueError
+    ("9" * 5000, "Quantity must be a number of at most 32 characters, got '" + "9" * 37 + "...'"),
+    ("1E-999999999", "Quantity must be a whole number of shares, got '1E-999999999'"),  # said 'positive'
+    ("1E-30k", "Quantity must be a whole number of shares, got '1E-30k'"),
+    ("1e5m", "Quantity 1e5m is above the ticket maximum of 1,000,000,000"),
+])
+def test_hostile_quantities_are_refused_with_the_reason_in_bounded_work(text: str, message: str) -> None:
+    assert parse_quantity(text) == message
+
+
+@pytest.mark.parametrize(("text", "shares"), [("0.5k", 500), ("1E9", 1_000_000_000), ("1e3k", 1_000_000)])
+def test_exponents_and_fractions_of_a_suffix_that_make_whole_shares_are_read(text: str, shares: int) -> None:
+    assert parse_quantity(text) == shares
+
+
+def test_a_limit_pasted_longer_than_a_price_is_refused_unread() -> None:
+    assert parse_limit("1" * 100_000) == ("Limit price must be a price of at most 32 characters, got '"
+                                          + "1" * 37 + "...'")
+
+
 @pytest.mark.parametrize(("text", "shares"), [("500", 500), ("1,500", 1_500), ("2k", 2_000), ("1.5M", 1_500_000)])
 def test_quantities_accept_separators_and_k_m_suffixes(text: str, shares: int) -> None:
     assert parse_quantity(text) == shares
