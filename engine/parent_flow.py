@@ -24,7 +24,7 @@ from engine.results import CommandResult
 from engine.risk.child_checks import TRANSIENT
 from engine.store import OrderStore
 from engine.turns import Turns
-from engine.validation import Invalid, check_end, check_limit, check_quantity
+from engine.validation import Invalid, check_end, check_limit, check_quantity, unrecordable_quantity
 from engine.views import ParentView
 
 log = logging.getLogger(__name__)
@@ -107,6 +107,9 @@ class ParentFlow:
         end_ns: int | None = None,
     ) -> CommandResult:
         """Change quantity (never below filled), limit and/or end time of a working parent."""
+        unrecordable = unrecordable_quantity(quantity)
+        if unrecordable:
+            return CommandResult(False, unrecordable)
         uow = self.uow
         now = self.clock.now_ns()
         with uow.turn():

@@ -32,7 +32,7 @@ from engine.tickets import records
 from engine.tickets.book import UNCHANGED, Unchanged
 from engine.tickets.model import URGENCIES
 from engine.turns import Turns
-from engine.validation import Invalid, ValidTicket, check_end, validate_ticket
+from engine.validation import Invalid, ValidTicket, check_end, unrecordable_quantity, validate_ticket
 from engine.views import ParentView
 
 log = logging.getLogger(__name__)
@@ -99,6 +99,9 @@ class TicketFlow:
     # --- tickets in ------------------------------------------------------------------------------------
 
     def submit(self, request: TicketRequest) -> SubmitResult:
+        unrecordable = unrecordable_quantity(request.quantity)
+        if unrecordable:
+            return SubmitResult(False, None, unrecordable, "quantity")
         with self.uow.turn():
             self._record(request)
             verdict = self._check(request)
@@ -110,6 +113,12 @@ class TicketFlow:
 
     def submit_basket(self, requests: Sequence[TicketRequest]) -> list[SubmitResult]:
         """All or nothing: every row is accepted (in one journal transaction) or none is."""
+        unrecordable = [unrecordable_quantity(r.quantity) for r in requests]
+        if any(unrecordable):
+            bad = sum(1 for u in unrecordable if u)
+            return [SubmitResult(False, None, u, "quantity") if u else
+                    SubmitResult(False, None, f"basket refused: {bad} other row(s) invalid", "", for_other_rows=True)
+                    for u in unrecordable]
         with self.uow.turn():
             for request in requests:
                 self._record(request)
@@ -148,6 +157,9 @@ class TicketFlow:
     def amend(
         self, ticket_id: TicketId, quantity: int, limit_price: Decimal | None = None, end_ns: int | None = None
     ) -> CommandResult:
+        unrecordable = unrecordable_quantity(quantity)
+        if unrecordable:
+            return CommandResult(False, unrecordable)
         with self.uow.turn():
             self.uow.record(cmd.AmendTicket(self.clock.now_ns(), ticket_id, quantity, limit_price, end_ns))
             blocked = self._amend_risk(ticket_id, quantity, limit_price)

@@ -95,14 +95,38 @@ def params_problem(algo: type[Algo], params: Mapping[str, str]) -> str | None:
 
 def check_quantity(quantity: object, instrument: Instrument, *, at_least: int = 0) -> int | Invalid:
     if isinstance(quantity, bool) or not isinstance(quantity, int):
-        return Invalid("quantity", f"quantity must be a whole number of shares, got {quantity!r}")
+        return Invalid("quantity", f"quantity must be a whole number of shares, got {_shown(quantity)}")
+    if quantity > MAX_QUANTITY:
+        return Invalid("quantity", f"quantity must be at most {MAX_QUANTITY:,} shares, got {_shown(quantity)}")
     if quantity <= 0:
-        return Invalid("quantity", f"quantity must be positive, got {quantity:,}")
+        return Invalid("quantity", f"quantity must be positive, got {_shown(quantity)}")
     if quantity % instrument.lot_size:
         return Invalid("quantity", f"quantity {quantity:,} is not a multiple of the lot size {instrument.lot_size}")
     if quantity < at_least:
         return Invalid("quantity", f"quantity {quantity:,} is below the {at_least:,} already filled")
     return quantity
+
+
+MAX_QUANTITY = 10**12
+"""No order is larger (a trillion shares): every quantity fits the journal's 64-bit integers and prints short."""
+
+
+def unrecordable_quantity(quantity: object) -> str | None:
+    """Why a quantity of more than 30 digits is refused before its command is journaled (the journal keeps
+    what was asked, and a million-digit int has no text to keep): as the FIX gateway refuses hostile input,
+    nothing is written. None for any other value (the command is journaled and checked as usual)."""
+    if isinstance(quantity, int) and not isinstance(quantity, bool) and abs(quantity) >= 10**30:
+        return (f"quantity must be at most {MAX_QUANTITY:,} shares" if quantity > 0 else "quantity must be positive"
+                ) + ", got a number of more than 30 digits"
+    return None
+
+
+def _shown(value: object) -> str:
+    """A refused value as a message repeats it, in bounded work (an int of a million digits is not printed)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}" if abs(value) < 10**30 else "a number of more than 30 digits"
+    text = repr(value)
+    return text if len(text) <= 40 else f"{text[:37]}..."
 
 
 def check_limit(limit_price: object, instrument: Instrument) -> Decimal | Invalid | None:

@@ -21,6 +21,7 @@ from decimal import Decimal, InvalidOperation
 
 from engine.model import Instrument, Side, Symbol, TicketId
 from engine.tickets.model import URGENCIES, Ticket
+from engine.validation import MAX_QUANTITY
 
 NS_PER_S = 1_000_000_000
 SESSION_OPEN_S = 9 * 3600 + 30 * 60
@@ -44,6 +45,12 @@ _YES = {"Y", "YES", "TRUE", "1"}
 _NO = {"N", "NO", "FALSE", "0"}
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
 _GROUPED = re.compile(r"^\d{1,3}(,\d{3})+$")
+MAX_NUMBER_TEXT = 32
+"""A quantity or limit cell longer than this is refused before it is read (bounded work on any file)."""
+
+
+def _cut(text: str) -> str:
+    return repr(text) if len(text) <= 40 else repr(text[:37] + "...")
 
 _Fail = Callable[[str, str], None]
 
@@ -296,10 +303,17 @@ def _quantity(text: str, instrument: Instrument | None, fail: _Fail) -> int | No
     cleaned = text.replace(" ", "").replace("_", "")
     if _GROUPED.match(cleaned):
         cleaned = cleaned.replace(",", "")
+    if len(cleaned) > MAX_NUMBER_TEXT:
+        fail("quantity", f"quantity must be a number of at most {MAX_NUMBER_TEXT} characters, got {_cut(text)}")
+        return None
     try:
         value = Decimal(cleaned)
     except InvalidOperation:
         fail("quantity", f"quantity must be a whole number of shares, got {text!r}" if text else "quantity is empty")
+        return None
+    if value.is_finite() and value.adjusted() >= len(str(MAX_QUANTITY)):  # sized by its exponent: int() of
+        fail("quantity", f"quantity must be positive, got {text!r}" if value < 0 else  # 1E999999 took 29 s
+             f"quantity must be at most {MAX_QUANTITY:,} shares, got {text!r}")
         return None
     if not value.is_finite() or value != value.to_integral_value():
         fail("quantity", f"quantity must be a whole number of shares, got {text!r}")
@@ -316,6 +330,9 @@ def _quantity(text: str, instrument: Instrument | None, fail: _Fail) -> int | No
 
 def _limit(text: str, instrument: Instrument | None, fail: _Fail) -> Decimal | None:
     if not text or text.upper() in {"MKT", "MARKET"}:
+        return None
+    if len(text) > MAX_NUMBER_TEXT:
+        fail("limit", f"limit must be a price of at most {MAX_NUMBER_TEXT} characters, got {_cut(text)}")
         return None
     try:
         price = Decimal(text.lstrip("$").replace(",", ""))

@@ -155,3 +155,28 @@ def test_semicolon_csv_and_cross_column() -> None:
     result = parse_basket(text, INSTRUMENTS, ALGOS)
     assert result.delimiter == ";" and result.rows[0].allow_cross is False
     assert result.errors[0].line_no == 3 and result.errors[0].column == "cross"
+
+
+@pytest.mark.parametrize(("cell", "column", "reason"), [
+    ("quantity=1E999999", "quantity", "quantity must be at most 1,000,000,000,000 shares, got '1E999999'"),  # 29 s
+    ("quantity=1E999999999", "quantity", "quantity must be at most 1,000,000,000,000 shares"),  # never ended
+    ("quantity=-1E999999", "quantity", "quantity must be positive, got '-1E999999'"),
+    ("quantity=1E+13", "quantity", "quantity must be at most 1,000,000,000,000 shares"),
+    ("quantity=1E-999999999", "quantity", "quantity must be a whole number of shares"),
+    ("quantity=" + "9" * 5000, "quantity", "quantity must be a number of at most 32 characters"),
+    ("limit=" + "1" * 100_000, "limit", "limit must be a price of at most 32 characters"),
+    ("limit=1E-999999999", "limit", "limit 1E-999999999 is not on the AAPL tick of 0.01"),  # was a good row
+    ("limit=1E999999999", "limit", "limit 1E999999999 is not on the AAPL tick of 0.01"),
+])
+def test_hostile_numbers_in_a_basket_are_refused_naming_the_cell_in_bounded_work(
+    cell: str, column: str, reason: str
+) -> None:
+    values = {"quantity": "500", "limit": "189.30"}
+    name, _, text = cell.partition("=")
+    values[name] = text
+    csv_text = ("account,symbol,side,quantity,limit,algo\n"
+                f"PM1,AAPL,BUY,{values['quantity']},{values['limit']},VWAP\nPM1,AAPL,BUY,300,,VWAP\n")
+    result = parse_basket(csv_text, INSTRUMENTS, ALGOS)
+    [error] = result.errors
+    assert (error.line_no, error.column) == (2, column) and reason in error.reason, error
+    assert [r.line_no for r in result.rows] == [3]  # the good row beside it is kept
