@@ -97,6 +97,7 @@ def test_a_trade_correction_is_the_bust_then_the_execution_as_corrected() -> Non
     ([(150, "G"), *BASE, (32, "100"), (31, "10.02")], 19),
     ([(150, "G"), *BASE, (19, "E0"), (31, "10.02")], 32),  # a correction without the corrected quantity
     ([(150, "G"), *BASE, (19, "E0"), (32, "100"), (31, "1E-999999999")], 31),
+    ([(150, "G"), *[f for f in BASE if f[0] != 39], (39, "Z"), (19, "E0"), (32, "100"), (31, "10.02")], 39),
 ])
 def test_a_bust_or_correction_that_cannot_be_read_names_the_tag(fields: list[tuple[int, FieldValue]], tag: int) -> None:
     got = report(*fields)

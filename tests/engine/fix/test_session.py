@@ -338,3 +338,12 @@ def test_application_messages_during_logout_are_kept_for_later(h):
     assert h.session.send("8", REPORT) is False
     assert h.transport.take() == []
     assert [m.seq_num for m in h.store.outbound(h.config.session_id, 1, 99)] == [3]
+
+
+def test_an_outbound_body_past_the_maximum_is_refused_before_it_takes_a_sequence_number(h):
+    from engine.fix.session_core import MAX_OUTBOUND_BODY
+    h.logon()
+    before = h.session.next_sender_seq
+    with pytest.raises(ValueError, match=f"exceeds {MAX_OUTBOUND_BODY:,}"):
+        h.session.send("8", [(58, "x" * MAX_OUTBOUND_BODY)])
+    assert h.session.next_sender_seq == before and h.transport.take() == []
