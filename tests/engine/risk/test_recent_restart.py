@@ -18,13 +18,15 @@ from tests.engine.risk.harness import Desk, control, limits
 from tests.engine.risk.test_ticket_controls import refused
 
 ROOT = Path(__file__).resolve().parents[3]
-CONFIG = limits(ticket_rate=control(firm=2, window_s=10))
+CONFIG = limits(ticket_rate=control(firm=2, window_s=10), max_child_qty=control("soft", 100))
 S = ev.RiskScope
 
 
 def a_day_of_decisions(d: Desk) -> None:
-    """A block (the ticket rate), a REDUCING state, a limit edit and an instrument kill."""
-    assert d.ticket(100).accepted and d.ticket(200).accepted
+    """A warning (a soft child limit), a block (the ticket rate), a REDUCING state, a limit edit and a kill."""
+    first = d.ticket(100)
+    assert first.accepted and first.parent_id is not None and d.ticket(200).accepted
+    assert d.send(first.parent_id, 150, "100.00")  # past the soft 100: sent with a warning
     refused(d, d.ticket(300), "ticket_rate")
     assert d.engine.set_trading_state(S.INSTRUMENT, "MSFT", ev.TradingState.REDUCING, "position", by="alice").ok
     assert d.engine.set_limit("max_order_qty", "firm", "", None, mode="soft", by="alice", reason="wider").ok
@@ -48,7 +50,7 @@ def test_a_clean_restart_lists_the_same_decisions(tmp_path: Path) -> None:
     d = Desk(path, CONFIG)
     a_day_of_decisions(d)
     before = d.engine.risk_snapshot().recent
-    assert [x.kind for x in before] == ["block", "state", "limit", "state", "kill"]
+    assert [x.kind for x in before] == ["warn", "block", "state", "limit", "state", "kill"]
     end = d.clock.now_ns()
     d.close()
     again = restarted(path, end)
@@ -74,7 +76,7 @@ def test_a_kill_9_right_after_a_kill_keeps_it_listed(tmp_path: Path) -> None:
     end = Journal(path).last_ts_ns()
     assert end is not None
     d = restarted(path, end)
-    assert [kind for kind, _, _ in listed(d)] == ["block", "state", "limit", "state", "kill"]
+    assert [kind for kind, _, _ in listed(d)] == ["warn", "block", "state", "limit", "state", "kill"]
     assert listed(d)[-1] == ("kill", "instrument AAPL", "kill")
     d.close()
 
@@ -108,7 +110,7 @@ def test_recall_keeps_only_decisions_and_replaces_the_list(tmp_path: Path) -> No
     a_day_of_decisions(d)
     checks = d.engine.risk.checks
     records = [r for r in d.engine.journal.replay() if isinstance(r, ev.Event)]
-    assert checks.recall(records) == 5  # every other event of the day is left out
-    assert checks.recall(records) == 5  # not appended twice
+    assert checks.recall(records) == 6  # every other event of the day is left out
+    assert checks.recall(records) == 6  # not appended twice
     assert all(isinstance(x, Decision) for x in checks.recent)
     d.close()
