@@ -312,7 +312,7 @@ def _quantity(text: str, instrument: Instrument | None, fail: _Fail) -> int | No
         fail("quantity", f"quantity must be a whole number of shares, got {text!r}" if text else "quantity is empty")
         return None
     if value.is_finite() and value.adjusted() >= len(str(MAX_QUANTITY)):  # sized by its exponent: int() of
-        fail("quantity", f"quantity must be positive, got {text!r}" if value < 0 else  # 1E999999 took 29 s
+        fail("quantity", f"quantity must be positive, got {text!r}" if value <= 0 else  # 1E999999 took 29 s
              f"quantity must be at most {MAX_QUANTITY:,} shares, got {text!r}")
         return None
     if not value.is_finite() or value != value.to_integral_value():

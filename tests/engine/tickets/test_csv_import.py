@@ -162,6 +162,7 @@ def test_semicolon_csv_and_cross_column() -> None:
     ("quantity=1E999999999", "quantity", "quantity must be at most 1,000,000,000,000 shares"),  # never ended
     ("quantity=-1E999999", "quantity", "quantity must be positive, got '-1E999999'"),
     ("quantity=1E+13", "quantity", "quantity must be at most 1,000,000,000,000 shares"),
+    ("quantity=0E+100", "quantity", "quantity must be positive, got '0E+100'"),
     ("quantity=1E-999999999", "quantity", "quantity must be a whole number of shares"),
     ("quantity=" + "9" * 5000, "quantity", "quantity must be a number of at most 32 characters"),
     ("limit=" + "1" * 100_000, "limit", "limit must be a price of at most 32 characters"),
