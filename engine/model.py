@@ -105,6 +105,8 @@ class InvalidPrice(ValueError):
     """A price that is not a positive multiple of the instrument's tick."""
 
 
+MAX_QUANTITY = 10**12
+"""No order is larger (a trillion shares): every quantity fits the journal's 64-bit integers and prints short."""
 MAX_TICKS = 10**15
 """The most ticks a price may be (ten trillion dollars at a cent): past it no price is on the grid, so working
 out a price's ticks never rounds and never raises, whatever its text."""

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from engine.algos.base import Algo, ParamError, parse_params
-from engine.model import Instrument, Side, Symbol
+from engine.model import MAX_QUANTITY, Instrument, Side, Symbol
 from engine.quick_init import quick_init
 
 
@@ -105,10 +105,6 @@ def check_quantity(quantity: object, instrument: Instrument, *, at_least: int = 
     if quantity < at_least:
         return Invalid("quantity", f"quantity {quantity:,} is below the {at_least:,} already filled")
     return quantity
-
-
-MAX_QUANTITY = 10**12
-"""No order is larger (a trillion shares): every quantity fits the journal's 64-bit integers and prints short."""
 
 
 def unrecordable_quantity(quantity: object) -> str | None:

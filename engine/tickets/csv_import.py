@@ -19,9 +19,8 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from engine.model import Instrument, Side, Symbol, TicketId
+from engine.model import MAX_QUANTITY, Instrument, Side, Symbol, TicketId
 from engine.tickets.model import URGENCIES, Ticket
-from engine.validation import MAX_QUANTITY
 
 NS_PER_S = 1_000_000_000
 SESSION_OPEN_S = 9 * 3600 + 30 * 60
