@@ -191,6 +191,16 @@ def test_self_match_stops_a_child_that_would_trade_with_our_own(desk: MakeDesk) 
     assert d.send(sell, 10, "100.01")  # does not reach our bid
 
 
+def test_self_match_stops_a_buy_at_exactly_our_resting_sells_price(desk: MakeDesk) -> None:
+    d = desk(limits(self_match=control()))
+    sell = d.parent(1000, side=Side.SELL, account="PM1", allow_cross=False)
+    [resting] = d.send(sell, 500, "100.02")
+    buy = d.parent(1000, account="PM2", allow_cross=False)
+    d.send(buy, 2000, "100.02", sweep=True)  # takes the offers up to 100.02: ours among them
+    blocked(d, "self_match", resting, paused=False, parent_id=buy)
+    assert not [o for o in d.sent() if o.side is Side.BUY and o.venue == d.venue_of(resting).venue_id]
+
+
 def test_self_match_stops_a_market_sweep_too(desk: MakeDesk) -> None:
     d = desk(limits(self_match=control()))
     buy = d.parent(1000, account="PM1", allow_cross=False)
