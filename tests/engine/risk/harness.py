@@ -4,6 +4,9 @@ it on (`limits(...)`), so a block can only come from the control under test."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from decimal import Decimal
@@ -134,3 +137,19 @@ def _twap() -> Mapping[str, type[Algo]]:
     from engine.algos.registry import ALGOS
 
     return {"TWAP": ALGOS["TWAP"]}
+
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def killed_after(function: str, path: Path) -> int:
+    """Run `function` ("module:name", called with `path`) in a child process that SIGKILLs itself with the
+    engine open (no clean close); returns the journal's last stamp, for a restart after it."""
+    module, name = function.split(":")
+    script = f"import sys\nfrom pathlib import Path\nfrom {module} import {name}\n{name}(Path(sys.argv[1]))\n"
+    done = subprocess.run([sys.executable, "-c", script, str(path)], cwd=ROOT, capture_output=True, timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.returncode == -9, done.stderr.decode()[-2000:]
+    end = Journal(path).last_ts_ns()
+    assert end is not None
+    return end

@@ -6,18 +6,14 @@ while the day's kills and blocks stood."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 from engine import events as ev
 from engine.clock import NS_PER_S
-from engine.journal import Journal
 from engine.risk.checks import Decision
-from tests.engine.risk.harness import Desk, control, limits
+from tests.engine.risk.harness import Desk, control, killed_after, limits
 from tests.engine.risk.test_ticket_controls import refused
 
-ROOT = Path(__file__).resolve().parents[3]
 CONFIG = limits(ticket_rate=control(firm=2, window_s=10), max_child_qty=control("soft", 100))
 S = ev.RiskScope
 
@@ -67,14 +63,7 @@ def test_a_clean_restart_lists_the_same_decisions(tmp_path: Path) -> None:
 
 def test_a_kill_9_right_after_a_kill_keeps_it_listed(tmp_path: Path) -> None:
     path = tmp_path / "killed.db"
-    script = ("import sys\nfrom pathlib import Path\n"
-              "from tests.engine.risk.test_recent_restart import decide_then_die\n"
-              "decide_then_die(Path(sys.argv[1]))\n")
-    done = subprocess.run([sys.executable, "-c", script, str(path)], cwd=ROOT, capture_output=True, timeout=120,
-                          env={**os.environ, "PYTHONPATH": str(ROOT)})
-    assert done.returncode == -9, done.stderr.decode()[-2000:]
-    end = Journal(path).last_ts_ns()
-    assert end is not None
+    end = killed_after("tests.engine.risk.test_recent_restart:decide_then_die", path)
     d = restarted(path, end)
     assert [kind for kind, _, _ in listed(d)] == ["warn", "block", "state", "limit", "state", "kill"]
     assert listed(d)[-1] == ("kill", "instrument AAPL", "kill")

@@ -6,17 +6,13 @@ journal's last window span)."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 from engine.clock import NS_PER_S
-from engine.journal import Journal
 from engine.risk.throttles import FIRM_KEY
-from tests.engine.risk.harness import Desk, control, limits
+from tests.engine.risk.harness import Desk, control, killed_after, limits
 from tests.engine.risk.test_ticket_controls import refused
 
-ROOT = Path(__file__).resolve().parents[3]
 CONFIG = limits(ticket_rate=control(firm=2, window_s=10), duplicate_order=control(window_s=60))
 
 
@@ -63,15 +59,7 @@ def test_a_clean_restart_keeps_the_rate_and_the_duplicate_windows(tmp_path: Path
 
 def test_a_kill_9_right_after_the_commit_keeps_them(tmp_path: Path) -> None:
     path = tmp_path / "killed.db"
-    script = ("import os, signal, sys\n"
-              "from pathlib import Path\n"
-              "from tests.engine.risk.test_windows_restart import first_day_then_die\n"
-              "first_day_then_die(Path(sys.argv[1]))\n")
-    done = subprocess.run([sys.executable, "-c", script, str(path)], cwd=ROOT, capture_output=True, timeout=120,
-                          env={**os.environ, "PYTHONPATH": str(ROOT)})
-    assert done.returncode == -9, done.stderr.decode()[-2000:]
-    end = Journal(path).last_ts_ns()
-    assert end is not None
+    end = killed_after("tests.engine.risk.test_windows_restart:first_day_then_die", path)
     d = restarted(path, end)
     still_throttled(d)
     d.close()
