@@ -19,6 +19,7 @@ from engine.clock import NS_PER_S, VirtualClock
 from engine.engine import Engine
 from engine.journal import Journal
 from engine.model import ChildId, Instrument, ParentId, Side, Symbol
+from engine.recovery import RecoveryReport
 from engine.results import SubmitResult
 from engine.risk.config import Control, Mode, RiskConfig
 from engine.routing.router import SmartRouter
@@ -140,6 +141,16 @@ def _twap() -> Mapping[str, type[Algo]]:
 
 
 ROOT = Path(__file__).resolve().parents[3]
+
+
+def restarted(path: Path, config: RiskConfig, after_ns: int) -> tuple[Desk, RecoveryReport]:
+    """The desk again on the journal at `path`: its clock a second past `after_ns` (a restarted clock starts
+    after the journal's last record), recovered and started; with the recovery's report."""
+    d = Desk(path, config, start=False)
+    d.clock.run_until(after_ns + NS_PER_S)
+    report = d.engine.recover()
+    d.start()
+    return d, report
 
 
 def killed_after(function: str, path: Path) -> int:

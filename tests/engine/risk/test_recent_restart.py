@@ -9,8 +9,8 @@ import os
 from pathlib import Path
 
 from engine import events as ev
-from engine.clock import NS_PER_S
 from engine.risk.checks import Decision
+from tests.engine.risk import harness
 from tests.engine.risk.harness import Desk, control, killed_after, limits
 from tests.engine.risk.test_ticket_controls import refused
 
@@ -34,10 +34,8 @@ def listed(d: Desk) -> list[tuple[str, str, str]]:
 
 
 def restarted(path: Path, after_ns: int, *, from_checkpoint: bool = False) -> Desk:
-    d = Desk(path, CONFIG, start=False)
-    d.clock.run_until(after_ns + NS_PER_S)
-    assert d.engine.recover().from_checkpoint is from_checkpoint
-    d.start()
+    d, report = harness.restarted(path, CONFIG, after_ns)
+    assert report.from_checkpoint is from_checkpoint
     return d
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from engine.clock import NS_PER_S
 from engine.risk.throttles import FIRM_KEY
+from tests.engine.risk import harness
 from tests.engine.risk.harness import Desk, control, killed_after, limits
 from tests.engine.risk.test_ticket_controls import refused
 
@@ -28,11 +29,7 @@ def first_day(path: Path) -> int:
 
 
 def restarted(path: Path, at_ns: int) -> Desk:
-    d = Desk(path, CONFIG, start=False)
-    d.clock.run_until(at_ns + NS_PER_S)  # a restarted clock starts after the journal's last record
-    d.engine.recover()
-    d.start()
-    return d
+    return harness.restarted(path, CONFIG, at_ns)[0]
 
 
 def still_throttled(d: Desk) -> None:
