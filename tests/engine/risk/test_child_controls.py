@@ -59,43 +59,47 @@ def test_a_sweep_counts_each_child_it_clears_against_the_next(desk: MakeDesk) ->
     assert decided.risk_rule == "max_position" and decided.child_ids == tuple(sent)
 
 
-def test_position_limit_sees_fills_and_working_children(desk: MakeDesk) -> None:
+def a_parent_under_a_position_limit_of_1000(desk: MakeDesk) -> tuple[Desk, ParentId]:
     d = desk(limits())
     pid = d.parent(3000)
     d.engine.risk.checks.set_limits(limits(max_position=control(firm=1000)))
-    [child] = d.send(pid, 600, "100.00")
-    d.fill(child, 600, "100.00")  # long 600
-    assert d.send(pid, 400, "100.00")  # 600 + 400 working
+    return d, pid
+
+
+def one_more_share_is_blocked(d: Desk, pid: ParentId) -> None:
+    """At the limit with what is filled and working: one more share is blocked, naming 1,001."""
     assert d.send(pid, 1, "100.00") == []
     blocked(d, "max_position", "1,001", parent_id=pid)
 
 
+def test_position_limit_sees_fills_and_working_children(desk: MakeDesk) -> None:
+    d, pid = a_parent_under_a_position_limit_of_1000(desk)
+    [child] = d.send(pid, 600, "100.00")
+    d.fill(child, 600, "100.00")  # long 600
+    assert d.send(pid, 400, "100.00")  # 600 + 400 working
+    one_more_share_is_blocked(d, pid)
+
+
 def test_a_fill_after_the_cancel_ack_counts_in_the_position_and_nothing_stays_in_flight(desk: MakeDesk) -> None:
-    d = desk(limits())
-    pid = d.parent(3000)
-    d.engine.risk.checks.set_limits(limits(max_position=control(firm=1000)))
+    d, pid = a_parent_under_a_position_limit_of_1000(desk)
     [child] = d.send(pid, 600, "100.00")
     d.venue_of(child).canceled(child)
     d.fill(child, 400, "100.00")  # the venue's fill raced our cancel: a fact, booked (and the parent paused)
     assert d.engine.store.child(child).cum_qty == 400
     assert d.engine.resume(pid).ok
     assert d.send(pid, 600, "100.00")  # long 400 + 600 working: the canceled child holds nothing
-    assert d.send(pid, 1, "100.00") == []
-    blocked(d, "max_position", "1,001", parent_id=pid)
+    one_more_share_is_blocked(d, pid)
 
 
 def test_a_bust_of_a_filled_child_takes_its_shares_off_the_position_and_puts_none_in_flight(desk: MakeDesk) -> None:
-    d = desk(limits())
-    pid = d.parent(3000)
-    d.engine.risk.checks.set_limits(limits(max_position=control(firm=1000)))
+    d, pid = a_parent_under_a_position_limit_of_1000(desk)
     [child] = d.send(pid, 1000, "100.00")
     d.venue_of(child).fill(child, 1000, "100.00", fill_id="F1")
     assert d.send(pid, 1, "100.00") == []  # long 1,000: at the limit
     d.venue_of(child).bust(child, "F1")
     assert d.engine.resume(pid).ok
     assert d.send(pid, 1000, "100.00")  # flat again, and the done child is not out at its venue
-    assert d.send(pid, 1, "100.00") == []
-    blocked(d, "max_position", "1,001", parent_id=pid)
+    one_more_share_is_blocked(d, pid)
 
 
 def test_credit_for_children(desk: MakeDesk) -> None:
