@@ -12,7 +12,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject
 
-from app.alerts import ALERTING, RESOLVES, alert_for
+from app.alerts_view import AlertsView
 from app.audit_tca import AuditAndTca
 from app.book_view import OwnOrdersOnBook
 from app.risk_view import RiskView
@@ -62,7 +62,8 @@ class EngineBridge(QObject):
         self._fills_shown = 0
         self._rate_mark = (time.monotonic(), 0)
         self._unconfirmed_basket: tuple[BasketRow, ...] | None = None
-        window.alerts.model.set_clock(engine.clock.now_ns)
+        self.alerts_view = AlertsView(engine, window.alerts.model, self._venue_of)
+        """The alerts panel: recalled from the journal at start, then live; acknowledgements journaled."""
         window.set_working_orders(self.working_orders)
         self._unsubscribe = engine.subscribe(self._on_event)
         self._unsubscribe_market = engine.subscribe(self._on_market, market=True)
@@ -211,21 +212,7 @@ class EngineBridge(QObject):
             self.window.status.set_venue(event.venue, event.connected, event.detail)
         elif isinstance(event, ev.RestartRecovered):
             self.window.show_restart_notice(*restart_notice(event), "warning" if event.children_closed else "info")
-        self._alert(event)
-
-    def _alert(self, event: ev.Event) -> None:
-        kind = type(event)
-        topic = RESOLVES.get(kind)
-        if topic is not None:
-            self.window.alerts.model.resolve(topic)  # e.g. trading re-enabled: what the kill caused is over
-        if kind not in ALERTING:
-            return  # fills, acks, progress: most events, passed in one set lookup
-        if isinstance(event, ev.TicketRejected) and event.source == "basket":
-            return  # one line for the whole basket (show_basket_result), not one per row
-        spec = alert_for(event, self._venue_of)
-        if spec is not None:
-            self.window.alerts.model.post(spec.severity, spec.source, spec.text, ts_ns=event.ts_ns,
-                                          parent_id=spec.parent_id, topic=spec.topic)
+        self.alerts_view.on_event(event)
 
     def _venue_of(self, child_id: str) -> str:
         child = self.engine.child(ChildId(child_id))

@@ -223,6 +223,10 @@ def _line(r: Any) -> tuple[str, str, str] | None:  # one branch per record type
         return ("kill", "", f"kill switch released by {r.by}")
     if isinstance(r, ev.AlertRaised | ev.FillAnomaly | ev.ReportRefused | ev.IllegalTransition):
         return ("alert", str(getattr(r, "parent_id", "") or getattr(r, "order_id", "")), _alert(r))
+    if isinstance(r, ev.AlertsAcknowledged):
+        named = f"{len(r.keys):,} alert(s)" if r.keys else ""
+        through = f"every alert up to {clock(r.through_ns)}" if r.through_ns else ""
+        return ("alert", "", f"{' and '.join(filter(None, (named, through)))} acknowledged by {r.by}")
     if isinstance(r, ev.CommandRejected):
         return ("command", r.target, f"{r.command} refused: {r.reason}")
     if isinstance(r, cmd.Command):

@@ -17,13 +17,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from engine import alert_acks, failpoints
 from engine import events as ev
-from engine import failpoints
 from engine.algo_gateway import AlgoGateway
 from engine.algos.base import Algo
 from engine.algos.registry import ALGOS
@@ -31,7 +31,7 @@ from engine.background_checkpoints import BackgroundCheckpoints
 from engine.checkpoint import CheckpointError, counters_at, recover_with_checkpoint, write_checkpoint
 from engine.clock import NS_PER_S, Clock
 from engine.desk import TicketDesk
-from engine.journal import Journal
+from engine.journal import RECALL_SPAN, Journal
 from engine.market import MarketView
 from engine.model import (
     ChildId,
@@ -266,6 +266,16 @@ class Engine:
         """Raise an alert the trader sees (journaled, in the alerts panel): for gateways and adapters that
         meet a problem of their own (a FIX session closed on an error). An error about a live parent pauses it."""
         self._parents.alert(severity, source, parent_id, text)
+
+    def acknowledge_alerts(self, keys: Sequence[str], through_ns: int = 0, by: str = "trader") -> CommandResult:
+        """Journal the trader's acknowledgement of alerts (the alerts panel's keys, and with `through_ns` every
+        alert raised at or before it), so the panel recalled after a restart shows them acknowledged."""
+        return alert_acks.acknowledge(self.turns, self.clock.now_ns, keys, through_ns, by)
+
+    def recent_events(self, types: Collection[type[ev.Event]], limit: int) -> list[ev.Event]:
+        """The newest `limit` journaled events of these types among the journal's last `RECALL_SPAN` records,
+        oldest first: what a panel lists again after a restart (bounded work whatever the day's size)."""
+        return self.journal.latest([t.__name__ for t in types], limit, RECALL_SPAN)
 
     def cancel_ticket(self, ticket_id: TicketId, reason: str = "client cancel") -> CommandResult:
         """Cancel a ticket's unallocated quantity; its parent shrinks accordingly."""

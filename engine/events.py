@@ -556,6 +556,17 @@ class AlertRaised(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class AlertsAcknowledged(Event):
+    """The trader acknowledged alerts (the alerts panel): those named in `keys` (the panel's own keys) and,
+    when `through_ns` is set, every alert raised at or before it. Journaled, so a restart shows them as the
+    trader left them."""
+
+    by: str
+    through_ns: int
+    keys: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class ChildStatusReported(Event):
     """A venue's answer to an order status request (after a restart): whether it knows the child and,
     if so, its state and executed quantity. Fills it reports arrive as ChildFilled before it."""

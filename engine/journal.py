@@ -22,6 +22,11 @@ from engine.ledger import Ledger, ledger_for
 _INSERT = "INSERT INTO journal (ts_ns, kind, type, payload) VALUES (?, ?, ?, ?)"
 
 
+RECALL_SPAN = 200_000
+"""After a restart, what panels list again (the risk panel's recent decisions, the alerts) is looked for among
+the journal's last this many records (bounded restart work: about 0.04 s here for 200,000 records of other
+types; a whole 1M-record day took 0.33 s)."""
+
 class Journal:
     """Append-only record of commands and events; `replay()` yields them back in order."""
 

@@ -11,6 +11,7 @@ unacknowledged message and how many warnings and errors wait (`summary_changed`)
 from __future__ import annotations
 
 import time
+import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -54,6 +55,12 @@ class Alert:
     """What it is about, for `resolve` (e.g. "kill"); "" for nothing in particular."""
 
     @property
+    def key(self) -> str:
+        """Names this alert across a restart (time and a checksum of what it says): what an acknowledgement
+        journals, and what the same alert recalled from the journal is found by."""
+        return f"{self.ts_ns}-{zlib.crc32(f'{self.severity}|{self.source}|{self.text}'.encode()):08x}"
+
+    @property
     def is_alert(self) -> bool:
         """Warnings and errors are alerts (counted until acknowledged); info is a message."""
         return self.severity != "info"
@@ -72,6 +79,9 @@ class AlertsModel(QAbstractTableModel):
 
     summary_changed = Signal()
     """After a flush or an acknowledgement: `latest_unacknowledged()` or `unacknowledged` may differ."""
+    acknowledged = Signal(object, object)  # (keys, ns): a Qt int is 32 bits
+    """The trader acknowledged alerts (`acknowledge`, `acknowledge_all`): their keys (a tuple) and a time
+    (every alert raised at or before it; 0 for none). Not for `resolve` or `apply_acknowledgement`."""
 
     def __init__(
         self,
@@ -131,10 +141,27 @@ class AlertsModel(QAbstractTableModel):
 
     def acknowledge(self, rows: Iterable[int]) -> int:
         """Acknowledge these model rows; returns how many were not acknowledged before."""
-        return self._acknowledge(self._rows[row] for row in rows if 0 <= row < len(self._rows))
+        entries = [self._rows[row] for row in rows if 0 <= row < len(self._rows)]
+        keys = tuple(dict.fromkeys(e.alert.key for e in entries if not e.acknowledged))
+        changed = self._acknowledge(entries)
+        if changed:
+            self.acknowledged.emit(keys, 0)
+        return changed
 
     def acknowledge_all(self) -> int:
-        return self._acknowledge([*self._rows, *self._pending])
+        """Acknowledge everything posted so far (shown or not yet shown)."""
+        entries = [*self._rows, *self._pending]
+        changed = self._acknowledge(entries)
+        if changed:
+            self.acknowledged.emit((), max(e.alert.ts_ns for e in entries))
+        return changed
+
+    def apply_acknowledgement(self, keys: Iterable[str], through_ns: int = 0) -> int:
+        """Acknowledge the alerts with these keys and every alert raised at or before `through_ns` (an
+        acknowledgement read back from the journal, or made elsewhere); returns how many changed."""
+        wanted = set(keys)
+        return self._acknowledge(e for e in [*self._rows, *self._pending]
+                                 if (through_ns > 0 and e.alert.ts_ns <= through_ns) or e.alert.key in wanted)
 
     def resolve(self, topic: str) -> int:
         """Acknowledge every alert about `topic` (also those not yet shown): its cause is over."""

@@ -11,6 +11,7 @@ from engine import commands as cmd
 from engine import events as ev
 from engine.clock import Clock
 from engine.desk import TicketDesk
+from engine.journal import RECALL_SPAN
 from engine.market import MarketView
 from engine.model import Instrument, ParentId, Side, Symbol, TicketId
 from engine.pipeline.venue_gateway import VenueGateway
@@ -30,9 +31,6 @@ REWARM_LIMIT = 200_000
 """At most this many of them are read back after a restart (bounded restart work; each window holds fewer)."""
 DECISION_EVENTS = tuple(t.__name__ for t in DECISION_TYPES)
 """The journaled events the risk panel lists as recent decisions (blocks, warnings, kills, state and limit changes)."""
-RECALL_SPAN = 200_000
-"""After a restart the recent decisions are looked for among the journal's last this many records (bounded
-restart work: about 0.04 s here for 200,000 records of other types; a whole 1M-record day took 0.33 s)."""
 
 
 class Parents(Protocol):

@@ -80,6 +80,36 @@ def test_acknowledging_counts_down_and_resolving_a_topic_acknowledges_its_alerts
     assert model.resolve("") == 0
 
 
+def test_what_the_trader_acknowledges_is_announced_by_key_and_applies_elsewhere(qtbot: QtBot) -> None:
+    """The keys `acknowledged` carries find the same alerts in another model (one filled from the journal after a
+    restart); a resolution or an applied acknowledgement is not announced again."""
+    first, second = make(qtbot).model, make(qtbot).model
+    announced: list[tuple[tuple[str, ...], int]] = []
+    first.acknowledged.connect(lambda keys, through: announced.append((keys, through)))
+    for model in (first, second):
+        model.post("warning", "risk", "blocked P1", ts_ns=NS_0930 + 1)
+        model.post("warning", "risk", "blocked P1", ts_ns=NS_0930 + 2)  # the same words later: another alert
+        model.post("error", "venue LIT1", "disconnected", ts_ns=NS_0930 + 2)
+        model.post("warning", "kill switch", "engaged", ts_ns=NS_0930 + 3, topic="kill")
+        model.flush()
+    assert len({a.key for a in first.alerts()}) == 4 and [a.key for a in first.alerts()] == [
+        a.key for a in second.alerts()]
+    assert first.acknowledge([1, 1]) == 1  # the second "blocked P1"
+    assert first.resolve("kill") == 1 and first.apply_acknowledgement([], NS_0930 + 1) == 1
+    assert announced == [((first.alerts()[1].key,), 0)]
+    keys, through = announced[0]
+    assert second.apply_acknowledgement(keys, through) == 1
+    assert [second.is_acknowledged(row) for row in range(4)] == [False, True, False, False]
+    assert second.apply_acknowledgement((), NS_0930 + 2) == 2  # through a time: every alert at or before it
+    assert second.unacknowledged == 1 and second.latest_unacknowledged().text == "engaged"  # type: ignore[union-attr]
+    second.post("error", "risk", "late", ts_ns=NS_0930 + 9)  # not shown yet: acknowledge all covers it too
+    assert first.acknowledge_all() == 1 and announced[-1] == ((), NS_0930 + 3)
+    assert first.acknowledge_all() == 0 and len(announced) == 2
+    assert second.apply_acknowledgement(*announced[-1]) == 1
+    second.flush()
+    assert second.unacknowledged == 1 and second.latest_unacknowledged().text == "late"  # type: ignore[union-attr]
+
+
 def test_info_messages_are_not_counted_and_give_way_to_alerts(qtbot: QtBot) -> None:
     model = make(qtbot).model
     model.post("info", "kill switch", "trading re-enabled")
