@@ -12,13 +12,18 @@ A guard is an `if` (or `elif`) whose body starts by refusing: `raise`, a `return
 removed, each test set must pass on the unchanged copy, else the sweep stops (a broken baseline would call
 every guard tested).
 
-Prints one line per survivor and the totals; `--json FILE` writes `guards`, `killed`, `survived`, `timeouts`,
-`survivors` ([{file, line, guard}]) and `seconds`.
+`--boundaries`: instead of removing each guard, move its boundary: every comparison in its condition made
+strict or not strict in turn (`>` to `>=`, `<=` to `<`, ...), one mutant each. A surviving mutant says no test
+holds the guard at its edge (an order of exactly the limit, a fill of exactly the leaves).
+
+Prints one line per survivor and the totals; `--json FILE` writes `mode`, `guards` (mutants run), `killed`,
+`survived`, `timeouts`, `survivors` ([{file, line, guard, mutation}]) and `seconds`.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import re
 import shutil
@@ -26,6 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import tokenize
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -71,6 +77,7 @@ class Outcome:
     guard: Guard
     result: str  # "killed", "survived", "timeout"
     by: str  # the first failing test, when killed
+    mutation: str = "removed"  # or a moved boundary: "> -> >= at column 12"
 
 
 def guards_in(text: str, file: str) -> Iterator[Guard]:
@@ -89,6 +96,44 @@ def without(text: str, line: int) -> str:
         raise ValueError(f"line {line} is not an if or elif: {lines[line - 1]!r}")
     lines[line - 1] = f"{match.group(1)}{match.group(2) or ''}if False:\n"
     return "".join(lines)
+
+
+_FLIPPED = {"<": "<=", "<=": "<", ">": ">=", ">=": ">"}
+
+
+def boundaries(text: str, line: int) -> list[tuple[str, str]]:
+    """(what moved, the text) for each comparison in the condition of the guard at `line` (1-based) made strict
+    or not strict. Comparisons are read from the line's tokens (a `<` in a string is none); a variant that
+    does not compile is dropped."""
+    lines = text.splitlines(keepends=True)
+    source = lines[line - 1].rstrip("\n")
+    match = _GUARD.fullmatch(source)
+    if match is None:
+        raise ValueError(f"line {line} is not an if or elif: {lines[line - 1]!r}")
+    variants = []
+    tokens = tokenize.generate_tokens(io.StringIO(source.strip() + "\n").readline)
+    offset = len(source) - len(source.lstrip())
+    comparisons = [(t.start[1] + offset, t.string) for t in tokens if t.type == tokenize.OP and t.string in _FLIPPED]
+    for column, op in comparisons:
+        if not match.start(3) <= column < match.end(3):
+            continue
+        moved = f"{source[:column]}{_FLIPPED[op]}{source[column + len(op):]}\n"
+        variant = "".join([*lines[: line - 1], moved, *lines[line:]])
+        try:
+            compile(variant, "<mutant>", "exec")
+        except SyntaxError:
+            continue
+        variants.append((f"{op} -> {_FLIPPED[op]} at column {column + 1}", variant))
+    return variants
+
+
+def mutants(text: str, guard: Guard, mode: str) -> list[tuple[str, str]]:
+    """(mutation, mutated text) of one guard: removed (`mode` "remove") or each boundary moved ("boundary")."""
+    if mode == "remove":
+        return [("removed", without(text, guard.line))]
+    if mode == "boundary":
+        return boundaries(text, guard.line)
+    raise ValueError(f"unknown mode {mode!r} (remove, boundary)")
 
 
 def scope_guards(root: Path, scope: Sequence[tuple[str, str]], only: str = "") -> list[tuple[Guard, str]]:
@@ -114,7 +159,7 @@ def run_tests(copy: Path, tests: str, timeout_s: float) -> tuple[int | None, str
 
 
 def sweep(root: Path, scope: Sequence[tuple[str, str]], *, only: str = "", timeout_s: float = 600.0,
-          echo: bool = True) -> list[Outcome]:
+          echo: bool = True, mode: str = "remove") -> list[Outcome]:
     """Each guard of the scope removed in turn in a copy of `root`, its tests run (see the module docstring)."""
     found = scope_guards(root, scope, only)
     outcomes: list[Outcome] = []
@@ -128,24 +173,27 @@ def sweep(root: Path, scope: Sequence[tuple[str, str]], *, only: str = "", timeo
         for guard, tests in found:
             path = copy / guard.file
             source = path.read_text()
-            try:
-                path.write_text(without(source, guard.line))
-                code, said = run_tests(copy, tests, timeout_s)
-            finally:
-                path.write_text(source)
-            if code not in (None, 0, 1):
-                raise RuntimeError(f"pytest stopped with exit {code} for {guard.file}:{guard.line}: {said}")
-            result = "timeout" if code is None else "survived" if code == 0 else "killed"
-            outcomes.append(Outcome(guard, result, said if code == 1 else ""))
-            if echo:
-                print(f"{result:8} {guard.file}:{guard.line}  {guard.guard[:90]}", flush=True)
+            for mutation, mutated in mutants(source, guard, mode):
+                try:
+                    path.write_text(mutated)
+                    code, said = run_tests(copy, tests, timeout_s)
+                finally:
+                    path.write_text(source)
+                if code not in (None, 0, 1):
+                    raise RuntimeError(f"pytest stopped with exit {code} for {guard.file}:{guard.line} ({mutation}): "
+                                       f"{said}")
+                result = "timeout" if code is None else "survived" if code == 0 else "killed"
+                outcomes.append(Outcome(guard, result, said if code == 1 else "", mutation))
+                if echo:
+                    print(f"{result:8} {guard.file}:{guard.line}  {guard.guard[:80]}  [{mutation}]", flush=True)
     return outcomes
 
 
-def summary(outcomes: Sequence[Outcome], seconds: float) -> dict[str, object]:
+def summary(outcomes: Sequence[Outcome], seconds: float, mode: str = "remove") -> dict[str, object]:
     count = {r: sum(o.result == r for o in outcomes) for r in ("killed", "survived", "timeout")}
-    return {"guards": len(outcomes), "killed": count["killed"], "survived": count["survived"],
-            "timeouts": count["timeout"], "survivors": [asdict(o.guard) for o in outcomes if o.result == "survived"],
+    return {"mode": mode, "guards": len(outcomes), "killed": count["killed"], "survived": count["survived"],
+            "timeouts": count["timeout"],
+            "survivors": [{**asdict(o.guard), "mutation": o.mutation} for o in outcomes if o.result == "survived"],
             "seconds": round(seconds, 1)}
 
 
@@ -154,11 +202,15 @@ def main() -> None:
     p.add_argument("--json", type=Path, help="also write the figures to this JSON file")
     p.add_argument("--only", default="", help="sweep only modules whose path starts with this (e.g. engine/risk/)")
     p.add_argument("--timeout", type=float, default=600.0, help="seconds one test run may take")
+    p.add_argument("--boundaries", action="store_true", help="move each guard's comparisons (> to >=, ...) "
+                   "instead of removing the guard")
     args = p.parse_args()
+    mode = "boundary" if args.boundaries else "remove"
     started = time.perf_counter()
-    outcomes = sweep(REPO, SCOPE, only=args.only, timeout_s=args.timeout)
-    result = summary(outcomes, time.perf_counter() - started)
-    print(f"guards {result['guards']}, killed {result['killed']}, survived {result['survived']}, "
+    outcomes = sweep(REPO, SCOPE, only=args.only, timeout_s=args.timeout, mode=mode)
+    result = summary(outcomes, time.perf_counter() - started, mode)
+    what = "mutants" if args.boundaries else "guards"
+    print(f"{what} {result['guards']}, killed {result['killed']}, survived {result['survived']}, "
           f"timeouts {result['timeouts']} in {result['seconds']} s")
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=2))

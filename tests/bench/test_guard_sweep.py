@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.guard_sweep import guards_in, summary, sweep, without
+from bench.guard_sweep import boundaries, guards_in, summary, sweep, without
 
 SOURCE = textwrap.dedent('''\
     def limit(quantity, cap):
@@ -38,6 +38,17 @@ def test_a_removed_guard_is_never_true_and_keeps_its_indentation_and_elif() -> N
     assert without(SOURCE, 9).splitlines()[8] == "        if False:"
     with pytest.raises(ValueError, match="not an if"):
         without(SOURCE, 3)
+
+
+def test_a_moved_boundary_flips_one_comparison_of_the_condition_at_a_time() -> None:
+    source = "def f(a, b, s):\n    if a <= b and b > 0 or s == '<' and a >> 1 >= 2:\n        raise ValueError\n"
+    moved = {what: text.splitlines()[1] for what, text in boundaries(source, 2)}
+    assert moved == {
+        "<= -> < at column 10": "    if a < b and b > 0 or s == '<' and a >> 1 >= 2:",
+        "> -> >= at column 21": "    if a <= b and b >= 0 or s == '<' and a >> 1 >= 2:",
+        ">= -> > at column 48": "    if a <= b and b > 0 or s == '<' and a >> 1 > 2:",
+    }  # `==`, the shift and the '<' in a string stay
+    assert boundaries("if x is None:\n    raise ValueError\n", 1) == []
 
 
 def _project(root: Path, test_body: str) -> None:
@@ -71,7 +82,30 @@ def test_a_sweep_tells_the_tested_guard_from_the_untested_one(tmp_path: Path) ->
     assert (tmp_path / "pkg" / "caps.py").read_text().count("if False") == 0  # the project itself untouched
     result = summary(outcomes, 1.0)
     assert (result["guards"], result["killed"], result["survived"]) == (2, 1, 1)
-    assert result["survivors"] == [{"file": "pkg/caps.py", "line": 4, "guard": "if quantity < 0:"}]
+    assert result["survivors"] == [
+        {"file": "pkg/caps.py", "line": 4, "guard": "if quantity < 0:", "mutation": "removed"}]
+
+
+def test_a_boundary_sweep_finds_the_edge_no_test_holds(tmp_path: Path) -> None:
+    _project(tmp_path, textwrap.dedent('''\
+        import pytest
+        from pkg.caps import take
+
+        def test_over_the_cap_is_refused():
+            assert take(5, 5) == 5
+            with pytest.raises(ValueError):
+                take(7, 5)
+            with pytest.raises(ValueError):
+                take(-1, 5)
+    '''))
+    outcomes = sweep(tmp_path, [("pkg/", "tests/test_caps.py")], echo=False, mode="boundary")
+    assert [(o.guard.line, o.mutation, o.result) for o in outcomes] == [
+        (2, "> -> >= at column 17", "killed"),  # take(5, 5) holds the cap's edge
+        (4, "< -> <= at column 17", "survived"),  # nothing takes 0
+    ]
+    result = summary(outcomes, 1.0, "boundary")
+    assert result["mode"] == "boundary" and result["survivors"] == [
+        {"file": "pkg/caps.py", "line": 4, "guard": "if quantity < 0:", "mutation": "< -> <= at column 17"}]
 
 
 def test_a_sweep_stops_when_the_tests_fail_without_any_guard_removed(tmp_path: Path) -> None:
