@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from engine.algos.base import Algo, ParamError, parse_params
-from engine.model import MAX_QUANTITY, Instrument, Side, Symbol
+from engine.model import MAX_QUANTITY, Instrument, Side, Symbol, cut_text
 from engine.quick_init import quick_init
 
 
@@ -121,8 +121,7 @@ def _shown(value: object) -> str:
     """A refused value as a message repeats it, in bounded work (an int of a million digits is not printed)."""
     if isinstance(value, int) and not isinstance(value, bool):
         return f"{value:,}" if abs(value) < 10**30 else "a number of more than 30 digits"
-    text = repr(value)
-    return text if len(text) <= 40 else f"{text[:37]}..."
+    return cut_text(repr(value))
 
 
 def check_limit(limit_price: object, instrument: Instrument) -> Decimal | Invalid | None:

@@ -19,7 +19,7 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from engine.model import MAX_QUANTITY, Instrument, Side, Symbol, TicketId
+from engine.model import MAX_QUANTITY, Instrument, Side, Symbol, TicketId, cut_text
 from engine.tickets.model import URGENCIES, Ticket
 
 NS_PER_S = 1_000_000_000
@@ -47,9 +47,6 @@ _GROUPED = re.compile(r"^\d{1,3}(,\d{3})+$")
 MAX_NUMBER_TEXT = 32
 """A quantity or limit cell longer than this is refused before it is read (bounded work on any file)."""
 
-
-def _cut(text: str) -> str:
-    return repr(text) if len(text) <= 40 else repr(text[:37] + "...")
 
 _Fail = Callable[[str, str], None]
 
@@ -303,7 +300,7 @@ def _quantity(text: str, instrument: Instrument | None, fail: _Fail) -> int | No
     if _GROUPED.match(cleaned):
         cleaned = cleaned.replace(",", "")
     if len(cleaned) > MAX_NUMBER_TEXT:
-        fail("quantity", f"quantity must be a number of at most {MAX_NUMBER_TEXT} characters, got {_cut(text)}")
+        fail("quantity", f"quantity must be a number of at most {MAX_NUMBER_TEXT} characters, got {cut_text(text)!r}")
         return None
     try:
         value = Decimal(cleaned)
@@ -331,7 +328,7 @@ def _limit(text: str, instrument: Instrument | None, fail: _Fail) -> Decimal | N
     if not text or text.upper() in {"MKT", "MARKET"}:
         return None
     if len(text) > MAX_NUMBER_TEXT:
-        fail("limit", f"limit must be a price of at most {MAX_NUMBER_TEXT} characters, got {_cut(text)}")
+        fail("limit", f"limit must be a price of at most {MAX_NUMBER_TEXT} characters, got {cut_text(text)!r}")
         return None
     try:
         price = Decimal(text.lstrip("$").replace(",", ""))
