@@ -117,8 +117,7 @@ class TicketFlow:
         if any(unrecordable):
             bad = sum(1 for u in unrecordable if u)
             return [SubmitResult(False, None, u, "quantity") if u else
-                    SubmitResult(False, None, f"basket refused: {bad} other row(s) invalid", "", for_other_rows=True)
-                    for u in unrecordable]
+                    SubmitResult(False, None, _others_invalid(bad), "", for_other_rows=True) for u in unrecordable]
         with self.uow.turn():
             for request in requests:
                 self._record(request)
@@ -135,7 +134,7 @@ class TicketFlow:
                 if isinstance(verdict, Invalid):
                     results.append(self._reject(request, verdict.reason, verdict.field))
                 else:
-                    refused = self._reject(request, f"basket refused: {bad} other row(s) invalid", "")
+                    refused = self._reject(request, _others_invalid(bad), "")
                     results.append(replace(refused, for_other_rows=True))
             return results
         unconfirmed = sum(isinstance(v, NeedsConfirmation) for v in verdicts)
@@ -542,3 +541,8 @@ class TicketFlow:
 def _takes_urgency(algo: type[Algo]) -> bool:
     """Whether the algo has an urgency parameter (the ticket's urgency then drives it)."""
     return any(spec.name == "urgency" for spec in algo.params_spec)
+
+
+def _others_invalid(bad: int) -> str:
+    """Why a valid row of a basket is refused: the basket is all or nothing."""
+    return f"basket refused: {bad} other row(s) invalid"
