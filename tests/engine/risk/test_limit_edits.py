@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
@@ -18,15 +16,15 @@ import pytest
 
 from engine import commands as cmd
 from engine import events as ev
+from engine import failpoints
 from engine.journal import Journal
 from engine.risk.config import RiskConfig, RiskConfigError
 from engine.risk.limits import apply_edits
 from tests.engine.risk.conftest import MakeDesk
-from tests.engine.risk.harness import Desk, control, limits
+from tests.engine.risk.harness import Desk, control, killed_after, limits, restarted
 from tests.engine.risk.test_ticket_controls import refused
 
 D = Decimal
-ROOT = Path(__file__).resolve().parents[3]
 CONFIG = limits(max_order_qty=control(firm=1000), max_child_qty=control(firm=1000))
 
 
@@ -202,13 +200,9 @@ def in_force(d: Desk) -> None:
 
 
 def reopened(path: Path, config: RiskConfig = CONFIG) -> Desk:
-    d = Desk(path, config, start=False)
     end = Journal(path).last_ts_ns()
-    if end is not None:
-        d.clock.run_until(end + 1)
-    d.engine.recover()
-    d.start()
-    return d
+    assert end is not None
+    return restarted(path, config, end)[0]
 
 
 def test_edits_are_in_force_after_a_clean_restart_by_replay_and_from_a_checkpoint(tmp_path: Path) -> None:
@@ -240,47 +234,31 @@ def test_the_file_stays_the_base_and_the_edits_apply_on_top(tmp_path: Path) -> N
     e.close()
 
 
-KILLED = """
-import os, signal, sys
-from pathlib import Path
-from tests.engine.risk.harness import Desk
-from tests.engine.risk.test_limit_edits import CONFIG, edit_day
-d = Desk(Path(sys.argv[1]), CONFIG)
-edit_day(d)
-os.kill(os.getpid(), signal.SIGKILL)
-"""
+def edit_then_die(path: Path) -> None:
+    """In a child process: the day's edits, then SIGKILL with the engine open."""
+    edit_day(Desk(path, CONFIG))
+    os.kill(os.getpid(), signal.SIGKILL)
 
 
 def test_edits_are_in_force_after_a_kill_9_of_a_real_process(tmp_path: Path) -> None:
-    path = tmp_path / "killed.db"
-    done = subprocess.run([sys.executable, "-c", KILLED, str(path)], cwd=ROOT, capture_output=True, text=True,
-                          env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=120)
-    assert done.returncode == -signal.SIGKILL, done.stderr[-2000:]
-    d = reopened(path)
+    end = killed_after("tests.engine.risk.test_limit_edits:edit_then_die", tmp_path / "killed.db")
+    d = restarted(tmp_path / "killed.db", CONFIG, end)[0]
     in_force(d)
     d.close()
 
 
-KILLED_BEFORE_COMMIT = """
-import sys
-from decimal import Decimal
-from pathlib import Path
-from engine import failpoints
-from tests.engine.risk.harness import Desk
-from tests.engine.risk.test_limit_edits import CONFIG
-d = Desk(Path(sys.argv[1]), CONFIG)
-assert d.engine.set_limit("max_order_qty", "instrument", "AAPL", Decimal(500), by="trader", reason="news").ok
-failpoints.arm("ledger.before_commit:1")
-d.engine.set_limit("max_order_qty", "firm", "", Decimal(800), by="trader", reason="never committed")
-"""
+def edit_then_die_before_commit(path: Path) -> None:
+    """In a child process: one edit committed, then a second killed with its rows written and not committed."""
+    d = Desk(path, CONFIG)
+    assert d.engine.set_limit("max_order_qty", "instrument", "AAPL", Decimal(500), by="trader", reason="news").ok
+    failpoints.arm("ledger.before_commit:1")
+    d.engine.set_limit("max_order_qty", "firm", "", Decimal(800), by="trader", reason="never committed")
 
 
 def test_an_edit_killed_before_its_commit_is_not_in_force_and_the_one_before_is(tmp_path: Path) -> None:
     path = tmp_path / "torn.db"
-    done = subprocess.run([sys.executable, "-c", KILLED_BEFORE_COMMIT, str(path)], cwd=ROOT, capture_output=True,
-                          text=True, env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=120)
-    assert done.returncode == -signal.SIGKILL, done.stderr[-2000:]
-    d = reopened(path)
+    d = restarted(path, CONFIG, killed_after("tests.engine.risk.test_limit_edits:edit_then_die_before_commit",
+                                             path))[0]
     assert limit_of(d, "max_order_qty") == ("hard", D(1000), (("instrument", "AAPL", D(500)),))
     assert [c.reason for c in d.journaled(ev.RiskLimitChanged)] == ["news"]
     refused(d, d.ticket(501), "max_order_qty", "501", "500")
