@@ -42,6 +42,20 @@ def test_the_loss_limit_kills_the_firm_when_the_marked_loss_passes_it(desk: Make
     assert killed.automatic and killed.by == "risk" and killed.scope is S.FIRM
 
 
+def test_losses_are_checked_again_exactly_one_interval_after_the_last_check(desk: MakeDesk) -> None:
+    d = desk(replace(limits(loss_limit=control(firm="5003")), loss_check_interval_ns=NS_PER_S))
+    long_1000(d)
+    d.clock.advance(NS_PER_S)
+    d.lit1.book("AAPL", "99.99", "100.01")  # a check: nothing lost; the next one is due a second later
+    d.clock.advance(NS_PER_S - 1)
+    for venue in (d.lit1, d.lit2):
+        venue.book("AAPL", "94.98", "95.00")  # a loss past the limit, 1 ns before the next check is due
+    assert not d.engine.kill_state()[0]
+    d.clock.advance(1)
+    d.lit1.book("AAPL", "94.98", "95.00")  # due now
+    assert d.engine.kill_state() == (True, "loss limit: P&L -5,013.00 below -5,003.00")
+
+
 def test_an_account_loss_limit_kills_only_the_account(desk: MakeDesk) -> None:
     d = desk(limits(loss_limit=control(account={"PM1": "1000"})))
     long_1000(d)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -62,6 +63,36 @@ def test_the_original_five_keys_set_their_controls_firm_values() -> None:
 def test_bad_values_are_refused_naming_the_key(section: dict[str, object], key: str) -> None:
     with pytest.raises(RiskConfigError, match=key.replace(".", r"\.")):
         RiskConfig.from_toml(section)
+
+
+EDGE_NAME = "N" * 64
+
+
+@pytest.mark.parametrize(("at_the_bound", "read", "expected", "past_it"), [
+    ({"child_rate": {"window_s": 86_400}}, lambda c: c.child_rate.window_ns // 10**9, 86_400,
+     {"child_rate": {"window_s": 86_401}}),
+    ({"max_position": {"firm": "0" * 29 + "1.5"}}, lambda c: c.max_position.firm, Decimal("1.5"),
+     {"max_position": {"firm": "0" * 30 + "1.5"}}),  # 32 characters read, 33 refused unread
+    ({"max_position": {"firm": 0}}, lambda c: c.max_position.firm, 0, {"max_position": {"firm": "-0.00000001"}}),
+    ({"max_position": {"firm": 10**15}}, lambda c: c.max_position.firm, 10**15,
+     {"max_position": {"firm": 10**15 + 1}}),
+    ({"price_collar": {"ticks": 10**15}}, lambda c: c.price_collar.ticks, 10**15,
+     {"price_collar": {"ticks": 10**15 + 1}}),
+    ({"price_collar": {"ticks": 0}}, lambda c: c.price_collar.ticks, 0, {"price_collar": {"ticks": -1}}),
+    ({"max_position": {"instrument": {f"S{n}": 1 for n in range(10_000)}}},
+     lambda c: len(c.max_position.instrument), 10_000,
+     {"max_position": {"instrument": {f"S{n}": 1 for n in range(10_001)}}}),
+    ({"kill_users": ["a", EDGE_NAME]}, lambda c: (c.may("a", "kill"), c.may(EDGE_NAME, "kill")), (True, True),
+     {"kill_users": [EDGE_NAME + "N"]}),
+    ({"kill_users": ["a"] * 10_000}, lambda c: c.may("a", "kill"), True, {"kill_users": ["a"] * 10_001}),
+    ({"kill_users": ["a"]}, lambda c: c.may("a", "kill"), True, {"kill_users": [""]}),
+])
+def test_every_bound_of_the_risk_table_holds_its_edge(at_the_bound: dict[str, object], read: Any, expected: object,
+                                                      past_it: dict[str, object]) -> None:
+    """The value at a bound is accepted as written; one step past it is refused."""
+    assert read(RiskConfig.from_toml(at_the_bound)) == expected
+    with pytest.raises(RiskConfigError):
+        RiskConfig.from_toml(past_it)
 
 
 @pytest.mark.parametrize("section", [5, "max_position", ["max_position"]])

@@ -19,7 +19,7 @@ from engine import events as ev
 from engine import failpoints
 from engine.journal import Journal
 from engine.risk.config import RiskConfig, RiskConfigError
-from engine.risk.limits import apply_edits
+from engine.risk.limits import MAX_KEY, MAX_REASON, apply_edits
 from tests.engine.risk.conftest import MakeDesk
 from tests.engine.risk.harness import Desk, control, killed_after, limits, restarted
 from tests.engine.risk.test_ticket_controls import refused
@@ -157,6 +157,18 @@ def test_a_limit_is_a_decimal_not_text(desk: MakeDesk) -> None:
     with pytest.raises(TypeError):
         d.engine.set_limit("max_order_qty", "firm", "", "5", by="trader", reason="r")  # type: ignore[arg-type]
     assert d.engine.set_limit("max_order_qty", "firm", "", 5, by="trader", reason="r").ok  # type: ignore[arg-type]
+
+
+def test_a_key_and_a_reason_at_their_length_bounds_are_accepted_and_one_past_refused(desk: MakeDesk) -> None:
+    d = desk(CONFIG)
+    assert d.engine.set_limit("max_order_qty", "account", "A" * MAX_KEY, D(5), by="trader",
+                              reason="r" * MAX_REASON).ok
+    too_long_key = d.engine.set_limit("max_order_qty", "account", "A" * (MAX_KEY + 1), D(5), by="trader", reason="r")
+    assert not too_long_key.ok and f"1 to {MAX_KEY} characters" in too_long_key.reason
+    too_long_reason = d.engine.set_limit("max_order_qty", "account", "B", D(5), by="trader",
+                                         reason="r" * (MAX_REASON + 1))
+    assert not too_long_reason.ok and f"1 to {MAX_REASON} characters" in too_long_reason.reason
+    assert [(c.key, len(c.reason)) for c in d.journaled(ev.RiskLimitChanged)] == [("A" * MAX_KEY, MAX_REASON)]
 
 
 def test_limit_editors_come_from_the_risk_table() -> None:
