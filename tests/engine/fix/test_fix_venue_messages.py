@@ -139,6 +139,13 @@ def test_fix_venues_config() -> None:
     assert (initiator.session.sender_comp_id, initiator.session.target_comp_id, initiator.heartbeat_s) == (
         "EMS", "LIT1", 5)
     for bad, key in (({"LIT9": "h:1"}, "LIT9"), ({"LIT1": "nohost"}, "LIT1"), ({"LIT1": "h:70000"}, "LIT1"),
-                     ({"heartbeat_s": 0}, "heartbeat_s"), ({"sender_comp_id": ""}, "sender_comp_id")):
+                     ({"heartbeat_s": 0}, "heartbeat_s"), ({"sender_comp_id": ""}, "sender_comp_id"),
+                     ({"heartbeat_s": 3601}, "heartbeat_s"), ({"reconnect_max_s": 0.4}, "reconnect_max_s"),
+                     ({"reconnect_max_s": 600.5}, "reconnect_max_s"), ({"reconnect_max_s": True}, "reconnect_max_s"),
+                     ({"store_dir": 5}, "store_dir must be a path"), (["LIT1"], "fix_venues must be a table")):
         with pytest.raises(FixVenuesError, match=key):
-            parse_fix_venues(bad, ("LIT1",))
+            parse_fix_venues(bad, ("LIT1",))  # type: ignore[arg-type]
+    edges = parse_fix_venues({"heartbeat_s": 3600, "reconnect_max_s": 600, "store_dir": "/tmp/x"}, ("LIT1",))
+    assert (edges.heartbeat_s, edges.reconnect_max_s, edges.store_dir) == (3600, 600.0, "/tmp/x")
+    edges = parse_fix_venues({"heartbeat_s": 1, "reconnect_max_s": 0.5}, ("LIT1",))
+    assert (edges.heartbeat_s, edges.reconnect_max_s) == (1, 0.5)
