@@ -71,3 +71,18 @@ def test_a_ticket_cut_waiting_for_the_venues_holds_the_parent(idle_desk: Desk) -
     venue.canceled(child)
     assert idle_desk.engine.store.parent(pid).quantity == 300
     assert idle_desk.send(pid, 100, "100.00")  # the cut is applied: working again, within the new size
+
+
+def test_a_ticket_cut_that_leaves_exactly_what_is_out_applies_at_once_and_cancels_nothing(idle_desk: Desk) -> None:
+    result = idle_desk.ticket(1000)
+    assert result.accepted and result.parent_id is not None and result.ticket_id is not None
+    pid, tid = result.parent_id, result.ticket_id
+    [child] = idle_desk.send(pid, 600, "100.00")
+    venue = idle_desk.venue_of(child)
+    venue.ack(child)
+    venue.fill(child, 100, "100.00")  # 100 done, 500 out: a cut to 600 leaves room for exactly those
+    cut = idle_desk.engine.amend_ticket(tid, 600)
+    assert cut.ok and not cut.pending and venue.cancels == []
+    parent = idle_desk.engine.store.parent(pid)
+    assert (parent.quantity, parent.cum_qty, parent.working_qty) == (600, 100, 500)
+    assert idle_desk.engine.store.child(child).status is OrdStatus.PARTIALLY_FILLED

@@ -94,6 +94,16 @@ def test_an_overlong_cl_ord_id_gets_a_session_reject_naming_tag_11(engine: Engin
     assert wire.reports() == [] and engine.tickets() == []
 
 
+def test_a_cl_ord_id_of_exactly_64_characters_is_an_order_and_65_are_refused(engine: Engine, wire: FakeWire,
+                                                                             oms1: Oms) -> None:
+    oms1.new_order("C" * 64, 100)
+    assert [r[150] for r in wire.reports("C" * 64)] == ["A", "0"]
+    oms1.new_order("D" * 65, 100)
+    [(_, _, text, tag)] = wire.session_rejects
+    assert tag == 11 and "longer than 64 characters" in text
+    assert [t.client_order_id for t in engine.tickets()] == ["C" * 64]
+
+
 def test_a_risk_refusal_is_still_the_engines_call_and_journaled(engine: Engine, wire: FakeWire, oms1: Oms) -> None:
     oms1.new_order("BIG", 20_000_000)  # within FIX's bounds, above the desk's max parent quantity
     [report] = wire.reports()

@@ -28,11 +28,12 @@ def parent_of(engine: Engine, ticket: TicketId) -> ParentId:
     return row.parent_id
 
 
-def one_block(engine: Engine, wire: FakeWire, *orders: tuple[Oms, str, int]) -> tuple[TicketId, TicketId, ParentId]:
+def one_block(engine: Engine, wire: FakeWire, *orders: tuple[Oms, str, int], symbol: str = "AAPL"
+              ) -> tuple[TicketId, TicketId, ParentId]:
     """Two OMS orders that aggregate: their tickets and the one parent working both."""
     (oms_a, cl_a, qty_a), (oms_b, cl_b, qty_b) = orders
-    oms_a.new_order(cl_a, qty_a)
-    oms_b.new_order(cl_b, qty_b)
+    oms_a.new_order(cl_a, qty_a, tags={55: symbol})
+    oms_b.new_order(cl_b, qty_b, tags={55: symbol})
     first, second = ticket_of(wire, cl_a), ticket_of(wire, cl_b)
     parent = parent_of(engine, first)
     assert parent_of(engine, second) == parent
@@ -146,6 +147,19 @@ def test_fills_are_reported_per_ticket_and_sum_to_the_parent_fills(engine, venue
         assert {r[31] for r in trades} <= {"100.00", "99.98"}
     assert engine.store.parent(parent).cum_qty == 1000
     assert {r.session_id for r in wire.reports("A1")} == {OMS1} and {r.session_id for r in wire.reports("B1")} == {OMS2}
+
+
+def test_a_fill_smaller_than_a_lot_reports_nothing_until_a_ticket_gets_a_whole_lot(engine, venue, clock, wire, oms1,
+                                                                                    oms2):
+    venue.book("LOTS", "10.00", "10.05")
+    _, _, parent = one_block(engine, wire, (oms1, "A1", 300), (oms2, "B1", 200), symbol="LOTS")
+    before = len(wire.reports())
+    fill(engine, venue, clock, parent, 50, "10.05")  # LOTS trades in lots of 100: no ticket gets a share yet
+    assert engine.store.parent(parent).cum_qty == 50
+    assert [r for r in wire.reports()[before:] if r[150] == "F"] == []  # no trade of 0 shares to either OMS
+    fill(engine, venue, clock, parent, 50, "10.05")
+    [trade] = [r for r in wire.reports()[before:] if r[150] == "F"]
+    assert (trade[32], trade[14]) == ("100", "100")
 
 
 def test_exec_ids_are_unique(engine, venue, clock, wire, oms1, oms2):

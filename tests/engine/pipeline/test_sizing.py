@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine.pipeline.sizing import ChildSizing, child_quantity, fit_split, fit_sweep
+from engine.pipeline.sizing import MAX_ROUND_LOT, ChildSizing, child_quantity, fit_split, fit_sweep
 
 
 @pytest.mark.parametrize(
@@ -66,6 +66,9 @@ def test_sizing_policy_takes_the_least_common_lot_and_refuses_nonsense_naming_th
         ChildSizing.from_config({"min_child_qty": -1})
     with pytest.raises(ValueError, match=r"algos\.round_lot"):
         ChildSizing.from_config({"round_lot": 10**12})
+    assert ChildSizing.from_config({"round_lot": MAX_ROUND_LOT}).round_lot == MAX_ROUND_LOT  # the bound itself
+    with pytest.raises(ValueError, match=r"algos\.round_lot"):
+        ChildSizing.from_config({"round_lot": MAX_ROUND_LOT + 1})
 
 
 lots = st.sampled_from([1, 10, 100])
