@@ -39,6 +39,7 @@ def test_a_fill_reads_exact_decimals_fee_and_liquidity() -> None:
     ([(150, "F"), *BASE, (32, "100.5"), (31, "10")], 32, SessionRejectReason.INCORRECT_DATA_FORMAT),
     ([(150, "F"), *BASE, (32, "100"), (31, "1e3")], 31, SessionRejectReason.INCORRECT_DATA_FORMAT),
     ([(150, "F"), *BASE, (32, "100"), (31, "-1")], 31, SessionRejectReason.VALUE_INCORRECT),
+    ([(150, "F"), *BASE, (32, "100"), (31, "0.00")], 31, SessionRejectReason.VALUE_INCORRECT),  # a fill for nothing
     ([(150, "F"), *BASE, (32, "100")], 31, SessionRejectReason.REQUIRED_TAG_MISSING),
     ([(150, "0"), (39, "0")], 37, SessionRejectReason.REQUIRED_TAG_MISSING),  # no OrderID
     ([(150, "Q"), *BASE], 150, SessionRejectReason.VALUE_INCORRECT),
@@ -147,5 +148,10 @@ def test_fix_venues_config() -> None:
             parse_fix_venues(bad, ("LIT1",))  # type: ignore[arg-type]
     edges = parse_fix_venues({"heartbeat_s": 3600, "reconnect_max_s": 600, "store_dir": "/tmp/x"}, ("LIT1",))
     assert (edges.heartbeat_s, edges.reconnect_max_s, edges.store_dir) == (3600, 600.0, "/tmp/x")
-    edges = parse_fix_venues({"heartbeat_s": 1, "reconnect_max_s": 0.5}, ("LIT1",))
-    assert (edges.heartbeat_s, edges.reconnect_max_s) == (1, 0.5)
+    edges = parse_fix_venues({"heartbeat_s": 1, "reconnect_max_s": 0.5, "LIT1": "h:1", "DARK1": "h:65535"},
+                             ("LIT1", "DARK1"))
+    assert (edges.heartbeat_s, edges.reconnect_max_s, edges.addresses) == (
+        1, 0.5, {"LIT1": ("h", 1), "DARK1": ("h", 65535)})
+    for port in ("0", "65536"):
+        with pytest.raises(FixVenuesError, match="LIT1"):
+            parse_fix_venues({"LIT1": f"h:{port}"}, ("LIT1",))
