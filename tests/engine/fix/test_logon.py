@@ -24,6 +24,11 @@ def test_a_good_logon_is_accepted_with_its_terms() -> None:
     assert check(seq=7) == LogonAccepted(heartbeat_s=30, reset_seq_nums=False, seq_num=7)
 
 
+def test_heartbeat_intervals_at_both_bounds_are_accepted() -> None:
+    for heartbeat_s in (0, 3600):  # 0: no heartbeats (FIX allows it); 3600: the configured maximum
+        assert check(fields=logon_fields(heartbeat_s=heartbeat_s)) == LogonAccepted(heartbeat_s, False, 1)
+
+
 @pytest.mark.parametrize(("kwargs", "said"), [
     ({"msg_type": "0", "fields": []}, "first message must be Logon (35=A), got 35=0"),
     ({"begin_string": "FIX.4.2"}, "BeginString (8) must be FIX.4.4, got FIX.4.2"),

@@ -14,12 +14,13 @@ from pathlib import Path
 import pytest
 
 from engine.clock import NS_PER_S, VirtualClock
-from engine.fix.codec import utc_timestamp
+from engine.fix.codec import encode_body, utc_timestamp
 from engine.fix.config import SessionConfig, SessionSettings
 from engine.fix.initiator_session import InitiatorSession
 from engine.fix.session import SessionState
+from engine.fix.session_core import MAX_OUTBOUND_BODY
 from engine.fix.store import SessionStore
-from tests.engine.fix.helpers import FakeTransport, Harness, RecordingApp, message
+from tests.engine.fix.helpers import FakeTransport, Harness, RecordingApp, logon_fields, message
 
 REPORT = [(37, "O1"), (17, "E1"), (150, "0"), (39, "0"), (55, "AAPL"), (54, 1), (151, 100), (14, 0), (6, 0)]
 
@@ -63,6 +64,44 @@ def test_a_possdup_sequence_reset_below_the_expected_number_is_ignored(h: Harnes
     h.feed(message("4", 2, [(123, "Y"), (36, 3)], poss_dup=True))  # a resent gap fill, no OrigSendingTime
     assert h.transport.types() == []  # QuickFIX's doPossDup: a SequenceReset is not asked for OrigSendingTime
     assert h.session.next_target_seq == 4 and h.session.state is SessionState.LOGGED_ON
+
+
+def test_a_possdup_resend_whose_orig_sending_time_equals_its_sending_time_is_a_good_duplicate(h: Harness) -> None:
+    h.feed(message("0", 2), message("0", 3))
+    now = utc_timestamp(time.time_ns())
+    h.feed(message("0", 2, poss_dup=True, orig_sending_time=now, sending_time=now))
+    assert h.transport.types() == [] and h.session.state is SessionState.LOGGED_ON  # ignored: not refused
+
+
+class CountingTransport:
+    """Keeps only the sizes of what the session writes (a 1 MB frame is more than a reader's framer takes)."""
+
+    def __init__(self) -> None:
+        self.sizes: list[int] = []
+        self.disconnected = False
+
+    def write(self, data: bytes) -> None:
+        self.sizes.append(len(data))
+
+    def disconnect(self) -> None:
+        self.disconnected = True
+
+
+def test_an_application_message_at_the_outbound_size_bound_is_sent_and_one_byte_more_refused(tmp_path: Path) -> None:
+    h = Harness(tmp_path / "big.db")
+    h.logon()
+    h.drop()
+    wire = CountingTransport()
+    h.session.attach(wire)
+    h.feed(message("A", 2, logon_fields()))
+    text = "x" * (MAX_OUTBOUND_BODY - len(encode_body([(58, "")])))
+    assert len(encode_body([(58, text)])) == MAX_OUTBOUND_BODY
+    sizes_before = len(wire.sizes)
+    assert h.session.send("8", [(58, text)])
+    assert len(wire.sizes) == sizes_before + 1 and wire.sizes[-1] > MAX_OUTBOUND_BODY
+    with pytest.raises(ValueError, match="exceeds"):
+        h.session.send("8", [(58, text + "x")])
+    assert len(wire.sizes) == sizes_before + 1
 
 
 def test_a_second_connection_cannot_claim_a_live_session(h: Harness) -> None:
