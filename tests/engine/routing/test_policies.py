@@ -250,7 +250,7 @@ def test_a_dark_first_sweep_sends_no_lit_rest_for_a_parent_paused_ended_or_done(
     if stopped == "paused":
         ports.view = replace(ports.view, paused=True)
     elif stopped == "ended":
-        clock.advance(ports.view.end_ns)
+        clock.advance(ports.view.end_ns - clock.now_ns())  # exactly its end time: nothing is sent at the end
     else:
         router.on_event(filled(ids[0], 1_000, "DARK1", "190.005"))
     router.on_event(ev.ChildCanceled(0, ids[0], "IOC remainder"))
