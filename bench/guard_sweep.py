@@ -57,6 +57,11 @@ SCOPE: tuple[tuple[str, str], ...] = (
                               "tests/engine/test_parent_amend_guards.py tests/engine/tickets tests/engine/risk"),
     ("engine/parent_flow.py", "tests/engine/test_ticket_flow.py tests/engine/test_engine.py "
                               "tests/engine/test_parent_amend_guards.py tests/engine/algos tests/engine/risk"),
+    ("engine/validation.py", "tests/engine/test_ticket_flow.py tests/engine/test_order_sizes.py "
+                             "tests/engine/test_price_grid.py tests/engine/test_ticket_commands.py "
+                             "tests/engine/test_engine.py tests/engine/tickets"),
+    ("engine/model.py", "tests/engine/test_price_grid.py tests/engine/test_order_sizes.py tests/engine/tickets"),
+    ("engine/tickets/", "tests/engine/tickets tests/engine/test_ticket_flow.py tests/engine/test_ticket_commands.py"),
 )
 """(path prefix of the modules swept, the tests that cover them)."""
 
