@@ -27,6 +27,7 @@ RECALL_SPAN = 200_000
 the journal's last this many records (bounded restart work: about 0.04 s here for 200,000 records of other
 types; a whole 1M-record day took 0.33 s)."""
 
+
 class Journal:
     """Append-only record of commands and events; `replay()` yields them back in order."""
 

@@ -115,6 +115,7 @@ def cut_text(text: str) -> str:
     """`text` as an error message repeats it: at most `SHOWN_TEXT` characters, "..." where it was cut."""
     return text if len(text) <= SHOWN_TEXT else f"{text[:SHOWN_TEXT - 3]}..."
 
+
 MAX_TICKS = 10**15
 """The most ticks a price may be (ten trillion dollars at a cent): past it no price is on the grid, so working
 out a price's ticks never rounds and never raises, whatever its text."""
