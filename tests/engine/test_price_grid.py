@@ -59,3 +59,18 @@ def test_a_huge_limit_is_refused_not_raised(idle_desk) -> None:
                                             limit_price=Decimal("1E+50"), algo="IDLE",
                                             end_ns=idle_desk.clock.now_ns() + 600 * NS_PER_S)
     assert not result.accepted and result.field == "limit"
+
+
+def test_an_instrument_needs_a_positive_tick_and_lot_and_the_smallest_of_each_is_one() -> None:
+    for tick, lot, what in ((Decimal("0"), 1, "tick size must be positive, got 0"),
+                            (Decimal("-0.01"), 1, "tick size must be positive, got -0.01"),
+                            (Decimal("0.01"), 0, "lot size must be positive, got 0")):
+        with pytest.raises(ValueError, match=what):
+            Instrument(Symbol("XYZ"), tick, lot)
+    tiny = Instrument(Symbol("XYZ"), Decimal("1E-8"), 1)
+    assert tiny.is_on_tick(Decimal("0.00000001")) and not tiny.is_on_tick(Decimal("0.000000005"))
+
+
+def test_a_tick_that_is_not_a_number_makes_no_grid() -> None:
+    with pytest.raises(InvalidPrice, match="tick size must be a positive number, got Infinity"):
+        Instrument(Symbol("XYZ"), Decimal("Infinity")).is_on_tick(Decimal("1"))
