@@ -9,12 +9,12 @@ from decimal import Decimal
 
 import pytest
 
-from engine.model import TicketId
+from engine.model import Side, TicketId
 from engine.tickets import TicketAmended, TicketBook, TicketRejected
 from engine.tickets.aggregation import AggregationRules, key_fields
 from engine.tickets.allocation import AllocationError, ContinuousAllocator, allocate_increment, pro_rata
 from engine.tickets.model import BlockId
-from engine.tickets.netting import mid_half_ticks
+from engine.tickets.netting import CrossInterest, mid_half_ticks, plan_cross
 
 from .conftest import AAPL, INSTRUMENTS, TicketMaker, join
 
@@ -117,3 +117,38 @@ def test_the_aggregation_key_is_built_from_known_fields_only() -> None:
     with pytest.raises(ValueError, match="limit tolerance must be >= 0 ticks, got -1"):
         AggregationRules(limit_tolerance_ticks=-1)
     assert AggregationRules(limit_tolerance_ticks=0).limit_tolerance_ticks == 0
+
+
+def test_a_closed_block_takes_no_amend_no_new_mandate_and_no_working_terms(make: TicketMaker) -> None:
+    book = TicketBook(INSTRUMENTS)
+    ticket = make(quantity=1_000, end_ns=9_000)
+    block = join(book, ticket).block_id
+    book.on_fill(block, 300, Decimal("10.00"))
+    book.close_block(block)
+    amended = book.amend_ticket(ticket.ticket_id, 500)
+    assert isinstance(amended, TicketRejected)
+    assert amended.reason == f"cannot amend {ticket.ticket_id}: block {block} is closed"
+    moved = book.change_mandate(ticket.ticket_id, end_ns=8_000)
+    assert isinstance(moved, TicketRejected) and moved.reason.endswith(f"block {block} is closed")
+    assert book.set_working_terms(block, Decimal("10.00"), None) == f"block {block} is closed"
+
+
+def test_a_working_limit_off_the_tick_is_refused(make: TicketMaker) -> None:
+    book = TicketBook(INSTRUMENTS)
+    block = join(book, make()).block_id
+    assert book.set_working_terms(block, Decimal("10.005"), None) == (
+        "limit 10.005 is not a positive price on the 0.01 tick")
+
+
+def test_a_cross_plan_refuses_interest_that_is_not_whole_lots() -> None:
+    interests = [CrossInterest(BlockId("B1"), Side.BUY, 150, None), CrossInterest(BlockId("B2"), Side.SELL, 200, None)]
+    with pytest.raises(ValueError, match="block B1: available 150 is not whole lots of 100"):
+        plan_cross(interests, 2_000, 100)
+
+
+def test_a_ticket_arrives_with_a_whole_number_for_its_order(make: TicketMaker) -> None:
+    ticket = make()
+    fields = {f: getattr(ticket, f) for f in ticket.__dataclass_fields__}
+    with pytest.raises(TypeError, match="arrival_seq must be an integer, got '7'"):
+        type(ticket)(**{**fields, "arrival_seq": "7"})
+
