@@ -156,3 +156,16 @@ def test_float_deadlines_pick_the_same_tickets_as_exact_integer_keys(weights: li
             assert sorted(fast) == sorted(exact)  # the same tickets get the spare lots
         allocator.allocate(after - filled)
         filled = after
+
+
+def test_states_the_allocator_can_never_reach_are_refused_not_allocated() -> None:
+    """Invariant checks: lots left over when every ticket already holds its share (or more) raise instead of
+    handing a ticket a lot beyond its exact quota."""
+    with pytest.raises(AllocationError, match="1 lot over no ticket below its share"):
+        _earliest([1, 1], [1, 1], 2, 2, 1)
+    with pytest.raises(AllocationError, match="2 lots over too few tickets"):
+        _earliest([1, 1], [1, 1], 2, 2, 2)
+    with pytest.raises(AllocationError, match="2 lots over too few tickets"):
+        _earliest_exact([1, 1], [1, 1], 2, 2, 2, 1)
+    with pytest.raises(AllocationError, match="1 lots over-allocated"):
+        allocate_increment([2, 2], [2, 2], 4, 2, 1)  # 4 lots held after 3 filled

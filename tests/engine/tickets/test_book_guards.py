@@ -152,3 +152,14 @@ def test_a_ticket_arrives_with_a_whole_number_for_its_order(make: TicketMaker) -
     with pytest.raises(TypeError, match="arrival_seq must be an integer, got '7'"):
         type(ticket)(**{**fields, "arrival_seq": "7"})
 
+
+
+def test_a_cut_may_leave_exactly_the_whole_lots_that_executed_shares_still_need(make: TicketMaker) -> None:
+    book = TicketBook(INSTRUMENTS)
+    ticket = make(quantity=1_000)  # AAPL trades in lots of 100
+    block = join(book, ticket).block_id
+    book.on_fill(block, 50, Decimal("10.00"))  # 50 executed, not yet a lot: carried
+    refused = book.amend_ticket(ticket.ticket_id, 0)
+    assert isinstance(refused, TicketRejected) and refused.reason.endswith("50 executed shares still to allocate")
+    cut = book.amend_ticket(ticket.ticket_id, 100)  # room for exactly the lot the 50 will complete
+    assert isinstance(cut, TicketAmended) and cut.new_quantity == 100
