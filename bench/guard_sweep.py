@@ -62,6 +62,7 @@ SCOPE: tuple[tuple[str, str], ...] = (
                              "tests/engine/test_engine.py tests/engine/tickets"),
     ("engine/model.py", "tests/engine/test_price_grid.py tests/engine/test_order_sizes.py tests/engine/tickets"),
     ("engine/tickets/", "tests/engine/tickets tests/engine/test_ticket_flow.py tests/engine/test_ticket_commands.py"),
+    ("engine/algos/", "tests/engine/algos"),
 )
 """(path prefix of the modules swept, the tests that cover them)."""
 
