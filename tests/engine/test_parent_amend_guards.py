@@ -9,8 +9,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 from engine.clock import NS_PER_S
-from engine.model import OrdStatus
+from engine.model import ChildId, OrdStatus, ParentId, TicketId
 from tests.engine.risk.harness import HOUR, Desk
+from tests.engine.scripted_venue import ScriptedVenue
 
 D = Decimal
 
@@ -56,13 +57,18 @@ def test_a_later_end_time_keeps_the_parent_working_past_the_old_one(idle_desk: D
     assert child in idle_desk.venue_of(child).cancels
 
 
-def test_a_ticket_cut_waiting_for_the_venues_holds_the_parent(idle_desk: Desk) -> None:
-    result = idle_desk.ticket(1000)
+def one_ticket_600_out(desk: Desk) -> tuple[ParentId, TicketId, ChildId, ScriptedVenue]:
+    """A parent of one 1,000-share ticket with a child of 600 acknowledged at a venue."""
+    result = desk.ticket(1000)
     assert result.accepted and result.parent_id is not None and result.ticket_id is not None
-    pid, tid = result.parent_id, result.ticket_id
-    [child] = idle_desk.send(pid, 600, "100.00")
-    venue = idle_desk.venue_of(child)
+    [child] = desk.send(result.parent_id, 600, "100.00")
+    venue = desk.venue_of(child)
     venue.ack(child)
+    return result.parent_id, result.ticket_id, child, venue
+
+
+def test_a_ticket_cut_waiting_for_the_venues_holds_the_parent(idle_desk: Desk) -> None:
+    pid, tid, child, venue = one_ticket_600_out(idle_desk)
     cut = idle_desk.engine.amend_ticket(tid, 300)  # 600 are out: the cut waits for the venue to confirm the cancel
     assert cut.ok and cut.pending and child in venue.cancels
     sent_before = len(idle_desk.sent())
@@ -74,12 +80,7 @@ def test_a_ticket_cut_waiting_for_the_venues_holds_the_parent(idle_desk: Desk) -
 
 
 def test_a_ticket_cut_that_leaves_exactly_what_is_out_applies_at_once_and_cancels_nothing(idle_desk: Desk) -> None:
-    result = idle_desk.ticket(1000)
-    assert result.accepted and result.parent_id is not None and result.ticket_id is not None
-    pid, tid = result.parent_id, result.ticket_id
-    [child] = idle_desk.send(pid, 600, "100.00")
-    venue = idle_desk.venue_of(child)
-    venue.ack(child)
+    pid, tid, child, venue = one_ticket_600_out(idle_desk)
     venue.fill(child, 100, "100.00")  # 100 done, 500 out: a cut to 600 leaves room for exactly those
     cut = idle_desk.engine.amend_ticket(tid, 600)
     assert cut.ok and not cut.pending and venue.cancels == []
