@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from engine.algos import vwap
-from engine.clock import VirtualClock
+from engine.clock import NS_PER_S, VirtualClock
 from engine.engine import Engine
 from engine.journal import Journal
 from engine.model import OrdStatus, ParentId, TimeInForce
@@ -146,3 +146,20 @@ def test_a_parent_adopted_after_a_restart_plans_what_is_left_from_where_it_stand
     after.run(15 * 60 + 2, volume=100, passive_share=0.3)
     assert fresh.store.parent(pid).status is OrdStatus.FILLED
     fresh.close()
+
+
+def test_the_algo_of_a_parent_being_canceled_sends_nothing_when_a_late_fill_wakes_it(desk: Desk) -> None:
+    pid = desk.submit("TWAP", 6000, minutes=40)
+    desk.run(3 * 60, volume=100, passive_share=0.0)  # its children rest, unfilled
+    live = desk.engine.store.live_child_ids(pid)
+    assert live
+    algo = desk.engine.algo(pid)
+    assert algo is not None and desk.engine.cancel(pid).ok
+    sent = len(desk.children(pid))
+    child = desk.engine.store.child(live[0])
+    desk.venue.fill(live[0], 100, str(child.price))  # executed at the venue before our cancel got there
+    algo.wake()  # and any late wake of the stopped algo
+    algo.wake_at(desk.clock.now_ns() + NS_PER_S)
+    desk.clock.advance(5 * MIN)
+    assert len(desk.children(pid)) == sent
+    assert desk.engine.store.parent(pid).status is OrdStatus.PENDING_CANCEL
