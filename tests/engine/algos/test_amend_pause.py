@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from engine import events as ev
 from engine.algos import vwap
 from engine.clock import NS_PER_S, VirtualClock
 from engine.engine import Engine
 from engine.journal import Journal
-from engine.model import OrdStatus, ParentId, TimeInForce
+from engine.model import OrdStatus, ParentId, Symbol, TimeInForce
 from tests.engine.algos.desk import MIN, Desk
 from tests.engine.conftest import INSTRUMENTS
 from tests.engine.scripted_venue import ScriptedVenue
@@ -163,3 +164,21 @@ def test_the_algo_of_a_parent_being_canceled_sends_nothing_when_a_late_fill_wake
     desk.clock.advance(5 * MIN)
     assert len(desk.children(pid)) == sent
     assert desk.engine.store.parent(pid).status is OrdStatus.PENDING_CANCEL
+
+
+@pytest.mark.parametrize("book", ["no offers", "no bids or offers"])
+@pytest.mark.parametrize("limit", [None, "100.05"])
+def test_a_buy_behind_schedule_in_a_book_without_offers_waits_without_an_error_or_a_sweep(
+        desk: Desk, book: str, limit: str | None) -> None:
+    pid = desk.submit("TWAP", 6000, minutes=10, params={"slice_seconds": "30"}, limit=limit)
+    desk.run(90, volume=100, passive_share=0.0)  # nothing fills: behind its schedule, it wants to cross
+    bids = ((Decimal("100.00"), 1_000),) if book == "no offers" else ()
+    assert desk.venue.listener is not None
+    desk.venue.listener.on_market_data(ev.BookUpdated(desk.clock.now_ns(), desk.venue.venue_id, Symbol("AAPL"),
+                                                      bids, ()))
+    before = len(desk.children(pid))
+    desk.clock.advance(3 * MIN)
+    assert [o.tif for o in desk.children(pid)[before:] if o.tif is TimeInForce.IOC] == []  # nothing to take
+    parent = desk.engine.store.parent(pid)
+    assert parent.status.is_live and not parent.paused
+    assert [r.text for r in desk.engine.journal.replay() if isinstance(r, ev.AlertRaised)] == []
