@@ -1,7 +1,7 @@
 """Guard sweep: remove each check that protects money, one at a time, and see which tests fail.
 
-`python -m bench.guard_sweep [--json FILE] [--only PATH_PREFIX] [--timeout S]` (an hour or more for the
-default scope here; not part of CI).
+`python -m bench.guard_sweep [--boundaries] [--json FILE] [--only PATH_PREFIX] [--timeout S]` (an hour or more
+for the default scope here; not part of CI).
 
 A guard is an `if` (or `elif`) whose body starts by refusing: `raise`, a `return` of something, `continue`,
 `break`, or a call that refuses, rejects or flags. Each is turned into `if False:` in a copy of the repository
