@@ -182,3 +182,13 @@ def test_a_buy_behind_schedule_in_a_book_without_offers_waits_without_an_error_o
     parent = desk.engine.store.parent(pid)
     assert parent.status.is_live and not parent.paused
     assert [r.text for r in desk.engine.journal.replay() if isinstance(r, ev.AlertRaised)] == []
+
+
+def test_a_re_peg_waits_for_its_cancel_to_land_before_posting_again(desk: Desk) -> None:
+    pid = desk.submit("TWAP", 6000, minutes=10, params={"slice_seconds": "30"})
+    desk.run(40, volume=100, passive_share=0.0)  # a passive child rests at the bid
+    [resting] = desk.engine.store.live_child_ids(pid)
+    desk.quote("100.05", "100.07")  # the market moves away: the algo re-pegs, asking to cancel the old child
+    desk.clock.advance(10 * NS_PER_S)  # the venue does not confirm the cancel
+    assert desk.engine.store.child(resting).status is OrdStatus.PENDING_CANCEL
+    assert desk.engine.store.live_child_ids(pid) == [resting]  # nothing new rests beside it meanwhile
