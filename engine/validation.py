@@ -107,20 +107,25 @@ def check_quantity(quantity: object, instrument: Instrument, *, at_least: int = 
     return quantity
 
 
+_HUGE = 10**30
+"""An int of more than 30 digits is neither journaled (`unrecordable_quantity`) nor printed (`_shown`)."""
+_HUGE_SHOWN = "a number of more than 30 digits"
+
+
 def unrecordable_quantity(quantity: object) -> str | None:
     """Why a quantity of more than 30 digits is refused before its command is journaled (the journal keeps
     what was asked, and a million-digit int has no text to keep): as the FIX gateway refuses hostile input,
     nothing is written. None for any other value (the command is journaled and checked as usual)."""
-    if isinstance(quantity, int) and not isinstance(quantity, bool) and abs(quantity) >= 10**30:
+    if isinstance(quantity, int) and not isinstance(quantity, bool) and abs(quantity) >= _HUGE:
         return (f"quantity must be at most {MAX_QUANTITY:,} shares" if quantity > 0 else "quantity must be positive"
-                ) + ", got a number of more than 30 digits"
+                ) + f", got {_HUGE_SHOWN}"
     return None
 
 
 def _shown(value: object) -> str:
     """A refused value as a message repeats it, in bounded work (an int of a million digits is not printed)."""
     if isinstance(value, int) and not isinstance(value, bool):
-        return f"{value:,}" if abs(value) < 10**30 else "a number of more than 30 digits"
+        return f"{value:,}" if abs(value) < _HUGE else _HUGE_SHOWN
     return cut_text(repr(value))
 
 
