@@ -36,8 +36,7 @@ class AlertsView(QObject):
         self.user = user
         self._venue_of = venue_of
         model.set_clock(engine.clock.now_ns)
-        self.recalled = self.recall()
-        """How many journal records filled the panel at start (0 on a fresh day)."""
+        self.recall()
         model.acknowledged.connect(self._journal_acknowledgement)
 
     def recall(self) -> int:
