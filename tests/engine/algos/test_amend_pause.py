@@ -16,7 +16,7 @@ from engine.clock import NS_PER_S, VirtualClock
 from engine.engine import Engine
 from engine.journal import Journal
 from engine.model import OrdStatus, ParentId, Symbol, TimeInForce
-from tests.engine.algos.desk import MIN, Desk
+from tests.engine.algos.desk import MIN, Desk, fresh_desk
 from tests.engine.conftest import INSTRUMENTS
 from tests.engine.scripted_venue import ScriptedVenue
 
@@ -192,3 +192,31 @@ def test_a_re_peg_waits_for_its_cancel_to_land_before_posting_again(desk: Desk) 
     desk.clock.advance(10 * NS_PER_S)  # the venue does not confirm the cancel
     assert desk.engine.store.child(resting).status is OrdStatus.PENDING_CANCEL
     assert desk.engine.store.live_child_ids(pid) == [resting]  # nothing new rests beside it meanwhile
+
+
+@pytest.mark.parametrize("algo", SCHEDULED)
+def test_a_market_parent_in_a_book_with_no_quotes_posts_nothing_rather_than_an_unpriced_child(
+        desk: Desk, algo: str) -> None:
+    assert desk.venue.listener is not None
+    desk.venue.listener.on_market_data(ev.BookUpdated(desk.clock.now_ns(), desk.venue.venue_id, Symbol("AAPL"),
+                                                      (), ()))
+    pid = desk.submit(algo, 6000, minutes=10, params={"slice_seconds": "30"})  # no limit: nothing prices a child
+    desk.run(120, volume=100)
+    assert desk.children(pid) == []
+    assert desk.engine.store.parent(pid).status.is_live
+
+
+@pytest.mark.parametrize("algo", SCHEDULED)
+def test_after_an_odd_lot_fill_and_a_re_plan_the_schedule_still_wants_everything_by_the_end(algo: str) -> None:
+    desk = fresh_desk("LOTS")  # round lots of 100 (ticks of 0.05); a venue may still fill part of a lot
+    desk.quote("100.00", "100.10")
+    pid = desk.submit(algo, 6000, minutes=10, params={"slice_seconds": "30"})
+    desk.run(40, volume=1000, passive_share=0.0)
+    [resting] = desk.engine.store.live_child_ids(pid)
+    desk.venue.fill(resting, 50, str(desk.venue.submitted[resting].price))
+    assert desk.engine.amend(pid, quantity=7000).ok  # re-plans from the odd lot filled
+    algo_ = desk.engine.algo(pid)
+    parent = desk.engine.store.parent(pid)
+    assert parent.cum_qty % 100 == 50  # an odd lot filled so far
+    assert algo_.target_qty(parent, parent.end_ns) == 7000
+    assert algo_.forecast_qty(parent, parent.end_ns - 10 * NS_PER_S, parent.end_ns) == 7000

@@ -78,3 +78,8 @@ def test_the_engine_rejects_a_ticket_with_bad_algo_parameters(
     assert not result.accepted and result.field == "params"
     assert fragment in result.reason
     assert not engine.store.parents()
+
+
+def test_a_free_text_parameter_keeps_its_text_as_typed_trimmed() -> None:
+    spec = (ParamSpec("tag", "Strategy tag", str, ""),)  # str without choices: any text
+    assert parse_params(spec, {"tag": " desk A / 1E-9 "}) == {"tag": "desk A / 1E-9"}

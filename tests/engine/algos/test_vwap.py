@@ -100,3 +100,22 @@ def test_a_recalibration_moves_the_schedule_no_faster_than_the_average_pace() ->
     assert limited_change(0.2, -0.3, 6 * MIN, 60 * MIN) == pytest.approx(0.1)
     assert limited_change(0.0, 0.05, 6 * MIN, 60 * MIN) == 0.05
     assert limited_change(0.1, 0.0, 0, 60 * MIN) == 0.1
+
+
+# a curve whose second bin (09:35-09:40) historically trades nothing
+HOLE = curve_from_bin_volumes(
+    (*range(SESSION_OPEN_NS, SESSION_CLOSE_NS, 5 * MIN), SESSION_CLOSE_NS), [1.0] + [0.0] + [1.0] * 76, "hole"
+)
+
+
+def test_volume_printed_where_the_curve_expects_none_does_not_raise_the_level() -> None:
+    times, volumes = samples([100] * 10)  # 09:30-09:40 at 100 shares/s, half of it in the empty bin
+    level = session_volume_level(HOLE, times, volumes, times[-1], 15 * MIN)
+    assert level == pytest.approx(100 * 300 * 77, rel=1e-9)  # the first bin's 30,000 shares are 1/77 of the day
+
+
+def test_a_window_the_curve_gives_no_volume_keeps_the_static_share_whatever_trades() -> None:
+    start, end = DAY + SESSION_OPEN_NS + 5 * MIN, DAY + SESSION_OPEN_NS + 10 * MIN  # all inside the empty bin
+    t = start + MIN
+    static = HOLE.window_fraction(start, end, t)
+    assert dynamic_window_fraction(HOLE, start, end, t, 50_000.0, 100.0 * SESSION_S, 0.5) == static
