@@ -56,6 +56,17 @@ def test_a_curve_must_run_from_zero_to_one_without_decreasing() -> None:
         VolumeCurve((0, 10), (0.0, 0.9), "bad")
 
 
+@pytest.mark.parametrize("edges", [(0, 10, 10, 20), (0, 10, 5, 20)])
+def test_bin_edges_must_strictly_increase(edges: tuple[int, ...]) -> None:
+    with pytest.raises(CurveError, match="edges must increase"):  # a bin of no width interpolates by 0 / 0
+        VolumeCurve(edges, (0.0, 0.5, 0.5, 1.0), "bad")
+
+
+def test_a_window_of_no_length_is_all_due_from_its_end() -> None:
+    curve = VolumeCurve((0, 10, 20), (0.0, 0.25, 1.0), "test")
+    assert [curve.window_fraction(15, 15, t) for t in (14, 15, 16)] == [0.0, 1.0, 1.0]
+
+
 def test_bins_cover_the_session_with_a_shorter_last_bin() -> None:
     edges = bin_edges(0, 25, 10)
     assert edges == (0, 10, 20, 25)
