@@ -15,8 +15,6 @@ from decimal import Decimal
 import numpy as np
 import numpy.typing as npt
 
-from engine.algos.curves import VolumeCurve
-
 NS_PER_SECOND = 1_000_000_000
 
 
@@ -46,13 +44,7 @@ def floor_share(fraction: float, quantity: int) -> int:
     return int(exact.to_integral_value(rounding="ROUND_FLOOR"))
 
 
-def _target(fraction: float, quantity: int, lot_size: int) -> int:
-    if fraction >= 1.0:
-        return quantity
-    return min(quantity, floor_lots(floor_share(max(0.0, fraction), quantity), lot_size))
-
-
-# --- TWAP / VWAP -------------------------------------------------------------------------------------------
+# --- TWAP ------------------------------------------------------------------------------------------------
 
 
 def twap_target(start_ns: int, end_ns: int, quantity: int, now_ns: int, lot_size: int = 1) -> int:
@@ -62,72 +54,6 @@ def twap_target(start_ns: int, end_ns: int, quantity: int, now_ns: int, lot_size
     if now_ns >= end_ns or end_ns <= start_ns:
         return quantity
     return floor_lots(quantity * (now_ns - start_ns) // (end_ns - start_ns), lot_size)
-
-
-def vwap_target(
-    curve: VolumeCurve, start_ns: int, end_ns: int, quantity: int, now_ns: int, lot_size: int = 1
-) -> int:
-    """Static VWAP: quantity x the curve's cumulative share of the window's volume by `now`."""
-    if now_ns <= start_ns:
-        return 0
-    if now_ns >= end_ns:
-        return quantity
-    return _target(curve.window_fraction(start_ns, end_ns, now_ns), quantity, lot_size)
-
-
-def projected_window_volume(
-    curve: VolumeCurve, observed_volume: int, observed_from_ns: int, observed_to_ns: int,
-    start_ns: int, end_ns: int,
-) -> float | None:
-    """Market volume expected over [start, end], scaled from volume observed over a *past* interval
-    by the curve's ratio of the two (e.g. the session so far before a 1-hour window starts).
-
-    None when the observed interval carries no expected volume to scale from.
-    """
-    day = observed_from_ns - observed_from_ns % (24 * 3600 * NS_PER_SECOND)
-    seen = curve.fraction_at(observed_to_ns - day) - curve.fraction_at(observed_from_ns - day)
-    window = curve.fraction_at(end_ns - day) - curve.fraction_at(start_ns - day)
-    if seen <= 0.0 or observed_volume <= 0:
-        return None
-    return observed_volume * window / seen
-
-
-def recalibrated_vwap_target(
-    curve: VolumeCurve,
-    start_ns: int,
-    end_ns: int,
-    quantity: int,
-    now_ns: int,
-    realized_volume: int,
-    expected_window_volume: float | None,
-    lot_size: int = 1,
-    max_deviation: float = 0.10,
-) -> int:
-    """Dynamic VWAP: the curve re-scaled by the market volume actually seen since `start`.
-
-    The window's total volume is projected as what has traded (`realized_volume`) plus the curve's
-    expectation for the rest of the window (`expected_window_volume` x remaining curve share); the
-    target is `quantity` x the share of that projection already traded. Volume running ahead of the
-    curve therefore moves the target ahead; volume running behind holds it back. The deviation from
-    the static curve is capped at `max_deviation` of `quantity`, and the target is `quantity` at `end`,
-    so the schedule always completes. Without an expectation it is the static `vwap_target`.
-
-    Our own fills should be counted in `realized_volume` when they add to market volume.
-    """
-    if now_ns <= start_ns:
-        return 0
-    if now_ns >= end_ns:
-        return quantity
-    if max_deviation < 0:
-        raise ScheduleError(f"max_deviation must be >= 0, got {max_deviation}")
-    static = curve.window_fraction(start_ns, end_ns, now_ns)
-    if expected_window_volume is None or expected_window_volume <= 0:
-        return _target(static, quantity, lot_size)
-    expected_remaining = expected_window_volume * (1.0 - static)
-    traded = max(0, realized_volume)
-    projected = traded / (traded + expected_remaining) if traded + expected_remaining > 0 else static
-    fraction = min(static + max_deviation, max(static - max_deviation, projected))
-    return _target(min(1.0, max(0.0, fraction)), quantity, lot_size)
 
 
 # --- POV -----------------------------------------------------------------------------------------------------

@@ -9,7 +9,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine.algos.curves import VolumeCurve, curve_from_bin_volumes, u_shaped_curve
 from engine.algos.schedules import (
     ScheduleError,
     almgren_chriss_holdings,
@@ -21,14 +20,10 @@ from engine.algos.schedules import (
     nearest_lots,
     pov_band,
     pov_target,
-    projected_window_volume,
-    recalibrated_vwap_target,
     twap_target,
-    vwap_target,
 )
 
 S = 10**9
-CURVE = VolumeCurve((0, 10 * S, 20 * S), (0.0, 0.25, 1.0), "test")
 OPEN = 34_200 * S
 CLOSE = 57_600 * S
 
@@ -66,78 +61,15 @@ def test_twap_is_a_straight_line_in_whole_lots(now: int, lot: int, expected: int
     assert twap_target(0, 100, quantity, now, lot) == expected
 
 
-@pytest.mark.parametrize(
-    ("now", "lot", "expected"),
-    [(0, 1, 0), (5 * S, 1, 125), (10 * S, 1, 250), (15 * S, 1, 625), (15 * S, 100, 600), (20 * S, 100, 1000)],
-)
-def test_static_vwap_follows_the_cumulative_curve(now: int, lot: int, expected: int) -> None:
-    assert vwap_target(CURVE, 0, 20 * S, 1000, now, lot) == expected
-
-
-def test_vwap_over_a_sub_window_rescales_the_curve() -> None:
-    assert vwap_target(CURVE, 10 * S, 20 * S, 1000, 15 * S) == 500
-
-
-def test_dynamic_vwap_moves_ahead_when_volume_runs_ahead_of_the_curve() -> None:
-    static = vwap_target(CURVE, 0, 20 * S, 1000, 10 * S)  # 250 expected of 4000
-    ahead = recalibrated_vwap_target(CURVE, 0, 20 * S, 1000, 10 * S, realized_volume=2000,
-                                     expected_window_volume=4000, max_deviation=1.0)
-    behind = recalibrated_vwap_target(CURVE, 0, 20 * S, 1000, 10 * S, realized_volume=500,
-                                      expected_window_volume=4000, max_deviation=1.0)
-    on_curve = recalibrated_vwap_target(CURVE, 0, 20 * S, 1000, 10 * S, realized_volume=1000,
-                                        expected_window_volume=4000, max_deviation=1.0)
-    assert static == 250 and on_curve == 250
-    assert ahead == 400  # 2000 / (2000 + 3000)
-    assert behind == 142  # 500 / (500 + 3000)
-
-
-def test_dynamic_vwap_deviation_is_capped_and_it_completes_at_the_end() -> None:
-    capped = recalibrated_vwap_target(CURVE, 0, 20 * S, 1000, 10 * S, 2000, 4000, max_deviation=0.05)
-    assert capped == 300
-    assert recalibrated_vwap_target(CURVE, 0, 20 * S, 1000, 20 * S, 0, 4000) == 1000
-    assert recalibrated_vwap_target(CURVE, 0, 20 * S, 1000, 10 * S, 5, None) == 250
-
-
-def test_window_volume_is_projected_from_a_past_interval_by_the_curve() -> None:
-    # 1000 traded over the first bin (25% of the day): a window over the second bin expects 3000
-    assert projected_window_volume(CURVE, 1000, 0, 10 * S, 10 * S, 20 * S) == pytest.approx(3000)
-    assert projected_window_volume(CURVE, 0, 0, 10 * S, 10 * S, 20 * S) is None
-
-
 times = st.integers(min_value=-10, max_value=110)
 
 
 @given(st.integers(1, 10**6), st.sampled_from([1, 100]), times, times)
-def test_twap_and_vwap_targets_are_monotone_bounded_and_complete(quantity: int, lot: int, a: int, b: int) -> None:
-    curve = u_shaped_curve((0, 20, 40, 60, 80, 100))
+def test_twap_targets_are_monotone_bounded_and_complete(quantity: int, lot: int, a: int, b: int) -> None:
     lo, hi = sorted((a, b))
-    for target in (
-        lambda t: twap_target(0, 100, quantity, t, lot),
-        lambda t: vwap_target(curve, 0, 100, quantity, t, lot),
-    ):
-        assert target(0) == 0 and target(100) == quantity
-        assert 0 <= target(lo) <= target(hi) <= quantity
-
-
-@given(
-    st.integers(1, 10**6), st.lists(st.integers(0, 5000), min_size=2, max_size=20),
-    st.floats(1.0, 1e6), st.floats(0.0, 1.0),
-)
-def test_dynamic_vwap_is_monotone_while_volume_accumulates(
-    quantity: int, volume_steps: list[int], expected: float, max_deviation: float
-) -> None:
-    curve = curve_from_bin_volumes((0, 25, 50, 75, 100), [4.0, 1.0, 1.0, 4.0], "p")
-    n = len(volume_steps)
-    realized = 0
-    previous = 0
-    for i, step in enumerate(volume_steps):
-        realized += step
-        now = 100 * (i + 1) // n
-        target = recalibrated_vwap_target(curve, 0, 100, quantity, now, realized, expected,
-                                          max_deviation=max_deviation)
-        assert previous <= target <= quantity
-        previous = target
-    assert previous == quantity
+    target = lambda t: twap_target(0, 100, quantity, t, lot)  # noqa: E731
+    assert target(0) == 0 and target(100) == quantity
+    assert 0 <= target(lo) <= target(hi) <= quantity
 
 
 # --- POV ----------------------------------------------------------------------------------------------------
