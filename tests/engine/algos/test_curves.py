@@ -62,6 +62,17 @@ def test_bin_edges_must_strictly_increase(edges: tuple[int, ...]) -> None:
         VolumeCurve(edges, (0.0, 0.5, 0.5, 1.0), "bad")
 
 
+@pytest.mark.parametrize(("start", "end", "width"), [(0, 25, 0), (0, 25, -10), (10, 10, 5), (10, 5, 5)])
+def test_bins_of_no_width_or_a_session_of_no_length_are_refused(start: int, end: int, width: int) -> None:
+    with pytest.raises(CurveError, match="bad bins"):
+        bin_edges(start, end, width)
+
+
+def test_bins_that_never_traded_make_no_curve() -> None:
+    with pytest.raises(CurveError, match="no volume"):  # a curve normalized by 0 would be all NaN
+        curve_from_bin_volumes((0, 10, 20), [0.0, 0.0], "empty")
+
+
 def test_a_window_of_no_length_is_all_due_from_its_end() -> None:
     curve = VolumeCurve((0, 10, 20), (0.0, 0.25, 1.0), "test")
     assert [curve.window_fraction(15, 15, t) for t in (14, 15, 16)] == [0.0, 1.0, 1.0]
