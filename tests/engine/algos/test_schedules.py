@@ -83,6 +83,7 @@ def test_twap_targets_are_monotone_bounded_and_complete(quantity: int, lot: int,
         (1000, 0.50, (0.05, 0.20), 5000, 200),  # rate above the cap
         (1000, 0.10, (0.0, 1.0), 60, 60),  # never beyond the order
         (0, 0.10, (0.0, 1.0), 60, 0),
+        (1000, 1.0, (0.0, 1.0), 5000, 1000),  # all of the market's volume: the top of the range
     ],
 )
 def test_pov_targets_a_share_of_market_volume(
@@ -140,6 +141,17 @@ def test_kappa_uses_eta_tilde_and_the_discrete_cosh_relation() -> None:
 def test_too_much_permanent_impact_for_the_interval_is_refused() -> None:
     with pytest.raises(ScheduleError, match="temporary impact"):
         almgren_chriss_kappa(600.0, 1, 1e-6, 0.02, 1e-4, 1e-5)
+
+
+def test_impact_exactly_used_up_by_the_permanent_part_is_refused() -> None:
+    with pytest.raises(ScheduleError, match="temporary impact"):  # eta - gamma tau / 2 = 0: lambda sigma^2 / 0
+        almgren_chriss_kappa(1.0, 1, 1e-6, 0.02, 1.0, 2.0)
+
+
+@pytest.mark.parametrize("horizon_s", [0.0, -1.0])
+def test_a_trajectory_over_no_time_is_refused(horizon_s: float) -> None:
+    with pytest.raises(ScheduleError, match="horizon"):
+        almgren_chriss_kappa(horizon_s, 10, 1e-6, 0.02, 1e-4)
 
 
 def test_extreme_urgency_does_not_overflow() -> None:
