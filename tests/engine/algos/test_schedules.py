@@ -165,6 +165,11 @@ def test_is_target_interpolates_between_interval_boundaries(now: int, expected: 
     assert is_target(holdings, 0, 100, now) == expected
 
 
+def test_an_odd_lot_quantity_is_all_due_at_the_end_of_the_trajectory() -> None:
+    holdings = almgren_chriss_holdings(1050, 100.0, 4, 0.0, 0.0, 1e-4, lot_size=100)
+    assert [is_target(holdings, 0, 100, t, 100) for t in (99, 100, 101)] == [1000, 1050, 1050]
+
+
 @given(st.integers(1, 10**6), st.integers(1, 50), st.floats(0.0, 1e-3), st.floats(0.0, 1e-3),
        st.sampled_from([1, 100]))
 def test_higher_risk_aversion_front_loads_and_holdings_only_fall(
@@ -210,3 +215,15 @@ def test_volatility_is_in_dollars_per_root_second_on_a_sampling_grid() -> None:
 
 def test_volatility_needs_a_few_samples() -> None:
     assert mid_price_volatility([0, S], [1.0, 2.0], 60 * S) == 0.0
+
+
+def test_two_mids_three_grid_points_apart_are_enough_for_a_volatility() -> None:
+    # grid 0, 60, 120 s: the mid 100.00, 100.00, 100.06; two changes, 0 and 0.06
+    expected = math.sqrt(0.06**2 / 2) / math.sqrt(60)
+    assert mid_price_volatility([0, 120 * S], [100.0, 100.06], 60 * S) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("sample_ns", [0, -S])
+def test_a_sampling_interval_of_no_length_is_refused(sample_ns: int) -> None:
+    with pytest.raises(ScheduleError, match="sample interval"):
+        mid_price_volatility([0, 120 * S], [100.0, 100.06], sample_ns)
