@@ -119,3 +119,14 @@ def test_a_window_the_curve_gives_no_volume_keeps_the_static_share_whatever_trad
     t = start + MIN
     static = HOLE.window_fraction(start, end, t)
     assert dynamic_window_fraction(HOLE, start, end, t, 50_000.0, 100.0 * SESSION_S, 0.5) == static
+
+
+def test_nothing_is_due_at_the_start_of_the_window_whatever_has_traded() -> None:
+    start, end = WINDOW
+    assert dynamic_window_fraction(FLAT, start, end, start, 50_000.0, 100.0 * SESSION_S, 0.5) == 0.0
+
+
+def test_a_level_of_zero_gives_nothing_to_recalibrate_against() -> None:
+    start, end = WINDOW
+    t = start + 20 * MIN
+    assert dynamic_window_fraction(FLAT, start, end, t, 5000.0, 0.0, 0.5) == pytest.approx(1 / 3)
