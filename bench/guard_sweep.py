@@ -38,6 +38,12 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 
+_RESTART_TESTS = ("tests/engine/test_checkpoint.py tests/engine/test_background_checkpoints.py "
+                  "tests/engine/test_failpoints.py tests/engine/test_engine.py tests/engine/test_turn_batching.py "
+                  "tests/engine/test_serialization.py tests/engine/test_wal_checkpointer.py "
+                  "tests/e2e/test_kill_points.py")
+"""What covers the journal, the checkpoints and a turn's transaction: restarts and kills at every write."""
+
 SCOPE: tuple[tuple[str, str], ...] = (
     ("engine/risk/", "tests/engine/risk tests/engine/test_risk_checks.py tests/engine/test_risk_on_engine_path.py "
                      "tests/engine/test_ticket_flow.py"),
@@ -63,6 +69,12 @@ SCOPE: tuple[tuple[str, str], ...] = (
     ("engine/model.py", "tests/engine/test_price_grid.py tests/engine/test_order_sizes.py tests/engine/tickets"),
     ("engine/tickets/", "tests/engine/tickets tests/engine/test_ticket_flow.py tests/engine/test_ticket_commands.py"),
     ("engine/algos/", "tests/engine/algos"),
+    *((prefix, _RESTART_TESTS) for prefix in ("engine/checkpoint", "engine/journal.py", "engine/ledger.py",
+                                              "engine/turns.py", "engine/engine.py", "engine/desk.py",
+                                              "engine/serialization.py")),
+    *((prefix, "tests/engine/routing tests/engine/test_router_safety.py")
+      for prefix in ("engine/routing/policies.py", "engine/routing/scorecard", "engine/routing/cont_kukanov.py",
+                     "engine/routing/placements.py")),
 )
 """(path prefix of the modules swept, the tests that cover them)."""
 
