@@ -148,6 +148,16 @@ def test_impact_exactly_used_up_by_the_permanent_part_is_refused() -> None:
         almgren_chriss_kappa(1.0, 1, 1e-6, 0.02, 1.0, 2.0)
 
 
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [((600.0, 0, 1e-6, 0.02, 1e-4), "n_intervals"), ((600.0, 10, -1e-6, 0.02, 1e-4), "risk aversion"),
+     ((600.0, 10, 1e-6, -0.02, 1e-4), "volatility"), ((600.0, 10, 1e-6, 0.02, 1e-4, -1e-9), "permanent impact")],
+)
+def test_a_trajectory_from_impossible_inputs_is_refused_naming_them(args: tuple[float, ...], named: str) -> None:
+    with pytest.raises(ScheduleError, match=named):
+        almgren_chriss_kappa(*args)
+
+
 @pytest.mark.parametrize("horizon_s", [0.0, -1.0])
 def test_a_trajectory_over_no_time_is_refused(horizon_s: float) -> None:
     with pytest.raises(ScheduleError, match="horizon"):
@@ -163,6 +173,16 @@ def test_extreme_urgency_does_not_overflow() -> None:
 def test_is_target_interpolates_between_interval_boundaries(now: int, expected: int) -> None:
     holdings = [1000, 900, 800, 700, 600, 500, 400, 300, 200, 100, 0]
     assert is_target(holdings, 0, 100, now) == expected
+
+
+def test_nothing_of_the_trajectory_is_due_before_its_start() -> None:
+    holdings = [1000, 900, 800, 700, 600, 500, 400, 300, 200, 100, 0]
+    assert [is_target(holdings, 100, 200, t) for t in (-1000, 0, 89, 99, 100)] == [0, 0, 0, 0, 0]
+
+
+def test_a_trajectory_needs_its_start_and_its_end() -> None:
+    with pytest.raises(ScheduleError, match="at least the start and the end"):
+        is_target([1000], 0, 100, 50)
 
 
 def test_an_odd_lot_quantity_is_all_due_at_the_end_of_the_trajectory() -> None:
@@ -215,6 +235,15 @@ def test_volatility_is_in_dollars_per_root_second_on_a_sampling_grid() -> None:
 
 def test_volatility_needs_a_few_samples() -> None:
     assert mid_price_volatility([0, S], [1.0, 2.0], 60 * S) == 0.0
+
+
+def test_no_samples_no_volatility() -> None:
+    assert mid_price_volatility([], [], 60 * S) == 0.0
+
+
+def test_times_and_mids_must_pair_up() -> None:
+    with pytest.raises(ScheduleError, match="same length"):
+        mid_price_volatility([0, 60 * S, 120 * S], [100.0, 100.06], 60 * S)
 
 
 def test_two_mids_three_grid_points_apart_are_enough_for_a_volatility() -> None:
