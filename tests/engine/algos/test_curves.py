@@ -47,6 +47,7 @@ def test_window_fraction_maps_clock_ns_to_time_of_day_and_rescales_to_the_window
 def test_a_window_the_curve_gives_no_volume_falls_back_to_elapsed_time() -> None:
     curve = VolumeCurve((100, 200), (0.0, 1.0), "test")
     assert curve.window_fraction(0, 50, 10) == pytest.approx(0.2)
+    assert [curve.window_fraction(0, 50, t) for t in (-10, 0, 50, 60)] == [0.0, 0.0, 1.0, 1.0]  # never outside 0..1
 
 
 def test_a_curve_must_run_from_zero_to_one_without_decreasing() -> None:
@@ -54,6 +55,13 @@ def test_a_curve_must_run_from_zero_to_one_without_decreasing() -> None:
         VolumeCurve((0, 10, 20), (0.0, 0.6, 0.5), "bad")
     with pytest.raises(CurveError):
         VolumeCurve((0, 10), (0.0, 0.9), "bad")
+
+
+def test_a_curve_needs_one_cumulative_value_per_edge_and_may_not_fall_back() -> None:
+    with pytest.raises(CurveError, match="one cumulative value per edge"):
+        VolumeCurve((0, 10), (0.0, 0.5, 1.0), "bad")
+    with pytest.raises(CurveError, match="must not decrease"):
+        VolumeCurve((0, 10, 20, 30), (0.0, 0.6, 0.4, 1.0), "bad")
 
 
 @pytest.mark.parametrize("edges", [(0, 10, 10, 20), (0, 10, 5, 20)])
