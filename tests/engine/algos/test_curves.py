@@ -14,6 +14,7 @@ from engine.algos.curves import (
     SESSION_OPEN_NS,
     CurveError,
     VolumeCurve,
+    average_curve,
     bin_edges,
     curve_from_bin_volumes,
     estimate_curve,
@@ -74,6 +75,20 @@ def test_bin_edges_must_strictly_increase(edges: tuple[int, ...]) -> None:
 def test_bins_of_no_width_or_a_session_of_no_length_are_refused(start: int, end: int, width: int) -> None:
     with pytest.raises(CurveError, match="bad bins"):
         bin_edges(start, end, width)
+
+
+def test_one_volume_per_bin() -> None:
+    with pytest.raises(CurveError, match="1 bin volumes for 2 bins"):
+        curve_from_bin_volumes((0, 10, 20), [1.0], "short")
+
+
+def test_only_curves_over_the_same_bins_are_averaged_and_at_least_one() -> None:
+    with pytest.raises(CurveError, match="no curves to average"):
+        average_curve([], (0, 10, 20), "none")
+    ten_twenty = VolumeCurve((0, 10, 20), (0.0, 0.5, 1.0), "a")
+    five_twenty = VolumeCurve((0, 5, 20), (0.0, 0.5, 1.0), "b")
+    with pytest.raises(CurveError, match="curve b has different bins"):
+        average_curve([("a", ten_twenty), ("b", five_twenty)], (0, 10, 20), "mixed")
 
 
 def test_bins_that_never_traded_make_no_curve() -> None:
