@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import shutil
 import sqlite3
 import subprocess
@@ -334,3 +335,24 @@ def test_checkpoints_taken_by_a_live_engine_between_turns_recover_its_state(tmp_
         assert outcome.report == replace(report, from_checkpoint=True)
         assert state(store, desk) == expected
         _tamper(path, "DELETE FROM checkpoints WHERE seq = ?", seq)
+
+
+def test_a_checkpoint_is_never_restored_over_a_state_already_there(journal_copy: Path) -> None:
+    store, desk = fresh_state()
+    journal = Journal(journal_copy)
+    replay_into(store, journal, desk)
+    journal.close()
+    blob = checkpoint_codec.snapshot(store, desk, ck.Counters())
+    before = state(store, desk)
+    with pytest.raises(checkpoint_codec.CheckpointError, match="empty store and desk"):
+        checkpoint_codec.restore(blob, store, desk, freeze=False)  # it would add every order a second time
+    assert state(store, desk) == before
+
+
+@pytest.mark.parametrize("header", [["not", "a", "header"], None, {"format": -1}])
+def test_a_checkpoint_whose_header_is_not_ours_is_refused_not_raised(header: Any) -> None:
+    store, desk = fresh_state()
+    blob = pickle.dumps(header) + pickle.dumps(None)
+    with pytest.raises(checkpoint_codec.Refused, match="format"):
+        checkpoint_codec.restore(blob, store, desk, freeze=False)
+    assert store.parents() == [] and desk.ticket_ids() == []
