@@ -41,6 +41,7 @@ REPO = Path(__file__).resolve().parent.parent
 _RESTART_TESTS = ("tests/engine/test_checkpoint.py tests/engine/test_background_checkpoints.py "
                   "tests/engine/test_failpoints.py tests/engine/test_engine.py tests/engine/test_turn_batching.py "
                   "tests/engine/test_serialization.py tests/engine/test_wal_checkpointer.py "
+                  "tests/engine/test_alert_acks.py tests/engine/risk/test_recent_restart.py "
                   "tests/e2e/test_kill_points.py")
 """What covers the journal, the checkpoints and a turn's transaction: restarts and kills at every write."""
 

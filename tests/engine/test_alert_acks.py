@@ -63,3 +63,16 @@ def test_acknowledgements_outlive_the_engine(engine: Engine, journal_path: Path)
     engine.close()
     assert [r.keys for r in Journal(journal_path).replay() if isinstance(r, ev.AlertsAcknowledged)] == [
         ("1-00000001",)]
+
+
+def test_journal_reads_asked_for_nothing_read_nothing(engine: Engine, clock: VirtualClock) -> None:
+    for n in range(5):
+        engine.alert("warning", "test", f"alert {n}")
+        clock.advance(1)
+    journal, types = engine.journal, ["AlertRaised"]
+    assert len(journal.latest(types, 10, 1_000)) == 5
+    for limit in (0, -1):  # SQLite's LIMIT -1 means no limit at all: every record of the day
+        assert journal.latest(types, limit, 1_000) == []
+        assert journal.recent(0, types, limit) == []
+        assert journal.after(0, types, limit) == []
+    assert journal.latest([], 10, 1_000) == journal.recent(0, [], 10) == journal.after(0, [], 10) == []
