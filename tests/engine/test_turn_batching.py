@@ -10,6 +10,7 @@ from engine.engine import Engine
 from engine.journal import Journal
 from engine.model import Side
 from engine.ticket_flow import TicketRequest
+from engine.turns import Turns
 from tests.engine.conftest import INSTRUMENTS, OPEN_NS
 from tests.engine.scripted_venue import ScriptedVenue
 
@@ -69,3 +70,20 @@ def test_a_basket_crosses_each_symbol_once_for_what_the_whole_basket_asks(
     assert sum(p.netted_qty for p in parents) == 2 * min(buys, sells)
     assert sum(p.quantity for p in parents) == abs(buys - sells)  # only the net goes to market
     engine.close()
+
+
+def test_an_event_the_store_refuses_goes_no_further_than_the_journal(engine: Engine) -> None:
+    result = engine.submit_ticket(symbol="AAPL", side=Side.BUY, quantity=100, limit_price=None, algo="TWAP",
+                                  start_ns=None, end_ns=END, params={}, urgency="MEDIUM")
+    assert result.parent_id is not None and engine.cancel(result.parent_id).ok  # pending cancel
+    applied: list[ev.Event] = []
+    turns = Turns(engine.store, engine.journal, now_ns=lambda: OPEN_NS, on_applied=applied.append,
+                  on_problem=lambda *_: None, dispatch=lambda _: None)
+    canceled = ev.ParentCanceled(OPEN_NS, result.parent_id, "canceled")
+    twice = ev.ParentCanceled(OPEN_NS, result.parent_id, "canceled again")  # not a venue report
+    with turns.turn():
+        assert turns.emit(canceled)
+        assert not turns.emit(twice)  # a canceled parent cannot be canceled again
+    assert applied == [canceled]  # no algo, risk check or follower hears of the refused one as done
+    journaled = list(engine.journal.replay())
+    assert journaled[-3:-1] == [canceled, twice] and isinstance(journaled[-1], ev.IllegalTransition)
