@@ -297,6 +297,8 @@ def test_a_state_of_other_fields_is_refused_and_changes_nothing() -> None:
     book_state.pop("crosses")
     with pytest.raises(KeyError):
         desk.import_state({**exported, "book": book_state})
+    with pytest.raises(TypeError, match="without a ticket book state"):
+        desk.import_state({**exported, "book": [("blocks", {})]})
     store = OrderStore()
     with pytest.raises(KeyError, match="unknown"):
         store.import_state({**store.export_state(), "unknown": 1})
