@@ -9,7 +9,7 @@ import math
 from decimal import Decimal
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import Any, NewType
 
 import pytest
 
@@ -97,3 +97,25 @@ def test_a_non_finite_float_in_a_list_where_a_tuple_belongs_is_still_kept() -> N
     decided = _decided(0.5)
     loose = dataclasses.replace(decided, ranking=[[*decided.ranking[0][:4], math.inf], decided.ranking[1]])
     assert "Infinity" in encode(loose)[1]
+
+
+Score = NewType("Score", float)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Scored:
+    ts_ns: int
+    score: Score
+    venue: str | None
+
+
+@pytest.mark.parametrize("score", [math.nan, math.inf])
+def test_a_non_finite_float_behind_a_new_type_is_not_written_as_null(score: float) -> None:
+    payload = json.loads(encode(_Scored(1, Score(score), None))[1])
+    assert payload["venue"] is None and payload["score"] is not None
+    assert math.isnan(payload["score"]) if math.isnan(score) else payload["score"] == score
+
+
+def test_a_record_of_an_unknown_type_is_refused_by_name() -> None:
+    with pytest.raises(ValueError, match="unknown record type 'NoSuchRecord'"):
+        decode("NoSuchRecord", "{}")
