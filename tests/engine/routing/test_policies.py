@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from engine import events as ev
-from engine.model import ChildId, FillId, Liquidity, Side, VenueId
+from engine.model import ChildId, FillId, Instrument, Liquidity, Side, VenueId
 from engine.routing.policy import RoutingConfig, RoutingPolicy
 from engine.routing.ranking import VenueCost, VenueCosts
 from engine.routing.scorecard import ScoreKey, VenueStats, size_bucket
@@ -108,6 +108,24 @@ def test_parallel_take_sends_every_venue_its_displayed_size_at_once_within_the_r
     router, ports, _ = make_router(view=parent(1_000, working=200, routing="PARALLEL"))
     _, children = router.decide(sweep(5_000, limit="190.02"), ports.view, *_world(ports))
     assert sum(c.quantity for c in children) == 800  # the parent's room, not the 5,000 asked
+
+
+def test_parallel_take_sends_no_child_for_a_venue_showing_less_than_a_lot() -> None:
+    from tests.engine.routing.helpers import VENUES
+    market = standard_market()
+    book(market, LIT3, [("190.00", 200)], [("190.01", 50)])  # an odd lot: nothing to take in round lots
+    router, ports, _ = make_router(view=parent(10_000, routing="PARALLEL"), market=market)
+    decision, children = router.decide(sweep(5_000, limit="190.01"), ports.view, Instrument(AAPL, Decimal("0.01"), 100),
+                                       ports.market, VENUES)
+    assert {(c.venue, c.quantity) for c in children} == {(LIT1, 800), (LIT2, 400)}
+    assert "LIT3" not in decision.note.split(": ", 1)[1]
+
+
+def test_parallel_take_takes_nothing_past_the_limit() -> None:
+    router, ports, _ = make_router(view=parent(10_000, routing="PARALLEL"))
+    _, children = router.decide(sweep(5_000, limit="190.01"), ports.view, *_world(ports))
+    assert {(c.venue, c.quantity, c.price) for c in children} == {
+        (LIT1, 800, Decimal("190.01")), (LIT2, 400, Decimal("190.01")), (LIT3, 300, Decimal("190.01"))}
 
 
 def test_parallel_rest_overposts_across_venues_and_cancels_the_excess_once_the_slice_fills() -> None:
