@@ -14,7 +14,7 @@ from engine import events as ev
 from engine.clock import VirtualClock
 from engine.journal import Journal
 from engine.model import ChildId, FillId, Liquidity, OrdType, ParentId, Side, Symbol, TimeInForce, VenueId
-from engine.routing.scorecard import Scorecard, ScoreKey, size_bucket
+from engine.routing.scorecard import Scorecard, ScoreKey, order_type, size_bucket
 from engine.routing.scorecard_feed import NS_PER_DAY, JournalTail, ScorecardFeed, clock_day
 from engine.routing.scorecard_store import ScorecardStore, ScorecardStoreError
 from engine.views import FillView
@@ -141,6 +141,50 @@ def test_a_corrupted_fee_in_the_file_is_refused_by_name(tmp_path: Path) -> None:
         conn.execute("UPDATE venue_scorecard SET rebates_earned = '1E-999999999'")
     with pytest.raises(ScorecardStoreError, match="rebates_earned"):
         ScorecardStore(path).load(clock_day(DAY0), 5.0, 30)
+
+
+def test_a_scorecard_file_of_another_schema_is_refused_naming_both(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "card.db"
+    ScorecardStore(path).close()
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE scorecard_meta SET value = '0' WHERE key = 'schema'")
+    with pytest.raises(ScorecardStoreError, match="scorecard schema '0' is not"):
+        ScorecardStore(path)
+
+
+@pytest.mark.parametrize(("column", "value"), [("venue", "LIT1; DROP"), ("order_type", b"limit"), ("bucket", "")])
+def test_a_row_naming_a_venue_type_or_bucket_badly_is_refused_by_name(tmp_path: Path, column: str, value: object
+                                                                      ) -> None:
+    import sqlite3
+
+    path = tmp_path / "card.db"
+    feed, _, _ = feed_with(ScorecardStore(path))
+    feed.on_event(submitted("C1"))
+    feed.on_event(fill("C1", 300, "190.00", "-0.60", DAY0 + S))
+    feed.close()
+    with sqlite3.connect(path) as conn:
+        conn.execute(f"UPDATE venue_scorecard SET {column} = ?", (value,))
+    with pytest.raises(ScorecardStoreError, match=f"bad {column.replace('_', ' ')} {value!r}"):
+        ScorecardStore(path).load(clock_day(DAY0), 5.0, 30)
+
+
+def test_a_feed_that_keeps_nothing_has_nothing_to_catch_up(tmp_path: Path) -> None:
+    journal = Journal(tmp_path / "journal.db")
+    without_store, _, _ = feed_with(None, journal)
+    without_journal, _, _ = feed_with(ScorecardStore(tmp_path / "card.db"))
+    assert without_store.catch_up(_Orders()) == 0 and without_journal.catch_up(_Orders()) == 0
+    without_journal.close()
+    journal.close()
+
+
+@pytest.mark.parametrize(("ord_type", "tif", "kind"), [
+    (OrdType.LIMIT, TimeInForce.DAY, "limit"), (OrdType.LIMIT, TimeInForce.IOC, "ioc"),
+    (OrdType.MARKET, TimeInForce.DAY, "peg"), (OrdType.MARKET, TimeInForce.IOC, "peg_ioc"),
+])
+def test_pegged_orders_are_scored_apart_from_limit_orders(ord_type: OrdType, tif: TimeInForce, kind: str) -> None:
+    assert order_type(ord_type, tif) == kind  # a dark midpoint ping's fill rate says nothing of a lit limit's
 
 
 def test_a_new_trading_day_turns_todays_sums_into_history() -> None:
