@@ -126,3 +126,34 @@ def test_malformed_problems_are_refused_with_a_reason() -> None:
         PlacementProblem(10, 0.5, 0.3, (), (), ((),), 2.0, 1.0, 10, 10)
     with pytest.raises(ValueError, match="penalties"):
         PlacementProblem(10, 0.5, 0.3, (0.2,), (0,), ((1,),), -2.0, 1.0, 10, 10)
+    with pytest.raises(ValueError, match="outflow scenarios, got 0"):
+        PlacementProblem(10, 0.5, 0.3, (0.2,), (0,), (), 2.0, 1.0, 10, 10)
+    with pytest.raises(ValueError, match="outflow scenarios, got 10001"):
+        PlacementProblem(10, 0.5, 0.3, (0.2,), (0,), ((1,),) * 10_001, 2.0, 1.0, 10, 10)
+    for target, lot, market_cap, total_cap, queue in ((0, 1, 10, 10, 0), (10, 0, 10, 10, 0), (10, 1, -1, 10, 0),
+                                                      (10, 1, 10, -1, 0), (10, 1, 10, 10, -1)):
+        with pytest.raises(ValueError, match="target and lot must be positive"):
+            PlacementProblem(target, 0.5, 0.3, (0.2,), (queue,), ((1,),), 2.0, 1.0, market_cap, total_cap, lot)
+
+
+def test_the_solvers_refuse_what_they_cannot_answer() -> None:
+    one, three = one_venue([0, 5, 10]), three_venues(1)
+    with pytest.raises(ValueError, match="one limit per venue \\(1\\), got 2"):
+        expected_cost(one, 0, (1, 2))
+    with pytest.raises(ValueError, match="for one venue, got 3"):
+        single_venue(three)
+    with pytest.raises(ValueError, match="iterations must be positive"):
+        solve(three, random.Random(1), iterations=0)
+    for share, weights in ((0.5, (1, 1)), (0.5, (1, -1, 1)), (0.5, (0, 0, 0)), (1.5, (1, 1, 1)), (-0.1, (1, 1, 1))):
+        with pytest.raises(ValueError, match="a fixed split needs"):
+            fixed_placement(three, share, weights)
+
+
+def test_the_solver_sends_nothing_when_every_share_costs_more_than_the_shortfall_penalty() -> None:
+    # a market order costs 0.8 a share, a fill at either venue 0.5 (fees of 1.0 against a half spread of 0.5),
+    # and a share short only 0.1: the cheapest placement sends nothing at all
+    scenarios = ((20, 20), (5, 0), (0, 5)) * 4
+    problem = PlacementProblem(10, 0.5, 0.3, (-1.0, -1.0), (0, 0), scenarios, 0.1, 2.0, market_cap=10, total_cap=10)
+    assert exhaustive(problem).total == 0
+    found = solve(problem, random.Random(1), iterations=2_000)
+    assert found.total == 0 and found.expected_cost == pytest.approx(exhaustive(problem).expected_cost)
