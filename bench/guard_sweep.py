@@ -73,6 +73,12 @@ SCOPE: tuple[tuple[str, str], ...] = (
     *((prefix, _RESTART_TESTS) for prefix in ("engine/checkpoint", "engine/journal.py", "engine/ledger.py",
                                               "engine/turns.py", "engine/engine.py", "engine/desk.py",
                                               "engine/serialization.py")),
+    *((prefix, "tests/engine/fix tests/e2e/test_fix_hostile_input.py")
+      for prefix in ("engine/fix/framing.py", "engine/fix/codec.py", "engine/fix/dictionary",
+                     "engine/fix/validation.py", "engine/fix/config.py", "engine/fix/acceptor.py",
+                     "engine/fix/initiator", "engine/fix/heartbeat.py", "engine/fix/resend.py",
+                     "engine/fix/transport.py")),
+    ("engine/fixnum.py", "tests/engine/test_fixnum.py tests/engine/fix tests/engine/fix_app"),
     *((prefix, "tests/engine/routing tests/engine/test_router_safety.py")
       for prefix in ("engine/routing/policies.py", "engine/routing/scorecard", "engine/routing/cont_kukanov.py",
                      "engine/routing/placements.py")),
