@@ -136,6 +136,14 @@ def test_malformed_problems_are_refused_with_a_reason() -> None:
             PlacementProblem(target, 0.5, 0.3, (0.2,), (queue,), ((1,),), 2.0, 1.0, market_cap, total_cap, lot)
 
 
+def test_problems_at_the_bounds_are_accepted() -> None:
+    sixteen = PlacementProblem(10, 0.5, 0.3, (0.2,) * 16, (0,) * 16, ((1,) * 16,), 2.0, 1.0, 10, 10)
+    assert sixteen.venues == 16
+    PlacementProblem(10, 0.5, 0.3, (0.2,), (0,), ((1,),) * 10_000, 2.0, 1.0, 10, 10)
+    no_room = PlacementProblem(10, 0.5, 0.3, (0.2,), (0,), ((1,),), 2.0, 1.0, market_cap=0, total_cap=0)
+    assert single_venue(no_room).total == 0  # a parent with nothing left to send places nothing
+
+
 def test_the_solvers_refuse_what_they_cannot_answer() -> None:
     one, three = one_venue([0, 5, 10]), three_venues(1)
     with pytest.raises(ValueError, match="one limit per venue \\(1\\), got 2"):

@@ -184,6 +184,12 @@ def test_a_dark_ping_is_raised_to_the_pools_minimum_quantity_and_skipped_when_th
     assert children and DARK1 not in {c.venue for c in children}  # 200 is more than 3 x 60: too far ahead
 
 
+def test_a_dark_ping_may_be_raised_to_exactly_the_most_it_may_be_raised() -> None:
+    router, ports, _ = make_router(RoutingConfig(dark_max_raise=2.0), view=parent(routing="LIQUIDITY"))
+    _, children = router.decide(passive(100), ports.view, *_world(ports))
+    assert [(c.venue, c.quantity) for c in children] == [(DARK1, 200)]  # the minimum is exactly 2 x 100
+
+
 def test_auto_seeks_liquidity_for_passive_slices_and_goes_parallel_for_sweeps() -> None:
     router, ports, _ = make_router(RoutingConfig(default_policy=RoutingPolicy.AUTO))
     passive_decision, _ = router.decide(passive(500), ports.view, *_world(ports))

@@ -187,6 +187,12 @@ def test_pegged_orders_are_scored_apart_from_limit_orders(ord_type: OrdType, tif
     assert order_type(ord_type, tif) == kind  # a dark midpoint ping's fill rate says nothing of a lit limit's
 
 
+@pytest.mark.parametrize(("quantity", "bucket"), [(1, "1-99"), (99, "1-99"), (100, "100-499"), (499, "100-499"),
+                                                  (500, "500-1999"), (2_000, "2000+")])
+def test_a_child_falls_in_the_bucket_its_size_opens(quantity: int, bucket: str) -> None:
+    assert size_bucket(quantity) == bucket
+
+
 def test_a_new_trading_day_turns_todays_sums_into_history() -> None:
     feed, clock, _ = feed_with()
     feed.on_event(submitted("C1"))
