@@ -142,6 +142,11 @@ def test_problems_at_the_bounds_are_accepted() -> None:
     PlacementProblem(10, 0.5, 0.3, (0.2,), (0,), ((1,),) * 10_000, 2.0, 1.0, 10, 10)
     no_room = PlacementProblem(10, 0.5, 0.3, (0.2,), (0,), ((1,),), 2.0, 1.0, market_cap=0, total_cap=0)
     assert single_venue(no_room).total == 0  # a parent with nothing left to send places nothing
+    PlacementProblem(10, 0.5, 0.3, (0.2,), (0,), ((1,),), 0.0, 0.0, 10, 10)  # no penalty for missing the target
+    three = three_venues(1)
+    for share, weights in ((0.0, (1, 0, 0)), (1.0, (0, 0, 1)), (0.5, (1, 0, 1))):  # a venue may get nothing
+        fixed = fixed_placement(three, share, weights)
+        assert all(limit == 0 for limit, weight in zip(fixed.limits, weights, strict=True) if weight == 0)
 
 
 def test_the_solvers_refuse_what_they_cannot_answer() -> None:
