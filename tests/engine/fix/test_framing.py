@@ -111,6 +111,19 @@ def test_third_field_other_than_msgtype_is_an_error():
     assert "MsgType (35)" in framed.errors[0].reason
 
 
+@pytest.mark.parametrize(("stuck", "reason"), [
+    (b"8=FIX.4.4" + b"x" * 40, "BeginString (8) is not terminated"),
+    (b"8=FIX.4.4\x019=" + b"1" * 20, "BodyLength (9) is not a number"),
+    (b"8=FIX.4.4\x019=5\x0135=0\x01" + b"49=SENDER\x01" * 4, "no CheckSum (10) after BodyLength (9) 5"),
+])
+def test_a_frame_that_can_no_longer_complete_is_refused_at_once_not_buffered(stuck: bytes, reason: str):
+    framer = FixFramer()
+    framed = framer.feed(stuck)
+    assert framed.messages == [] and reason in framed.errors[0].reason
+    assert framer.buffered < len(stuck)  # not held back waiting for the rest
+    assert [m.raw for m in framer.feed(HEARTBEAT).messages] == [HEARTBEAT]
+
+
 def test_huge_declared_body_length_is_refused_not_waited_for():
     framer = FixFramer(max_body_length=1000)
     framed = framer.feed(b"8=FIX.4.4\x019=99999\x0135=0\x01" + HEARTBEAT)
