@@ -60,3 +60,15 @@ def test_heartbeat_lower_bound_is_a_whole_number_of_seconds(value):
 def test_heartbeat_bounds_must_be_ordered():
     with pytest.raises(ValueError, match="heartbeat bounds"):
         AcceptorConfig(sessions=(SessionConfig("EMS", "OMS1"),), min_heartbeat_s=60, max_heartbeat_s=30)
+
+
+@pytest.mark.parametrize("begin_string", ["FIX.4.2", "FIXT.1.1", ""])
+def test_only_fix_4_4_sessions_are_configured(begin_string):
+    with pytest.raises(ValueError, match="only FIX.4.4 sessions are supported"):
+        SessionConfig("EMS", "OMS1", begin_string=begin_string)
+
+
+def test_a_negative_heartbeat_margin_is_refused():
+    with pytest.raises(ValueError, match="heartbeat margin must be >= 0"):
+        AcceptorConfig(sessions=(SessionConfig("EMS", "OMS1"),), heartbeat_margin=-0.1)
+    assert AcceptorConfig(sessions=(SessionConfig("EMS", "OMS1"),), heartbeat_margin=0).heartbeat_margin == 0

@@ -84,6 +84,12 @@ def test_timestamp_grammar_is_bounded_in_length():
     assert not is_utc_timestamp(b"20240102-09:30:00." + b"1" * 1000)
 
 
+@pytest.mark.parametrize("value", [b"20240102-09:30:00.12a", b"20240102-09:30:00.12/", b"20240102-09:30:00.:00",
+                                   b"2024010a-09:30:00", b"20240102-09:3a:00"])
+def test_a_timestamp_with_a_character_that_is_not_a_digit_is_refused(value):
+    assert not is_utc_timestamp(value)
+
+
 _REFERENCE_DECIMAL = re.compile(rb"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 _REFERENCE_TIMESTAMP = re.compile(
     rb"([0-9]{4})([0-9]{2})([0-9]{2})-([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.[0-9]{3}|\.[0-9]{6}|\.[0-9]{9})?")
@@ -142,3 +148,15 @@ def test_a_timestamp_is_read_as_the_pattern_and_calendar_read_it(value: bytes, b
 def test_a_timestamp_at_the_edges_of_its_ranges(value: bytes, valid: bool) -> None:
     assert is_utc_timestamp(value) is valid
     assert is_utc_timestamp(b"20261203-00:00:00") and is_utc_timestamp(value) is valid  # after a cached second
+
+
+def test_the_dictionary_build_finds_fix44_xml_only_where_a_wheel_put_it(tmp_path, monkeypatch):
+    import sys
+
+    monkeypatch.setattr(sys, "prefix", str(tmp_path))
+    monkeypatch.setattr(sys, "base_prefix", str(tmp_path))
+    assert default_xml() is None  # nothing there: the caller says how to get it
+    shipped = tmp_path / "share" / "quickfix" / "FIX44.xml"
+    shipped.parent.mkdir(parents=True)
+    shipped.write_text("<fix/>")
+    assert default_xml() == shipped

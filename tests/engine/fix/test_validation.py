@@ -68,6 +68,9 @@ CASES = [
     ("group count", "D", HEAD + ORDER + [(386, "3"), (336, "PRE"), (336, "POST")],
      (R.INCORRECT_NUM_IN_GROUP_COUNT, 386)),
     ("group count format", "D", HEAD + ORDER + [(386, "x"), (336, "PRE")], (R.INCORRECT_DATA_FORMAT, 386)),
+    ("group count inside a group", "D",
+     HEAD + ORDER + [(453, "1"), (448, "P1"), (447, "D"), (452, "1"), (802, "2"), (523, "S1"), (803, "1")],
+     (R.INCORRECT_NUM_IN_GROUP_COUNT, 802)),
     # precedence: header before body, required before values, ascending tags within a part
     ("header empty beats body enum", "D", [*HEAD, (145, ""), *replace(ORDER, 40, "w")], (R.TAG_WITHOUT_VALUE, 145)),
     ("missing beats bad value", "D", HEAD + replace(without(ORDER, 11), 21, "9"), (R.REQUIRED_TAG_MISSING, 11)),
