@@ -64,7 +64,7 @@ def test_heartbeat_bounds_must_be_ordered():
 
 @pytest.mark.parametrize("begin_string", ["FIX.4.2", "FIXT.1.1", ""])
 def test_only_fix_4_4_sessions_are_configured(begin_string):
-    with pytest.raises(ValueError, match="only FIX.4.4 sessions are supported"):
+    with pytest.raises(ValueError, match=r"only FIX\.4\.4 sessions are supported"):
         SessionConfig("EMS", "OMS1", begin_string=begin_string)
 
 
