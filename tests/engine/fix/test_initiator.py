@@ -267,3 +267,16 @@ async def test_a_burst_of_reports_in_one_read_enters_in_bounded_turns(pair: Pair
     assert ends[before:] == [4, 8, 10]
     pair.acceptor.send(VENUE_SIDE, "8", [(11, "C10"), *REPORT])  # reading resumed once nothing waited
     await until(lambda: len(pair.app.messages) == 11)
+
+
+@pytest.mark.parametrize(("changes", "named"), [
+    ({"port": 0}, "port must be 1..65535"), ({"port": 65_536}, "port must be 1..65535"),
+    ({"heartbeat_s": 0}, "heartbeat_s must be at least 1"),
+    ({"reconnect_min_s": 0.0}, "reconnect delays"),
+    ({"reconnect_min_s": 5.0, "reconnect_max_s": 1.0}, "reconnect delays"),
+])
+def test_an_initiator_config_that_cannot_work_is_refused_naming_what(changes: dict[str, object], named: str) -> None:
+    settings: dict[str, object] = {"port": 9_000, **changes}
+    with pytest.raises(ValueError, match=named):
+        InitiatorConfig(SessionConfig("EMS", "VENUE"), **settings)  # type: ignore[arg-type]
+
