@@ -1,4 +1,5 @@
-"""Pure schedule functions: how much of a parent should be done by `now` for each algo.
+"""Pure schedule functions: how much of a parent should be done by `now` (TWAP, POV, IS; VWAP's share of its
+window is `VolumeCurve.window_fraction`, recalibrated by `engine.algos.vwap.dynamic_window_fraction`).
 
 Every target is an int number of shares: 0 at (or before) the start, exactly `quantity` at (or after)
 the end, never above `quantity`, non-decreasing in time (for non-decreasing market inputs), and floored
