@@ -242,6 +242,16 @@ def test_fields_are_bounded_in_number_and_tags_in_digits():
     assert "more than 4096 fields" in framed.errors[0].reason and "malformed field" in framed.errors[1].reason
 
 
+def test_a_message_of_exactly_the_most_fields_is_framed_and_one_more_is_not():
+    base = frame("0", 2, []).count(b"\x01")
+    exactly = frame("0", 2, [(58, "x")] * (4096 - base))
+    one_more = frame("0", 2, [(58, "x")] * (4097 - base))
+    assert exactly.count(b"\x01") == 4096
+    framed = FixFramer().feed(exactly + one_more)
+    assert [m.raw for m in framed.messages] == [exactly]
+    assert [e.reason for e in framed.errors] == ["more than 4096 fields"]
+
+
 def test_negative_and_zero_tags_are_parsed_for_the_validator_to_reject():
     [message] = FixFramer().feed(frame("0", 2, [(0, "HI"), (-1, "HI")])).messages
     assert [t for t, _ in message.pairs][-3:] == [0, -1, 10]
