@@ -124,6 +124,13 @@ def test_a_frame_that_can_no_longer_complete_is_refused_at_once_not_buffered(stu
     assert [m.raw for m in framer.feed(HEARTBEAT).messages] == [HEARTBEAT]
 
 
+def test_a_body_of_exactly_the_most_bytes_allowed_is_framed():
+    length = _body_length(ORDER)
+    assert [m.raw for m in FixFramer(max_body_length=length).feed(ORDER).messages] == [ORDER]
+    refused = FixFramer(max_body_length=length - 1).feed(ORDER)
+    assert refused.messages == [] and "is not valid" in refused.errors[0].reason
+
+
 def test_huge_declared_body_length_is_refused_not_waited_for():
     framer = FixFramer(max_body_length=1000)
     framed = framer.feed(b"8=FIX.4.4\x019=99999\x0135=0\x01" + HEARTBEAT)
