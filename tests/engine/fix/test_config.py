@@ -72,3 +72,10 @@ def test_a_negative_heartbeat_margin_is_refused():
     with pytest.raises(ValueError, match="heartbeat margin must be >= 0"):
         AcceptorConfig(sessions=(SessionConfig("EMS", "OMS1"),), heartbeat_margin=-0.1)
     assert AcceptorConfig(sessions=(SessionConfig("EMS", "OMS1"),), heartbeat_margin=0).heartbeat_margin == 0
+
+
+def test_settings_at_their_bounds_are_accepted():
+    assert AcceptorConfig(sessions=(SessionConfig("EMS", "OMS1"),), port=65_535).port == 65_535
+    both = AcceptorConfig(sessions=(SessionConfig("EMS", "OMS1"),), min_heartbeat_s=30, max_heartbeat_s=30)
+    assert both.min_heartbeat_s == both.max_heartbeat_s == 30
+    assert SessionSettings(max_latency_s=1).max_latency_s == 1

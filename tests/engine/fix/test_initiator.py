@@ -269,6 +269,10 @@ async def test_a_burst_of_reports_in_one_read_enters_in_bounded_turns(pair: Pair
     await until(lambda: len(pair.app.messages) == 11)
 
 
+def test_initiator_ports_1_and_65535_are_accepted() -> None:
+    assert [InitiatorConfig(SessionConfig("EMS", "VENUE"), port=port).port for port in (1, 65_535)] == [1, 65_535]
+
+
 @pytest.mark.parametrize(("changes", "named"), [
     ({"port": 0}, "port must be 1..65535"), ({"port": 65_536}, "port must be 1..65535"),
     ({"heartbeat_s": 0}, "heartbeat_s must be at least 1"),
