@@ -269,8 +269,11 @@ async def test_a_burst_of_reports_in_one_read_enters_in_bounded_turns(pair: Pair
     await until(lambda: len(pair.app.messages) == 11)
 
 
-def test_initiator_ports_1_and_65535_are_accepted() -> None:
+def test_an_initiator_config_at_its_bounds_is_accepted() -> None:
     assert [InitiatorConfig(SessionConfig("EMS", "VENUE"), port=port).port for port in (1, 65_535)] == [1, 65_535]
+    assert InitiatorConfig(SessionConfig("EMS", "VENUE"), port=9_000, heartbeat_s=1).heartbeat_s == 1
+    same = InitiatorConfig(SessionConfig("EMS", "VENUE"), port=9_000, reconnect_min_s=2.0, reconnect_max_s=2.0)
+    assert same.reconnect_min_s == same.reconnect_max_s  # a fixed reconnect delay
 
 
 @pytest.mark.parametrize(("changes", "named"), [

@@ -182,3 +182,27 @@ async def test_a_turn_that_fails_to_commit_closes_the_session_whose_read_it_was(
 def test_a_connection_must_take_at_least_one_message_a_turn(per_turn: int) -> None:
     with pytest.raises(ValueError, match="max_messages_per_turn must be at least 1"):
         transport_module.BatchedConnection(per_turn)  # 0 a turn would never get through a read
+
+
+class _Transport:
+    """Just what `write_or_drop` asks of a transport: a write buffer of a given size, and abort."""
+
+    def __init__(self, waiting: int) -> None:
+        self.waiting, self.written, self.aborted = waiting, b"", False
+
+    def write(self, data: bytes) -> None:
+        self.written += data
+
+    def get_write_buffer_size(self) -> int:
+        return self.waiting
+
+    def abort(self) -> None:
+        self.aborted = True
+
+
+@pytest.mark.parametrize(("waiting", "kept"), [(transport_module.MAX_WRITE_BUFFER_BYTES, True),
+                                               (transport_module.MAX_WRITE_BUFFER_BYTES + 1, False)])
+def test_a_peer_is_dropped_only_past_the_write_buffer_bound(waiting: int, kept: bool) -> None:
+    transport, pending = _Transport(waiting), [b"8=FIX.4.4\x01"]
+    assert transport_module.write_or_drop(transport, pending, "peer", None) is kept  # type: ignore[arg-type]
+    assert transport.aborted is not kept and transport.written == b"8=FIX.4.4\x01" and pending == []
