@@ -100,6 +100,9 @@ def test_formatting_is_bounded_and_refuses_an_unbounded_decimal():
             format_fix_decimal(huge)
     with pytest.raises(ValueError):
         format_fix_decimal(Decimal("NaN"))
+    assert format_fix_decimal(Decimal("1E+29")) == "1" + "0" * 29  # exactly 30 digits: the bound itself
+    with pytest.raises(ValueError, match="digit bound"):
+        format_fix_decimal(Decimal("1E+30"))
 
 
 @given(st.decimals(allow_nan=False, allow_infinity=False), st.integers(1, 40))
@@ -115,6 +118,8 @@ def test_a_quoted_value_is_cut_and_says_how_long_it_was():
     assert shown("1e3") == "'1e3'"
     long = shown(b"9" * 100_000)
     assert long.startswith("'999") and long.endswith("(100,000 characters)") and len(long) < 60
+    assert shown("x" * 24) == repr("x" * 24)  # exactly the limit: whole, with no length note
+    assert shown("x" * 25) == repr("x" * 24) + "... (25 characters)"
 
 
 _NUMBERISH = st.text(st.sampled_from("0123456789.-+eE _\u00b2\u0663x"), max_size=40)
