@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from engine.clock import NS_PER_S
 from engine import events as ev
+from engine.clock import NS_PER_S
 from engine.engine import Engine
 from engine.model import ChildId, OrdStatus, ParentId, Side, TicketId
 from tests.engine.conftest import OPEN_NS
