@@ -291,7 +291,7 @@ def test_replace_of_the_price_of_an_aggregated_ticket_is_refused_and_changes_not
     parent = parent_of(engine, ticket_of(wire, "A1"))
     wire.take()
     oms1.replace("A2", "A1", 1000, tags={40: "2", 44: "100.05"})
-    pending, reject = wire.take()
+    _, reject = wire.take()
     assert (reject.msg_type, reject[434], reject[102]) == ("9", "2", "99")
     assert "other open ticket(s)" in reject[58]
     assert engine.store.parent(parent).limit_price == Decimal("100.00")
