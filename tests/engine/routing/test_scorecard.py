@@ -4,6 +4,7 @@ what it learned across a restart and across days, in its own file, written off t
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 import threading
 from decimal import Decimal
 from pathlib import Path
@@ -129,23 +130,25 @@ def test_a_scorecard_file_that_is_not_ours_is_refused_with_the_reason(tmp_path: 
         ScorecardStore(bad)
 
 
-def test_a_corrupted_fee_in_the_file_is_refused_by_name(tmp_path: Path) -> None:
-    import sqlite3
-
+def tampered_card(tmp_path: Path, sql: str, *args: object) -> Path:
+    """A scorecard file holding one fill's row, then changed by `sql`."""
     path = tmp_path / "card.db"
     feed, _, _ = feed_with(ScorecardStore(path))
     feed.on_event(submitted("C1"))
     feed.on_event(fill("C1", 300, "190.00", "-0.60", DAY0 + S))
     feed.close()
     with sqlite3.connect(path) as conn:
-        conn.execute("UPDATE venue_scorecard SET rebates_earned = '1E-999999999'")
+        conn.execute(sql, args)
+    return path
+
+
+def test_a_corrupted_fee_in_the_file_is_refused_by_name(tmp_path: Path) -> None:
+    path = tampered_card(tmp_path, "UPDATE venue_scorecard SET rebates_earned = '1E-999999999'")
     with pytest.raises(ScorecardStoreError, match="rebates_earned"):
         ScorecardStore(path).load(clock_day(DAY0), 5.0, 30)
 
 
 def test_a_scorecard_file_of_another_schema_is_refused_naming_both(tmp_path: Path) -> None:
-    import sqlite3
-
     path = tmp_path / "card.db"
     ScorecardStore(path).close()
     with sqlite3.connect(path) as conn:
@@ -157,15 +160,7 @@ def test_a_scorecard_file_of_another_schema_is_refused_naming_both(tmp_path: Pat
 @pytest.mark.parametrize(("column", "value"), [("venue", "LIT1; DROP"), ("order_type", b"limit"), ("bucket", "")])
 def test_a_row_naming_a_venue_type_or_bucket_badly_is_refused_by_name(tmp_path: Path, column: str, value: object
                                                                       ) -> None:
-    import sqlite3
-
-    path = tmp_path / "card.db"
-    feed, _, _ = feed_with(ScorecardStore(path))
-    feed.on_event(submitted("C1"))
-    feed.on_event(fill("C1", 300, "190.00", "-0.60", DAY0 + S))
-    feed.close()
-    with sqlite3.connect(path) as conn:
-        conn.execute(f"UPDATE venue_scorecard SET {column} = ?", (value,))
+    path = tampered_card(tmp_path, f"UPDATE venue_scorecard SET {column} = ?", value)
     with pytest.raises(ScorecardStoreError, match=f"bad {column.replace('_', ' ')} {value!r}"):
         ScorecardStore(path).load(clock_day(DAY0), 5.0, 30)
 
