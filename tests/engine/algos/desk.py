@@ -54,6 +54,12 @@ class Desk:
         assert result.accepted and result.parent_id is not None, result.reason
         return result.parent_id
 
+    def levels(self, bids: tuple[tuple[Decimal, int], ...], asks: tuple[tuple[Decimal, int], ...]) -> None:
+        """Show exactly these price levels (either side may be empty: a one-sided or an empty book)."""
+        assert self.venue.listener is not None
+        self.venue.listener.on_market_data(ev.BookUpdated(self.clock.now_ns(), self.venue.venue_id,
+                                                          Symbol(self.symbol), bids, asks))
+
     def trade(self, quantity: int) -> None:
         """The market prints `quantity` shares at the mid."""
         if quantity <= 0:

@@ -15,7 +15,7 @@ from engine.algos import vwap
 from engine.clock import NS_PER_S, VirtualClock
 from engine.engine import Engine
 from engine.journal import Journal
-from engine.model import OrdStatus, ParentId, Symbol, TimeInForce
+from engine.model import OrdStatus, ParentId, TimeInForce
 from tests.engine.algos.desk import MIN, Desk, fresh_desk
 from tests.engine.conftest import INSTRUMENTS
 from tests.engine.scripted_venue import ScriptedVenue
@@ -173,9 +173,7 @@ def test_a_buy_behind_schedule_in_a_book_without_offers_waits_without_an_error_o
     pid = desk.submit("TWAP", 6000, minutes=10, params={"slice_seconds": "30"}, limit=limit)
     desk.run(90, volume=100, passive_share=0.0)  # nothing fills: behind its schedule, it wants to cross
     bids = ((Decimal("100.00"), 1_000),) if book == "no offers" else ()
-    assert desk.venue.listener is not None
-    desk.venue.listener.on_market_data(ev.BookUpdated(desk.clock.now_ns(), desk.venue.venue_id, Symbol("AAPL"),
-                                                      bids, ()))
+    desk.levels(bids, ())
     before = len(desk.children(pid))
     desk.clock.advance(3 * MIN)
     assert [o.tif for o in desk.children(pid)[before:] if o.tif is TimeInForce.IOC] == []  # nothing to take
@@ -197,9 +195,7 @@ def test_a_re_peg_waits_for_its_cancel_to_land_before_posting_again(desk: Desk) 
 @pytest.mark.parametrize("algo", SCHEDULED)
 def test_a_market_parent_in_a_book_with_no_quotes_posts_nothing_rather_than_an_unpriced_child(
         desk: Desk, algo: str) -> None:
-    assert desk.venue.listener is not None
-    desk.venue.listener.on_market_data(ev.BookUpdated(desk.clock.now_ns(), desk.venue.venue_id, Symbol("AAPL"),
-                                                      (), ()))
+    desk.levels((), ())
     pid = desk.submit(algo, 6000, minutes=10, params={"slice_seconds": "30"})  # no limit: nothing prices a child
     desk.run(120, volume=100)
     assert desk.children(pid) == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 
 import pytest
 from hypothesis import given
@@ -151,8 +152,6 @@ def test_a_timestamp_at_the_edges_of_its_ranges(value: bytes, valid: bool) -> No
 
 
 def test_the_dictionary_build_finds_fix44_xml_only_where_a_wheel_put_it(tmp_path, monkeypatch):
-    import sys
-
     monkeypatch.setattr(sys, "prefix", str(tmp_path))
     monkeypatch.setattr(sys, "base_prefix", str(tmp_path))
     assert default_xml() is None  # nothing there: the caller says how to get it

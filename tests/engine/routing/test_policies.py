@@ -22,6 +22,7 @@ from tests.engine.routing.helpers import (
     LIT2,
     LIT3,
     P1,
+    VENUES,
     S,
     book,
     make_router,
@@ -111,7 +112,6 @@ def test_parallel_take_sends_every_venue_its_displayed_size_at_once_within_the_r
 
 
 def test_parallel_take_sends_no_child_for_a_venue_showing_less_than_a_lot() -> None:
-    from tests.engine.routing.helpers import VENUES
     market = standard_market()
     book(market, LIT3, [("190.00", 200)], [("190.01", 50)])  # an odd lot: nothing to take in round lots
     router, ports, _ = make_router(view=parent(10_000, routing="PARALLEL"), market=market)
